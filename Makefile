@@ -1,0 +1,52 @@
+# funnelkit: every target sets up .venv on first use. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# uv installs the lock in seconds; INSTALLER=pip uses plain pip instead.
+INSTALLER ?= uv
+UV_VERSION := 0.13.9
+PARAMS ?= params/example.yaml
+READY := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup plan test lint bench lock clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(READY): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "error: '$(PYTHON) -m venv' failed; on Debian run: apt-get install python3-venv" >&2; exit 1; }
+ifeq ($(INSTALLER),uv)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+else ifeq ($(INSTALLER),pip)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+else
+	$(error INSTALLER must be 'uv' or 'pip' (got '$(INSTALLER)'))
+endif
+	@touch $@
+
+setup: $(READY) ## create .venv and install the locked dependencies
+
+plan: $(READY) ## produce the default quarterly plan (PARAMS=params/example.yaml)
+	$(BIN)/funnelkit plan $(PARAMS)
+
+test: $(READY) ## run the linter and the whole test suite
+	$(BIN)/ruff check funnelkit tests benchmarks
+	$(BIN)/pytest
+
+lint: $(READY) ## check style with ruff
+	$(BIN)/ruff check funnelkit tests benchmarks
+
+bench: $(READY) ## run the benchmarks and print medians
+	$(BIN)/python benchmarks/bench_plan.py
+
+lock: ## re-resolve requirements.lock from pyproject.toml (needs uv)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --no-header -o requirements.lock
+
+clean: ## remove .venv and caches
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,13 @@
+"""The funnelkit exception hierarchy: every error funnelkit raises on purpose is one of these."""
+
+
+class FunnelkitError(Exception):
+    """Raised when funnelkit is given something it cannot use; the base of every funnelkit error."""
+
+
+class InputError(FunnelkitError, ValueError):
+    """Raised when an input to a formula or a funnel definition breaks a rule."""
+
+
+class ParamsError(FunnelkitError, ValueError):
+    """Raised when a plan's parameters file is missing, malformed or breaks a rule."""
