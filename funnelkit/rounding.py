@@ -3,15 +3,16 @@
 Rule: a whole-unit figure is its own exact value rounded **up** to the next whole number,
 because a plan that needs 26.67 customers needs 27 of them. Exact values are carried
 through every formula; the stage above 26.67 customers needs 26.67 ÷ rate, not 27 ÷ rate.
-Floating-point noise is not rounded up: an exact value within one part in 10⁹ of a whole
-number counts as that whole number (2000.0000000001 shows as 2000, 2000.01 as 2001).
+Floating-point noise is not rounded up: an exact value within one part in 10¹² (or 10⁻¹²
+of a unit, near zero) of a whole number counts as that whole number, so 2000.0000000000002
+shows as 2000 and 2000.01 as 2001. Figures are meant to be whole-unit precise below 10¹⁰.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-NOISE = 1e-9  # relative tolerance for floating-point noise, a fraction of the value
+NOISE = 1e-12  # relative tolerance for floating-point noise, a fraction of the value
 
 
 def whole_units(exact: float | np.ndarray) -> int | np.ndarray:
@@ -20,6 +21,7 @@ def whole_units(exact: float | np.ndarray) -> int | np.ndarray:
     A scalar gives an int; an array gives an array of floats holding whole numbers.
     """
     exact = np.asarray(exact, dtype=float)
-    whole = np.ceil(exact - np.abs(exact) * NOISE)
-    whole = np.where(whole == 0, 0.0, whole)  # -0.0 reads badly in a table
+    nearest = np.rint(exact)
+    is_noise = np.abs(exact - nearest) <= NOISE * np.maximum(np.abs(exact), 1.0)
+    whole = np.where(is_noise, nearest, np.ceil(exact)) + 0.0  # + 0.0 turns -0.0 into 0.0
     return int(whole) if whole.ndim == 0 else whole

@@ -1,0 +1,56 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from funnelkit.exceptions import InputError
+from funnelkit.validation import check_number, rule_text
+
+
+def test_rule_text_reads_as_interval_or_inequality():
+    assert rule_text(0, 1, True, False) == "in (0, 1]"
+    assert rule_text(0, 1, False, False) == "in [0, 1]"
+    assert rule_text(0, None, True, False) == "> 0"
+    assert rule_text(0, None, False, False) == ">= 0"
+    assert rule_text(None, 5, False, True) == "< 5"
+
+
+def test_check_number_returns_the_value_unchanged():
+    series = pd.Series([0.1, 0.5])
+    assert check_number("x", 3, low=0) == 3
+    assert check_number("x", series, low=0) is series
+
+
+def test_check_number_names_field_rule_and_value():
+    with pytest.raises(InputError) as err:
+        check_number("conversion_rate", 1.4, low=0, high=1, low_open=True, where=" for step 'mql→sql'")
+    assert str(err.value) == "'conversion_rate' for step 'mql→sql' must be in (0, 1] (got 1.4)"
+
+
+def test_check_number_rejects_text_and_booleans():
+    with pytest.raises(InputError, match=r"^'deal_size' must be a number \(got '12k'\)$"):
+        check_number("deal_size", "12k", low=0)
+    with pytest.raises(InputError, match=r"^'deal_size' must be a number \(got True\)$"):
+        check_number("deal_size", True, low=0)
+    with pytest.raises(InputError, match=r"^'deal_size' must be a number \(got booleans\)$"):
+        check_number("deal_size", np.array([True, False]), low=0)
+
+
+def test_check_number_rejects_nan_and_infinity_as_not_finite():
+    with pytest.raises(InputError, match=r"^'x' must be a finite number \(got nan\)$"):
+        check_number("x", float("nan"), low=0)
+    with pytest.raises(InputError, match=r"^'x' must be a finite number \(got inf\)$"):
+        check_number("x", float("inf"), low=0)
+
+
+def test_check_number_on_arrays_quotes_first_failure_and_count():
+    with pytest.raises(InputError) as err:
+        check_number("deal_size", np.array([5.0, -1.0, 2.0, -3.0]), low=0, low_open=True)
+    assert str(err.value) == (
+        "'deal_size' must be > 0 (got -1.0 at position 1; 2 of 4 values break the rule)"
+    )
+
+
+def test_check_number_accepts_numpy_scalars():
+    assert check_number("x", np.float64(0.5), low=0, high=1) == 0.5
+    with pytest.raises(InputError, match=r"\(got -2\)$"):
+        check_number("x", np.int64(-2), low=0)
