@@ -18,8 +18,9 @@ EXIT_BAD_INPUT = 2
 
 
 def _plan(args: argparse.Namespace) -> None:
-    for path in args.params:
-        print(plan_text(build_plan(load_params(path))))
+    plans = [load_params(path) for path in args.params]  # every file is checked before any output
+    for params in plans:
+        print(plan_text(build_plan(params)))
 
 
 def parser() -> argparse.ArgumentParser:

@@ -37,13 +37,11 @@ def parse_month(value: Any, name: str = "start") -> np.datetime64:
                 f"'{name}' must be the first day of a month (got {value.isoformat()!r})"
             )
         return np.datetime64(value.isoformat()[:7], "M").astype("datetime64[D]")
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) == 7:
         try:
-            if len(value) != 7:
-                raise ValueError(value)
             return np.datetime64(value, "M").astype("datetime64[D]")
         except ValueError:
-            pass
+            pass  # not a month: the message below says what is wanted
     raise InputError(f"'{name}' must be a month written YYYY-MM, e.g. '2026-01' (got {value!r})")
 
 

@@ -27,7 +27,7 @@ def _stages(plan: Plan) -> str:
         pd.DataFrame(
             {
                 "stage": f.stages,
-                "needed": t.whole.astype(np.int64),
+                "needed": [f"{int(v):,}" for v in t.whole],
                 "exact": [f"{v:,.2f}" for v in t.volumes],
                 "rate to next": [f"{r:.1%}" for r in f.conversion_rates] + [""],
                 f"rate to {f.stages[-1]}": [f"{r:.2%}" for r in f.rates_to_last],

@@ -36,13 +36,19 @@ def test_overall_rate_is_the_product_of_step_rates(counts):
     ("call", "message"),
     [
         (lambda: conversion_rates({"lead": 5}), "'counts' must cover at least 2 stages (got 1)"),
-        (lambda: conversion_rates({"lead": -5, "won": 0}), "'count' for stage 'lead' must be >= 0 (got -5)"),
+        (
+            lambda: conversion_rates({"lead": -5, "won": 0}),
+            "'count' for stage 'lead' must be >= 0 (got -5)",
+        ),
         (
             lambda: conversion_rates({"lead": 100, "mql": 120}),
             "'count' for stage 'mql' must be <= the count for 'lead', since a cohort cannot grow down the funnel (got 120 > 100)",
         ),
         (lambda: overall_conversion_rate([]), "'step_rates' must hold at least 1 rate (got 0)"),
-        (lambda: overall_conversion_rate([0.5, 1.2]), "'conversion_rate' at step 1 must be in [0, 1] (got 1.2)"),
+        (
+            lambda: overall_conversion_rate([0.5, 1.2]),
+            "'conversion_rate' at step 1 must be in [0, 1] (got 1.2)",
+        ),
     ],
 )
 def test_bad_counts_name_field_rule_and_value(call, message):

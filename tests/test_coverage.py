@@ -2,7 +2,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnelkit import InputError, coverage_ratio, covered_revenue, pipeline_coverage, pipeline_needed
+from funnelkit import (
+    InputError,
+    coverage_ratio,
+    covered_revenue,
+    pipeline_coverage,
+    pipeline_needed,
+)
 
 
 def test_coverage_by_hand():

@@ -39,7 +39,9 @@ def test_rejects_rate_above_one():
 
 
 def test_rejects_zero_rate():
-    with pytest.raises(InputError, match=r"^'conversion_rate' for step 'lead→mql' must be in \(0, 1\] \(got 0\)$"):
+    with pytest.raises(
+        InputError, match=r"^'conversion_rate' for step 'lead→mql' must be in \(0, 1\] \(got 0\)$"
+    ):
         Funnel(DEFAULT_STAGES, (0, 0.5, 0.5, 0.3), (1, 1, 1, 1))
 
 
@@ -69,13 +71,18 @@ def test_rejects_blank_stage_names():
 def test_rejects_wrong_number_of_rates():
     with pytest.raises(InputError) as err:
         Funnel(("lead", "mql", "won"), (0.5,), (1, 1))
-    assert str(err.value) == "'conversion_rates' must have one value per step (2: lead→mql, mql→won) (got 1)"
+    assert (
+        str(err.value)
+        == "'conversion_rates' must have one value per step (2: lead→mql, mql→won) (got 1)"
+    )
 
 
 def test_unknown_stage_and_step_list_the_known_ones(funnel_002):
     with pytest.raises(InputError) as err:
         funnel_002.stage_index("customer")
-    assert str(err.value) == "'stage' must be one of lead, mql, sql, opportunity, won (got 'customer')"
+    assert (
+        str(err.value) == "'stage' must be one of lead, mql, sql, opportunity, won (got 'customer')"
+    )
     with pytest.raises(InputError) as err:
         funnel_002.with_rate("mql→won", 0.5)
     assert str(err.value) == (

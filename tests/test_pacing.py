@@ -29,7 +29,14 @@ def test_calendar_pacing_behind_by_hand():
 
 def test_business_day_pacing_by_hand():
     # January 2026 has 22 weekdays, 21 without New Year's Day; by Monday 12th, 7 have passed
-    p = pacing(210, "2026-01", {"2026-01-09": 63}, "2026-01-12", basis="business", holidays=[dt.date(2026, 1, 1)])
+    p = pacing(
+        210,
+        "2026-01",
+        {"2026-01-09": 63},
+        "2026-01-12",
+        basis="business",
+        holidays=[dt.date(2026, 1, 1)],
+    )
     assert p.expected_to_date == pytest.approx(70)
     assert p.projection == pytest.approx(63 * 21 / 7)
     assert p.ideal[0] == 0  # the holiday counts for nothing
@@ -71,14 +78,26 @@ def test_more_actuals_never_lower_the_projection(goal, values, as_of, extra):
     ("call", "message"),
     [
         (lambda: pacing(0, "2026-01", {}, "2026-01-05"), "'goal' must be > 0 (got 0)"),
-        (lambda: pacing(10, "2026-01", {}, "2026-02-01"), "'as_of' must be a day of the month 2026-01 (got '2026-02-01')"),
-        (lambda: pacing(10, "2026-01", {}, "soon"), "'as_of' must be a date, e.g. '2026-01-15' (got 'soon')"),
+        (
+            lambda: pacing(10, "2026-01", {}, "2026-02-01"),
+            "'as_of' must be a day of the month 2026-01 (got '2026-02-01')",
+        ),
+        (
+            lambda: pacing(10, "2026-01", {}, "soon"),
+            "'as_of' must be a date, e.g. '2026-01-15' (got 'soon')",
+        ),
         (
             lambda: pacing(10, "2026-01", {"2026-01-20": 1}, "2026-01-10"),
             "'daily_actuals' must be dated from 2026-01-01 to as_of 2026-01-10 (got 2026-01-20)",
         ),
-        (lambda: pacing(10, "2026-01", {"2026-01-02": -3}, "2026-01-10"), "'daily_actuals' on 2026-01-02 must be >= 0 (got -3)"),
-        (lambda: pacing(10, "2026-01", {}, "2026-01-10", basis="weekly"), "'basis' must be one of calendar, business (got 'weekly')"),
+        (
+            lambda: pacing(10, "2026-01", {"2026-01-02": -3}, "2026-01-10"),
+            "'daily_actuals' on 2026-01-02 must be >= 0 (got -3)",
+        ),
+        (
+            lambda: pacing(10, "2026-01", {}, "2026-01-10", basis="weekly"),
+            "'basis' must be one of calendar, business (got 'weekly')",
+        ),
     ],
 )
 def test_bad_pacing_inputs_name_field_rule_and_value(call, message):

@@ -30,7 +30,15 @@ def test_month_phasing_by_hand(feb_plan):
 def test_week_phasing_by_hand(feb_plan):
     # ISO weeks run Monday to Sunday; 2026-02-01 is a Sunday, 2026-01-18 a Sunday too
     ph = phase_plan(feb_plan, "2026-02", 1, granularity="week")
-    assert ph.labels == ["2026-W03", "2026-W04", "2026-W05", "2026-W06", "2026-W07", "2026-W08", "2026-W09"]
+    assert ph.labels == [
+        "2026-W03",
+        "2026-W04",
+        "2026-W05",
+        "2026-W06",
+        "2026-W07",
+        "2026-W08",
+        "2026-W09",
+    ]
     np.testing.assert_allclose(ph.stage_volumes("won"), [0, 0, 1, 7, 7, 7, 6])
     np.testing.assert_allclose(ph.stage_volumes("lead"), [2, 14, 14, 14, 12, 0, 0])
     assert str(ph.period_starts[0]) == "2026-01-12"
@@ -57,7 +65,13 @@ def test_a_quarter_shows_lead_targets_before_it_starts(funnel_002):
 def test_frame_is_tidy_with_exact_and_whole(feb_plan):
     table = phase_plan(feb_plan, "2026-02", 1).frame()
     assert list(table.columns) == [
-        "period", "period_start", "in_plan", "stage", "days_to_last", "volume_exact", "volume_whole",
+        "period",
+        "period_start",
+        "in_plan",
+        "stage",
+        "days_to_last",
+        "volume_exact",
+        "volume_whole",
     ]
     assert len(table) == 4
     row = table[(table.period == "2026-01") & (table.stage == "lead")].iloc[0]
@@ -81,7 +95,9 @@ def independent_phasing(volumes, days_to_last, start, months, weights, granulari
     rows = []
     for m in range(months):
         month_start = first + pd.DateOffset(months=m)
-        days = pd.date_range(month_start, month_start + pd.DateOffset(months=1) - pd.Timedelta(days=1))
+        days = pd.date_range(
+            month_start, month_start + pd.DateOffset(months=1) - pd.Timedelta(days=1)
+        )
         for stage, (total, lag) in enumerate(zip(volumes, days_to_last, strict=True)):
             for day in days:
                 rows.append((stage, day - pd.Timedelta(days=lag), total * weights[m] / len(days)))
@@ -91,7 +107,9 @@ def independent_phasing(volumes, days_to_last, start, months, weights, granulari
     else:
         iso = frame["day"].dt.isocalendar()
         frame["period"] = iso["year"].astype(str) + "-W" + iso["week"].map("{:02d}".format)
-    return frame.pivot_table(index="period", columns="stage", values="volume", aggfunc="sum", fill_value=0.0)
+    return frame.pivot_table(
+        index="period", columns="stage", values="volume", aggfunc="sum", fill_value=0.0
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -103,13 +121,19 @@ def independent_phasing(volumes, days_to_last, start, months, weights, granulari
     granularity=st.sampled_from(["month", "week"]),
     data=st.data(),
 )
-def test_phasing_matches_an_independent_day_by_day_count(rates, days, start, months, granularity, data):
+def test_phasing_matches_an_independent_day_by_day_count(
+    rates, days, start, months, granularity, data
+):
     raw = data.draw(st.lists(st.floats(0.01, 1.0), min_size=months, max_size=months))
     weights = list(np.array(raw) / sum(raw))
-    funnel = Funnel(tuple(f"s{i}" for i in range(len(rates) + 1)), tuple(rates), tuple(days[: len(rates)]))
+    funnel = Funnel(
+        tuple(f"s{i}" for i in range(len(rates) + 1)), tuple(rates), tuple(days[: len(rates)])
+    )
     plan = reverse_plan(1_000_000, 0.5, 10_000, funnel)
     ph = phase_plan(plan, start, months, weights=weights, granularity=granularity)
-    expected = independent_phasing(plan.volumes, funnel.days_to_last, start, months, weights, granularity)
+    expected = independent_phasing(
+        plan.volumes, funnel.days_to_last, start, months, weights, granularity
+    )
     ours = pd.DataFrame(ph.volumes, index=ph.labels)
     ours = ours.loc[(ours > 1e-9).any(axis=1)]
     expected = expected.loc[(expected > 1e-9).any(axis=1)]
@@ -126,8 +150,12 @@ def test_phasing_matches_an_independent_day_by_day_count(rates, days, start, mon
     months=st.integers(1, 12),
     granularity=st.sampled_from(["month", "week"]),
 )
-def test_phased_periods_sum_to_the_plan_and_end_with_it(rates, days, year, month, months, granularity):
-    funnel = Funnel(tuple(f"s{i}" for i in range(len(rates) + 1)), tuple(rates), tuple(days[: len(rates)]))
+def test_phased_periods_sum_to_the_plan_and_end_with_it(
+    rates, days, year, month, months, granularity
+):
+    funnel = Funnel(
+        tuple(f"s{i}" for i in range(len(rates) + 1)), tuple(rates), tuple(days[: len(rates)])
+    )
     plan = reverse_plan(2_000_000, 0.6, 12_000, funnel)
     ph = phase_plan(plan, f"{year}-{month:02d}", months, granularity=granularity)
     np.testing.assert_allclose(ph.volumes.sum(axis=0), plan.volumes, rtol=1e-9)
@@ -141,18 +169,35 @@ def test_parse_month_accepts_text_dates_on_the_first_and_numpy_months():
     assert str(parse_month("2026-03")) == "2026-03-01"
     assert str(parse_month(dt.date(2026, 3, 1))) == "2026-03-01"
     assert str(parse_month(np.datetime64("2026-03"))) == "2026-03-01"
-    assert [str(d) for d in month_edges("2026-11", 3)] == ["2026-11-01", "2026-12-01", "2027-01-01", "2027-02-01"]
+    assert [str(d) for d in month_edges("2026-11", 3)] == [
+        "2026-11-01",
+        "2026-12-01",
+        "2027-01-01",
+        "2027-02-01",
+    ]
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: parse_month("March"), "'start' must be a month written YYYY-MM, e.g. '2026-01' (got 'March')"),
-        (lambda: parse_month("2026-13"), "'start' must be a month written YYYY-MM, e.g. '2026-01' (got '2026-13')"),
-        (lambda: parse_month(dt.date(2026, 3, 5)), "'start' must be the first day of a month (got '2026-03-05')"),
+        (
+            lambda: parse_month("March"),
+            "'start' must be a month written YYYY-MM, e.g. '2026-01' (got 'March')",
+        ),
+        (
+            lambda: parse_month("2026-13"),
+            "'start' must be a month written YYYY-MM, e.g. '2026-01' (got '2026-13')",
+        ),
+        (
+            lambda: parse_month(dt.date(2026, 3, 5)),
+            "'start' must be the first day of a month (got '2026-03-05')",
+        ),
         (lambda: month_edges("2026-01", 0), "'months' must be a whole number >= 1 (got 0)"),
         (lambda: month_edges("2026-01", 2.5), "'months' must be a whole number >= 1 (got 2.5)"),
-        (lambda: month_weights(3, [0.5, 0.5]), "'weights' must list one fraction per month (3) (got [0.5, 0.5])"),
+        (
+            lambda: month_weights(3, [0.5, 0.5]),
+            "'weights' must list one fraction per month (3) (got [0.5, 0.5])",
+        ),
         (lambda: month_weights(2, [0.5, 0.6]), "'weights' must sum to 1 (got 1.1)"),
         (
             lambda: month_weights(2, [1.5, -0.5]),

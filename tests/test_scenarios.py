@@ -10,7 +10,9 @@ BASE = {"revenue_goal": 1_000_000, "marketing_share": 0.4, "deal_size": 15_000}
 
 
 def test_grid_is_every_combination(funnel_002):
-    grid = scenario_grid(funnel_002, BASE, deal_size=[10_000, 15_000, 20_000], **{"mql→sql": [0.3, 0.4]})
+    grid = scenario_grid(
+        funnel_002, BASE, deal_size=[10_000, 15_000, 20_000], **{"mql→sql": [0.3, 0.4]}
+    )
     assert len(grid) == 6
     assert list(grid.columns) == ["revenue_goal", "marketing_share", "deal_size", *funnel_002.steps]
     assert (grid["lead→mql"] == 0.25).all()
@@ -26,8 +28,12 @@ def test_each_row_equals_its_own_reverse_plan(funnel_002, deal, rate):
     result = evaluate_scenarios(grid, funnel_002)
     for i, scenario in grid.iterrows():
         funnel = funnel_002.with_rate("sql→opportunity", scenario["sql→opportunity"])
-        plan = reverse_plan(scenario.revenue_goal, scenario.marketing_share, scenario.deal_size, funnel)
-        np.testing.assert_allclose(result.loc[i, list(funnel.stages)].to_numpy(float), plan.volumes, rtol=1e-12)
+        plan = reverse_plan(
+            scenario.revenue_goal, scenario.marketing_share, scenario.deal_size, funnel
+        )
+        np.testing.assert_allclose(
+            result.loc[i, list(funnel.stages)].to_numpy(float), plan.volumes, rtol=1e-12
+        )
         assert list(result.loc[i, [f"{s}_whole" for s in funnel.stages]]) == list(plan.whole)
 
 
@@ -42,7 +48,9 @@ def test_evaluate_keeps_the_index(funnel_002):
 def test_bad_scenarios_are_named(funnel_002):
     with pytest.raises(InputError) as err:
         evaluate_scenarios(pd.DataFrame({"revenue_goal": [1.0]}), funnel_002)
-    assert str(err.value).startswith("'scenarios' must have the columns marketing_share, deal_size, lead→mql")
+    assert str(err.value).startswith(
+        "'scenarios' must have the columns marketing_share, deal_size, lead→mql"
+    )
     with pytest.raises(InputError) as err:
         scenario_grid(funnel_002, BASE, deal=[1])
     assert str(err.value) == (

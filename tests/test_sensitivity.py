@@ -42,7 +42,9 @@ def test_fractions_are_capped_at_one_and_the_table_says_so():
 
 def test_widest_swing_comes_first(funnel_002):
     table = sensitivity(1_000_000, 0.4, 15_000, funnel_002.with_rate("lead→mql", 0.95)).frame()
-    swings = (table.groupby("driver", sort=False)["leads_needed"].agg(lambda x: x.max() - x.min())).to_numpy()
+    swings = (
+        table.groupby("driver", sort=False)["leads_needed"].agg(lambda x: x.max() - x.min())
+    ).to_numpy()
     assert (np.diff(swings) <= 1e-9).all()
 
 

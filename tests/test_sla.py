@@ -21,12 +21,26 @@ from funnelkit import (
 
 CADENCE_003 = tuple(
     Touch(day, channel)
-    for day, channel in [(0, "call"), (0, "email"), (1, "call"), (1, "email"), (3, "call"), (4, "email"), (6, "call")]
+    for day, channel in [
+        (0, "call"),
+        (0, "email"),
+        (1, "call"),
+        (1, "email"),
+        (3, "call"),
+        (4, "email"),
+        (6, "call"),
+    ]
 )
 
 
 def terms(**changes):
-    values = dict(handoff_stage="mql", first_touch_minutes=10, cadence=CADENCE_003, touches_per_rep_per_day=40, reps=2)
+    values = dict(
+        handoff_stage="mql",
+        first_touch_minutes=10,
+        cadence=CADENCE_003,
+        touches_per_rep_per_day=40,
+        reps=2,
+    )
     return SlaTerms(**{**values, **changes})
 
 
@@ -52,7 +66,9 @@ def test_sla_plan_by_hand():
     # 300 MQLs wanted in January 2026 (no lag: MQL→won same day, rate 0.1)
     funnel = Funnel(("lead", "mql", "won"), (0.5, 0.1), (0, 0))
     plan = reverse_plan(300_000, 1.0, 10_000, funnel)  # 30 won, 300 MQLs
-    sla = sla_plan(phase_plan(plan, "2026-01", 1), funnel, 10_000, terms(holidays=(dt.date(2026, 1, 1),)))
+    sla = sla_plan(
+        phase_plan(plan, "2026-01", 1), funnel, 10_000, terms(holidays=(dt.date(2026, 1, 1),))
+    )
     assert sla.periods == ["2026-01"]
     np.testing.assert_allclose(sla.handoffs, [300])
     np.testing.assert_allclose(sla.lead_value, [300_000])
@@ -92,7 +108,10 @@ def test_touches_per_lead_is_the_cadence_length():
         (lambda: Touch(0, ""), "'channel' of a cadence touch must be a non-empty name (got '')"),
         (lambda: sales_capacity(1, 40, -1, 7), "'working_days' must be >= 0 (got -1)"),
         (lambda: reps_needed(10, 7, 40, 0), "'working_days' must be > 0 (got 0)"),
-        (lambda: implied_lead_value(10, 1.5, 100), "'rate_to_customer' must be in [0, 1] (got 1.5)"),
+        (
+            lambda: implied_lead_value(10, 1.5, 100),
+            "'rate_to_customer' must be in [0, 1] (got 1.5)",
+        ),
     ],
 )
 def test_bad_sla_inputs_name_field_rule_and_value(call, message):
@@ -105,10 +124,15 @@ def test_sla_needs_monthly_phasing_and_a_handoff_before_the_last_stage():
     funnel = Funnel(("lead", "mql", "won"), (0.5, 0.1), (0, 0))
     plan = reverse_plan(300_000, 1.0, 10_000, funnel)
     weekly = phase_plan(plan, "2026-01", 1, granularity="week")
-    with pytest.raises(InputError, match=r"^'granularity' of the phasing must be 'month' for the SLA \(got 'week'\)$"):
+    with pytest.raises(
+        InputError,
+        match=r"^'granularity' of the phasing must be 'month' for the SLA \(got 'week'\)$",
+    ):
         sla_plan(weekly, funnel, 10_000, terms())
     monthly = phase_plan(plan, "2026-01", 1)
-    with pytest.raises(InputError, match=r"^'handoff_stage' must come before the last stage 'won' \(got 'won'\)$"):
+    with pytest.raises(
+        InputError, match=r"^'handoff_stage' must come before the last stage 'won' \(got 'won'\)$"
+    ):
         sla_plan(monthly, funnel, 10_000, terms(handoff_stage="won"))
     with pytest.raises(InputError, match=r"^'stage' must be one of lead, mql, won \(got 'sql'\)$"):
         sla_plan(monthly, funnel, 10_000, terms(handoff_stage="sql"))

@@ -1,5 +1,6 @@
 """The reverse plan and the forward projection: worked examples, properties, edge cases."""
 
+import itertools
 from fractions import Fraction
 
 import numpy as np
@@ -75,8 +76,12 @@ def test_expected_volumes_are_a_running_product():
 # --- independent computation ------------------------------------------------------------
 
 
-@given(goal=st.integers(0, 10**9), share_pct=st.integers(0, 100), deal=st.integers(1, 10**6),
-       rates_pct=st.lists(st.integers(1, 100), min_size=1, max_size=6))
+@given(
+    goal=st.integers(0, 10**9),
+    share_pct=st.integers(0, 100),
+    deal=st.integers(1, 10**6),
+    rates_pct=st.lists(st.integers(1, 100), min_size=1, max_size=6),
+)
 def test_reverse_plan_matches_exact_rational_arithmetic(goal, share_pct, deal, rates_pct):
     """Fractions give the exact answer the floats must agree with (and round like)."""
     rates = [p / 100 for p in rates_pct]
@@ -89,7 +94,11 @@ def test_reverse_plan_matches_exact_rational_arithmetic(goal, share_pct, deal, r
     exact.reverse()
     np.testing.assert_allclose(plan.volumes, [float(v) for v in exact], rtol=1e-12)
     # whole units are exact below 10¹⁰ (see funnelkit.rounding)
-    shown = [(w, -(-v.numerator // v.denominator)) for w, v in zip(plan.whole, exact, strict=True) if v < 10**10]
+    shown = [
+        (w, -(-v.numerator // v.denominator))
+        for w, v in zip(plan.whole, exact, strict=True)
+        if v < 10**10
+    ]
     assert [w for w, _ in shown] == [c for _, c in shown]
 
 
@@ -127,7 +136,7 @@ def test_doubling_the_goal_doubles_every_exact_volume(rates, goal, share, deal):
 @given(rates=rates_st, goal=goal_st, share=share_st, deal=deal_st)
 def test_volumes_never_shrink_up_the_funnel(rates, goal, share, deal):
     v = reverse_plan(goal, share, deal, make_funnel(rates)).volumes
-    assert all(a >= b for a, b in zip(v, v[1:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(v))
 
 
 # --- vectorised use ---------------------------------------------------------------------

@@ -22,7 +22,9 @@ def test_check_number_returns_the_value_unchanged():
 
 def test_check_number_names_field_rule_and_value():
     with pytest.raises(InputError) as err:
-        check_number("conversion_rate", 1.4, low=0, high=1, low_open=True, where=" for step 'mql→sql'")
+        check_number(
+            "conversion_rate", 1.4, low=0, high=1, low_open=True, where=" for step 'mql→sql'"
+        )
     assert str(err.value) == "'conversion_rate' for step 'mql→sql' must be in (0, 1] (got 1.4)"
 
 

@@ -1,0 +1,66 @@
+"""The project's own files agree: environment.yml, requirements.lock and pyproject.toml."""
+
+import re
+import tomllib
+
+import yaml
+
+# conda-forge names that differ from the PyPI name
+CONDA_TO_PYPI: dict[str, str] = {}
+
+
+def direct_dependencies(root):
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    specs = project["dependencies"] + [
+        d for extra in project["optional-dependencies"].values() for d in extra
+    ]
+    return {re.split(r"[<>=!~\[ ;]", spec)[0].lower() for spec in specs}
+
+
+def locked(root):
+    text = (root / "requirements.lock").read_text()
+    return {
+        name.lower(): version
+        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", text, re.M)
+    }
+
+
+def conda_pins(root):
+    env = yaml.safe_load((root / "environment.yml").read_text())
+    pins, pip_section = {}, None
+    for item in env["dependencies"]:
+        if isinstance(item, dict):
+            pip_section = item["pip"]
+            continue
+        name, _, version = item.partition("=")
+        if name not in ("python", "pip"):
+            pins[CONDA_TO_PYPI.get(name, name).lower()] = version
+    return env, pins, pip_section
+
+
+def test_environment_lists_exactly_the_direct_dependencies(root):
+    _, pins, _ = conda_pins(root)
+    assert set(pins) == direct_dependencies(root)
+
+
+def test_environment_pins_the_locked_versions(root):
+    _, pins, _ = conda_pins(root)
+    lock = locked(root)
+    mismatched = {
+        name: (version, lock.get(name))
+        for name, version in pins.items()
+        if lock.get(name) != version
+    }
+    assert mismatched == {}, "environment.yml and requirements.lock disagree: name -> (conda, lock)"
+
+
+def test_environment_uses_conda_forge_and_ends_by_installing_the_package(root):
+    env, _, pip_section = conda_pins(root)
+    assert env["channels"] == ["conda-forge"]
+    assert "python=3.11" in env["dependencies"]
+    assert isinstance(env["dependencies"][-1], dict)
+    assert pip_section == ["-e ."]
+
+
+def test_lock_pins_every_direct_dependency(root):
+    assert direct_dependencies(root) <= set(locked(root))
