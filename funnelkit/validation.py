@@ -56,6 +56,9 @@ def check_number(
     `where` qualifies the name in the message, e.g. " for step 'mql→sql'". Arrays and pandas
     Series are checked element by element; the message quotes the first value that fails.
     """
+    kind = type(value)
+    if (kind is float or kind is int) and _in_range(value, low, high, low_open, high_open):
+        return value  # the common case, kept fast: plain numbers within the range
     label = f"'{name}'{where}"
     rule = rule_text(low, high, low_open, high_open)
     if isinstance(value, bool | np.bool_):
@@ -66,12 +69,17 @@ def check_number(
                 rule = "a finite number"
             raise InputError(f"{label} must be {rule} (got {describe_value(value)})")
         return value
+    values = np.asarray(value)
+    if values.dtype == bool:
+        raise InputError(f"{label} must be a number (got booleans)")
     try:
-        values = np.asarray(value, dtype=float)
+        values = values.astype(float, copy=False)
     except (TypeError, ValueError):
         raise InputError(f"{label} must be a number (got {describe_value(value)})") from None
-    if np.asarray(value).dtype == bool:
-        raise InputError(f"{label} must be a number (got booleans)")
+    if values.size and _in_range(values.min(), low, high, low_open, high_open) and _in_range(
+        values.max(), low, high, low_open, high_open
+    ):
+        return value  # NaN makes min and max NaN, which fails the range and lands below
     ok = np.isfinite(values)
     if low is not None:
         ok &= values > low if low_open else values >= low
