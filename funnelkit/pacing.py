@@ -18,7 +18,7 @@ import pandas as pd
 
 from funnelkit.exceptions import InputError
 from funnelkit.phasing import parse_month
-from funnelkit.validation import check_number
+from funnelkit.validation import check_choice, check_number
 
 DAY_BASES: tuple[str, ...] = ("calendar", "business")
 
@@ -32,12 +32,10 @@ def _day(value: Any, name: str) -> np.datetime64:
 
 def day_weights(days: np.ndarray, basis: str, holidays: Sequence[dt.date] = ()) -> np.ndarray:
     """1 for each day that counts towards the goal, 0 for the rest."""
-    if basis == "calendar":
+    if check_choice("basis", basis, DAY_BASES) == "calendar":
         return np.ones(days.size)
-    if basis == "business":
-        hol = np.asarray([np.datetime64(h, "D") for h in holidays], dtype="datetime64[D]")
-        return np.is_busday(days, holidays=hol).astype(float)
-    raise InputError(f"'basis' must be one of {', '.join(DAY_BASES)} (got {basis!r})")
+    hol = np.asarray([np.datetime64(h, "D") for h in holidays], dtype="datetime64[D]")
+    return np.is_busday(days, holidays=hol).astype(float)
 
 
 @dataclass(frozen=True)

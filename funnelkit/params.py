@@ -22,7 +22,7 @@ from funnelkit.exceptions import InputError, ParamsError
 from funnelkit.funnel import Funnel
 from funnelkit.phasing import GRANULARITIES, month_edges, month_weights
 from funnelkit.sla import SlaTerms, Touch
-from funnelkit.validation import check_number
+from funnelkit.validation import check_choice, check_number
 
 # key -> required?
 TOP_KEYS = {
@@ -192,11 +192,9 @@ def _build(raw: Any) -> PlanParams:
     weights = period.get("weights")
     if weights is not None:
         weights = tuple(_in("period", month_weights, months, weights))
-    granularity = period.get("granularity", "month")
-    if granularity not in GRANULARITIES:
-        raise InputError(
-            f"period: 'granularity' must be one of {', '.join(GRANULARITIES)} (got {granularity!r})"
-        )
+    granularity = _in(
+        "period", check_choice, "granularity", period.get("granularity", "month"), GRANULARITIES
+    )
     for key, rule in (
         ("revenue_goal", {"low": 0}),
         ("marketing_share", {"low": 0, "high": 1}),

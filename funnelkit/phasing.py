@@ -21,7 +21,7 @@ import pandas as pd
 from funnelkit.exceptions import InputError
 from funnelkit.rounding import whole_units
 from funnelkit.targets import ReversePlan
-from funnelkit.validation import check_number
+from funnelkit.validation import check_choice, check_number
 
 GRANULARITIES: tuple[str, ...] = ("month", "week")
 WEIGHT_SUM_TOLERANCE = 1e-6  # how far month weights may sum from 1, as a fraction
@@ -76,15 +76,12 @@ def _bin_edges(first_day: float, last_day: float, granularity: str) -> np.ndarra
         lo = first.astype("datetime64[M]")
         hi = (last - 1).astype("datetime64[M]") + 1
         return np.arange(lo, hi + 1).astype("datetime64[D]").astype(np.int64).astype(float)
-    if granularity == "week":
-        day0 = int(np.floor(first_day))
-        monday = day0 - (day0 + 3) % 7  # 1970-01-01 was a Thursday
-        end = int(np.ceil(last_day))
-        end_monday = end + (-(end + 3)) % 7
-        return np.arange(monday, end_monday + 1, 7, dtype=float)
-    raise InputError(
-        f"'granularity' must be one of {', '.join(GRANULARITIES)} (got {granularity!r})"
-    )
+    # weeks (phase_plan refused any other granularity): Monday on or before, on or after
+    day0 = int(np.floor(first_day))
+    monday = day0 - (day0 + 3) % 7  # 1970-01-01 was a Thursday
+    end = int(np.ceil(last_day))
+    end_monday = end + (-(end + 3)) % 7
+    return np.arange(monday, end_monday + 1, 7, dtype=float)
 
 
 def spread(
@@ -185,10 +182,7 @@ def phase_plan(
     `weights` are the fractions (0–1, summing to 1) of the revenue in each month; even when
     omitted. `granularity` is 'month' or 'week'.
     """
-    if granularity not in GRANULARITIES:
-        raise InputError(
-            f"'granularity' must be one of {', '.join(GRANULARITIES)} (got {granularity!r})"
-        )
+    check_choice("granularity", granularity, GRANULARITIES)
     edges_d = month_edges(start, months)
     w = month_weights(months, weights)
     edges = edges_d.astype(np.int64).astype(float)

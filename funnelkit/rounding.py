@@ -3,16 +3,18 @@
 Rule: a whole-unit figure is its own exact value rounded **up** to the next whole number,
 because a plan that needs 26.67 customers needs 27 of them. Exact values are carried
 through every formula; the stage above 26.67 customers needs 26.67 ÷ rate, not 27 ÷ rate.
-Floating-point noise is not rounded up: an exact value within one part in 10¹² (or 10⁻¹²
-of a unit, near zero) of a whole number counts as that whole number, so 2000.0000000000002
-shows as 2000 and 2000.01 as 2001. Figures are meant to be whole-unit precise below 10¹⁰.
+Floating-point noise is not rounded up: an exact value within one part in 10¹³ (10⁻¹³ of
+a unit near zero) of a whole number counts as that whole number, so 2000.0000000000002
+shows as 2000 and 2000.01 as 2001. The formulas' float error is a few parts in 10¹⁶, far
+inside that; a real fraction is kept when larger than value × 10⁻¹³ (below 10¹⁰ units,
+any fraction of 1/1000 of a unit or more).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-NOISE = 1e-12  # relative tolerance for floating-point noise, a fraction of the value
+NOISE = 1e-13  # relative tolerance for floating-point noise, a fraction of the value
 
 
 def whole_units(exact: float | np.ndarray) -> int | np.ndarray:

@@ -41,6 +41,13 @@ def _in_range(v: float, low, high, low_open, high_open) -> bool:
     return not (high is not None and (v >= high if high_open else v > high))
 
 
+def check_choice(name: str, value: Any, choices: tuple[str, ...], where: str = "") -> str:
+    """Return `value` if it is one of `choices`; the message lists them."""
+    if value not in choices:
+        raise InputError(f"'{name}'{where} must be one of {', '.join(choices)} (got {value!r})")
+    return value
+
+
 def check_number(
     name: str,
     value: Any,
@@ -76,8 +83,10 @@ def check_number(
         values = values.astype(float, copy=False)
     except (TypeError, ValueError):
         raise InputError(f"{label} must be a number (got {describe_value(value)})") from None
-    if values.size and _in_range(values.min(), low, high, low_open, high_open) and _in_range(
-        values.max(), low, high, low_open, high_open
+    if (
+        values.size
+        and _in_range(values.min(), low, high, low_open, high_open)
+        and _in_range(values.max(), low, high, low_open, high_open)
     ):
         return value  # NaN makes min and max NaN, which fails the range and lands below
     ok = np.isfinite(values)

@@ -105,3 +105,9 @@ def test_rates_to_last_start_at_the_overall_rate_and_end_at_one(rates):
     assert f.rates_to_last[0] == pytest.approx(math.prod(rates), rel=1e-12)
     assert f.rates_to_last[-1] == 1.0
     assert all(a <= b for a, b in zip(f.rates_to_last, f.rates_to_last[1:], strict=False))
+
+
+def test_rejects_wrong_number_of_days():
+    with pytest.raises(InputError) as err:
+        Funnel(("lead", "mql", "won"), (0.5, 0.5), (1,))
+    assert str(err.value) == "'days' must have one value per step (2: lead→mql, mql→won) (got 1)"

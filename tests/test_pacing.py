@@ -104,3 +104,11 @@ def test_bad_pacing_inputs_name_field_rule_and_value(call, message):
     with pytest.raises(InputError) as err:
         call()
     assert str(err.value) == message
+
+
+def test_an_unreadable_actuals_date_is_named():
+    with pytest.raises(InputError) as err:
+        pacing(10, "2026-01", {"someday": 1}, "2026-01-10")
+    assert (
+        str(err.value) == "'daily_actuals date' must be a date, e.g. '2026-01-15' (got 'someday')"
+    )

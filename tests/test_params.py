@@ -185,6 +185,27 @@ def test_optional_keys_have_documented_defaults(example):
             DELETE,
             "q1.yaml: sla: 'sla' must give 'touches_per_rep_per_day'",
         ),
+        (
+            ["sla", "holidays"],
+            "2026-12-25",
+            "q1.yaml: sla: 'holidays' must be a list of dates (got '2026-12-25')",
+        ),
+        (
+            ["funnel", 1],
+            "mql",
+            "q1.yaml: funnel: each stage must be a mapping of keys to values (got 'mql')",
+        ),
+        (
+            ["sla", "cadence", 0],
+            "call",
+            "q1.yaml: sla: each cadence touch must be a mapping of keys to values (got 'call')",
+        ),
+        (["title"], 42, "q1.yaml: 'title' must be non-empty text (got 42)"),
+        (
+            ["pipeline"],
+            [1],
+            "q1.yaml: pipeline: 'pipeline' must be a mapping of keys to values (got [1])",
+        ),
         (["pipeline", "win_rate"], 0, "q1.yaml: pipeline: 'win_rate' must be in (0, 1] (got 0)"),
         (["pipeline", "open_value"], -5, "q1.yaml: pipeline: 'open_value' must be >= 0 (got -5)"),
         (

@@ -28,6 +28,7 @@ def test_arrays_round_element_by_element():
 def test_large_figures_keep_their_last_unit():
     assert whole_units(1_079_430_000.0000002) == 1_079_430_000
     assert whole_units(9_999_999_999.5) == 10_000_000_000
+    assert whole_units(5_102_832_070.003663) == 5_102_832_071
 
 
 def test_noise_sized_values_near_zero_count_as_zero():

@@ -20,6 +20,7 @@ from funnelkit import (
     reverse_plan,
     stage_volumes_needed,
 )
+from funnelkit.rounding import NOISE
 
 rates_st = st.lists(st.floats(min_value=0.001, max_value=1.0), min_size=1, max_size=6)
 # money below a cent and shares below one in a million are not plans (and underflow floats)
@@ -93,13 +94,13 @@ def test_reverse_plan_matches_exact_rational_arithmetic(goal, share_pct, deal, r
         exact.append(volume)
     exact.reverse()
     np.testing.assert_allclose(plan.volumes, [float(v) for v in exact], rtol=1e-12)
-    # whole units are exact below 10¹⁰ (see funnelkit.rounding)
-    shown = [
-        (w, -(-v.numerator // v.denominator))
-        for w, v in zip(plan.whole, exact, strict=True)
-        if v < 10**10
-    ]
-    assert [w for w, _ in shown] == [c for _, c in shown]
+    # the rounding rule applied to the exact rationals: up, unless within noise of a whole
+    expected = []
+    for v in exact:
+        nearest = round(v)
+        is_noise = abs(v - nearest) <= Fraction(NOISE) * max(v, 1)
+        expected.append(nearest if is_noise else -(-v.numerator // v.denominator))
+    assert list(plan.whole) == expected
 
 
 # --- properties -------------------------------------------------------------------------

@@ -56,3 +56,14 @@ def test_check_number_accepts_numpy_scalars():
     assert check_number("x", np.float64(0.5), low=0, high=1) == 0.5
     with pytest.raises(InputError, match=r"\(got -2\)$"):
         check_number("x", np.int64(-2), low=0)
+
+
+def test_check_choice_lists_the_choices():
+    from funnelkit.validation import check_choice
+
+    assert check_choice("basis", "calendar", ("calendar", "business")) == "calendar"
+    with pytest.raises(InputError) as err:
+        check_choice("basis", "weekly", ("calendar", "business"), where=" of the pacing")
+    assert (
+        str(err.value) == "'basis' of the pacing must be one of calendar, business (got 'weekly')"
+    )
