@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from funnelkit.exceptions import InputError
-from funnelkit.validation import check_number
+from funnelkit.validation import check_choice, check_number
 
 DEFAULT_STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
 STEP_ARROW = "→"
@@ -83,21 +83,11 @@ class Funnel:
 
     def stage_index(self, stage: str) -> int:
         """Position of `stage` in the funnel; raises InputError naming the stages if unknown."""
-        try:
-            return self.stages.index(stage)
-        except ValueError:
-            raise InputError(
-                f"'stage' must be one of {', '.join(self.stages)} (got {stage!r})"
-            ) from None
+        return self.stages.index(check_choice("stage", stage, self.stages))
 
     def step_index(self, step: str) -> int:
         """Position of `step` (e.g. 'mql→sql'); raises InputError naming the steps if unknown."""
-        try:
-            return self.steps.index(step)
-        except ValueError:
-            raise InputError(
-                f"'step' must be one of {', '.join(self.steps)} (got {step!r})"
-            ) from None
+        return self.steps.index(check_choice("step", step, self.steps))
 
     def with_rate(self, step: str, rate: float) -> Funnel:
         """A copy of this funnel with one step's conversion rate replaced."""

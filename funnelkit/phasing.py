@@ -141,8 +141,7 @@ class Phasing:
 
     def stage_volumes(self, stage: str) -> np.ndarray:
         """Exact volume of one stage per period."""
-        if stage not in self.stages:
-            raise InputError(f"'stage' must be one of {', '.join(self.stages)} (got {stage!r})")
+        check_choice("stage", stage, self.stages)
         return self.volumes[:, self.stages.index(stage)]
 
     def frame(self) -> pd.DataFrame:
