@@ -69,7 +69,8 @@ def sensitivity(
     drivers = (*SCALAR_DRIVERS, *funnel.steps)
     n = len(drivers)
     factors = np.array([1 - change, 1 + change])
-    # one scenario per (driver, direction): every input at baseline but the one moved
+    # one scenario per (driver, direction): every input at baseline but the one moved.
+    # Rows follow `drivers`: 0 revenue_goal, 1 marketing_share, 2 deal_size, 3… the steps.
     goal = np.full((n, 2), float(revenue_goal))
     share = np.full((n, 2), float(marketing_share))
     size = np.full((n, 2), float(deal_size))
