@@ -81,8 +81,12 @@ class ReversePlan:
     marketing_share: float  # fraction 0–1 of revenue from marketing-sourced leads
     deal_size: float  # average deal size, money
     funnel: Funnel
-    marketing_revenue_goal: float  # money
     volumes: np.ndarray  # exact volume needed per stage, first stage to last
+
+    @property
+    def marketing_revenue_goal(self) -> float:
+        """Revenue (money) that marketing-sourced deals must bring: goal × share."""
+        return self.revenue_goal * self.marketing_share
 
     @property
     def whole(self) -> np.ndarray:
@@ -112,16 +116,13 @@ def reverse_plan(
     revenue_goal: float, marketing_share: float, deal_size: float, funnel: Funnel
 ) -> ReversePlan:
     """Volumes needed at every stage so that marketing-sourced deals meet their share of the goal."""
-    mrg = marketing_revenue_goal(revenue_goal, marketing_share)
-    customers = customers_needed(mrg, deal_size)
-    volumes = stage_volumes_needed(customers, funnel.conversion_rates)
+    customers = customers_needed(marketing_revenue_goal(revenue_goal, marketing_share), deal_size)
     return ReversePlan(
         revenue_goal=revenue_goal,
         marketing_share=marketing_share,
         deal_size=deal_size,
         funnel=funnel,
-        marketing_revenue_goal=mrg,
-        volumes=volumes,
+        volumes=stage_volumes_needed(customers, funnel.conversion_rates),
     )
 
 
