@@ -11,3 +11,7 @@ class InputError(FunnelkitError, ValueError):
 
 class ParamsError(FunnelkitError, ValueError):
     """Raised when a plan's parameters file is missing, malformed or breaks a rule."""
+
+
+class CrmExportError(FunnelkitError, ValueError):
+    """Raised when a CRM export cannot be read into a lead table (fatal data problems)."""

@@ -9,7 +9,6 @@ field, the rule and the value, e.g.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 from funnelkit.exceptions import InputError, ParamsError
 from funnelkit.funnel import Funnel
 from funnelkit.phasing import GRANULARITIES, month_edges, month_weights
+from funnelkit.schema import check_keys, in_section, nonempty_list, text
 from funnelkit.sla import SlaTerms, Touch
 from funnelkit.validation import check_choice, check_number
 
@@ -73,38 +73,6 @@ class PlanParams:
     win_rate: float | None  # fraction 0–1; None means the funnel's last step rate
 
 
-def _closest(key: str, known: dict[str, bool]) -> str:
-    match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f" (did you mean '{match[0]}'?)" if match else f"; known keys are {', '.join(known)}"
-
-
-def _mapping(raw: Any, known: dict[str, bool], what: str) -> dict[str, Any]:
-    """Check a mapping's keys: none unknown, every required one present."""
-    if not isinstance(raw, dict):
-        raise InputError(f"{what} must be a mapping of keys to values (got {raw!r})")
-    for key in raw:
-        if key not in known:
-            raise InputError(f"'{key}' is not a known key{_closest(str(key), known)}")
-    missing = [k for k, required in known.items() if required and k not in raw]
-    if missing:
-        raise InputError(f"{what} must give {', '.join(repr(k) for k in missing)}")
-    return raw
-
-
-def _text(raw: dict[str, Any], key: str) -> str:
-    value = raw[key]
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"'{key}' must be non-empty text (got {value!r})")
-    return value
-
-
-def _list(raw: dict[str, Any], key: str) -> list[Any]:
-    value = raw[key]
-    if not isinstance(value, list) or not value:
-        raise InputError(f"'{key}' must be a non-empty list (got {value!r})")
-    return value
-
-
 def _date(value: Any, key: str) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -117,8 +85,8 @@ def _date(value: Any, key: str) -> dt.date:
 def _funnel(raw: Any) -> Funnel:
     if not isinstance(raw, list) or len(raw) < 2:
         raise InputError(f"'funnel' must list at least 2 stages, first to last (got {raw!r})")
-    entries = [_mapping(e, STAGE_KEYS, "each stage") for e in raw]
-    stages = [_text(e, "stage") for e in entries]
+    entries = [check_keys(e, STAGE_KEYS, "each stage") for e in raw]
+    stages = [text(e, "stage") for e in entries]
     for entry, stage, next_stage in zip(entries, stages, stages[1:], strict=False):
         for key in ("conversion_rate", "days"):
             if key not in entry:
@@ -139,12 +107,12 @@ def _funnel(raw: Any) -> Funnel:
 
 
 def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
-    raw = _mapping(raw, SLA_KEYS, "'sla'")
-    handoff = _text(raw, "handoff_stage")
+    raw = check_keys(raw, SLA_KEYS, "'sla'")
+    handoff = text(raw, "handoff_stage")
     funnel.stage_index(handoff)
     cadence = []
-    for item in _list(raw, "cadence"):
-        touch = _mapping(item, TOUCH_KEYS, "each cadence touch")
+    for item in nonempty_list(raw, "cadence"):
+        touch = check_keys(item, TOUCH_KEYS, "each cadence touch")
         cadence.append(Touch(day=touch["day"], channel=touch["channel"]))
     holidays = raw.get("holidays") or []
     if not isinstance(holidays, list):
@@ -160,20 +128,12 @@ def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
 
 
 def _pipeline(raw: Any) -> dict[str, Any]:
-    raw = _mapping(raw, PIPELINE_KEYS, "'pipeline'")
+    raw = check_keys(raw, PIPELINE_KEYS, "'pipeline'")
     if "open_value" in raw:
         check_number("open_value", raw["open_value"], low=0)
     if "win_rate" in raw:
         check_number("win_rate", raw["win_rate"], low=0, high=1, low_open=True)
     return raw
-
-
-def _in(section: str, build, *args):
-    """Run a section's builder, prefixing its error with the section's name."""
-    try:
-        return build(*args)
-    except InputError as err:
-        raise InputError(f"{section}: {err}") from None
 
 
 def params_from_dict(raw: Any, source: str = "<parameters>") -> PlanParams:
@@ -185,14 +145,14 @@ def params_from_dict(raw: Any, source: str = "<parameters>") -> PlanParams:
 
 
 def _build(raw: Any) -> PlanParams:
-    raw = _mapping(raw, TOP_KEYS, "the parameters file")
-    period = _in("period", _mapping, raw["period"], PERIOD_KEYS, "'period'")
+    raw = check_keys(raw, TOP_KEYS, "the parameters file")
+    period = in_section("period", check_keys, raw["period"], PERIOD_KEYS, "'period'")
     months = period["months"]
-    start = _in("period", month_edges, period["start"], months)[0]
+    start = in_section("period", month_edges, period["start"], months)[0]
     weights = period.get("weights")
     if weights is not None:
-        weights = tuple(_in("period", month_weights, months, weights))
-    granularity = _in(
+        weights = tuple(in_section("period", month_weights, months, weights))
+    granularity = in_section(
         "period", check_choice, "granularity", period.get("granularity", "month"), GRANULARITIES
     )
     for key, rule in (
@@ -201,10 +161,10 @@ def _build(raw: Any) -> PlanParams:
         ("deal_size", {"low": 0, "low_open": True}),
     ):
         check_number(key, raw[key], **rule)
-    funnel = _in("funnel", _funnel, raw["funnel"])
-    sla = _in("sla", _sla, raw["sla"], funnel)
-    pipeline = _in("pipeline", _pipeline, raw.get("pipeline") or {})
-    name = _text(raw, "name")
+    funnel = in_section("funnel", _funnel, raw["funnel"])
+    sla = in_section("sla", _sla, raw["sla"], funnel)
+    pipeline = in_section("pipeline", _pipeline, raw.get("pipeline") or {})
+    name = text(raw, "name")
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
@@ -212,8 +172,8 @@ def _build(raw: Any) -> PlanParams:
         )
     return PlanParams(
         name=name,
-        title=_text(raw, "title") if "title" in raw else name,
-        currency=_text(raw, "currency") if "currency" in raw else DEFAULT_CURRENCY,
+        title=text(raw, "title") if "title" in raw else name,
+        currency=text(raw, "currency") if "currency" in raw else DEFAULT_CURRENCY,
         start=start,
         months=months,
         weights=weights,

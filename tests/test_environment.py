@@ -6,7 +6,7 @@ import tomllib
 import yaml
 
 # conda-forge names that differ from the PyPI name
-CONDA_TO_PYPI: dict[str, str] = {}
+CONDA_TO_PYPI: dict[str, str] = {"python-duckdb": "duckdb"}
 
 
 def direct_dependencies(root):

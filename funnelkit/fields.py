@@ -1,0 +1,42 @@
+"""The lead table's vocabulary: its canonical columns, their kinds, and the outcomes.
+
+Every CRM export is mapped onto these names. Stage times are columns named
+``<stage>_at`` (``lead_at``, ``mql_at``, …), one per configured stage; the first stage's time
+is when the lead was created.
+"""
+
+from __future__ import annotations
+
+ID = "lead_id"
+OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
+
+# canonical field -> kind; kinds decide how a column is parsed
+FIELDS: dict[str, str] = {
+    ID: "id",
+    "source": "text",  # original source or channel
+    "owner": "text",  # who follows the lead up (e.g. the SDR)
+    "account_owner": "text",  # who works the deal (e.g. the account executive)
+    "status": "text",  # the CRM's lead status, as exported
+    "assigned_at": "time",  # when the lead was assigned to its owner
+    "first_touch_at": "time",  # first sales touch (call, email, meeting)
+    "response_time": "duration",  # time from assignment to first touch, as exported
+    "touches": "count",  # number of sales touches
+    "amount": "money",  # deal amount
+    "close_date": "time",  # when the deal closed
+    "outcome": "outcome",  # won / lost / open
+}
+KINDS: tuple[str, ...] = (
+    "id",
+    "text",
+    "time",
+    "duration",
+    "count",
+    "money",
+    "outcome",
+    "attribute",
+)
+
+
+def stage_field(stage: str) -> str:
+    """The lead table column holding when a lead reached `stage`, e.g. 'mql_at'."""
+    return f"{stage}_at"

@@ -1,0 +1,55 @@
+"""Checks for mappings read from YAML: known and required keys, text, lists, sections.
+
+Shared by plan parameters and CRM column mappings, so both speak the same way:
+``'marketing_shar' is not a known key (did you mean 'marketing_share'?)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from funnelkit.exceptions import InputError
+
+
+def closest_key(key: str, known: dict[str, bool]) -> str:
+    """The tail of an unknown-key message: the closest known key, or all of them."""
+    match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else f"; known keys are {', '.join(known)}"
+
+
+def check_keys(raw: Any, known: dict[str, bool], what: str) -> dict[str, Any]:
+    """Check a mapping's keys: none unknown, every required one present."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{what} must be a mapping of keys to values (got {raw!r})")
+    for key in raw:
+        if key not in known:
+            raise InputError(f"'{key}' is not a known key{closest_key(str(key), known)}")
+    missing = [k for k, required in known.items() if required and k not in raw]
+    if missing:
+        raise InputError(f"{what} must give {', '.join(repr(k) for k in missing)}")
+    return raw
+
+
+def text(raw: dict[str, Any], key: str) -> str:
+    """The non-empty text at `key`."""
+    value = raw[key]
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{key}' must be non-empty text (got {value!r})")
+    return value
+
+
+def nonempty_list(raw: dict[str, Any], key: str) -> list[Any]:
+    """The non-empty list at `key`."""
+    value = raw[key]
+    if not isinstance(value, list) or not value:
+        raise InputError(f"'{key}' must be a non-empty list (got {value!r})")
+    return value
+
+
+def in_section(section: str, build, *args):
+    """Run a section's builder, prefixing its error with the section's name."""
+    try:
+        return build(*args)
+    except InputError as err:
+        raise InputError(f"{section}: {err}") from None
