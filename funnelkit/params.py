@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from funnelkit.exceptions import InputError, ParamsError
 from funnelkit.funnel import Funnel
 from funnelkit.phasing import GRANULARITIES, month_edges, month_weights
-from funnelkit.schema import check_keys, in_section, nonempty_list, text
+from funnelkit.schema import check_keys, in_section, load_yaml, nonempty_list, text
 from funnelkit.sla import SlaTerms, Touch
 from funnelkit.validation import check_choice, check_number
 
@@ -190,18 +189,4 @@ def _build(raw: Any) -> PlanParams:
 
 def load_params(path: str | Path) -> PlanParams:
     """Read and check a plan's parameters YAML file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParamsError(f"{path}: no such parameters file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ParamsError(f"{path}: cannot be read as UTF-8 text ({err})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ParamsError(f"{path}: is not valid YAML{where}: {problem}") from None
-    return params_from_dict(raw, source=str(path))
+    return params_from_dict(load_yaml(path, "parameters file"), source=str(path))

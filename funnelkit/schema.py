@@ -7,9 +7,12 @@ Shared by plan parameters and CRM column mappings, so both speak the same way:
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any
 
-from funnelkit.exceptions import InputError
+import yaml
+
+from funnelkit.exceptions import InputError, ParamsError
 
 
 def closest_key(key: str, known: dict[str, bool]) -> str:
@@ -53,3 +56,21 @@ def in_section(section: str, build, *args):
         return build(*args)
     except InputError as err:
         raise InputError(f"{section}: {err}") from None
+
+
+def load_yaml(path: str | Path, what: str) -> Any:
+    """Parse a YAML file; errors name the file and, for bad YAML, the line and column."""
+    path = Path(path)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ParamsError(f"{path}: cannot be read as UTF-8 text ({err})") from None
+    try:
+        return yaml.safe_load(content)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ParamsError(f"{path}: is not valid YAML{where}: {problem}") from None
