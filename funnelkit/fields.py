@@ -17,6 +17,7 @@ FIELDS: dict[str, str] = {
     "owner": "text",  # who follows the lead up (e.g. the SDR)
     "account_owner": "text",  # who works the deal (e.g. the account executive)
     "status": "text",  # the CRM's lead status, as exported
+    "stage": "stage",  # the stage the lead is at now (mapped to a stage name)
     "assigned_at": "time",  # when the lead was assigned to its owner
     "first_touch_at": "time",  # first sales touch (call, email, meeting)
     "response_time": "duration",  # time from assignment to first touch, as exported
@@ -25,16 +26,6 @@ FIELDS: dict[str, str] = {
     "close_date": "time",  # when the deal closed
     "outcome": "outcome",  # won / lost / open
 }
-KINDS: tuple[str, ...] = (
-    "id",
-    "text",
-    "time",
-    "duration",
-    "count",
-    "money",
-    "outcome",
-    "attribute",
-)
 
 
 def stage_field(stage: str) -> str:

@@ -1,0 +1,329 @@
+"""CRM exports into one tidy lead table, checked, with a data-quality report.
+
+`read_export(path, mapping)` reads a file (`funnelkit.exports`), finds each canonical field's
+column through the mapping (`funnelkit.mapping`), parses and checks every cell
+(`funnelkit.parsing`) and returns a `LeadTable`: one row per lead with the canonical
+columns (`funnelkit.fields`), and the `QualityReport` of what was found and done.
+
+Fatal problems raise `CrmExportError`: no such file, an empty file, a required column
+missing, values a value map does not know. The rest are findings: unparsable or negative
+values (treated as missing), stage dates out of order (kept, left out of stage-to-stage
+times), rows without an id and repeated ids (dropped, and counted). Row numbers in
+findings count data rows from 1 (the first row after the header).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from funnelkit.exceptions import CrmExportError
+from funnelkit.exports import read_table
+from funnelkit.fields import FIELDS, ID, OUTCOMES, stage_field
+from funnelkit.mapping import DURATION_UNITS, Mapping, resolve_mapping
+from funnelkit.parsing import parse_numbers, parse_times
+from funnelkit.quality import FIRST_IDS, QualityReport
+
+TREATED_AS_MISSING = "treated as missing"
+
+
+@dataclass(frozen=True)
+class LeadTable:
+    """One row per lead: id, a time per stage (`<stage>_at`), the mapped fields, attributes."""
+
+    leads: pd.DataFrame
+    stages: tuple[str, ...]
+    quality: QualityReport
+    mapping: Mapping
+    source: str  # the file read
+
+    @property
+    def stage_columns(self) -> list[str]:
+        """The stage time columns, first stage to last."""
+        return [stage_field(s) for s in self.stages]
+
+    def reached(self) -> pd.DataFrame:
+        """Per lead and stage, whether the lead reached it: a time for that stage or a later
+        one, a current stage at or past it, or a won outcome. Every lead reached the first."""
+        reached = self.leads[self.stage_columns].notna().to_numpy()
+        if "stage" in self.leads:
+            current = self.leads["stage"].cat.codes.to_numpy()
+            reached |= current[:, np.newaxis] >= np.arange(len(self.stages))
+        if "outcome" in self.leads:
+            reached |= (self.leads["outcome"] == "won").to_numpy()[:, np.newaxis]
+        reached = np.logical_or.accumulate(reached[:, ::-1], axis=1)[:, ::-1]
+        reached[:, 0] = True
+        return pd.DataFrame(reached, columns=list(self.stages), index=self.leads.index)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The latest time recorded in the export: what 'now' was when it was taken."""
+        times = [self.leads[c].max() for c in self.leads.columns if self.leads[c].dtype.kind == "M"]
+        return max(t for t in times if pd.notna(t))
+
+
+def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
+    """The first candidate present among the export's column names (exact, then ignoring case
+    and surrounding spaces)."""
+    for name in candidates:
+        if name in names:
+            return name
+    folded = {n.strip().casefold(): n for n in names}
+    for name in candidates:
+        if name.strip().casefold() in folded:
+            return folded[name.strip().casefold()]
+    return None
+
+
+def _missing_column_error(
+    path: str, field: str, candidates: tuple[str, ...], names: list[str]
+) -> CrmExportError:
+    close = sorted(
+        {m for c in candidates for m in difflib.get_close_matches(c, names, n=2, cutoff=0.5)}
+    )
+    hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else ""
+    return CrmExportError(
+        f"{path}: required column for '{field}' is missing: looked for "
+        f"{', '.join(repr(c) for c in candidates)}; found {', '.join(repr(n) for n in names)}{hint}"
+    )
+
+
+def _blank_placeholders(column: pa.ChunkedArray, placeholders: tuple[str, ...]) -> pa.ChunkedArray:
+    """Text cells that are empty or a placeholder ('Select') become null."""
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return column
+    trimmed = pc.utf8_trim_whitespace(column)
+    blank = pc.or_(
+        pc.equal(trimmed, ""), pc.is_in(trimmed, value_set=pa.array(placeholders, pa.string()))
+    )
+    return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, column.type), column)
+
+
+def _ids_where(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return ids[np.flatnonzero(mask)]
+
+
+def _value_map(
+    path: str,
+    column_name: str,
+    field: str,
+    column: pa.ChunkedArray,
+    mapping: Mapping,
+    ids: np.ndarray,
+) -> pa.ChunkedArray:
+    """Map a column's values through the mapping's value map; unknown values are fatal."""
+    value_map = mapping.values.get(field)
+    if value_map is None and field == "outcome":
+        value_map = {o: o for o in OUTCOMES} | {o.capitalize(): o for o in OUTCOMES}
+    if value_map is None:
+        return column
+    known = pa.array(list(value_map), pa.string())
+    unknown = pc.and_(column.is_valid(), pc.invert(pc.is_in(column, value_set=known)))
+    unknown = pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)
+    if unknown.any():
+        counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
+        first = ", ".join(map(str, _ids_where(ids, unknown)[:FIRST_IDS]))
+        listed = "; ".join(f"{v!r} ({n} rows)" for v, n in counts.head(10).items())
+        raise CrmExportError(
+            f"{path}: column {column_name!r} ({field}) has {unknown.sum()} rows with values the mapping "
+            f"does not know: {listed} (first ids {first}); known values are "
+            f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
+        )
+    mapped = pa.array([value_map[k] for k in value_map], pa.string())
+    index = pc.index_in(column, value_set=known)
+    return pc.take(mapped, index)
+
+
+def _row_ids(
+    table: pa.Table, id_column: str, path: str, report: QualityReport
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ids as text, and the mask of rows kept: rows with an id, first of each id."""
+    ids = pc.cast(table.column(id_column), pa.string())
+    ids = pc.utf8_trim_whitespace(ids)
+    has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
+    values = ids.to_numpy(zero_copy_only=False).astype(object)
+    report.add(
+        "missing id",
+        repr(id_column),
+        [f"row {i + 1}" for i in np.flatnonzero(~has_id)],
+        "row dropped: a lead needs an id",
+    )
+    repeated = pd.Series(values).duplicated(keep="first").to_numpy() & has_id
+    report.add(
+        "repeated id",
+        repr(id_column),
+        _ids_where(values, repeated),
+        "later rows dropped; the first row with the id kept",
+    )
+    return values, has_id & ~repeated
+
+
+def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> LeadTable:
+    """Read a CRM export (CSV, Excel or Parquet) through a mapping into a checked LeadTable.
+
+    `mapping` is a Mapping, a preset name ('hubspot', 'salesforce-leads',
+    'salesforce-opportunities') or the path of a mapping YAML file.
+    """
+    mapping = resolve_mapping(mapping)
+    path = str(path)
+    report = QualityReport(source=path)
+    table = read_table(path, report, mapping.encoding, mapping.delimiter)
+    report.rows_read = table.num_rows
+    names = [n for n in table.column_names]
+    found = {f: _find(names, c) for f, c in mapping.columns.items()}
+    found |= {stage_field(s): _find(names, c) for s, c in mapping.stage_columns.items()}
+    found |= {f"attribute:{a}": _find(names, c) for a, c in mapping.attributes.items()}
+    for field in mapping.required:
+        candidates = mapping.columns.get(field) or mapping.stage_columns.get(
+            field.removesuffix("_at"), ()
+        )
+        if found.get(field) is None:
+            raise _missing_column_error(path, field, candidates, names)
+    id_column = found[ID]
+    ids, keep = _row_ids(table, id_column, path, report)
+    columns: dict[str, object] = {ID: ids}
+    export_name = {}
+    for field, name in found.items():
+        if name is None or field == ID:
+            continue
+        export_name[field] = name
+        column = _blank_placeholders(table.column(name), mapping.missing_values)
+        kind = (
+            "time"
+            if field.endswith("_at") and field not in FIELDS
+            else FIELDS.get(field, "attribute")
+        )
+        columns[field] = _parse(path, field, name, kind, column, mapping, ids, report)
+    frame = pd.DataFrame(columns)
+    frame = frame.loc[keep].reset_index(drop=True)
+    leads = _arrange(frame, mapping)
+    _derive_won_time(leads, mapping, report)
+    _check_stage_order(leads, mapping, export_name, report)
+    _check_outcomes(leads, mapping, report)
+    return LeadTable(
+        leads=leads, stages=mapping.stages, quality=report, mapping=mapping, source=path
+    )
+
+
+def _parse(path, field, name, kind, column, mapping, ids, report):
+    """One column, parsed by its field's kind; bad cells recorded and treated as missing."""
+    where = repr(name)
+    if kind == "time":
+        values, bad = parse_times(column, mapping.date_formats, mapping.timezone)
+        report.add("unparsable date", where, _ids_where(ids, bad), TREATED_AS_MISSING)
+        return values
+    if kind in ("money", "count", "duration"):
+        values, bad = parse_numbers(column, mapping.decimal, money=kind == "money")
+        report.add(
+            f"unparsable {'amount' if kind == 'money' else 'number'}",
+            where,
+            _ids_where(ids, bad),
+            TREATED_AS_MISSING,
+        )
+        negative = values < 0
+        report.add(
+            f"negative {'amount' if kind == 'money' else 'number'}",
+            where,
+            _ids_where(ids, negative),
+            TREATED_AS_MISSING,
+        )
+        values = np.where(negative, np.nan, values)
+        if kind == "count":
+            fractional = ~np.isnan(values) & (values != np.floor(values))
+            report.add("not a whole number", where, _ids_where(ids, fractional), TREATED_AS_MISSING)
+            values = np.where(fractional, np.nan, values)
+        if kind == "duration":
+            values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds
+        return values
+    if kind == "attribute":
+        values, bad = parse_numbers(column, mapping.decimal)
+        return values if not bad.any() else column.to_pandas()
+    mapped = _value_map(path, name, field, pc.cast(column, pa.string()), mapping, ids)
+    return mapped.to_pandas()
+
+
+def _arrange(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Canonical column order and types: id, stage times, fields, then attributes."""
+    for stage in mapping.stages:
+        if stage_field(stage) not in frame:
+            frame[stage_field(stage)] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
+    if "stage" in frame:
+        frame["stage"] = pd.Categorical(
+            frame["stage"], categories=list(mapping.stages), ordered=True
+        )
+    if "outcome" in frame:
+        frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
+    if "response_time" in frame:
+        frame["response_time"] = pd.to_timedelta(frame["response_time"], unit="s")
+    frame = frame.rename(columns={c: c.removeprefix("attribute:") for c in frame.columns})
+    stage_cols = [stage_field(s) for s in mapping.stages]
+    fields = [f for f in FIELDS if f in frame and f != ID]
+    rest = [c for c in frame.columns if c not in (ID, *stage_cols, *fields)]
+    return frame[[ID, *stage_cols, *fields, *rest]]
+
+
+def _derive_won_time(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:
+    """Without a column for the last stage, a won lead's close date is when it reached it."""
+    last = stage_field(mapping.stages[-1])
+    if (
+        mapping.stages[-1] in mapping.stage_columns
+        or "close_date" not in leads
+        or "outcome" not in leads
+    ):
+        return
+    won = (leads["outcome"] == "won").to_numpy() & leads["close_date"].notna().to_numpy()
+    leads.loc[won, last] = leads.loc[won, "close_date"]
+    report.notes.append(
+        f"'{last}' taken from the close date of {won.sum():,} won rows (no column for stage '{mapping.stages[-1]}')"
+    )
+
+
+def _check_stage_order(
+    leads: pd.DataFrame, mapping: Mapping, export_name: dict[str, str], report: QualityReport
+) -> None:
+    """Report stage times earlier than an earlier stage's time (kept; left out of velocity)."""
+    cols = [stage_field(s) for s in mapping.stages]
+    times = leads[cols].to_numpy(dtype="datetime64[s]").astype(np.int64)
+    missing = times == np.iinfo(np.int64).min
+    latest_before = np.maximum.accumulate(np.where(missing, np.iinfo(np.int64).min, times), axis=1)
+    ids = leads[ID].to_numpy()
+    for j in range(1, len(cols)):
+        early = ~missing[:, j] & (times[:, j] < latest_before[:, j - 1])
+        column = repr(export_name.get(cols[j], cols[j]))
+        report.add(
+            f"stage date before an earlier stage's date ({mapping.stages[j]})",
+            column,
+            _ids_where(ids, early),
+            "kept; such pairs are left out of stage-to-stage times",
+        )
+
+
+def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:
+    """Derive the outcome where the export has none; a lead that reached the last stage is won."""
+    last = stage_field(mapping.stages[-1])
+    reached_last = leads[last].notna().to_numpy()
+    if "stage" in leads:
+        reached_last = reached_last | (leads["stage"] == mapping.stages[-1]).to_numpy()
+    if "outcome" not in leads:
+        leads["outcome"] = pd.Categorical(
+            np.where(reached_last, "won", "open"), categories=list(OUTCOMES)
+        )
+        return
+    conflict = (
+        reached_last & (leads["outcome"] != "won").to_numpy() & leads["outcome"].notna().to_numpy()
+    )
+    report.add(
+        "reached the last stage but outcome not won",
+        "outcome",
+        _ids_where(leads[ID].to_numpy(), conflict),
+        "outcome set to won",
+    )
+    unset = leads["outcome"].isna().to_numpy()
+    leads.loc[conflict | (unset & reached_last), "outcome"] = "won"
+    leads.loc[unset & ~reached_last, "outcome"] = "open"
