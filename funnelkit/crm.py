@@ -81,14 +81,13 @@ def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _missing_column_error(
-    path: str, field: str, candidates: tuple[str, ...], names: list[str]
-) -> CrmExportError:
+def _missing_column(path: str, field: str, candidates: tuple[str, ...], names: list[str]) -> str:
+    """The message for a required column that is not there: what was sought, what was found."""
     close = sorted(
         {m for c in candidates for m in difflib.get_close_matches(c, names, n=2, cutoff=0.5)}
     )
     hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else ""
-    return CrmExportError(
+    return (
         f"{path}: required column for '{field}' is missing: looked for "
         f"{', '.join(repr(c) for c in candidates)}; found {', '.join(repr(n) for n in names)}{hint}"
     )
@@ -184,7 +183,7 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
             field.removesuffix("_at"), ()
         )
         if found.get(field) is None:
-            raise _missing_column_error(path, field, candidates, names)
+            raise CrmExportError(_missing_column(path, field, candidates, names))
     id_column = found[ID]
     ids, keep = _row_ids(table, id_column, path, report)
     columns: dict[str, object] = {ID: ids}
