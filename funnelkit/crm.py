@@ -54,9 +54,9 @@ class LeadTable:
         reached = self.leads[self.stage_columns].notna().to_numpy()
         if "stage" in self.leads:
             current = self.leads["stage"].cat.codes.to_numpy()
-            reached |= current[:, np.newaxis] >= np.arange(len(self.stages))
+            reached = reached | (current[:, np.newaxis] >= np.arange(len(self.stages)))
         if "outcome" in self.leads:
-            reached |= (self.leads["outcome"] == "won").to_numpy()[:, np.newaxis]
+            reached = reached | (self.leads["outcome"] == "won").to_numpy()[:, np.newaxis]
         reached = np.logical_or.accumulate(reached[:, ::-1], axis=1)[:, ::-1]
         reached[:, 0] = True
         return pd.DataFrame(reached, columns=list(self.stages), index=self.leads.index)

@@ -26,12 +26,11 @@ class Finding:
     action: str  # what the reader did, e.g. 'treated as missing'
 
     def sentence(self) -> str:
-        """The finding in one line, e.g. "unparsable date in 'Create Date': 3 rows (ids 7, 9, 12): treated as missing"."""
+        """The finding in one line, e.g. "unparsable date in 'Create Date': 3 rows (first: 7, 9, 12): treated as missing"."""
         ids = ", ".join(self.first_ids)
         more = ", …" if self.count > len(self.first_ids) else ""
-        return (
-            f"{self.check} in {self.column}: {self.count:,} rows (ids {ids}{more}): {self.action}"
-        )
+        rows = "1 row" if self.count == 1 else f"{self.count:,} rows"
+        return f"{self.check} in {self.column}: {rows} (first: {ids}{more}): {self.action}"
 
 
 @dataclass
