@@ -18,7 +18,7 @@ from typing import Any
 
 from funnelkit.exceptions import InputError, ParamsError
 from funnelkit.fields import FIELDS, ID, OUTCOMES
-from funnelkit.schema import check_keys, in_section, load_yaml, text
+from funnelkit.schema import check_keys, load_yaml, text
 from funnelkit.validation import check_choice
 
 ISO_FORMATS: tuple[str, ...] = (
@@ -187,5 +187,5 @@ def resolve_mapping(mapping: Mapping | str | Path) -> Mapping:
     if isinstance(mapping, str) and mapping in PRESETS:
         return PRESETS[mapping]
     if isinstance(mapping, str) and not mapping.endswith((".yaml", ".yml")):
-        in_section("mapping", check_choice, "preset", mapping, tuple(PRESETS))
+        check_choice("preset", mapping, tuple(PRESETS))
     return load_mapping(mapping)

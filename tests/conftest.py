@@ -25,3 +25,110 @@ def funnel_002() -> Funnel:
         conversion_rates=(0.25, 0.4, 0.5, 0.4),
         days=(5, 10, 15, 30),
     )
+
+
+REAL = ROOT.parent / "shared" / "data" / "real"
+SAMPLE = ROOT / "data" / "sample" / "hubspot-contacts.csv"
+
+HUBSPOT_HEADER = [
+    "Record ID",
+    "Create Date",
+    "Became a Marketing Qualified Lead Date",
+    "Became a Sales Qualified Lead Date",
+    "Became an Opportunity Date",
+    "Became a Customer Date",
+    "Lead Status",
+    "Original Source",
+    "Contact owner",
+    "Date of first engagement",
+    "Number of Sales Activities",
+    "Recent Deal Amount",
+]
+# Six leads worked through by hand in the tests (all times 2026, local):
+TINY_ROWS = [
+    # id, created,          mql,              sql,              opportunity,      customer,         status,        source,           owner,  first touch,      touches, amount
+    [
+        "1",
+        "2026-01-05 09:00",
+        "2026-01-06 09:00",
+        "2026-01-10 09:00",
+        "2026-01-20 09:00",
+        "2026-02-19 09:00",
+        "",
+        "Organic Search",
+        "Ann",
+        "2026-01-06 09:05",
+        "7",
+        "10000",
+    ],
+    [
+        "2",
+        "2026-01-07 10:00",
+        "2026-01-09 10:00",
+        "2026-01-15 10:00",
+        "2026-01-25 10:00",
+        "",
+        "Open Deal",
+        "Paid Search",
+        "Ann",
+        "2026-01-09 11:10",
+        "5",
+        "",
+    ],
+    [
+        "3",
+        "2026-01-20 12:00",
+        "2026-01-21 12:00",
+        "",
+        "",
+        "",
+        "Unqualified",
+        "Paid Search",
+        "Bob",
+        "2026-01-21 12:30",
+        "2",
+        "",
+    ],
+    [
+        "4",
+        "2026-02-02 08:00",
+        "2026-02-03 08:00",
+        "2026-02-05 08:00",
+        "2026-02-10 08:00",
+        "2026-03-12 08:00",
+        "",
+        "Offline Sources",
+        "Bob",
+        "",
+        "8",
+        "$20,000.00",
+    ],
+    ["5", "2026-02-14 15:00", "", "", "", "", "Unqualified", "Organic Search", "", "", "", ""],
+    [
+        "6",
+        "2026-03-01 09:00",
+        "2026-03-31 23:00",
+        "",
+        "",
+        "",
+        "Attempted to Contact",
+        "Organic Search",
+        "Ann",
+        "2026-04-01 00:30",
+        "1",
+        "",
+    ],
+]
+
+
+def write_export(path, header, rows, delimiter=",", eol="\r\n", encoding="utf-8"):
+    """Write rows as a CSV export, quoting every cell as CRMs do."""
+    lines = [delimiter.join(f'"{c}"' for c in row) for row in [header, *rows]]
+    path.write_bytes((eol.join(lines) + eol).encode(encoding))
+    return path
+
+
+@pytest.fixture
+def tiny_export(tmp_path):
+    """A six-lead HubSpot export whose figures the tests work out by hand."""
+    return write_export(tmp_path / "tiny.csv", HUBSPOT_HEADER, TINY_ROWS)

@@ -1,0 +1,107 @@
+import pytest
+
+from funnelkit.exceptions import InputError, ParamsError
+from funnelkit.mapping import load_mapping, mapping_from_dict, resolve_mapping
+from funnelkit.presets import HUBSPOT_CONTACTS, PRESETS
+
+
+def test_presets_are_valid_and_named():
+    assert set(PRESETS) == {"hubspot", "salesforce-leads", "salesforce-opportunities"}
+    assert resolve_mapping("hubspot") is HUBSPOT_CONTACTS
+
+
+def test_hubspot_preset_accepts_labels_and_internal_names():
+    assert HUBSPOT_CONTACTS.stage_columns["mql"] == (
+        "Became a Marketing Qualified Lead Date",
+        "hs_lifecyclestage_marketingqualifiedlead_date",
+    )
+    assert "hs_analytics_source" in HUBSPOT_CONTACTS.columns["source"]
+    assert "hubspot_owner_id" in HUBSPOT_CONTACTS.columns["owner"]
+
+
+def test_bundled_mapping_files_load(root):
+    for path in sorted((root / "params" / "mappings").glob("*.yaml")):
+        assert load_mapping(path).name == path.stem
+
+
+def test_a_preset_with_changes():
+    m = mapping_from_dict(
+        {
+            "name": "ours",
+            "preset": "hubspot",
+            "timezone": "Europe/Berlin",
+            "columns": {"owner": "SDR"},
+        }
+    )
+    assert m.timezone == "Europe/Berlin"
+    assert m.columns["owner"] == ("SDR",)
+    assert m.columns["source"] == HUBSPOT_CONTACTS.columns["source"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"name": "x", "preset": "pipedrive"},
+            "m.yaml: 'preset' must be one of hubspot, salesforce-leads, salesforce-opportunities (got 'pipedrive')",
+        ),
+        (
+            {"name": "x", "stages": ["a", "b"]},
+            "m.yaml: the mapping file must give 'stages' and 'columns', or a 'preset'",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "timezon": "UTC"},
+            "m.yaml: 'timezon' is not a known key (did you mean 'timezone'?)",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "timezone": "Mars/Olympus"},
+            "m.yaml: 'timezone' must be an IANA time zone such as 'Europe/Berlin' (got 'Mars/Olympus')",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "response_time_unit": "weeks"},
+            "m.yaml: 'response_time_unit' must be one of ms, s, min, h, d (got 'weeks')",
+        ),
+        (
+            {"name": "x", "stages": ["a", "b"], "columns": {"lead_id": "id", "colour": "c"}},
+            "m.yaml: 'columns' key must be one of lead_id, source, owner, account_owner, status, stage, assigned_at, first_touch_at, response_time, touches, amount, close_date, outcome (got 'colour')",
+        ),
+        (
+            {
+                "name": "x",
+                "stages": ["a", "b"],
+                "columns": {"lead_id": "id", "outcome": "o"},
+                "values": {"outcome": {"W": "victory"}},
+            },
+            "m.yaml: 'values.outcome' for 'W' must be one of won, lost, open (got 'victory')",
+        ),
+        (
+            {"name": "x", "stages": ["a", "b"], "columns": {"lead_id": []}},
+            "m.yaml: 'columns.lead_id' must name an export column or a list of them (got [])",
+        ),
+        (
+            {"name": "x", "stages": ["a"], "columns": {"lead_id": "id"}},
+            "m.yaml: 'stages' must name at least 2 unique stages (got ['a'])",
+        ),
+        (
+            {
+                "name": "x",
+                "stages": ["a", "b"],
+                "columns": {"lead_id": "id"},
+                "stage_columns": {"c": "C"},
+            },
+            "m.yaml: 'stage_columns' key must be one of a, b (got 'c')",
+        ),
+    ],
+)
+def test_mapping_errors_name_file_field_rule_and_value(raw, message):
+    with pytest.raises(ParamsError) as err:
+        mapping_from_dict(raw, source="m.yaml")
+    assert str(err.value) == message
+
+
+def test_an_unknown_preset_name_is_named():
+    with pytest.raises(
+        InputError,
+        match=r"^'preset' must be one of hubspot, salesforce-leads, salesforce-opportunities \(got 'hubspt'\)$",
+    ):
+        resolve_mapping("hubspt")

@@ -1,0 +1,101 @@
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from funnelkit.parsing import parse_numbers, parse_times
+
+
+def col(*values):
+    return pa.chunked_array([pa.array(list(values), pa.string())])
+
+
+def test_times_try_each_format_and_flag_bad_cells():
+    values, bad = parse_times(
+        col("2026-01-05 10:00", "2026-01-05", "soon", None), ["%Y-%m-%d %H:%M", "%Y-%m-%d"], "UTC"
+    )
+    assert [str(v) for v in values] == ["2026-01-05T10:00:00", "2026-01-05T00:00:00", "NaT", "NaT"]
+    assert list(bad) == [False, False, True, False]
+
+
+def test_impossible_dates_are_bad_not_rolled_over():
+    values, bad = parse_times(
+        col("2026-02-30 10:00", "2026-02-28 10:00", "2026-03-02 10:00", "2026-04-31"),
+        ["%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        "UTC",
+    )
+    assert list(bad) == [True, False, False, True]
+    assert str(values[2]) == "2026-03-02T10:00:00"
+
+
+def test_zoned_times_become_the_exports_wall_clock():
+    values, _ = parse_times(
+        col("2026-07-01T08:00:00Z", "2026-01-01T08:00:00+0100"),
+        ["%Y-%m-%dT%H:%M:%S%z"],
+        "Europe/Berlin",
+    )
+    assert [str(v) for v in values] == ["2026-07-01T10:00:00", "2026-01-01T08:00:00"]
+    values, _ = parse_times(col("2026-07-01T08:00:00Z"), ["%Y-%m-%dT%H:%M:%SZ"], "America/New_York")
+    assert str(values[0]) == "2026-07-01T04:00:00"
+
+
+def test_salesforce_style_times():
+    values, bad = parse_times(
+        col("1/5/2026 3:04 PM", "12/31/2025"), ["%m/%d/%Y %I:%M %p", "%m/%d/%Y"], "UTC"
+    )
+    assert [str(v) for v in values] == ["2026-01-05T15:04:00", "2025-12-31T00:00:00"]
+    assert not bad.any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.datetimes(
+        min_value=__import__("datetime").datetime(1990, 1, 1),
+        max_value=__import__("datetime").datetime(2090, 1, 1),
+    )
+)
+def test_a_formatted_time_parses_back(moment):
+    moment = moment.replace(second=0, microsecond=0)
+    values, bad = parse_times(col(moment.strftime("%Y-%m-%d %H:%M")), ["%Y-%m-%d %H:%M"], "UTC")
+    assert values[0] == np.datetime64(moment, "s")
+    assert not bad[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "value"),
+    [
+        ("$1,234.50", ".", 1234.5),
+        ("(1,234.50)", ".", -1234.5),
+        ("USD 1,000", ".", 1000.0),
+        ("1 234,50 €", ",", 1234.5),
+        ("1.234,50", ",", 1234.5),
+        ("-5", ".", -5.0),
+        ("1234.5", ".", 1234.5),
+        ("£12", ".", 12.0),
+    ],
+)
+def test_money_formats(text, decimal, value):
+    values, bad = parse_numbers(col(text), decimal, money=True)
+    assert values[0] == value
+    assert not bad[0]
+
+
+@pytest.mark.parametrize("text", ["12abc", "1,23", "1,2345.6", "$", "1.2.3", "ten"])
+def test_bad_money_is_flagged(text):
+    values, bad = parse_numbers(col(text), ".", money=True)
+    assert np.isnan(values[0])
+    assert bad[0]
+
+
+def test_plain_numbers_reject_thousands_separators():
+    values, bad = parse_numbers(col("1,000", "12", "3.5"))
+    assert list(bad) == [True, False, False]
+    assert values[1] == 12
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9).map(lambda x: round(x, 2)))
+def test_money_round_trips_through_formatting(x):
+    values, bad = parse_numbers(col(f"${x:,.2f}" if x >= 0 else f"(${-x:,.2f})"), ".", money=True)
+    assert values[0] == pytest.approx(x, abs=1e-9)
+    assert not bad[0]
