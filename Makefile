@@ -44,8 +44,9 @@ test: $(READY) ## run the linter and the whole test suite
 lint: $(READY) ## check style with ruff
 	$(BIN)/ruff check funnelkit tests benchmarks
 
-bench: $(READY) ## run the benchmarks and print medians
+bench: $(READY) ## run the benchmarks and print medians (the first run generates 1M leads)
 	$(BIN)/python benchmarks/bench_plan.py
+	$(BIN)/python benchmarks/bench_actuals.py
 
 lock: $(READY) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

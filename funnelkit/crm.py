@@ -116,12 +116,13 @@ def _value_map(
     mapping: Mapping,
     ids: np.ndarray,
 ) -> pa.ChunkedArray:
-    """Map a column's values through the mapping's value map; unknown values are fatal."""
+    """Map a column's values through the mapping's value map (unknown values are fatal), as a
+    dictionary-encoded column: pandas gets a Categorical, quick to group by."""
     value_map = mapping.values.get(field)
     if value_map is None and field == "outcome":
         value_map = {o: o for o in OUTCOMES} | {o.capitalize(): o for o in OUTCOMES}
     if value_map is None:
-        return column
+        return column.dictionary_encode()
     known = pa.array(list(value_map), pa.string())
     unknown = pc.and_(column.is_valid(), pc.invert(pc.is_in(column, value_set=known)))
     unknown = pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)
@@ -135,32 +136,35 @@ def _value_map(
             f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
         )
     mapped = pa.array([value_map[k] for k in value_map], pa.string())
-    index = pc.index_in(column, value_set=known)
-    return pc.take(mapped, index)
+    return pc.take(mapped, pc.index_in(column, value_set=known)).dictionary_encode()
 
 
 def _row_ids(
-    table: pa.Table, id_column: str, path: str, report: QualityReport
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ids as text, and the mask of rows kept: rows with an id, first of each id."""
-    ids = pc.cast(table.column(id_column), pa.string())
-    ids = pc.utf8_trim_whitespace(ids)
+    table: pa.Table, id_column: str, report: QualityReport
+) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """The ids as text, and the mask of rows kept: rows with an id, the first of each id."""
+    ids = pc.utf8_trim_whitespace(pc.cast(table.column(id_column), pa.string()))
     has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
-    values = ids.to_numpy(zero_copy_only=False).astype(object)
+    where = repr(id_column)
     report.add(
         "missing id",
-        repr(id_column),
+        where,
         [f"row {i + 1}" for i in np.flatnonzero(~has_id)],
         "row dropped: a lead needs an id",
     )
-    repeated = pd.Series(values).duplicated(keep="first").to_numpy() & has_id
+    distinct_ids = pc.count_distinct(ids.filter(pa.array(has_id))).as_py()
+    if distinct_ids == has_id.sum():
+        return ids, has_id  # the usual case, found cheaply: every id once
+    repeated = (
+        pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep="first").to_numpy() & has_id
+    )
     report.add(
         "repeated id",
-        repr(id_column),
-        _ids_where(values, repeated),
+        where,
+        ids.filter(pa.array(repeated)).to_pylist(),
         "later rows dropped; the first row with the id kept",
     )
-    return values, has_id & ~repeated
+    return ids, has_id & ~repeated
 
 
 def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> LeadTable:
@@ -185,8 +189,9 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
         if found.get(field) is None:
             raise CrmExportError(_missing_column(path, field, candidates, names))
     id_column = found[ID]
-    ids, keep = _row_ids(table, id_column, path, report)
-    columns: dict[str, object] = {ID: ids}
+    id_column_values, keep = _row_ids(table, id_column, report)
+    ids = id_column_values.to_numpy(zero_copy_only=False)
+    columns: dict[str, object] = {ID: id_column_values.to_pandas()}
     export_name = {}
     for field, name in found.items():
         if name is None or field == ID:
@@ -252,6 +257,9 @@ def _arrange(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     for stage in mapping.stages:
         if stage_field(stage) not in frame:
             frame[stage_field(stage)] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
+    for field in ("source", "owner", "account_owner", "status"):
+        if field in frame:  # text fields are categories, listed alphabetically
+            frame[field] = frame[field].cat.reorder_categories(sorted(frame[field].cat.categories))
     if "stage" in frame:
         frame["stage"] = pd.Categorical(
             frame["stage"], categories=list(mapping.stages), ordered=True

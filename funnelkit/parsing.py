@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ROLLOVER_DAYS = 3  # Arrow's strptime rolls Feb 30 into Mar 1–3: such days are re-checked
+RANK_SAMPLE = 1000  # cells on which the date formats are ranked
 
 
 def present(column: pa.ChunkedArray) -> np.ndarray:
@@ -27,8 +28,9 @@ def parse_times(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Times as datetime64[s] wall-clock times in `timezone`, and the mask of bad cells.
 
-    Formats are tried in order. A format with %z (or a trailing 'Z') gives UTC or offset
-    times, converted to `timezone`; others are taken as wall-clock times there already.
+    Formats are tried most-fitting first (ranked on the first cells). A format with %z (or a
+    trailing 'Z') gives UTC or offset times, converted to `timezone`; others are taken as
+    wall-clock times there already. Impossible dates (Feb 30) are bad, not rolled over.
     """
     if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
         values = _typed_times(column, timezone)
@@ -36,61 +38,73 @@ def parse_times(
     text = pc.utf8_trim_whitespace(column)
     result = np.full(len(column), np.datetime64("NaT"), dtype="datetime64[s]")
     todo = present(text)
-    for fmt in formats:
+    for fmt in _ranked(text, formats):
         if not todo.any():
             break
-        zoned = "%z" in fmt or fmt.endswith("Z")
-        parsed = pc.strptime(
-            text,
-            format=fmt.replace("Z", "%z") if fmt.endswith("Z") else fmt,
-            unit="s",
-            error_is_null=True,
-        )
-        values = (
-            _typed_times(parsed, timezone)
-            if zoned
-            else parsed.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-        )
+        parsed = pc.strptime(text, format=_arrow_format(fmt), unit="s", error_is_null=True)
+        values = _typed_times(parsed, timezone) if _zoned(fmt) else _naive(parsed)
+        _reject_rollover(text, values, fmt, timezone)
         hit = todo & ~np.isnat(values)
         result[hit] = values[hit]
         todo &= ~hit
-    _recheck_rollover(text, result, formats, timezone)
     return result, present(text) & np.isnat(result)
 
 
+def _zoned(fmt: str) -> bool:
+    return "%z" in fmt or fmt.endswith("Z")
+
+
+def _arrow_format(fmt: str) -> str:
+    return fmt[:-1] + "%z" if fmt.endswith("Z") else fmt
+
+
+def _naive(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return column.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+
+
+def _ranked(text: pa.ChunkedArray, formats: Sequence[str]) -> list[str]:
+    """The formats, those that parse most of the first RANK_SAMPLE cells first (stable)."""
+    head = pc.drop_null(text).slice(0, RANK_SAMPLE)
+    if len(head) == 0:
+        return list(formats)
+    hits = [
+        len(head)
+        - pc.strptime(head, format=_arrow_format(f), unit="s", error_is_null=True).null_count
+        for f in formats
+    ]
+    return [f for _, f in sorted(zip(hits, formats, strict=True), key=lambda pair: -pair[0])]
+
+
 def _typed_times(column: pa.ChunkedArray | pa.Array, timezone: str) -> np.ndarray:
-    series = pd.Series(
-        column.to_pandas() if isinstance(column, pa.ChunkedArray | pa.Array) else column
-    )
-    series = pd.to_datetime(series)
-    if series.dt.tz is not None:
-        series = series.dt.tz_convert(timezone).dt.tz_localize(None)
-    return series.to_numpy().astype("datetime64[s]")
+    """Typed times (a Parquet timestamp, or a zoned parse) as wall-clock times in `timezone`."""
+    kind = column.type
+    if pa.types.is_date(kind) or (pa.types.is_timestamp(kind) and kind.tz is None):
+        return _naive(column)
+    series = pd.Series(column.to_pandas())
+    return series.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy().astype("datetime64[s]")
 
 
-def _recheck_rollover(
-    text: pa.ChunkedArray, result: np.ndarray, formats: Sequence[str], timezone: str
-) -> None:
-    """Re-parse strictly (pandas) the cells that landed on days 1–3, where Arrow rolls
-    impossible dates (Feb 30) over; a cell no format parses strictly becomes NaT."""
-    days = result.astype("datetime64[D]") - result.astype("datetime64[M]").astype("datetime64[D]")
-    suspect = np.flatnonzero(~np.isnat(result) & (days.astype(np.int64) < ROLLOVER_DAYS))
+def _reject_rollover(text: pa.ChunkedArray, values: np.ndarray, fmt: str, timezone: str) -> None:
+    """Arrow's strptime rolls an impossible date (Feb 30) over into days 1–3 of the next
+    month. Cells parsed onto those days must print back as their text; the few that do not
+    (unpadded '1/5/2026', offsets) are re-parsed strictly by pandas; what fails becomes NaT."""
+    days = values.astype("datetime64[D]") - values.astype("datetime64[M]").astype("datetime64[D]")
+    suspect = np.flatnonzero(~np.isnat(values) & (days.astype(np.int64) < ROLLOVER_DAYS))
     if suspect.size == 0:
         return
-    cells = pd.Series(text.take(pa.array(suspect)).to_pylist())
-    strict = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[s]")
-    for fmt in formats:
-        zoned = "%z" in fmt or fmt.endswith("Z")
-        parsed = pd.to_datetime(
-            cells,
-            format=fmt.replace("Z", "%z") if fmt.endswith("Z") else fmt,
-            errors="coerce",
-            utc=zoned,
-        )
-        if zoned:
-            parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
-        strict = strict.fillna(parsed.astype("datetime64[s]"))
-    result[suspect] = strict.to_numpy()
+    cells = text.take(pa.array(suspect))
+    if not _zoned(fmt):
+        printed = pc.strftime(pa.array(values[suspect]), format=fmt)
+        same = pc.fill_null(pc.equal(printed, cells), False).to_numpy(zero_copy_only=False)
+        suspect, cells = suspect[~same], cells.filter(pa.array(~same))
+    if suspect.size == 0:
+        return
+    strict = pd.to_datetime(
+        pd.Series(cells.to_pylist()), format=_arrow_format(fmt), errors="coerce", utc=_zoned(fmt)
+    )
+    if _zoned(fmt):
+        strict = strict.dt.tz_convert(timezone).dt.tz_localize(None)
+    values[suspect] = strict.to_numpy().astype("datetime64[s]")
 
 
 def parse_numbers(
