@@ -104,8 +104,13 @@ def _blank_placeholders(column: pa.ChunkedArray, placeholders: tuple[str, ...]) 
     return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, column.type), column)
 
 
-def _ids_where(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return ids[np.flatnonzero(mask)]
+def _ids_where(ids: pa.ChunkedArray | np.ndarray, mask: np.ndarray) -> list:
+    """The ids of the rows where `mask` is true, in row order."""
+    if not mask.any():
+        return []
+    if isinstance(ids, np.ndarray):
+        return list(ids[mask])
+    return ids.filter(pa.array(mask)).to_pylist()
 
 
 def _value_map(
@@ -189,9 +194,8 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
         if found.get(field) is None:
             raise CrmExportError(_missing_column(path, field, candidates, names))
     id_column = found[ID]
-    id_column_values, keep = _row_ids(table, id_column, report)
-    ids = id_column_values.to_numpy(zero_copy_only=False)
-    columns: dict[str, object] = {ID: id_column_values.to_pandas()}
+    ids, keep = _row_ids(table, id_column, report)
+    columns: dict[str, object] = {ID: ids.to_pandas()}
     export_name = {}
     for field, name in found.items():
         if name is None or field == ID:
@@ -267,7 +271,11 @@ def _arrange(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
     if "outcome" in frame:
         frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
     if "response_time" in frame:
-        frame["response_time"] = pd.to_timedelta(frame["response_time"], unit="s")
+        seconds = frame["response_time"].to_numpy()
+        spans = np.full(len(seconds), np.timedelta64("NaT"), dtype="timedelta64[ms]")
+        known = ~np.isnan(seconds)
+        spans[known] = np.round(seconds[known] * 1000).astype(np.int64)
+        frame["response_time"] = spans
     frame = frame.rename(columns={c: c.removeprefix("attribute:") for c in frame.columns})
     stage_cols = [stage_field(s) for s in mapping.stages]
     fields = [f for f in FIELDS if f in frame and f != ID]
@@ -295,20 +303,22 @@ def _check_stage_order(
     leads: pd.DataFrame, mapping: Mapping, export_name: dict[str, str], report: QualityReport
 ) -> None:
     """Report stage times earlier than an earlier stage's time (kept; left out of velocity)."""
-    cols = [stage_field(s) for s in mapping.stages]
-    times = leads[cols].to_numpy(dtype="datetime64[s]").astype(np.int64)
-    missing = times == np.iinfo(np.int64).min
-    latest_before = np.maximum.accumulate(np.where(missing, np.iinfo(np.int64).min, times), axis=1)
-    ids = leads[ID].to_numpy()
-    for j in range(1, len(cols)):
-        early = ~missing[:, j] & (times[:, j] < latest_before[:, j - 1])
-        column = repr(export_name.get(cols[j], cols[j]))
-        report.add(
-            f"stage date before an earlier stage's date ({mapping.stages[j]})",
-            column,
-            _ids_where(ids, early),
-            "kept; such pairs are left out of stage-to-stage times",
-        )
+    missing = np.iinfo(np.int64).min  # NaT as an integer
+    latest = np.full(len(leads), missing)
+    ids = None
+    for j, stage in enumerate(mapping.stages):
+        column = stage_field(stage)
+        times = leads[column].to_numpy(dtype="datetime64[s]").view(np.int64)
+        early = (times != missing) & (times < latest)
+        if j and early.any():
+            ids = leads[ID].to_numpy() if ids is None else ids
+            report.add(
+                f"stage date before an earlier stage's date ({stage})",
+                repr(export_name.get(column, column)),
+                _ids_where(ids, early),
+                "kept; such pairs are left out of stage-to-stage times",
+            )
+        latest = np.maximum(latest, times)
 
 
 def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:

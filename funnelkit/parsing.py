@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 ROLLOVER_DAYS = 3  # Arrow's strptime rolls Feb 30 into Mar 1–3: such days are re-checked
+ROLLOVER_MONTHS = (5, 7, 10, 12)  # months after the 30-day months April, June, September, November
 RANK_SAMPLE = 1000  # cells on which the date formats are ranked
 
 
@@ -88,8 +89,14 @@ def _reject_rollover(text: pa.ChunkedArray, values: np.ndarray, fmt: str, timezo
     """Arrow's strptime rolls an impossible date (Feb 30) over into days 1–3 of the next
     month. Cells parsed onto those days must print back as their text; the few that do not
     (unpadded '1/5/2026', offsets) are re-parsed strictly by pandas; what fails becomes NaT."""
-    days = values.astype("datetime64[D]") - values.astype("datetime64[M]").astype("datetime64[D]")
-    suspect = np.flatnonzero(~np.isnat(values) & (days.astype(np.int64) < ROLLOVER_DAYS))
+    months = values.astype("datetime64[M]")
+    day = (values.astype("datetime64[D]") - months.astype("datetime64[D]")).astype(np.int64) + 1
+    month = months.astype(np.int64) % 12 + 1
+    # Feb 29–31 land on Mar 1–3; the 31st of a 30-day month on the 1st of the next
+    suspect = np.flatnonzero(
+        ~np.isnat(values)
+        & (((month == 3) & (day <= ROLLOVER_DAYS)) | (np.isin(month, ROLLOVER_MONTHS) & (day == 1)))
+    )
     if suspect.size == 0:
         return
     cells = text.take(pa.array(suspect))
@@ -120,6 +127,15 @@ def parse_numbers(
         values = column.to_numpy(zero_copy_only=False).astype(float)
         return values, np.zeros(len(values), dtype=bool)
     text = pc.utf8_trim_whitespace(column)
+    if decimal == "." and not money:
+        try:  # the usual case, fast: every cell a plain number
+            values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        except pa.ArrowInvalid:
+            pass  # some cell is not: the pattern below finds which
+        else:
+            finite = np.isfinite(values) | np.isnan(values) & ~present(text)
+            if finite.all():
+                return values, np.zeros(len(values), dtype=bool)
     thousands = "," if decimal == "." else "."
     if money:
         text = pc.replace_substring_regex(text, r"[$€£¥]|\b[A-Z]{3}\b|\s|'", "")
@@ -129,7 +145,7 @@ def parse_numbers(
         pattern = rf"^-?(\d{{1,3}}({group}\d{{3}})+|\d+)({re_escape(decimal)}\d+)?$"
     else:
         negative = np.zeros(len(column), dtype=bool)
-        pattern = rf"^-?\d+({re_escape(decimal)}\d+)?$"
+        pattern = rf"^[-+]?(\d+{re_escape(decimal)}?\d*|{re_escape(decimal)}\d+)([eE][-+]?\d+)?$"  # as a float cast reads
     valid = pc.fill_null(pc.match_substring_regex(text, pattern), False)
     clean = pc.replace_substring(text, thousands, "") if money else text
     if decimal == ",":
