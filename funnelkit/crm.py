@@ -144,6 +144,19 @@ def _value_map(
     return pc.take(mapped, pc.index_in(column, value_set=known)).dictionary_encode()
 
 
+def _all_distinct(ids: pa.ChunkedArray) -> bool:
+    """Whether no id repeats. Whole-number ids (most CRMs') are checked as numbers: in
+    order, or sorted; distinct numbers mean distinct texts. Other ids are hashed."""
+    try:
+        numbers = pc.cast(ids, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return bool(ids.to_pandas().nunique() == len(ids))
+    if (np.diff(numbers) > 0).all():
+        return True
+    ordered = np.sort(numbers)
+    return not (ordered[1:] == ordered[:-1]).any()
+
+
 def _row_ids(
     table: pa.Table, id_column: str, report: QualityReport
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
@@ -157,8 +170,7 @@ def _row_ids(
         [f"row {i + 1}" for i in np.flatnonzero(~has_id)],
         "row dropped: a lead needs an id",
     )
-    distinct_ids = pc.count_distinct(ids.filter(pa.array(has_id))).as_py()
-    if distinct_ids == has_id.sum():
+    if _all_distinct(ids.filter(pa.array(has_id))):
         return ids, has_id  # the usual case, found cheaply: every id once
     repeated = (
         pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep="first").to_numpy() & has_id
@@ -209,7 +221,8 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
         )
         columns[field] = _parse(path, field, name, kind, column, mapping, ids, report)
     frame = pd.DataFrame(columns)
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
     leads = _arrange(frame, mapping)
     _derive_won_time(leads, mapping, report)
     _check_stage_order(leads, mapping, export_name, report)

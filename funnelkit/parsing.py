@@ -44,7 +44,7 @@ def parse_times(
             break
         parsed = pc.strptime(text, format=_arrow_format(fmt), unit="s", error_is_null=True)
         values = _typed_times(parsed, timezone) if _zoned(fmt) else _naive(parsed)
-        _reject_rollover(text, values, fmt, timezone)
+        _reject_rollover(text, parsed, values, fmt, timezone)
         hit = todo & ~np.isnat(values)
         result[hit] = values[hit]
         todo &= ~hit
@@ -85,18 +85,19 @@ def _typed_times(column: pa.ChunkedArray | pa.Array, timezone: str) -> np.ndarra
     return series.dt.tz_convert(timezone).dt.tz_localize(None).to_numpy().astype("datetime64[s]")
 
 
-def _reject_rollover(text: pa.ChunkedArray, values: np.ndarray, fmt: str, timezone: str) -> None:
+def _reject_rollover(
+    text: pa.ChunkedArray, parsed: pa.ChunkedArray, values: np.ndarray, fmt: str, timezone: str
+) -> None:
     """Arrow's strptime rolls an impossible date (Feb 30) over into days 1–3 of the next
     month. Cells parsed onto those days must print back as their text; the few that do not
     (unpadded '1/5/2026', offsets) are re-parsed strictly by pandas; what fails becomes NaT."""
-    months = values.astype("datetime64[M]")
-    day = (values.astype("datetime64[D]") - months.astype("datetime64[D]")).astype(np.int64) + 1
-    month = months.astype(np.int64) % 12 + 1
+    month, day = pc.month(parsed), pc.day(parsed)
     # Feb 29–31 land on Mar 1–3; the 31st of a 30-day month on the 1st of the next
-    suspect = np.flatnonzero(
-        ~np.isnat(values)
-        & (((month == 3) & (day <= ROLLOVER_DAYS)) | (np.isin(month, ROLLOVER_MONTHS) & (day == 1)))
+    landed = pc.or_(
+        pc.and_(pc.equal(month, 3), pc.less_equal(day, ROLLOVER_DAYS)),
+        pc.and_(pc.is_in(month, value_set=pa.array(ROLLOVER_MONTHS, month.type)), pc.equal(day, 1)),
     )
+    suspect = np.flatnonzero(pc.fill_null(landed, False).to_numpy(zero_copy_only=False))
     if suspect.size == 0:
         return
     cells = text.take(pa.array(suspect))
