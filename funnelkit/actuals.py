@@ -24,8 +24,27 @@ MATURITY_QUANTILE = 0.9  # a cohort is mature after this quantile of the step's 
 SECONDS_PER_DAY = 86_400.0
 
 
-def _period(times: pd.Series, period: str) -> pd.Series:
-    return times.dt.to_period(PERIODS[check_choice("period", period, tuple(PERIODS))])
+def period_floor(times: pd.Series, period: str) -> np.ndarray:
+    """The first day of each time's period (datetime64[D]; NaT stays NaT). Grouping by these
+    numbers is much quicker than by pandas Periods; `as_periods` turns the few keys back."""
+    check_choice("period", period, tuple(PERIODS))
+    days = times.to_numpy(dtype="datetime64[D]")
+    if period == "day":
+        return days
+    if period == "week":  # weeks run Monday to Sunday; 1970-01-01 was a Thursday
+        number = days.view(np.int64)
+        floors = (number - (number + 3) % 7).view("datetime64[D]")
+    else:
+        months = days.astype("datetime64[M]")
+        if period == "quarter":
+            months = months - months.view(np.int64) % 3
+        floors = months.astype("datetime64[D]")
+    return np.where(np.isnat(days), np.datetime64("NaT", "D"), floors)
+
+
+def as_periods(floors: pd.Series, period: str) -> pd.PeriodIndex:
+    """Period keys (first days, from `period_floor`) as pandas Periods."""
+    return pd.PeriodIndex(pd.DatetimeIndex(floors), freq=PERIODS[period])
 
 
 def _groups(table: LeadTable, by: str | None) -> list[str]:
@@ -57,13 +76,13 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
     groups = _groups(table, by)
     parts = []
     for stage in table.stages:
-        times = table.leads[stage_field(stage)]
-        dated = table.leads.loc[times.notna(), groups].assign(
-            period=_period(times.dropna(), period)
-        )
-        counts = dated.groupby(["period", *groups], observed=True, dropna=False).size()
+        floors = period_floor(table.leads[stage_field(stage)], period)
+        dated = ~np.isnat(floors)
+        frame = table.leads.loc[dated, groups].assign(period=floors[dated])
+        counts = frame.groupby(["period", *groups], observed=True, dropna=False).size()
         parts.append(counts.rename("count").reset_index().assign(stage=stage))
     out = pd.concat(parts, ignore_index=True)
+    out["period"] = as_periods(out["period"], period)
     out["stage"] = pd.Categorical(out["stage"], categories=list(table.stages), ordered=True)
     return (
         out[["period", *groups, "stage", "count"]]
@@ -117,15 +136,16 @@ def cohort_conversion(
     rows = []
     for a, b in zip(table.stages, table.stages[1:], strict=False):
         step = step_name(a, b)
-        times = table.leads[stage_field(a)]
-        dated = times.notna()
+        floors = period_floor(table.leads[stage_field(a)], period)
+        dated = ~np.isnat(floors)
         frame = table.leads.loc[dated, groups].assign(
-            period=_period(times[dated], period), converted=reached.loc[dated, b]
+            period=floors[dated], converted=reached.loc[dated, b]
         )
         agg = frame.groupby(["period", *groups], observed=True, dropna=False)["converted"].agg(
             ["size", "sum"]
         )
         agg = agg.rename(columns={"size": "entered", "sum": "converted"}).reset_index()
+        agg["period"] = as_periods(agg["period"], period)
         ends = agg["period"].dt.end_time
         wait = maturity.get(step, float("nan"))
         agg["mature"] = (

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from funnelkit.actuals import PERIODS
+from funnelkit.actuals import as_periods, period_floor
 from funnelkit.crm import LeadTable
 from funnelkit.exceptions import InputError
 from funnelkit.fields import ID, stage_field
@@ -77,9 +77,7 @@ def sla_compliance(
     """Per period (and owner): leads handed off, touched, touched within the window, pending,
     and the share within the window of those not pending."""
     frame = _sla_frame(table, window_minutes, handoff_stage, as_of)
-    frame["period"] = frame["handed_off_at"].dt.to_period(
-        PERIODS[check_choice("period", period, tuple(PERIODS))]
-    )
+    frame["period"] = period_floor(frame["handed_off_at"], period)
     groups = ["period"]
     if by is not None:
         check_choice("by", by, tuple(table.leads.columns))
@@ -92,7 +90,9 @@ def sla_compliance(
         pending=("pending", "sum"),
     )
     agg["share_within"] = agg["within_window"] / (agg["handed_off"] - agg["pending"])
-    return agg.reset_index()
+    agg = agg.reset_index()
+    agg["period"] = as_periods(agg["period"], period)
+    return agg
 
 
 def sla_breaches(

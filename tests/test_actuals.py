@@ -122,3 +122,16 @@ def test_unknown_period_and_group_are_named(tiny):
         actuals.stage_volumes(tiny, period="year")
     with pytest.raises(InputError, match=r"^'by' must be one of .* \(got 'region'\)$"):
         actuals.stage_volumes(tiny, by="region")
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month", "quarter"])
+def test_period_floors_name_the_same_periods_as_pandas(period):
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    seconds = rng.integers(-(10**9), 3 * 10**9, 5_000)
+    times = pd.Series(seconds.astype("datetime64[s]"))
+    times[::97] = pd.NaT
+    ours = actuals.as_periods(pd.Series(actuals.period_floor(times, period)), period)
+    expected = times.dt.to_period(actuals.PERIODS[period])
+    assert list(ours.astype(str)) == list(expected.astype(str))
