@@ -11,7 +11,6 @@ columns.
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -50,8 +49,12 @@ SELECT avg(amount) FROM t WHERE won_at IS NOT NULL;
 SELECT strftime(mql_at, '%Y-%m') AS m, avg((epoch(touch_at) - epoch(mql_at) <= 3600)::INT) FROM t WHERE mql_at IS NOT NULL GROUP BY ALL;
 """
 CSV_COLUMNS = {
-    "lead": "Create Date", "mql": "Became a Marketing Qualified Lead Date", "sql": "Became a Sales Qualified Lead Date",
-    "opp": "Became an Opportunity Date", "won": "Became a Customer Date", "touch": "Date of first engagement",
+    "lead": "Create Date",
+    "mql": "Became a Marketing Qualified Lead Date",
+    "sql": "Became a Sales Qualified Lead Date",
+    "opp": "Became an Opportunity Date",
+    "won": "Became a Customer Date",
+    "touch": "Date of first engagement",
 }
 
 
@@ -104,23 +107,36 @@ def median_seconds(call, runs: int = RUNS) -> float:
 
 
 def peak_memory(path: Path) -> int:
-    """funnelkit's peak resident memory, in bytes, reading and measuring in a child process."""
-    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_actuals as b; b.funnelkit_metrics(b.Path({str(path)!r}))"
-    subprocess.run([sys.executable, "-c", code], check=True)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    """funnelkit's peak resident memory, in bytes, reading and measuring in a fresh process."""
+    code = (
+        f"import resource, sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"import bench_actuals as b; b.funnelkit_metrics(b.Path({str(path)!r})); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[-1]) * 1024  # Linux reports kilobytes
 
 
 def main() -> None:
     paths = files()
     results = {}
-    print(f"{'read and measure 1,000,000 leads':<36} {'funnelkit':>10} {'DuckDB':>9} {'ratio':>7} {'goal':>6} {'peak memory':>12}")
+    print(
+        f"{'read and measure 1,000,000 leads':<36} {'funnelkit':>10} {'DuckDB':>9} {'ratio':>7} {'goal':>6} {'peak memory':>12}"
+    )
     for kind in ("parquet", "csv"):
         path = paths[kind]
         ours = median_seconds(lambda p=path: funnelkit_metrics(p))
         theirs = median_seconds(lambda p=path, k=kind: duckdb_metrics(p, k))
         memory = peak_memory(path)
-        results[kind] = {"funnelkit_s": ours, "duckdb_s": theirs, "ratio": ours / theirs, "peak_bytes": memory}
-        print(f"{kind:<36} {ours:>9.3f}s {theirs:>8.3f}s {ours / theirs:>7.2f} {GOALS[kind]:>6.1f} {memory / 1024**2:>9.0f} MB")
+        results[kind] = {
+            "funnelkit_s": ours,
+            "duckdb_s": theirs,
+            "ratio": ours / theirs,
+            "peak_bytes": memory,
+        }
+        print(
+            f"{kind:<36} {ours:>9.3f}s {theirs:>8.3f}s {ours / theirs:>7.2f} {GOALS[kind]:>6.1f} {memory / 1024**2:>9.0f} MB"
+        )
     print(json.dumps(results))
 
 

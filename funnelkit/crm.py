@@ -228,10 +228,9 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     for field, (values, findings) in zip(export_name, parsed, strict=True):
         columns[field] = values
         report.findings.extend(findings)
-    frame = pd.DataFrame(columns)
+    leads = _arrange(columns, mapping)
     if not keep.all():
-        frame = frame.loc[keep].reset_index(drop=True)
-    leads = _arrange(frame, mapping)
+        leads = leads.loc[keep].reset_index(drop=True)
     _derive_won_time(leads, mapping, report)
     _check_stage_order(leads, mapping, export_name, report)
     _check_outcomes(leads, mapping, report)
@@ -277,31 +276,35 @@ def _parse(path, field, name, kind, column, mapping, ids, report):
     return mapped.to_pandas()
 
 
-def _arrange(frame: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
-    """Canonical column order and types: id, stage times, fields, then attributes."""
+def _arrange(columns: dict[str, object], mapping: Mapping) -> pd.DataFrame:
+    """The lead table in canonical column order and types: id, stage times, fields, then
+    attributes. Columns are put in order before the frame exists, so nothing is copied."""
+    n = len(columns[ID])
     for stage in mapping.stages:
-        if stage_field(stage) not in frame:
-            frame[stage_field(stage)] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[s]")
-    for field in ("source", "owner", "account_owner", "status"):
-        if field in frame:  # text fields are categories, listed alphabetically
-            frame[field] = frame[field].cat.reorder_categories(sorted(frame[field].cat.categories))
-    if "stage" in frame:
-        frame["stage"] = pd.Categorical(
-            frame["stage"], categories=list(mapping.stages), ordered=True
+        columns.setdefault(
+            stage_field(stage), np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
         )
-    if "outcome" in frame:
-        frame["outcome"] = pd.Categorical(frame["outcome"], categories=list(OUTCOMES))
-    if "response_time" in frame:
-        seconds = frame["response_time"].to_numpy()
-        spans = np.full(len(seconds), np.timedelta64("NaT"), dtype="timedelta64[ms]")
+    for field in ("source", "owner", "account_owner", "status"):
+        if field in columns:  # text fields are categories, listed alphabetically
+            values = columns[field].astype("category")
+            columns[field] = values.cat.reorder_categories(sorted(values.cat.categories))
+    if "stage" in columns:
+        columns["stage"] = pd.Categorical(
+            columns["stage"], categories=list(mapping.stages), ordered=True
+        )
+    if "outcome" in columns:
+        columns["outcome"] = pd.Categorical(columns["outcome"], categories=list(OUTCOMES))
+    if "response_time" in columns:
+        seconds = columns["response_time"]
+        spans = np.full(n, np.timedelta64("NaT"), dtype="timedelta64[ms]")
         known = ~np.isnan(seconds)
         spans[known] = np.round(seconds[known] * 1000).astype(np.int64)
-        frame["response_time"] = spans
-    frame = frame.rename(columns={c: c.removeprefix("attribute:") for c in frame.columns})
+        columns["response_time"] = spans
     stage_cols = [stage_field(s) for s in mapping.stages]
-    fields = [f for f in FIELDS if f in frame and f != ID]
-    rest = [c for c in frame.columns if c not in (ID, *stage_cols, *fields)]
-    return frame[[ID, *stage_cols, *fields, *rest]]
+    fields = [f for f in FIELDS if f in columns and f != ID]
+    rest = [c for c in columns if c not in (ID, *stage_cols, *fields)]
+    ordered = {c.removeprefix("attribute:"): columns[c] for c in (ID, *stage_cols, *fields, *rest)}
+    return pd.DataFrame(ordered, copy=False)
 
 
 def _derive_won_time(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:
