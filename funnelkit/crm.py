@@ -135,7 +135,7 @@ def _value_map(
     if unknown.any():
         counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
         first = ", ".join(map(str, _ids_where(ids, unknown)[:FIRST_IDS]))
-        listed = "; ".join(f"{v!r} ({n} rows)" for v, n in counts.head(10).items())
+        listed = "; ".join(f"{v!r} ({n} row{'s' * (n != 1)})" for v, n in counts.head(10).items())
         raise CrmExportError(
             f"{path}: column {column_name!r} ({field}) has {unknown.sum()} rows with values the mapping "
             f"does not know: {listed} (first ids {first}); known values are "

@@ -159,7 +159,12 @@ def mapping_from_dict(raw: Any, source: str = "<mapping>") -> Mapping:
                 merged[key] = {**base.get(key, {}), **_names(raw, key)}
         merged.setdefault("stage_columns", {})
         if "values" in raw:
-            merged["values"] = {**base.get("values", {}), **_value_maps(raw)}
+            base_values = base.get("values", {})
+            merged["values"] = {**base_values}
+            for name, value_map in _value_maps(
+                raw
+            ).items():  # a preset's map gains or changes entries
+                merged["values"][name] = {**base_values.get(name, {}), **value_map}
         if "attributes" in raw:
             merged["attributes"] = _names(raw, "attributes")
         for key in ("missing_values", "date_formats", "marketing_sources", "required"):

@@ -105,3 +105,16 @@ def test_an_unknown_preset_name_is_named():
         match=r"^'preset' must be one of hubspot, salesforce-leads, salesforce-opportunities \(got 'hubspt'\)$",
     ):
         resolve_mapping("hubspt")
+
+
+def test_a_preset_value_map_gains_and_changes_entries():
+    m = mapping_from_dict(
+        {
+            "name": "x",
+            "preset": "salesforce-leads",
+            "values": {"outcome": {"Closed - Converted": "open", "Nurture": "open"}},
+        }
+    )
+    assert m.values["outcome"]["Closed - Converted"] == "open"
+    assert m.values["outcome"]["Nurture"] == "open"
+    assert m.values["outcome"]["Closed - Not Converted"] == "lost"

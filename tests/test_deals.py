@@ -1,0 +1,87 @@
+"""Leads joined to a separate deals export: a Salesforce lead report and opportunity report."""
+
+import pandas as pd
+import pytest
+from conftest import write_export
+
+from funnelkit.crm import read_export
+from funnelkit.deals import join_deals
+from funnelkit.exceptions import InputError
+from funnelkit.mapping import mapping_from_dict
+
+
+@pytest.fixture
+def exports(tmp_path):
+    leads = write_export(
+        tmp_path / "leads.csv",
+        [
+            "Lead ID",
+            "Created Date",
+            "Lead Source",
+            "Lead Status",
+            "Converted Date",
+            "Lead Owner",
+            "Converted Opportunity ID",
+        ],
+        [
+            ["00Q1", "1/5/2026", "Web", "Closed - Converted", "1/20/2026", "Kim", "006A"],
+            ["00Q2", "1/6/2026", "Web", "Closed - Converted", "1/25/2026", "Kim", "006B"],
+            ["00Q3", "1/7/2026", "Trade Show", "Working - Contacted", "", "Lee", ""],
+            ["00Q4", "1/8/2026", "Web", "Closed - Converted", "2/1/2026", "Lee", "006Z"],
+        ],
+    )
+    deals = write_export(
+        tmp_path / "opps.csv",
+        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Opportunity Owner"],
+        [
+            ["006A", "Closed Won", "$12,000.00", "3/1/2026", "1/20/2026 10:00 AM", "Ana"],
+            ["006B", "Closed Lost", "$8,000.00", "3/5/2026", "1/25/2026 9:00 AM", "Ana"],
+        ],
+    )
+    lead_mapping = mapping_from_dict(
+        {
+            "name": "sf-leads-with-deal",
+            "preset": "salesforce-leads",
+            "stages": ["lead", "converted", "won"],
+            "values": {"outcome": {"Closed - Converted": "open"}},
+            "attributes": {"deal_id": "Converted Opportunity ID"},
+        }
+    )
+    return read_export(leads, lead_mapping), read_export(deals, "salesforce-opportunities")
+
+
+def test_leads_take_their_deals_amount_close_date_and_outcome(exports):
+    leads, deals = exports
+    joined = join_deals(leads, deals, key="deal_id", stages={"won": "won"})
+    table = joined.leads.set_index("lead_id")
+    assert table.loc["00Q1", "amount"] == 12_000
+    assert table.loc["00Q1", "outcome"] == "won"
+    assert table.loc["00Q1", "won_at"] == pd.Timestamp("2026-03-01")
+    assert table.loc["00Q2", "outcome"] == "lost"
+    assert pd.isna(table.loc["00Q2", "won_at"])
+    assert table.loc["00Q3", "outcome"] == "open"
+    assert joined.reached()["won"].tolist() == [True, False, False, False]
+
+
+def test_a_deal_id_missing_from_the_deals_export_is_reported(exports):
+    leads, deals = exports
+    joined = join_deals(leads, deals, key="deal_id", stages={"won": "won"})
+    finding = joined.quality.findings[-1]
+    assert (
+        finding.sentence()
+        == "deal id not in the deals export in 'deal_id': 1 row (first: 00Q4): the lead keeps its own figures"
+    )
+    assert joined.leads.set_index("lead_id").loc["00Q4", "outcome"] == "open"
+
+
+def test_join_errors_are_named(exports):
+    leads, deals = exports
+    with pytest.raises(InputError, match=r"^'key' must be one of .* \(got 'opportunity'\)$"):
+        join_deals(leads, deals, key="opportunity", stages={"won": "won"})
+    with pytest.raises(
+        InputError,
+        match=r"^'stages' key \(a deal stage\) must be one of prospecting, qualification, proposal, negotiation, won \(got 'closed'\)$",
+    ):
+        join_deals(leads, deals, key="deal_id", stages={"closed": "won"})
+    with pytest.raises(InputError, match=r"^'stages' must map at least 1 deal stage"):
+        join_deals(leads, deals, key="deal_id", stages={})
