@@ -9,7 +9,7 @@ PARAMS ?= params/example.yaml
 READY := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup plan test lint bench lock clean
+.PHONY: help setup plan test lint bench sample lock clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ lint: $(READY) ## check style with ruff
 bench: $(READY) ## run the benchmarks and print medians (the first run generates 1M leads)
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_actuals.py
+
+sample: $(READY) ## regenerate data/sample/hubspot-contacts.csv from its seed
+	$(BIN)/python -m funnelkit.sample
 
 lock: $(READY) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

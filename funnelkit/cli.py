@@ -1,4 +1,5 @@
-"""The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`.
+"""The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`,
+`funnelkit actuals EXPORT.csv [--mapping M]`.
 
 Exit status: 0 on success, 2 when an input breaks a rule (the message says which).
 """
@@ -9,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from funnelkit.actuals_report import actuals_text
+from funnelkit.crm import read_export
 from funnelkit.exceptions import FunnelkitError
 from funnelkit.params import load_params
 from funnelkit.plan import build_plan
@@ -23,6 +26,10 @@ def _plan(args: argparse.Namespace) -> None:
         print(plan_text(build_plan(params)))
 
 
+def _actuals(args: argparse.Namespace) -> None:
+    print(actuals_text(read_export(args.export, args.mapping)))
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for the `funnelkit` command."""
     top = argparse.ArgumentParser(prog="funnelkit", description=__doc__.splitlines()[0])
@@ -30,6 +37,18 @@ def parser() -> argparse.ArgumentParser:
     plan = commands.add_parser("plan", help="print a plan's targets as tables")
     plan.add_argument("params", nargs="+", help="parameters YAML file(s), e.g. params/example.yaml")
     plan.set_defaults(run=_plan)
+    actuals = commands.add_parser(
+        "actuals", help="check a CRM export and print its funnel and baselines"
+    )
+    actuals.add_argument(
+        "export", help="a CSV, Excel or Parquet export, e.g. data/sample/hubspot-contacts.csv"
+    )
+    actuals.add_argument(
+        "--mapping",
+        default="hubspot",
+        help="a preset (hubspot, salesforce-leads, salesforce-opportunities) or a mapping YAML file",
+    )
+    actuals.set_defaults(run=_actuals)
     return top
 
 

@@ -68,3 +68,34 @@ def test_the_installed_script_runs(root):
     )
     assert result.returncode == 0, result.stderr
     assert "Targets by stage" in result.stdout
+
+
+def test_actuals_prints_the_quality_report_funnel_and_baselines(root):
+    result = run("actuals", "data/sample/hubspot-contacts.csv", cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("data/sample/hubspot-contacts.csv: 4,001 rows read\n")
+    assert "negative amount in 'Recent Deal Amount': 2 rows" in out
+    assert "Leads reaching each stage" in out
+    assert "lead close rate:" in out
+
+
+def test_actuals_with_the_wrong_mapping_exits_2_naming_the_closest_column(root, tmp_path):
+    export = tmp_path / "leads.csv"
+    export.write_text('"Prospect ID","Lead Source"\n"a","Google"\n')
+    result = run("actuals", str(export), cwd=root)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"funnelkit: error: {export}: required column for 'lead_id' is missing: looked for "
+        "'Record ID', 'Contact ID', 'hs_object_id', 'vid'; found 'Prospect ID', 'Lead Source'; closest: 'Prospect ID'\n"
+    )
+
+
+def test_actuals_with_an_unknown_preset_exits_2(root):
+    result = run("actuals", "data/sample/hubspot-contacts.csv", "--mapping", "pipedrive", cwd=root)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "funnelkit: error: 'preset' must be one of hubspot, salesforce-leads, salesforce-opportunities (got 'pipedrive')\n"
+    )

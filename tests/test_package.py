@@ -8,8 +8,9 @@ import funnelkit
 import funnelkit.exceptions
 
 
-def test_all_is_sorted_and_unique():
-    assert list(funnelkit.__all__) == sorted(set(funnelkit.__all__))
+def test_all_is_unique():
+    # its order (constants, classes, functions, each alphabetical) is ruff's RUF022, run by `make test`
+    assert len(funnelkit.__all__) == len(set(funnelkit.__all__))
 
 
 def test_every_public_name_is_in_all():
