@@ -3,12 +3,27 @@
 import re
 
 
-def test_readme_python_example_runs(root):
-    text = (root / "README.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
-    assert blocks
+def python_blocks(root):
+    return re.findall(r"```python\n(.*?)```", (root / "README.md").read_text(), re.S)
+
+
+def run_block(block, root, monkeypatch):
+    monkeypatch.chdir(root)
     namespace: dict = {}
-    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    exec(compile(block, "README.md", "exec"), namespace)
+    return namespace
+
+
+def test_readme_actuals_example_runs(root, monkeypatch):
+    block = next(b for b in python_blocks(root) if "read_export" in b)
+    namespace = run_block(block, root, monkeypatch)
+    assert len(namespace["table"].leads) == 3999
+    assert namespace["baselines"].deal_size > 0
+
+
+def test_readme_plan_example_runs(root, monkeypatch):
+    block = next(b for b in python_blocks(root) if "reverse_plan(revenue_goal" in b)
+    namespace = run_block(block, root, monkeypatch)
     assert namespace["plan"].whole[0] == 1340
     assert len(namespace["grid"]) == 6
 
