@@ -159,28 +159,36 @@ def cohort_conversion(
     return out[["period", *groups, "step", "entered", "converted", "rate", "mature"]]
 
 
-def reached_counts(table: LeadTable, by: str | None = None) -> pd.DataFrame:
-    """How many leads reached each stage (overall or per group), with the rate of each stage
-    from the first and to the next: the funnel without time."""
+def reached_counts(
+    table: LeadTable, by: str | None = None, period: str | None = None
+) -> pd.DataFrame:
+    """How many leads reached each stage, with each stage's rate from the first (cumulative
+    conversion) and to the next: overall, per group, and with `period` per cohort of leads
+    created in the same period (leads without a creation time are then left out)."""
     groups = _groups(table, by)
     reached = table.reached()
     frame = pd.concat([table.leads[groups], reached], axis=1)
-    counts = (
-        frame.groupby(groups, observed=True, dropna=False)[list(table.stages)].sum()
-        if groups
-        else reached.sum().to_frame().T
-    )
+    if period is not None:
+        floors = period_floor(table.leads[stage_field(table.stages[0])], period)
+        frame = frame.assign(period=floors).loc[~np.isnat(floors)]
+        groups = ["period", *groups]
+    if groups:
+        counts = frame.groupby(groups, observed=True, dropna=False)[list(table.stages)].sum()
+    else:
+        counts = reached.sum().to_frame().T
     rows = []
     for i, stage in enumerate(table.stages):
         part = pd.DataFrame({"stage": stage, "reached": counts[stage]})
         part["rate_from_first"] = counts[stage] / counts[table.stages[0]]
-        part["rate_to_next"] = (
-            counts[table.stages[i + 1]] / counts[stage] if i + 1 < len(table.stages) else np.nan
-        )
+        following = counts[table.stages[i + 1]] if i + 1 < len(table.stages) else np.nan
+        part["rate_to_next"] = following / counts[stage]
         rows.append(part)
-    out = pd.concat(rows)
-    out = out.reset_index(names=groups or None)
-    return out.drop(columns=["index"], errors="ignore").reset_index(drop=True)
+    out = pd.concat(rows).reset_index(names=groups or None)
+    out = out.drop(columns=["index"], errors="ignore")
+    if period is not None:
+        out["period"] = as_periods(out["period"], period)
+        out = out.sort_values(["period", *groups[1:]], kind="stable")
+    return out.reset_index(drop=True)
 
 
 def win_rate(table: LeadTable, by: str | None = None) -> pd.DataFrame:

@@ -135,3 +135,20 @@ def test_period_floors_name_the_same_periods_as_pandas(period):
     ours = actuals.as_periods(pd.Series(actuals.period_floor(times, period)), period)
     expected = times.dt.to_period(actuals.PERIODS[period])
     assert list(ours.astype(str)) == list(expected.astype(str))
+
+
+def test_cumulative_conversion_per_creation_cohort_by_hand(tiny):
+    r = actuals.reached_counts(tiny, period="month")
+    jan = r[r["period"] == pd.Period("2026-01", "M")].set_index("stage")
+    # January's leads 1, 2, 3: all MQLs, 1 and 2 SQLs and opportunities, 1 won
+    assert jan["reached"].tolist() == [3, 3, 2, 2, 1]
+    assert jan["rate_from_first"].tolist() == [1, 1, 2 / 3, 2 / 3, 1 / 3]
+    feb = r[r["period"] == pd.Period("2026-02", "M")].set_index("stage")
+    assert feb.loc["won", "rate_from_first"] == 0.5
+
+
+def test_cumulative_cohorts_add_up_to_the_dated_leads(sample):
+    r = actuals.reached_counts(sample, by="source", period="quarter")
+    dated = sample.leads["lead_at"].notna().sum()
+    assert r.loc[r["stage"] == "lead", "reached"].sum() == dated
+    assert (r["rate_from_first"] <= 1).all()
