@@ -139,7 +139,8 @@ class SlaPlan:
 
     @property
     def rep_shortfall(self) -> np.ndarray:
-        """Whole reps to add per month to follow up every hand-off (0 when none)."""
+        """Reps (full-time equivalents) to add per month to follow up every hand-off: whole reps
+        needed less the reps there are (0 when none; fractional when the reps are)."""
         return np.clip(self.reps_needed_whole - self.terms.reps, 0.0, None)
 
     def frame(self) -> pd.DataFrame:
@@ -155,7 +156,7 @@ class SlaPlan:
                 "reps_needed_exact": self.reps_needed,
                 "reps_needed_whole": self.reps_needed_whole.astype("int64"),
                 "reps": self.terms.reps,
-                "rep_shortfall": self.rep_shortfall.astype("int64"),
+                "rep_shortfall": self.rep_shortfall,
                 "lead_shortfall": self.lead_shortfall,
             }
         )

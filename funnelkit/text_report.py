@@ -64,7 +64,7 @@ def _sla(plan: Plan) -> str:
                 "working days": s.working_days.astype(np.int64),
                 "capacity": [f"{v:,.0f}" for v in s.capacity],
                 "reps needed": s.reps_needed_whole.astype(np.int64),
-                "reps short": s.rep_shortfall.astype(np.int64),
+                "reps short": [f"{v:g}" for v in s.rep_shortfall],
             }
         )
     )

@@ -31,7 +31,7 @@ def test_win_rate_comes_from_the_funnel_unless_given(plan):
     assert plan.pipeline_needed == pytest.approx(
         pipeline_needed(plan.params.revenue_goal, plan.win_rate)
     )
-    assert plan.coverage.pipeline == 1_200_000
+    assert plan.coverage.pipeline == 900_000
 
 
 def test_weekly_plans_keep_a_monthly_sla(request):

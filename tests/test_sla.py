@@ -136,3 +136,11 @@ def test_sla_needs_monthly_phasing_and_a_handoff_before_the_last_stage():
         sla_plan(monthly, funnel, 10_000, terms(handoff_stage="won"))
     with pytest.raises(InputError, match=r"^'stage' must be one of lead, mql, won \(got 'sql'\)$"):
         sla_plan(monthly, funnel, 10_000, terms(handoff_stage="sql"))
+
+
+def test_fractional_reps_keep_a_fractional_shortfall():
+    funnel = Funnel(("lead", "mql", "won"), (0.5, 0.1), (0, 0))
+    plan = reverse_plan(300_000, 1.0, 10_000, funnel)
+    sla = sla_plan(phase_plan(plan, "2026-01", 1), funnel, 10_000, terms(reps=2.5))
+    np.testing.assert_allclose(sla.rep_shortfall, [0.5])  # 3 whole reps needed, 2.5 there
+    assert sla.frame()["rep_shortfall"].tolist() == [0.5]

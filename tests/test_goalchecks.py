@@ -1,0 +1,237 @@
+"""SMART and FAST: every letter's pass, warn and fail, on the sample's history and the example plan."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from conftest import SAMPLE
+
+from funnelkit import build_plan, load_params
+from funnelkit.crm import read_export
+from funnelkit.goalchecks import Context, Thresholds, check_goal, position
+from funnelkit.goals import Goal, Target, load_goals
+
+Q1 = {"start": dt.date(2027, 1, 1), "end": dt.date(2027, 3, 31)}
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def context(request):
+    root = request.config.rootpath
+    return Context(
+        read_export(SAMPLE), build_plan(load_params(root / "params" / "example.yaml")), TODAY
+    )
+
+
+def good(**changes):
+    """A goal that passes every letter; tests change one thing at a time."""
+    base = Goal(
+        id="g",
+        title="Convert 47% of MQLs",
+        team="sales",
+        owner="VP Sales",
+        metric="conversion:mql→sql",
+        target=Target("value", 0.47),
+        **Q1,
+        review_cadence_days=14,
+        last_review=dt.date(2026, 11, 15),
+        stakeholders=("marketing",),
+        published=True,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def verdict(goal, context, letter, framework=None):
+    checks = [
+        c
+        for c in check_goal(goal, context)
+        if c.letter == letter and (framework is None or c.framework == framework)
+    ]
+    assert len(checks) == 1
+    return checks[0].status, checks[0].sentence
+
+
+def test_a_good_goal_passes_every_letter(context):
+    assert {(c.framework, c.letter): c.status for c in check_goal(good(), context)} == {
+        ("SMART", "specific"): "pass",
+        ("SMART", "measurable"): "pass",
+        ("SMART", "attainable"): "pass",
+        ("SMART", "realistic"): "pass",
+        ("SMART", "time-based"): "pass",
+        ("FAST", "frequently discussed"): "pass",
+        ("FAST", "ambitious"): "pass",
+        ("FAST", "specific"): "pass",
+        ("FAST", "transparent"): "pass",
+    }
+
+
+def test_position_ranks_the_change_among_past_changes(context):
+    where = position(good(), context.table)
+    series = __import__("funnelkit").metrics.metric_series(
+        context.table, "conversion:mql→sql", "quarter"
+    )
+    complete = series[series.index.end_time <= context.table.as_of]
+    assert where.baseline == complete.iloc[-1]
+    past = complete.pct_change().dropna()
+    assert where.history == len(past)
+    assert where.rank == pytest.approx((past < where.change).mean())
+    assert where.largest == pytest.approx(past.max())
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "start"),
+    [
+        ({}, "pass", "VP Sales owns conversion:mql→sql with a target of 47.0%."),
+        ({"owner": None}, "warn", "It names a metric and a target but no owner."),
+        (
+            {"target": None},
+            "fail",
+            "It does not name a numeric target, so nobody can tell when it is met.",
+        ),
+        ({"metric": None, "target": None}, "fail", "It does not name a metric or a numeric target"),
+    ],
+)
+def test_specific(context, changes, status, start):
+    got = verdict(good(**changes), context, "specific", "SMART")
+    assert got[0] == status
+    assert got[1].startswith(start)
+
+
+def test_measurable(context, tiny_export):
+    assert verdict(good(), context, "measurable")[0] == "pass"
+    assert verdict(good(metric=None), context, "measurable") == (
+        "fail",
+        "Without a metric it cannot be measured.",
+    )
+    few = Context(context.table, context.plan, TODAY, Thresholds(min_history=10))
+    assert verdict(good(), few, "measurable")[0] == "warn"
+    no_amounts = Context(
+        read_export(
+            tiny_export,
+            __import__("funnelkit.mapping", fromlist=["x"]).mapping_from_dict(
+                {"name": "x", "preset": "hubspot", "columns": {"amount": "nothing"}}
+            ),
+        ),
+        None,
+        TODAY,
+    )
+    status, sentence = verdict(
+        good(metric="revenue", target=Target("change", 0.05)), no_amounts, "measurable"
+    )
+    assert (status, sentence) == (
+        "fail",
+        "The data at hand cannot measure it: 'metric' 'revenue' needs deal amounts (the export has no 'amount').",
+    )
+
+
+def test_attainable_and_ambitious_pull_against_each_other(context):
+    where = position(good(), context.table)
+    usual = good(target=Target("value", where.baseline * 1.0001))
+    assert verdict(usual, context, "ambitious")[0] in ("warn", "pass")
+    flat = good(target=Target("value", where.baseline))
+    assert verdict(flat, context, "ambitious")[0] == "fail"
+    never = good(target=Target("change", where.largest + 0.5))
+    status, sentence = verdict(never, context, "attainable")
+    assert status == "fail"
+    assert "more than any quarter has done" in sentence
+    assert verdict(never, context, "ambitious")[0] == "pass"
+    bau = Context(context.table, context.plan, TODAY, Thresholds(stretch_position=1.0))
+    assert verdict(good(), bau, "ambitious")[0] == "warn"
+    strict = Context(context.table, context.plan, TODAY, Thresholds(attainable_position=0.0))
+    assert verdict(good(), strict, "attainable")[0] == "warn"
+
+
+def test_realistic(context):
+    assert verdict(good(), context, "realistic")[0] == "pass"
+    short = good(metric="volume:mql", target=Target("value", 100))
+    assert verdict(short, context, "realistic") == (
+        "fail",
+        "100 mql fall short of the 238 the plan needs for the shared goal.",
+    )
+    enough = good(metric="volume:mql", target=Target("value", 240))
+    assert verdict(enough, context, "realistic") == (
+        "pass",
+        "240 mql cover the 238 the plan needs.",
+    )
+    no_plan = Context(context.table, None, TODAY)
+    assert verdict(good(), no_plan, "realistic") == (
+        "warn",
+        "No plan to check its resources against.",
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    import yaml
+
+    raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
+    raw["sla"]["reps"] = 0.2
+    thin = Context(context.table, build_plan(__import__("funnelkit").params_from_dict(raw)), TODAY)
+    status, sentence = verdict(good(), thin, "realistic")
+    assert status == "fail"
+    assert sentence.startswith("The plan's hand-offs need 0.8 more rep(s)")
+
+
+def test_time_based(context):
+    assert verdict(good(), context, "time-based") == (
+        "pass",
+        "It runs from 2027-01-01 to 2027-03-31.",
+    )
+    assert verdict(good(start=None, end=None), context, "time-based") == (
+        "fail",
+        "It has no period, so there is no deadline.",
+    )
+    late = good(end=dt.date(2027, 6, 30))
+    assert verdict(late, context, "time-based")[0] == "warn"
+
+
+def test_frequently_discussed(context):
+    assert verdict(good(), context, "frequently discussed")[0] == "pass"
+    assert verdict(good(review_cadence_days=None), context, "frequently discussed") == (
+        "fail",
+        "No review cadence is set.",
+    )
+    overdue = good(last_review=dt.date(2026, 10, 1))
+    assert verdict(overdue, context, "frequently discussed") == (
+        "warn",
+        "Due for review every 14 days, last reviewed on 2026-10-01: overdue.",
+    )
+    assert verdict(good(last_review=None), context, "frequently discussed")[0] == "warn"
+
+
+def test_fast_specific_and_transparent(context):
+    assert verdict(good(), context, "specific", "FAST")[0] == "pass"
+    assert verdict(good(start=None, end=None), context, "specific", "FAST")[0] == "fail"
+    assert verdict(good(), context, "transparent") == (
+        "pass",
+        "Published, with marketing as stakeholders.",
+    )
+    assert verdict(good(published=False), context, "transparent") == (
+        "warn",
+        "It is not published in the shared report.",
+    )
+    assert verdict(good(stakeholders=()), context, "transparent") == (
+        "warn",
+        "It names no stakeholder team.",
+    )
+    assert verdict(good(stakeholders=(), published=False), context, "transparent")[0] == "fail"
+
+
+def test_the_bundled_goal_sets(context, request):
+    root = request.config.rootpath
+    good_set = load_goals(root / "params" / "goals" / "example.yaml", context.table.stages)
+    fails = [
+        (c.goal_id, c.letter)
+        for g in good_set.goals
+        for c in check_goal(g, context)
+        if c.status == "fail"
+    ]
+    assert fails == []
+    poor = load_goals(root / "params" / "goals" / "poorly-formed.yaml", context.table.stages)
+    statuses = {
+        (c.goal_id, c.framework, c.letter): c.status
+        for g in poor.goals
+        for c in check_goal(g, context)
+    }
+    assert statuses[("be-better", "SMART", "specific")] == "fail"  # vague
+    assert statuses[("be-better", "SMART", "measurable")] == "fail"  # unmeasurable
+    assert statuses[("more-leads-someday", "SMART", "time-based")] == "fail"  # no deadline
+    assert statuses[("too-few-mqls", "SMART", "realistic")] == "fail"  # does not add up
+    assert statuses[("shared-growth", "SMART", "attainable")] == "fail"  # never seen
