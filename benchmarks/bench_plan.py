@@ -37,7 +37,7 @@ def twelve_month_params():
     raw = yaml.safe_load((ROOT / "params" / "example.yaml").read_text())
     raw["period"]["months"] = 12
     raw["period"]["weights"] = [1 / 12] * 12
-    return params_from_dict(raw, source="example.yaml (12 months)")
+    return params_from_dict(raw, source="example.yaml (12 months)", folder=ROOT / "params")
 
 
 def main() -> None:

@@ -126,3 +126,29 @@ def unserved(goal_set: GoalSet) -> tuple[str, ...]:
     return tuple(
         g.id for g in goal_set.goals if g.team == SHARED_TEAM and not goal_set.children(g.id)
     )
+
+
+def alignment_text(a: Alignment, currency: str = "") -> str:
+    """The alignment in words: what the shared goal needs, what the team goals deliver, the
+    gap, and how far each goal would have to move alone to close it."""
+    unit = f" {currency}" if currency else ""
+    source = f"bottleneck: {a.bottleneck}" if a.bottleneck else "at the plan's lead volume"
+    lines = [
+        f"Shared goal {a.shared_goal}: revenue {a.required:,.0f}{unit}; "
+        f"the team goals deliver {a.implied:,.0f}{unit} ({source})."
+    ]
+    if a.gap <= 0:
+        lines.append(f"  They add up, with {-a.gap:,.0f}{unit} to spare.")
+        return "\n".join(lines) + "\n"
+    lines.append(f"  Short by {a.gap:,.0f}{unit}. To close the gap alone:")
+    for move in a.moves.itertuples():
+        if pd.isna(move.target_to_close_gap):
+            lines.append(
+                f"  - {move.goal} ({move.metric}) cannot: it would need a rate above 100%."
+            )
+        else:
+            lines.append(
+                f"  - {move.goal} ({move.metric}) from {move.target:,.4g} to "
+                f"{move.target_to_close_gap:,.4g} ({move.change_needed:+.0%})."
+            )
+    return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
 """The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`,
-`funnelkit actuals EXPORT.csv [--mapping M]`.
+`funnelkit actuals EXPORT.csv [--mapping M]`, `funnelkit goals PARAMS.yaml`.
 
 Exit status: 0 on success, 2 when an input breaks a rule (the message says which).
 """
@@ -7,14 +7,20 @@ Exit status: 0 on success, 2 when an input breaks a rule (the message says which
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 
 from funnelkit.actuals_report import actuals_text
+from funnelkit.alignment import align, alignment_text, orphans, unserved
 from funnelkit.crm import read_export
-from funnelkit.exceptions import FunnelkitError
+from funnelkit.exceptions import FunnelkitError, InputError, ParamsError
+from funnelkit.goalchecks import Context
+from funnelkit.goals import SHARED_TEAM, load_goals
+from funnelkit.mapping import resolve_mapping
 from funnelkit.params import load_params
 from funnelkit.plan import build_plan
+from funnelkit.scorecard import scorecard_text
 from funnelkit.text_report import plan_text
 
 EXIT_BAD_INPUT = 2
@@ -28,6 +34,34 @@ def _plan(args: argparse.Namespace) -> None:
 
 def _actuals(args: argparse.Namespace) -> None:
     print(actuals_text(read_export(args.export, args.mapping)))
+
+
+def _goals(args: argparse.Namespace) -> None:
+    params = load_params(args.params)
+    if params.goals_file is None or params.export_file is None:
+        raise ParamsError(
+            f"{args.params}: 'goals' and 'actuals' must be given to check goals against history"
+        )
+    table = read_export(params.export_file, resolve_mapping(params.export_mapping))
+    goal_set = load_goals(params.goals_file, table.stages)
+    plan = build_plan(params)
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError:
+        raise InputError(
+            f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
+        ) from None
+    print(f"Goals of {params.title}, checked on {as_of}\n")
+    print(scorecard_text(goal_set, Context(table, plan, as_of)))
+    for goal in goal_set.goals:
+        if goal.team == SHARED_TEAM and goal.metric == "revenue" and goal_set.children(goal.id):
+            print(alignment_text(align(goal_set, goal.id, table, plan), params.currency))
+    for label, ids in (
+        ("Team goals serving no shared goal", orphans(goal_set)),
+        ("Shared goals no team goal serves", unserved(goal_set)),
+    ):
+        if ids:
+            print(f"{label}: {', '.join(ids)}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -49,6 +83,12 @@ def parser() -> argparse.ArgumentParser:
         help="a preset (hubspot, salesforce-leads, salesforce-opportunities) or a mapping YAML file",
     )
     actuals.set_defaults(run=_actuals)
+    goals = commands.add_parser(
+        "goals", help="check a plan's goals (SMART, FAST) and whether they add up"
+    )
+    goals.add_argument("params", help="a parameters YAML file that names its goals and actuals")
+    goals.add_argument("--as-of", help="the day to check reviews against (default: today)")
+    goals.set_defaults(run=_goals)
     return top
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from funnelkit.exceptions import InputError, ParamsError
 from funnelkit.funnel import Funnel
 from funnelkit.phasing import GRANULARITIES, month_edges, month_weights
+from funnelkit.presets import PRESETS
 from funnelkit.schema import check_keys, in_section, load_yaml, nonempty_list, text
 from funnelkit.sla import SlaTerms, Touch
 from funnelkit.validation import check_choice, check_number
@@ -35,7 +36,10 @@ TOP_KEYS = {
     "funnel": True,
     "sla": True,
     "pipeline": False,
+    "goals": False,
+    "actuals": False,
 }
+ACTUALS_KEYS = {"export": True, "mapping": False}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
 STAGE_KEYS = {"stage": True, "conversion_rate": False, "days": False}
 SLA_KEYS = {
@@ -49,6 +53,7 @@ SLA_KEYS = {
 TOUCH_KEYS = {"day": True, "channel": True}
 PIPELINE_KEYS = {"open_value": False, "win_rate": False}
 DEFAULT_CURRENCY = "USD"
+DEFAULT_MAPPING = "hubspot"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -70,6 +75,9 @@ class PlanParams:
     sla: SlaTerms
     open_pipeline: float | None  # open pipeline value now, money; None when not given
     win_rate: float | None  # fraction 0–1; None means the funnel's last step rate
+    goals_file: Path | None = None  # the plan's goals (YAML); None when it has none
+    export_file: Path | None = None  # the CRM export its actuals come from
+    export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
 
 
 def _date(value: Any, key: str) -> dt.date:
@@ -135,15 +143,42 @@ def _pipeline(raw: Any) -> dict[str, Any]:
     return raw
 
 
-def params_from_dict(raw: Any, source: str = "<parameters>") -> PlanParams:
-    """Check a parsed parameters mapping and build a PlanParams; `source` names it in errors."""
+def params_from_dict(
+    raw: Any, source: str = "<parameters>", folder: Path | None = None
+) -> PlanParams:
+    """Check a parsed parameters mapping and build a PlanParams; `source` names it in errors.
+
+    Relative file paths (goals, the export, a mapping) are taken from `folder` (the
+    parameters file's folder when read by `load_params`), else from the working directory.
+    """
     try:
-        return _build(raw)
+        return _build(raw, folder or Path())
     except InputError as err:
         raise ParamsError(f"{source}: {err}") from None
 
 
-def _build(raw: Any) -> PlanParams:
+def _file(value: Any, key: str, folder: Path) -> Path:
+    """An existing file named relative to `folder`."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{key}' must name a file (got {value!r})")
+    path = folder / value
+    if not path.is_file():
+        raise InputError(f"'{key}' names a file that does not exist: {path}")
+    return path
+
+
+def _actuals(raw: Any, folder: Path) -> tuple[Path, str]:
+    raw = check_keys(raw, ACTUALS_KEYS, "'actuals'")
+    export = _file(raw["export"], "export", folder)
+    mapping = raw.get("mapping", DEFAULT_MAPPING)
+    if isinstance(mapping, str) and mapping.endswith((".yaml", ".yml")):
+        mapping = str(_file(mapping, "mapping", folder))
+    else:
+        check_choice("mapping", mapping, tuple(PRESETS))
+    return export, mapping
+
+
+def _build(raw: Any, folder: Path) -> PlanParams:
     raw = check_keys(raw, TOP_KEYS, "the parameters file")
     period = in_section("period", check_keys, raw["period"], PERIOD_KEYS, "'period'")
     months = period["months"]
@@ -169,6 +204,9 @@ def _build(raw: Any) -> PlanParams:
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
             f"since reports are written to reports/<name>/ (got {name!r})"
         )
+    export_file, export_mapping = None, DEFAULT_MAPPING
+    if "actuals" in raw:
+        export_file, export_mapping = in_section("actuals", _actuals, raw["actuals"], folder)
     return PlanParams(
         name=name,
         title=text(raw, "title") if "title" in raw else name,
@@ -184,9 +222,14 @@ def _build(raw: Any) -> PlanParams:
         sla=sla,
         open_pipeline=pipeline.get("open_value"),
         win_rate=pipeline.get("win_rate"),
+        goals_file=_file(raw["goals"], "goals", folder) if "goals" in raw else None,
+        export_file=export_file,
+        export_mapping=export_mapping,
     )
 
 
 def load_params(path: str | Path) -> PlanParams:
     """Read and check a plan's parameters YAML file."""
-    return params_from_dict(load_yaml(path, "parameters file"), source=str(path))
+    return params_from_dict(
+        load_yaml(path, "parameters file"), source=str(path), folder=Path(path).parent
+    )

@@ -99,3 +99,44 @@ def test_actuals_with_an_unknown_preset_exits_2(root):
         result.stderr
         == "funnelkit: error: 'preset' must be one of hubspot, salesforce-leads, salesforce-opportunities (got 'pipedrive')\n"
     )
+
+
+def test_goals_prints_the_scorecard_and_alignment(root):
+    result = run("goals", "params/example.yaml", "--as-of", "2026-11-22", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "marketing-mqls (marketing): 8 pass, 1 warn, 0 fail" in result.stdout
+    assert "They add up, with" in result.stdout
+
+
+def test_goals_that_do_not_add_up_name_the_gap_the_move_and_the_orphans(root, tmp_path):
+    raw = (root / "params" / "example.yaml").read_text()
+    params = root / "params" / "poor-goals-test.yaml"
+    params.write_text(raw.replace("goals: goals/example.yaml", "goals: goals/poorly-formed.yaml"))
+    try:
+        result = run("goals", str(params), "--as-of", "2026-11-22", cwd=root)
+    finally:
+        params.unlink()
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (
+        "  ✗ SMART realistic: 120 mql fall short of the 238 the plan needs for the shared goal."
+        in out
+    )
+    assert "Short by" in out
+    assert "  - too-few-mqls (volume:mql) from 120 to " in out
+    assert "Team goals serving no shared goal: be-better, orphan" in out
+
+
+def test_goals_without_goals_in_the_parameters_exits_2(root, tmp_path):
+    raw = (root / "params" / "example.yaml").read_text().split("\n# The plan's goals")[0]
+    params = tmp_path / "nogoals.yaml"
+    params.write_text(raw)
+    result = run("goals", str(params), cwd=root)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"funnelkit: error: {params}: 'goals' and 'actuals' must be given to check goals against history\n"
+    )
+    bad = run("goals", "params/example.yaml", "--as-of", "22/11/2026", cwd=root)
+    assert bad.returncode == 2
+    assert "must be a date written YYYY-MM-DD (got '22/11/2026')" in bad.stderr

@@ -163,7 +163,11 @@ def test_realistic(context):
 
     raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
     raw["sla"]["reps"] = 0.2
-    thin = Context(context.table, build_plan(__import__("funnelkit").params_from_dict(raw)), TODAY)
+    thin = Context(
+        context.table,
+        build_plan(__import__("funnelkit").params_from_dict(raw, folder=root / "params")),
+        TODAY,
+    )
     status, sentence = verdict(good(), thin, "realistic")
     assert status == "fail"
     assert sentence.startswith("The plan's hand-offs need 0.8 more rep(s)")

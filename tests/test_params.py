@@ -5,8 +5,11 @@ import copy
 import numpy as np
 import pytest
 import yaml
+from conftest import ROOT
 
 from funnelkit import ParamsError, load_params, params_from_dict
+
+PARAMS = ROOT / "params"
 
 
 @pytest.fixture
@@ -16,7 +19,7 @@ def example(root):
 
 def error_for(raw):
     with pytest.raises(ParamsError) as err:
-        params_from_dict(raw, source="q1.yaml")
+        params_from_dict(raw, source="q1.yaml", folder=PARAMS)
     return str(err.value)
 
 
@@ -63,7 +66,7 @@ def test_optional_keys_have_documented_defaults(example):
         changed(changed(example, ["title"], DELETE), ["currency"], DELETE), ["pipeline"], DELETE
     )
     del raw["period"]["weights"], raw["period"]["granularity"]
-    p = params_from_dict(raw)
+    p = params_from_dict(raw, folder=PARAMS)
     assert (p.title, p.currency, p.weights, p.granularity) == ("example", "USD", None, "month")
     assert (p.open_pipeline, p.win_rate) == (None, None)
 
@@ -79,7 +82,7 @@ def test_optional_keys_have_documented_defaults(example):
         (
             ["zzz"],
             1,
-            "q1.yaml: 'zzz' is not a known key; known keys are name, title, currency, period, revenue_goal, marketing_share, deal_size, funnel, sla, pipeline",
+            "q1.yaml: 'zzz' is not a known key; known keys are name, title, currency, period, revenue_goal, marketing_share, deal_size, funnel, sla, pipeline, goals, actuals",
         ),
         (["deal_size"], DELETE, "q1.yaml: the parameters file must give 'deal_size'"),
         (["deal_size"], "12k", "q1.yaml: 'deal_size' must be a number (got '12k')"),
@@ -249,7 +252,52 @@ def test_non_utf8_file_is_named(tmp_path):
 
 def test_dates_in_yaml_are_dates_not_strings(example):
     p = params_from_dict(
-        changed(example, ["period", "start"], __import__("datetime").date(2027, 1, 1))
+        changed(example, ["period", "start"], __import__("datetime").date(2027, 1, 1)),
+        folder=PARAMS,
     )
     assert p.start == np.datetime64("2027-01-01")
     assert all(hasattr(h, "isoformat") for h in p.sla.holidays)
+
+
+def test_goals_and_actuals_paths_are_relative_to_the_parameters_file(root):
+    p = load_params(root / "params" / "example.yaml")
+    assert p.goals_file.resolve() == (root / "params" / "goals" / "example.yaml").resolve()
+    assert p.export_file.resolve() == (root / "data" / "sample" / "hubspot-contacts.csv").resolve()
+    assert p.export_mapping == "hubspot"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            ["goals"],
+            "goals/nope.yaml",
+            "q1.yaml: 'goals' names a file that does not exist: {root}/params/goals/nope.yaml",
+        ),
+        (["goals"], 5, "q1.yaml: 'goals' must name a file (got 5)"),
+        (
+            ["actuals", "export"],
+            "../data/none.csv",
+            "q1.yaml: actuals: 'export' names a file that does not exist: {root}/params/../data/none.csv",
+        ),
+        (
+            ["actuals", "mapping"],
+            "pipedrive",
+            "q1.yaml: actuals: 'mapping' must be one of hubspot, salesforce-leads, salesforce-opportunities (got 'pipedrive')",
+        ),
+        (
+            ["actuals", "mapping"],
+            "mappings/none.yaml",
+            "q1.yaml: actuals: 'mapping' names a file that does not exist: {root}/params/mappings/none.yaml",
+        ),
+        (
+            ["actuals", "file"],
+            "x",
+            "q1.yaml: actuals: 'file' is not a known key; known keys are export, mapping",
+        ),
+    ],
+)
+def test_goals_and_actuals_files_must_exist(example, root, path, value, message):
+    with pytest.raises(ParamsError) as err:
+        params_from_dict(changed(example, path, value), source="q1.yaml", folder=root / "params")
+    assert str(err.value) == message.format(root=root)

@@ -40,7 +40,7 @@ def test_weekly_plans_keep_a_monthly_sla(request):
     raw = yaml.safe_load((request.config.rootpath / "params" / "example.yaml").read_text())
     raw["period"]["granularity"] = "week"
     raw["pipeline"] = {"win_rate": 0.25}
-    weekly = build_plan(params_from_dict(raw))
+    weekly = build_plan(params_from_dict(raw, folder=request.config.rootpath / "params"))
     assert weekly.phasing.granularity == "week"
     assert weekly.monthly.granularity == "month"
     assert weekly.win_rate == 0.25
