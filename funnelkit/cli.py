@@ -52,7 +52,7 @@ def _goals(args: argparse.Namespace) -> None:
             f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
         ) from None
     print(f"Goals of {params.title}, checked on {as_of}\n")
-    print(scorecard_text(goal_set, Context(table, plan, as_of)))
+    print(scorecard_text(goal_set, Context(table, plan, as_of, goal_set.thresholds, goal_set)))
     for goal in goal_set.goals:
         if goal.team == SHARED_TEAM and goal.metric == "revenue" and goal_set.children(goal.id):
             print(alignment_text(align(goal_set, goal.id, table, plan), params.currency))

@@ -43,6 +43,7 @@ class LeadTable:
     quality: QualityReport
     mapping: Mapping
     source: str  # the file read
+    taken_at: pd.Timestamp | None = None  # when the export was taken; None: its latest time
 
     @property
     def stage_columns(self) -> list[str]:
@@ -64,7 +65,9 @@ class LeadTable:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        """The latest time recorded in the export: what 'now' was when it was taken."""
+        """What 'now' was when the export was taken: `taken_at`, else its latest recorded time."""
+        if self.taken_at is not None:
+            return self.taken_at
         times = [self.leads[c].max() for c in self.leads.columns if self.leads[c].dtype.kind == "M"]
         return max(t for t in times if pd.notna(t))
 

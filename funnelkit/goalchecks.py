@@ -10,30 +10,20 @@ the median) to never seen (beyond the largest). Thresholds are configuration (`T
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from funnelkit.crm import LeadTable
 from funnelkit.exceptions import InputError
-from funnelkit.goals import Goal
-from funnelkit.metrics import catalog, metric_series
+from funnelkit.goals import Goal, GoalSet, Thresholds
+from funnelkit.metrics import catalog, metric_series, scoped
 from funnelkit.plan import Plan
 
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail")
 SMART = ("specific", "measurable", "attainable", "realistic", "time-based")
 FAST = ("frequently discussed", "ambitious", "specific", "transparent")
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Where each check turns from pass to warn to fail."""
-
-    min_history: int = 3  # past periods of changes needed to judge attainable and ambitious
-    stretch_position: float = 0.5  # a change ranked at or below this is business as usual
-    attainable_position: float = 0.9  # a change ranked above this warns; beyond all history fails
-    review_grace_days: int = 0  # days a review may be late before frequently-discussed warns
 
 
 @dataclass(frozen=True)
@@ -76,7 +66,7 @@ def position(goal: Goal, table: LeadTable) -> Position | None:
     """The target's place among past changes; None when there is no baseline to start from."""
     if goal.metric is None or goal.target is None:
         return None
-    series = metric_series(table, goal.metric, history_period(goal))
+    series = metric_series(scoped(table, goal.scope), goal.metric, history_period(goal))
     before = series[series.index.end_time < pd.Timestamp(goal.start or table.as_of)]
     complete = before[before.index.end_time <= table.as_of]
     if complete.empty or not np.isfinite(complete.iloc[-1]) or complete.iloc[-1] == 0:
@@ -117,7 +107,8 @@ class Context:
     table: LeadTable
     plan: Plan | None
     as_of: dt.date
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    goals: GoalSet | None = None  # the goal's siblings, for whether upstream goals supply it
 
 
 def check_goal(goal: Goal, context: Context) -> list[Check]:
@@ -128,7 +119,7 @@ def check_goal(goal: Goal, context: Context) -> list[Check]:
         ("SMART", "specific", _specific(goal, unit)),
         ("SMART", "measurable", _measurable(goal, where, unit, context.thresholds)),
         ("SMART", "attainable", _attainable(goal, where, context.thresholds)),
-        ("SMART", "realistic", _realistic(goal, context.plan)),
+        ("SMART", "realistic", _realistic(goal, context.plan, context.goals)),
         ("SMART", "time-based", _time_based(goal, context.plan)),
         (
             "FAST",
@@ -268,8 +259,40 @@ def _plan_end(plan: Plan) -> dt.date:
     return (pd.Timestamp(end.astype("datetime64[D]")) - pd.Timedelta(days=1)).date()
 
 
-def _realistic(goal: Goal, plan: Plan | None) -> tuple[str, str]:
-    """Whether the resources hold: capacity for the cadence, and volume the plan needs."""
+def _volume_target(goal: Goal, plan: Plan) -> tuple[str, float] | None:
+    """A volume goal's stage and target volume (a change applies to the plan's volume)."""
+    if not goal.metric or not goal.metric.startswith("volume:") or goal.target is None:
+        return None
+    stage = goal.metric.split(":", 1)[1]
+    base = plan.targets.volume(stage)
+    return stage, base * (
+        1 + goal.target.amount
+    ) if goal.target.kind == "change" else goal.target.amount
+
+
+def _upstream_supply(
+    goal: Goal, stage: str, plan: Plan, goals: GoalSet | None
+) -> tuple[Goal, float] | None:
+    """The sibling volume goal furthest up the funnel from `stage`, and what it supplies there
+    at the plan's rates; None when no sibling sets an upstream volume."""
+    if goals is None or goal.parent is None:
+        return None
+    funnel = plan.params.funnel
+    k = funnel.stage_index(stage)
+    best = None
+    for sibling in goals.children(goal.parent):
+        found = _volume_target(sibling, plan) if sibling.id != goal.id else None
+        if found is not None and funnel.stage_index(found[0]) < k:
+            j = funnel.stage_index(found[0])
+            supplied = found[1] * float(np.prod(funnel.conversion_rates[j:k]))
+            if best is None or supplied < best[1]:
+                best = (sibling, supplied)
+    return best
+
+
+def _realistic(goal: Goal, plan: Plan | None, goals: GoalSet | None = None) -> tuple[str, str]:
+    """Whether the resources hold: sales capacity for the cadence, the volume the upstream
+    team's goal supplies, and the volume the plan needs."""
     if plan is None:
         return "warn", "No plan to check its resources against."
     if goal.team == "sales" and (plan.sla.rep_shortfall > 0).any():
@@ -278,18 +301,21 @@ def _realistic(goal: Goal, plan: Plan | None) -> tuple[str, str]:
             "fail",
             f"The plan's hand-offs need {short:g} more rep(s) than sales has for the cadence.",
         )
-    if (
-        goal.metric
-        and goal.metric.startswith("volume:")
-        and goal.target is not None
-        and goal.target.kind == "value"
-    ):
-        stage = goal.metric.split(":", 1)[1]
-        needed = plan.targets.volume(stage)
-        if goal.target.amount < needed:
-            return (
-                "fail",
-                f"{goal.target.amount:,.0f} {stage} fall short of the {needed:,.0f} the plan needs for the shared goal.",
-            )
-        return "pass", f"{goal.target.amount:,.0f} {stage} cover the {needed:,.0f} the plan needs."
-    return "pass", "The plan's capacity and volumes hold for it."
+    found = _volume_target(goal, plan)
+    if found is None:
+        return "pass", "The plan's capacity and volumes hold for it."
+    stage, target = found
+    upstream = _upstream_supply(goal, stage, plan, goals)
+    if upstream is not None and upstream[1] < target:
+        source, supplied = upstream
+        return (
+            "fail",
+            f"{source.id} supplies about {supplied:,.0f} {stage} at the plan's rates, short of this goal's {target:,.0f}.",
+        )
+    needed = plan.targets.volume(stage)
+    if target < needed:
+        return (
+            "fail",
+            f"{target:,.0f} {stage} fall short of the {needed:,.0f} the plan needs for the shared goal.",
+        )
+    return "pass", f"{target:,.0f} {stage} cover the {needed:,.0f} the plan needs."

@@ -17,13 +17,13 @@ from typing import Any
 
 from funnelkit.exceptions import InputError, ParamsError
 from funnelkit.metrics import catalog
-from funnelkit.schema import check_keys, load_yaml
+from funnelkit.schema import check_keys, in_section, load_yaml
 from funnelkit.validation import check_choice, check_number
 
 DEFAULT_TEAMS: tuple[str, ...] = ("shared", "marketing", "sales")
 SHARED_TEAM = "shared"
 CHANGE_PATTERN = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*%$")  # '+5%', '-10 %'
-FILE_KEYS = {"teams": False, "goals": True}
+FILE_KEYS = {"teams": False, "goals": True, "thresholds": False}
 GOAL_KEYS = {
     "id": True,
     "title": True,
@@ -45,6 +45,16 @@ GOAL_KEYS = {
 }
 PERIOD_KEYS = {"start": True, "end": True}
 REVIEW_KEYS = {"cadence_days": False, "last": False}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where each check turns from pass to warn to fail."""
+
+    min_history: int = 3  # past periods of changes needed to judge attainable and ambitious
+    stretch_position: float = 0.5  # a change ranked at or below this is business as usual
+    attainable_position: float = 0.9  # a change ranked above this warns; beyond all history fails
+    review_grace_days: int = 0  # days a review may be late before frequently-discussed warns
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class GoalSet:
 
     goals: tuple[Goal, ...]
     teams: tuple[str, ...] = DEFAULT_TEAMS
+    thresholds: Thresholds = Thresholds()  # where the SMART and FAST checks turn
 
     def goal(self, goal_id: str) -> Goal:
         """The goal with this id."""
@@ -191,6 +202,18 @@ def _goal(raw: Any, teams: tuple[str, ...], units: dict[str, str]) -> Goal:
     return Goal(**fields)
 
 
+def _thresholds(raw: Any) -> Thresholds:
+    """Check-threshold settings from a goal file; unset ones keep their defaults."""
+    known = {name: False for name in Thresholds.__dataclass_fields__}
+    raw = in_section("thresholds", check_keys, raw, known, "'thresholds'")
+    rules = {"min_history": {"low": 1}, "review_grace_days": {"low": 0}}
+    for name, value in raw.items():
+        in_section(
+            "thresholds", check_number, name, value, **rules.get(name, {"low": 0, "high": 1})
+        )
+    return Thresholds(**raw)
+
+
 def goals_from_dict(raw: Any, stages: tuple[str, ...], source: str = "<goals>") -> GoalSet:
     """Check a parsed goal file against the funnel's metric catalog and build a GoalSet."""
     units = {name: m.unit for name, m in catalog(stages).items()}
@@ -220,7 +243,9 @@ def goals_from_dict(raw: Any, stages: tuple[str, ...], source: str = "<goals>") 
                     raise InputError(
                         f"'parent' of goal {goal.id!r} must be another goal (got itself)"
                     )
-        return GoalSet(goals=tuple(goals), teams=teams)
+        return GoalSet(
+            goals=tuple(goals), teams=teams, thresholds=_thresholds(raw.get("thresholds") or {})
+        )
     except InputError as err:
         raise ParamsError(f"{source}: {err}") from None
 

@@ -8,6 +8,7 @@ the MQL→SQL cohort rate.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 
@@ -62,6 +63,29 @@ def catalog(stages: tuple[str, ...]) -> dict[str, Metric]:
         for a, b in itertools.pairwise(stages)
     ]
     return {m.name: m for m in metrics}
+
+
+def scoped(table: LeadTable, scope: dict[str, str]) -> LeadTable:
+    """The leads within a goal's scope, e.g. {'source': 'Paid Search'}: each key a lead table
+    column, each value what it must equal. The 'now' of the export stays the whole export's."""
+    if not scope:
+        return table
+    keep = pd.Series(True, index=table.leads.index)
+    for column, value in scope.items():
+        check_choice(
+            "scope",
+            column,
+            tuple(c for c in table.leads.columns if table.leads[c].dtype.kind not in "Mmf"),
+            where=" key",
+        )
+        values = table.leads[column].astype("string")
+        if not (values == value).any():
+            raise InputError(
+                f"'scope' {column} = {value!r} matches no lead (the export's values include {', '.join(map(repr, values.dropna().unique()[:5]))})"
+            )
+        keep &= values == value
+    leads = table.leads.loc[keep.fillna(False)].reset_index(drop=True)
+    return dataclasses.replace(table, leads=leads, taken_at=table.as_of)
 
 
 def metric_series(

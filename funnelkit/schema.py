@@ -50,10 +50,10 @@ def nonempty_list(raw: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def in_section(section: str, build, *args):
+def in_section(section: str, build, *args, **kwargs):
     """Run a section's builder, prefixing its error with the section's name."""
     try:
-        return build(*args)
+        return build(*args, **kwargs)
     except InputError as err:
         raise InputError(f"{section}: {err}") from None
 

@@ -239,3 +239,67 @@ def test_the_bundled_goal_sets(context, request):
     assert statuses[("more-leads-someday", "SMART", "time-based")] == "fail"  # no deadline
     assert statuses[("too-few-mqls", "SMART", "realistic")] == "fail"  # does not add up
     assert statuses[("shared-growth", "SMART", "attainable")] == "fail"  # never seen
+
+
+def test_a_scoped_goal_is_judged_on_its_own_leads(context):
+    whole = position(good(metric="volume:mql", target=Target("change", 0.05)), context.table)
+    paid = position(
+        good(metric="volume:mql", target=Target("change", 0.05), scope={"source": "Paid Search"}),
+        context.table,
+    )
+    assert paid.baseline < whole.baseline
+    bad = good(metric="volume:mql", target=Target("change", 0.05), scope={"source": "Radio"})
+    status, sentence = verdict(bad, context, "measurable")
+    assert status == "fail"
+    assert "'scope' source = 'Radio' matches no lead" in sentence
+
+
+def test_realistic_checks_the_upstream_teams_goal_supplies_enough(context):
+    from funnelkit.goals import GoalSet
+
+    shared = Goal(
+        id="s", title="t", team="shared", metric="revenue", target=Target("change", 0.05), **Q1
+    )
+    mqls = good(
+        id="m", team="marketing", metric="volume:mql", target=Target("value", 240), parent="s"
+    )
+    sqls = good(id="q", team="sales", metric="volume:sql", target=Target("value", 150), parent="s")
+    siblings = Context(context.table, context.plan, TODAY, goals=GoalSet((shared, mqls, sqls)))
+    # 240 MQLs at the plan's 45 % MQL→SQL rate bring 108 SQLs, short of 150
+    assert verdict(sqls, siblings, "realistic") == (
+        "fail",
+        "m supplies about 108 sql at the plan's rates, short of this goal's 150.",
+    )
+    enough = good(
+        id="q", team="sales", metric="volume:sql", target=Target("value", 108), parent="s"
+    )
+    ctx = Context(context.table, context.plan, TODAY, goals=GoalSet((shared, mqls, enough)))
+    assert verdict(enough, ctx, "realistic")[0] == "pass"
+
+
+def test_thresholds_come_from_the_goal_file(request):
+    import yaml
+
+    from funnelkit.exceptions import ParamsError
+    from funnelkit.goals import goals_from_dict
+
+    raw = yaml.safe_load(
+        (request.config.rootpath / "params" / "goals" / "example.yaml").read_text()
+    )
+    raw["thresholds"] = {"min_history": 4, "stretch_position": 0.6}
+    goals = goals_from_dict(raw, ("lead", "mql", "sql", "opportunity", "won"))
+    assert (
+        goals.thresholds.min_history,
+        goals.thresholds.stretch_position,
+        goals.thresholds.attainable_position,
+    ) == (4, 0.6, 0.9)
+    raw["thresholds"] = {"stretch_position": 1.5}
+    with pytest.raises(ParamsError) as err:
+        goals_from_dict(raw, ("lead", "mql", "sql", "opportunity", "won"), source="g.yaml")
+    assert str(err.value) == "g.yaml: thresholds: 'stretch_position' must be in [0, 1] (got 1.5)"
+    raw["thresholds"] = {"stretch": 0.5}
+    with pytest.raises(
+        ParamsError,
+        match=r"^g.yaml: thresholds: 'stretch' is not a known key \(did you mean 'stretch_position'\?\)$",
+    ):
+        goals_from_dict(raw, ("lead", "mql", "sql", "opportunity", "won"), source="g.yaml")

@@ -58,3 +58,33 @@ def test_unknown_metric_lists_the_catalog(tiny):
     assert str(err.value).startswith(
         "'metric' must be one of revenue, new_customers, deal_size, sales_cycle, sla_share, volume:lead"
     )
+
+
+def test_a_scope_measures_only_its_leads_and_keeps_the_exports_now():
+    from funnelkit.metrics import scoped
+
+    table = read_export(SAMPLE)
+    paid = scoped(table, {"source": "Paid Search"})
+    assert set(paid.leads["source"].astype(str)) == {"Paid Search"}
+    assert paid.as_of == table.as_of
+    total = metric_series(table, "volume:lead", "quarter")
+    parts = sum(
+        metric_series(scoped(table, {"source": s}), "volume:lead", "quarter").reindex(
+            total.index, fill_value=0
+        )
+        for s in table.leads["source"].dropna().unique()
+    )
+    assert parts.tolist() == total.tolist()
+
+
+def test_a_scope_that_matches_nothing_or_no_column_is_named():
+    from funnelkit.metrics import scoped
+
+    table = read_export(SAMPLE)
+    with pytest.raises(
+        InputError,
+        match=r"^'scope' source = 'Radio' matches no lead \(the export's values include ",
+    ):
+        scoped(table, {"source": "Radio"})
+    with pytest.raises(InputError, match=r"^'scope' key must be one of .* \(got 'region'\)$"):
+        scoped(table, {"region": "EMEA"})
