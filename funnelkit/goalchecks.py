@@ -22,6 +22,7 @@ from funnelkit.metrics import catalog, metric_series, scoped
 from funnelkit.plan import Plan
 
 STATUSES: tuple[str, ...] = ("pass", "warn", "fail")
+MILESTONE_DAYS = 28  # a period shorter than this has no monthly checkpoint before its end
 SMART = ("specific", "measurable", "attainable", "realistic", "time-based")
 FAST = ("frequently discussed", "ambitious", "specific", "transparent")
 
@@ -234,6 +235,11 @@ def _frequently_discussed(goal: Goal, as_of: dt.date, limits: Thresholds) -> tup
 def _fast_specific(goal: Goal, unit: str) -> tuple[str, str]:
     if goal.metric is None or goal.target is None or goal.start is None:
         return "fail", "Milestones need a metric, a target and a period."
+    if (goal.end - goal.start).days < MILESTONE_DAYS:
+        return (
+            "warn",
+            "Its period is under a month: one milestone at the end, no checkpoints on the way.",
+        )
     return (
         "pass",
         f"{goal.metric} towards {target_text(goal, unit)}, with milestones month by month.",
@@ -293,6 +299,11 @@ def _upstream_supply(
 def _realistic(goal: Goal, plan: Plan | None, goals: GoalSet | None = None) -> tuple[str, str]:
     """Whether the resources hold: sales capacity for the cadence, the volume the upstream
     team's goal supplies, and the volume the plan needs."""
+    if goal.metric is None or goal.target is None:
+        return (
+            "warn",
+            "Without a metric and a target there is nothing to check its resources against.",
+        )
     if plan is None:
         return "warn", "No plan to check its resources against."
     if goal.team == "sales" and (plan.sla.rep_shortfall > 0).any():
@@ -305,6 +316,18 @@ def _realistic(goal: Goal, plan: Plan | None, goals: GoalSet | None = None) -> t
     if found is None:
         return "pass", "The plan's capacity and volumes hold for it."
     stage, target = found
+    if goal.budget is not None:
+        if goal.cost_per_unit is None:
+            return (
+                "warn",
+                f"A budget of {goal.budget:,.0f} is given, but no cost per {stage} to check it against.",
+            )
+        cost = target * goal.cost_per_unit
+        if cost > goal.budget:
+            return (
+                "fail",
+                f"{target:,.0f} {stage} at {goal.cost_per_unit:,.0f} each cost {cost:,.0f}, over the {goal.budget:,.0f} budget.",
+            )
     upstream = _upstream_supply(goal, stage, plan, goals)
     if upstream is not None and upstream[1] < target:
         source, supplied = upstream

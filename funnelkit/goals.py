@@ -42,6 +42,8 @@ GOAL_KEYS = {
     "review": False,
     "stakeholders": False,
     "published": False,
+    "budget": False,
+    "cost_per_unit": False,
 }
 PERIOD_KEYS = {"start": True, "end": True}
 REVIEW_KEYS = {"cadence_days": False, "last": False}
@@ -96,6 +98,8 @@ class Goal:
     last_review: dt.date | None = None
     stakeholders: tuple[str, ...] = ()  # teams with a stake in the goal
     published: bool = False  # whether it appears in the shared report
+    budget: float | None = None  # money the goal may spend, for the period
+    cost_per_unit: float | None = None  # money one unit of a volume goal costs (e.g. per MQL)
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,9 @@ def _goal(raw: Any, teams: tuple[str, ...], units: dict[str, str]) -> Goal:
             fields["review_cadence_days"] = int(review["cadence_days"])
         if "last" in review:
             fields["last_review"] = _date(review["last"], "last")
+    for key in ("budget", "cost_per_unit"):
+        if key in raw:
+            fields[key] = float(check_number(key, raw[key], low=0))
     if "published" in raw:
         if not isinstance(raw["published"], bool):
             raise InputError(f"'published' must be true or false (got {raw['published']!r})")

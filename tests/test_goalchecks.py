@@ -303,3 +303,35 @@ def test_thresholds_come_from_the_goal_file(request):
         match=r"^g.yaml: thresholds: 'stretch' is not a known key \(did you mean 'stretch_position'\?\)$",
     ):
         goals_from_dict(raw, ("lead", "mql", "sql", "opportunity", "won"), source="g.yaml")
+
+
+def test_realistic_checks_the_budget_when_given(context):
+    mqls = good(metric="volume:mql", target=Target("value", 240), budget=30_000, cost_per_unit=150)
+    assert verdict(mqls, context, "realistic") == (
+        "fail",
+        "240 mql at 150 each cost 36,000, over the 30,000 budget.",
+    )
+    within = good(
+        metric="volume:mql", target=Target("value", 240), budget=40_000, cost_per_unit=150
+    )
+    assert verdict(within, context, "realistic")[0] == "pass"
+    unpriced = good(metric="volume:mql", target=Target("value", 240), budget=40_000)
+    assert verdict(unpriced, context, "realistic") == (
+        "warn",
+        "A budget of 40,000 is given, but no cost per mql to check it against.",
+    )
+
+
+def test_realistic_warns_when_there_is_nothing_to_check(context):
+    assert verdict(good(metric=None, target=None), context, "realistic") == (
+        "warn",
+        "Without a metric and a target there is nothing to check its resources against.",
+    )
+
+
+def test_fast_specific_warns_on_a_period_without_checkpoints(context):
+    short = good(start=dt.date(2027, 1, 1), end=dt.date(2027, 1, 14))
+    assert verdict(short, context, "specific", "FAST") == (
+        "warn",
+        "Its period is under a month: one milestone at the end, no checkpoints on the way.",
+    )

@@ -196,3 +196,13 @@ def test_configured_team_names(example):
     raw["teams"] = ["shared", "marketing", "sales", "customer-success"]
     raw["goals"][4]["team"] = "customer-success"
     assert goals_from_dict(raw, STAGES).goal("sales-conversion").team == "customer-success"
+
+
+def test_budget_and_cost_per_unit_are_money(example):
+    raw = change(example, 1, "budget", 30_000)
+    raw["goals"][1]["cost_per_unit"] = 150
+    goal = goals_from_dict(raw, STAGES).goal("marketing-mqls")
+    assert (goal.budget, goal.cost_per_unit) == (30_000, 150)
+    with pytest.raises(ParamsError) as err:
+        goals_from_dict(change(example, 1, "budget", -5), STAGES, source="g.yaml")
+    assert str(err.value) == "g.yaml: goal 'marketing-mqls': 'budget' must be >= 0 (got -5)"
