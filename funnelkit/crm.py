@@ -199,7 +199,7 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     report = QualityReport(source=path)
     table = read_table(path, report, mapping.encoding, mapping.delimiter)
     report.rows_read = table.num_rows
-    names = [n for n in table.column_names]
+    names = list(table.column_names)
     found = {f: _find(names, c) for f, c in mapping.columns.items()}
     found |= {stage_field(s): _find(names, c) for s, c in mapping.stage_columns.items()}
     found |= {f"attribute:{a}": _find(names, c) for a, c in mapping.attributes.items()}
@@ -223,7 +223,7 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
             if field.endswith("_at") and field not in FIELDS
             else FIELDS.get(field, "attribute")
         )
-        return _parse(path, field, name, kind, column, mapping, ids, own), own.findings
+        return _parse(path, field, name, kind, column, mapping, ids, keep, own), own.findings
 
     # Arrow's kernels release the GIL, so columns parse in parallel on every core
     with ThreadPoolExecutor(max_workers=pa.cpu_count()) as pool:
@@ -242,32 +242,35 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     )
 
 
-def _parse(path, field, name, kind, column, mapping, ids, report):
-    """One column, parsed by its field's kind; bad cells recorded and treated as missing."""
+def _parse(path, field, name, kind, column, mapping, ids, keep, report):
+    """One column, parsed by its field's kind; bad cells of kept rows recorded, all treated as
+    missing (rows dropped for their id are reported once, as dropped)."""
     where = repr(name)
     if kind == "time":
         values, bad = parse_times(column, mapping.date_formats, mapping.timezone)
-        report.add("unparsable date", where, _ids_where(ids, bad), TREATED_AS_MISSING)
+        report.add("unparsable date", where, _ids_where(ids, bad & keep), TREATED_AS_MISSING)
         return values
     if kind in ("money", "count", "duration"):
         values, bad = parse_numbers(column, mapping.decimal, money=kind == "money")
         report.add(
             f"unparsable {'amount' if kind == 'money' else 'number'}",
             where,
-            _ids_where(ids, bad),
+            _ids_where(ids, bad & keep),
             TREATED_AS_MISSING,
         )
         negative = values < 0
         report.add(
             f"negative {'amount' if kind == 'money' else 'number'}",
             where,
-            _ids_where(ids, negative),
+            _ids_where(ids, negative & keep),
             TREATED_AS_MISSING,
         )
         values = np.where(negative, np.nan, values)
         if kind == "count":
             fractional = ~np.isnan(values) & (values != np.floor(values))
-            report.add("not a whole number", where, _ids_where(ids, fractional), TREATED_AS_MISSING)
+            report.add(
+                "not a whole number", where, _ids_where(ids, fractional & keep), TREATED_AS_MISSING
+            )
             values = np.where(fractional, np.nan, values)
         if kind == "duration":
             values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds

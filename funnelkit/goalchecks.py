@@ -21,7 +21,6 @@ from funnelkit.goals import Goal, GoalSet, Thresholds
 from funnelkit.metrics import catalog, metric_series, scoped
 from funnelkit.plan import Plan
 
-STATUSES: tuple[str, ...] = ("pass", "warn", "fail")
 MILESTONE_DAYS = 28  # a period shorter than this has no monthly checkpoint before its end
 SMART = ("specific", "measurable", "attainable", "realistic", "time-based")
 FAST = ("frequently discussed", "ambitious", "specific", "transparent")

@@ -17,7 +17,7 @@ from funnelkit.goalchecks import FAST, SMART, Check, Context, check_goal, positi
 from funnelkit.goals import GoalSet
 from funnelkit.metrics import catalog
 
-SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗"}
+SYMBOLS = {"pass": "✓", "warn": "!", "fail": "✗"}  # the statuses a check gives, in order
 COLOURS = {
     "pass": "#009E73",
     "warn": "#E69F00",

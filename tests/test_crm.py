@@ -264,3 +264,10 @@ def test_counts_must_be_whole(tmp_path):
     t = read_export(write_export(tmp_path / "w.csv", HUBSPOT_HEADER, rows))
     assert np.isnan(t.leads.loc[0, "touches"])
     assert t.quality.findings[0].check == "not a whole number"
+
+
+def test_a_dropped_repeated_row_is_reported_once_not_for_its_cells(tmp_path):
+    bad_copy = [TINY_ROWS[0][0], "yesterday", *TINY_ROWS[0][2:]]
+    t = read_export(write_export(tmp_path / "r.csv", HUBSPOT_HEADER, [*TINY_ROWS, bad_copy]))
+    assert [f.check for f in t.quality.findings] == ["repeated id"]
+    assert len(t.leads) == 6
