@@ -41,11 +41,7 @@ class Alignment:
         return self.required - self.implied
 
 
-def _amount(goal: Goal, base: float) -> float:
-    return base * (1 + goal.target.amount) if goal.target.kind == "change" else goal.target.amount
-
-
-def required_revenue(goal: Goal, table: LeadTable, plan: Plan) -> float:
+def required_revenue(goal: Goal, table: LeadTable) -> float:
     """The revenue a shared goal asks for: its value, or its change on the measured baseline."""
     if goal.metric != "revenue" or goal.target is None:
         raise InputError(
@@ -64,7 +60,7 @@ def required_revenue(goal: Goal, table: LeadTable, plan: Plan) -> float:
 def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Alignment:
     """Whether the team goals serving `shared_id` deliver its revenue, and what would close the gap."""
     shared = goal_set.goal(shared_id)
-    required = required_revenue(shared, table, plan)
+    required = required_revenue(shared, table)
     funnel, share = plan.params.funnel, plan.params.marketing_share
     team = [g for g in goal_set.children(shared_id) if g.metric and g.target is not None]
     rates = dict(zip(funnel.steps, funnel.conversion_rates, strict=True))
@@ -72,9 +68,9 @@ def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Al
     for goal in team:
         kind, _, arg = goal.metric.partition(":")
         if kind == "conversion":
-            rates[arg] = min(_amount(goal, rates[arg]), 1.0)
+            rates[arg] = min(goal.target.value(rates[arg]), 1.0)
         elif goal.metric == "deal_size":
-            deal_size, deal_goal = _amount(goal, deal_size), goal
+            deal_size, deal_goal = goal.target.value(deal_size), goal
     stages = funnel.stages
 
     def revenue_from(stage: str, volume: float) -> float:
@@ -89,7 +85,9 @@ def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Al
     for goal in team:
         kind, _, arg = goal.metric.partition(":")
         if kind == "volume":
-            candidates.append((goal, revenue_from(arg, _amount(goal, plan.targets.volume(arg)))))
+            candidates.append(
+                (goal, revenue_from(arg, goal.target.value(plan.targets.volume(arg))))
+            )
     bottleneck, implied = min(candidates[1:] or candidates, key=lambda c: c[1])
     ratio = required / implied if implied > 0 else float("inf")
     start = stages.index(bottleneck.metric.split(":", 1)[1]) if bottleneck is not None else 0
@@ -98,7 +96,7 @@ def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Al
     for goal in team:
         kind, _, arg = goal.metric.partition(":")
         if kind == "volume" and goal is bottleneck:
-            current = _amount(goal, plan.targets.volume(arg))
+            current = goal.target.value(plan.targets.volume(arg))
             rows.append((goal.id, goal.metric, current, current * ratio))
         elif kind == "conversion" and arg in downstream:
             needed = rates[arg] * ratio

@@ -72,9 +72,7 @@ def position(goal: Goal, table: LeadTable) -> Position | None:
     if complete.empty or not np.isfinite(complete.iloc[-1]) or complete.iloc[-1] == 0:
         return None
     baseline = float(complete.iloc[-1])
-    target = (
-        baseline * (1 + goal.target.amount) if goal.target.kind == "change" else goal.target.amount
-    )
+    target = goal.target.value(baseline)
     sign = 1 if catalog(table.stages)[goal.metric].higher_is_better else -1
     change = sign * (target / baseline - 1)
     past = (sign * complete.pct_change()).replace([np.inf, -np.inf], np.nan).dropna().to_numpy()
@@ -212,11 +210,13 @@ def _ambitious(goal: Goal, where: Position | str | None, limits: Thresholds) -> 
 def _time_based(goal: Goal, plan: Plan | None) -> tuple[str, str]:
     if goal.start is None:
         return "fail", "It has no period, so there is no deadline."
-    if plan is not None and not (_plan_start(plan) <= goal.start and goal.end <= _plan_end(plan)):
-        return (
-            "warn",
-            f"Its period {goal.start} to {goal.end} is not inside the plan's ({_plan_start(plan)} to {_plan_end(plan)}).",
-        )
+    if plan is not None:
+        first, last = _plan_period(plan)
+        if not (first <= goal.start and goal.end <= last):
+            return (
+                "warn",
+                f"Its period {goal.start} to {goal.end} is not inside the plan's ({first} to {last}).",
+            )
     return "pass", f"It runs from {goal.start} to {goal.end}."
 
 
@@ -255,13 +255,10 @@ def _transparent(goal: Goal) -> tuple[str, str]:
     return "pass", f"Published, with {', '.join(goal.stakeholders)} as stakeholders."
 
 
-def _plan_start(plan: Plan) -> dt.date:
-    return pd.Timestamp(plan.params.start).date()
-
-
-def _plan_end(plan: Plan) -> dt.date:
-    end = plan.params.start.astype("datetime64[M]") + plan.params.months
-    return (pd.Timestamp(end.astype("datetime64[D]")) - pd.Timedelta(days=1)).date()
+def _plan_period(plan: Plan) -> tuple[dt.date, dt.date]:
+    """The plan period's first and last day."""
+    start, end = plan.monthly.plan_bounds  # first day, and the day after the last
+    return pd.Timestamp(start).date(), (pd.Timestamp(end) - pd.Timedelta(days=1)).date()
 
 
 def _volume_target(goal: Goal, plan: Plan) -> tuple[str, float] | None:
@@ -269,10 +266,7 @@ def _volume_target(goal: Goal, plan: Plan) -> tuple[str, float] | None:
     if not goal.metric or not goal.metric.startswith("volume:") or goal.target is None:
         return None
     stage = goal.metric.split(":", 1)[1]
-    base = plan.targets.volume(stage)
-    return stage, base * (
-        1 + goal.target.amount
-    ) if goal.target.kind == "change" else goal.target.amount
+    return stage, goal.target.value(plan.targets.volume(stage))
 
 
 def _upstream_supply(

@@ -66,6 +66,10 @@ class Target:
     kind: str  # 'value' or 'change'
     amount: float  # the value, or the change as a fraction of baseline (+5 % is 0.05)
 
+    def value(self, base: float) -> float:
+        """The target in the metric's unit: its value, or the change applied to `base`."""
+        return base * (1 + self.amount) if self.kind == "change" else self.amount
+
     def text(self) -> str:
         """The target as people write it: '540,000' or '+5%'."""
         return (

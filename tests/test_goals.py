@@ -206,3 +206,9 @@ def test_budget_and_cost_per_unit_are_money(example):
     with pytest.raises(ParamsError) as err:
         goals_from_dict(change(example, 1, "budget", -5), STAGES, source="g.yaml")
     assert str(err.value) == "g.yaml: goal 'marketing-mqls': 'budget' must be >= 0 (got -5)"
+
+
+def test_a_target_is_its_value_or_its_change_applied_to_a_base():
+    assert Target("value", 430).value(200) == 430
+    assert Target("change", 0.05).value(200) == pytest.approx(210)
+    assert Target("change", -0.10).value(200) == pytest.approx(180)
