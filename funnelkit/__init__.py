@@ -20,7 +20,13 @@ from funnelkit.coverage import (
 )
 from funnelkit.crm import LeadTable, read_export
 from funnelkit.deals import join_deals
-from funnelkit.exceptions import CrmExportError, FunnelkitError, InputError, ParamsError
+from funnelkit.exceptions import (
+    CrmExportError,
+    FunnelkitError,
+    InputError,
+    ParamsError,
+    RenderError,
+)
 from funnelkit.followup import (
     cadence_adherence,
     followed_up_same_month,
@@ -79,6 +85,7 @@ __all__ = [
     "Plan",
     "PlanParams",
     "QualityReport",
+    "RenderError",
     "ReversePlan",
     "Sensitivity",
     "SlaPlan",

@@ -1,13 +1,18 @@
 """The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`,
-`funnelkit actuals EXPORT.csv [--mapping M]`, `funnelkit goals PARAMS.yaml`.
+`funnelkit actuals EXPORT.csv [--mapping M]`, `funnelkit goals PARAMS.yaml`,
+`funnelkit render PARAMS.yaml...`.
 
-Exit status: 0 on success, 2 when an input breaks a rule (the message says which).
+Exit status: 0 on success, 2 when an input breaks a rule (the message says which), 1 when a
+notebook fails while rendering.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
+import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -20,10 +25,12 @@ from funnelkit.goals import SHARED_TEAM, load_goals
 from funnelkit.mapping import resolve_mapping
 from funnelkit.params import load_params
 from funnelkit.plan import build_plan
+from funnelkit.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
 from funnelkit.scorecard import scorecard_text
 from funnelkit.text_report import plan_text
 
 EXIT_BAD_INPUT = 2
+EXIT_RENDER_FAILED = 1
 
 
 def _plan(args: argparse.Namespace) -> None:
@@ -64,6 +71,34 @@ def _goals(args: argparse.Namespace) -> None:
             print(f"{label}: {', '.join(ids)}")
 
 
+def _render(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s funnelkit %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if args.as_of:
+        try:
+            dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise InputError(
+                f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
+            ) from None
+    if args.month and not re.fullmatch(r"\d{4}-\d{2}", args.month):
+        raise InputError(f"'--month' must be a month written YYYY-MM (got {args.month!r})")
+    if args.jobs < 1:
+        raise InputError(f"'--jobs' must be at least 1 (got {args.jobs})")
+    batch = prepare(
+        args.params, args.reports, args.notebooks, args.as_of, args.month, args.show_lead_rows
+    )
+    chromium = None if args.no_pdf else find_chromium()
+    outcomes = render(batch, args.jobs, chromium)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        print(f"funnelkit: error: {outcome.message}", file=sys.stderr)
+    return EXIT_RENDER_FAILED if failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for the `funnelkit` command."""
     top = argparse.ArgumentParser(prog="funnelkit", description=__doc__.splitlines()[0])
@@ -89,6 +124,37 @@ def parser() -> argparse.ArgumentParser:
     goals.add_argument("params", help="a parameters YAML file that names its goals and actuals")
     goals.add_argument("--as-of", help="the day to check reviews against (default: today)")
     goals.set_defaults(run=_goals)
+    rend = commands.add_parser(
+        "render",
+        help="run the quarterly plan (and monthly review) notebooks into reports/<plan>/",
+        description="Check every parameters file first (exit 2 on a bad one), then render each "
+        "plan's notebooks to .ipynb, .html and (with a Chromium) .pdf. Exit 1 when a notebook "
+        "fails; its previous report is kept.",
+    )
+    rend.add_argument("params", nargs="+", help="parameters YAML file(s), e.g. params/*.yaml")
+    rend.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="notebooks run at once (default: cores)",
+    )
+    rend.add_argument("--reports", default="reports", help="folder for reports (default: reports)")
+    rend.add_argument("--notebooks", default=str(NOTEBOOKS), help="folder of the notebooks")
+    rend.add_argument("--as-of", default="", help="the day goal reviews are checked against")
+    rend.add_argument(
+        "--month",
+        default="",
+        help="the month to review, YYYY-MM (default: the export's as-of month)",
+    )
+    rend.add_argument(
+        "--show-lead-rows", action="store_true", help="list lead-level rows (ids, owners, times)"
+    )
+    rend.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help=f"skip the PDF even when a Chromium is found (${CHROMIUM_ENV})",
+    )
+    rend.set_defaults(run=_render)
     return top
 
 
@@ -96,11 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = parser().parse_args(argv)
     try:
-        args.run(args)
+        status = args.run(args)
     except FunnelkitError as err:
         print(f"funnelkit: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -15,3 +15,7 @@ class ParamsError(FunnelkitError, ValueError):
 
 class CrmExportError(FunnelkitError, ValueError):
     """Raised when a CRM export cannot be read into a lead table (fatal data problems)."""
+
+
+class RenderError(FunnelkitError, RuntimeError):
+    """Raised when a report cannot be produced from checked inputs (e.g. PDF printing fails)."""

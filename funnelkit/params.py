@@ -38,6 +38,7 @@ TOP_KEYS = {
     "pipeline": False,
     "goals": False,
     "actuals": False,
+    "previous_plan": False,
 }
 ACTUALS_KEYS = {"export": True, "mapping": False}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
@@ -78,6 +79,7 @@ class PlanParams:
     goals_file: Path | None = None  # the plan's goals (YAML); None when it has none
     export_file: Path | None = None  # the CRM export its actuals come from
     export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
+    previous_plan: Path | None = None  # the previous period's parameters, to compare actuals
 
 
 def _date(value: Any, key: str) -> dt.date:
@@ -225,6 +227,9 @@ def _build(raw: Any, folder: Path) -> PlanParams:
         goals_file=_file(raw["goals"], "goals", folder) if "goals" in raw else None,
         export_file=export_file,
         export_mapping=export_mapping,
+        previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
+        if "previous_plan" in raw
+        else None,
     )
 
 
