@@ -9,7 +9,7 @@ PARAMS ?= params/example.yaml
 READY := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup plan test lint bench sample lock clean
+.PHONY: help setup plan plan-text reports test lint bench sample lock clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,8 +34,14 @@ endif
 
 setup: $(READY) ## create .venv and install the locked dependencies
 
-plan: $(READY) ## produce the default quarterly plan (PARAMS=params/example.yaml)
+plan: $(READY) ## render the default quarterly plan to reports/<plan>/ (PARAMS=params/example.yaml)
+	$(BIN)/funnelkit render $(PARAMS)
+
+plan-text: $(READY) ## print the default plan's targets as tables in the terminal
 	$(BIN)/funnelkit plan $(PARAMS)
+
+reports: $(READY) ## render every plan in params/ (several notebooks at once)
+	$(BIN)/funnelkit render params/*.yaml
 
 test: $(READY) ## run the linter and the whole test suite
 	$(BIN)/ruff check funnelkit tests benchmarks
@@ -47,6 +53,7 @@ lint: $(READY) ## check style with ruff
 bench: $(READY) ## run the benchmarks and print medians (the first run generates 1M leads)
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_actuals.py
+	$(BIN)/python benchmarks/bench_render.py
 
 sample: $(READY) ## regenerate data/sample/hubspot-contacts.csv from its seed
 	$(BIN)/python -m funnelkit.sample
@@ -55,6 +62,9 @@ lock: $(READY) ## re-resolve requirements.lock from pyproject.toml (then update 
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 	  --no-header -o requirements.lock
+
+clean-notebooks: $(READY) ## strip outputs and execution counts from notebooks/ before committing
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean: ## remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -178,7 +178,7 @@ def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
     ax.axvline(100, color="black", linewidth=1)
     ax.set_yticks(y, rows["line"])
     ax.set_xlim(0, max(120, float(np.nanmax(values, initial=0)) + 15))
-    ax.set_xlabel("actual as % of plan to date")
+    ax.set_xlabel("actual against plan to date (%)")
     ax.set_title(title)
     _style(ax)
     return fig

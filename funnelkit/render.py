@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelkit.crm import LeadTable, read_export
-from funnelkit.exceptions import InputError, ParamsError, RenderError
+from funnelkit.exceptions import CrmExportError, InputError, ParamsError, RenderError
 from funnelkit.goals import load_goals
 from funnelkit.mapping import resolve_mapping
 from funnelkit.params import PlanParams, load_params
@@ -136,7 +136,7 @@ def prepare(
                 table = _table(params, tables)
                 if params.goals_file is not None:
                     load_goals(params.goals_file, table.stages)
-            except InputError as err:
+            except (InputError, CrmExportError) as err:
                 raise ParamsError(f"{path}: actuals: {err}") from None
         common = {"params_file": str(path.resolve()), "as_of": as_of}
         out_dir = Path(reports_dir) / params.name

@@ -20,7 +20,7 @@ from funnelkit import charts, plan_tables, review
 from funnelkit.alignment import align, alignment_text, orphans, unserved
 from funnelkit.baselines import Baselines, measure_baselines
 from funnelkit.crm import LeadTable, read_export
-from funnelkit.exceptions import InputError, ParamsError
+from funnelkit.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.followup import sla_breaches
 from funnelkit.goalchecks import Context
 from funnelkit.goals import SHARED_TEAM, GoalSet, load_goals
@@ -79,7 +79,7 @@ def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = Fals
             baselines = measure_baselines(table)
             if params.goals_file is not None:
                 goals = load_goals(params.goals_file, table.stages)
-        except InputError as err:
+        except (InputError, CrmExportError) as err:
             raise ParamsError(f"{params_file}: actuals: {err}") from None
     previous = None
     if params.previous_plan is not None:

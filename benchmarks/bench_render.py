@@ -1,0 +1,106 @@
+"""Benchmark rendering: the default plan against a trivial notebook, and a batch in parallel.
+
+Run with `make bench`. Both sides are rendered the same way in the same run (papermill in a
+fresh kernel, then the HTML report; no PDF), interleaved, and the medians compared:
+
+- the default quarterly plan (params/example.yaml) against a one-cell notebook (`1 + 1`):
+  the ratio shows what the plan costs beyond the kernel and the export. Goal: <= 2.5x.
+- 12 plans rendered one after another against the same 12 on 2 worker processes:
+  throughput ratio. Goal: >= 1.7x.
+
+RENDER_RUNS (default 5) and BATCH_RUNS (default 3) set the number of runs.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+from nbformat.v4 import new_code_cell, new_notebook
+
+from funnelkit.render import Batch, Job, prepare, render, render_job
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "bench" / "render"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def trivial_job() -> Job:
+    folder = WORK / "trivial"
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = new_notebook(metadata={"kernelspec": KERNELSPEC})
+    nb.cells.append(new_code_cell("1 + 1"))
+    path = folder / "trivial.ipynb"
+    nbformat.write(nb, path)
+    params = ROOT / "params" / "example.yaml"
+    return Job(params, "trivial", path, {}, WORK / "reports" / "trivial")
+
+
+def plan_copies(count: int) -> list[Path]:
+    """`count` copies of the example plan with their own names (and so their own reports)."""
+    folder = WORK / "params"
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = yaml.safe_load((ROOT / "params" / "example.yaml").read_text())
+    raw["goals"] = str(ROOT / "params" / raw["goals"])
+    raw["actuals"]["export"] = str((ROOT / "params" / raw["actuals"]["export"]).resolve())
+    raw["previous_plan"] = str(ROOT / "params" / raw["previous_plan"])
+    paths = []
+    for i in range(1, count + 1):
+        raw["name"] = f"bench-{i:02d}"
+        path = folder / f"bench-{i:02d}.yaml"
+        path.write_text(yaml.safe_dump(raw, sort_keys=False))
+        paths.append(path)
+    return paths
+
+
+def timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    render_runs = int(os.environ.get("RENDER_RUNS", "5"))
+    batch_runs = int(os.environ.get("BATCH_RUNS", "3"))
+    plan_job = prepare([ROOT / "params" / "example.yaml"], WORK / "reports").jobs[0]
+    trivial = trivial_job()
+
+    def run(job: Job) -> None:
+        outcome = render_job(job, chromium=None)
+        if not outcome.ok:
+            raise SystemExit(outcome.message)
+
+    run(trivial)  # warm the disk cache and the kernel spec lookup
+    plan_times, trivial_times = [], []
+    for _ in range(render_runs):
+        trivial_times.append(timed(lambda: run(trivial)))
+        plan_times.append(timed(lambda: run(plan_job)))
+    plan_s, trivial_s = statistics.median(plan_times), statistics.median(trivial_times)
+
+    batch = prepare(plan_copies(12), WORK / "reports")
+    assert len(batch.jobs) == 12
+    quiet = Batch(batch.jobs)
+    serial_times, parallel_times = [], []
+    for _ in range(batch_runs):
+        serial_times.append(timed(lambda: render(quiet, workers=1)))
+        parallel_times.append(timed(lambda: render(quiet, workers=2)))
+    serial_s, parallel_s = statistics.median(serial_times), statistics.median(parallel_times)
+
+    print(f"Rendering (ipynb + HTML), medians; {os.cpu_count()} cores")
+    print(f"  trivial one-cell notebook   {trivial_s:6.2f} s   ({render_runs} runs)")
+    print(
+        f"  default quarterly plan      {plan_s:6.2f} s   ratio {plan_s / trivial_s:.2f}x (goal <= 2.5x)"
+    )
+    print(f"  12 plans, one at a time     {serial_s:6.1f} s   ({batch_runs} runs)")
+    print(
+        f"  12 plans, 2 workers         {parallel_s:6.1f} s   throughput "
+        f"{serial_s / parallel_s:.2f}x (goal >= 1.7x)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The scenario explorer without a browser: it starts at the measured baseline, shows the
+targets funnelkit computes for the controls, redraws only what changed, coalesces bursts of
+changes, resets, and saves a parameters file the render command accepts."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from funnelkit import load_params, measure_baselines, read_export
+from funnelkit.exceptions import ParamsError
+from funnelkit.explorer import ScenarioExplorer, cadence_text, parse_cadence
+from funnelkit.sla import Touch
+
+EXAMPLE = ROOT / "params" / "example.yaml"
+
+
+@pytest.fixture(scope="module")
+def measured():
+    params = load_params(EXAMPLE)
+    return measure_baselines(read_export(params.export_file))
+
+
+@pytest.fixture
+def explorer(tmp_path):
+    e = ScenarioExplorer.from_params_file(EXAMPLE, throttle_seconds=0)
+    e.save_dir = tmp_path
+    return e
+
+
+def shown_needed(e: ScenarioExplorer) -> list[int]:
+    """The 'needed' column of the targets table as the analyst sees it."""
+    rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", e.targets.value)
+    return [int(needed.replace(",", "")) for _, needed in rows]
+
+
+def by_hand(goal, share, deal, rates) -> list[int]:
+    """Whole volumes per stage, computed here: customers from the marketing revenue, then
+    each stage up the funnel divided by its rate, each rounded up (float noise allowed)."""
+    volumes = [goal * share / deal]
+    for rate in reversed(rates):
+        volumes.insert(0, volumes[0] / rate)
+    return [int(np.ceil(v * (1 - 1e-12))) for v in volumes]
+
+
+def test_it_starts_at_the_baseline_measured_on_the_data(explorer, measured):
+    assert [s.value for s in explorer.rates] == pytest.approx(measured.funnel.conversion_rates)
+    assert [s.value for s in explorer.days] == pytest.approx(measured.funnel.days)
+    assert explorer.deal.value == pytest.approx(measured.deal_size)
+    assert explorer.share.value == pytest.approx(measured.marketing_share)
+    assert explorer.goal.value == load_params(EXAMPLE).revenue_goal
+
+
+def test_moving_a_slider_shows_the_targets_for_the_new_inputs(explorer):
+    explorer.rates[1].value = 0.5
+    explorer.goal.value = 400000
+    explorer.deal.value = 12000
+    rates = [s.value for s in explorer.rates]
+    expected = by_hand(400000, explorer.share.value, 12000, rates)
+    assert shown_needed(explorer) == expected
+    assert explorer.plan.targets.whole.tolist() == expected
+    assert f"<b>{expected[-1]:,} won</b>" in explorer.targets.value
+
+
+def test_only_views_whose_inputs_changed_are_redrawn(explorer):
+    before = dict(explorer.redraws)
+    explorer.days[0].value = explorer.days[0].value + 3  # timing only: no volume changes
+    assert explorer.redraws == before
+    explorer.tabs.selected_index = 1  # 'By month' is drawn when shown
+    assert explorer.redraws["By month"] == before["By month"] + 1
+    explorer.reps.value = 5  # the SLA tab is hidden: nothing drawn
+    assert explorer.redraws["SLA and capacity"] == before["SLA and capacity"]
+    explorer.tabs.selected_index = 2
+    assert explorer.redraws["SLA and capacity"] == before["SLA and capacity"] + 1
+    assert "5 reps can follow up every hand-off" in explorer.sla_html.value
+    explorer.rates[0].value = 0.2  # volumes change: targets and the shown tab redraw
+    assert explorer.redraws["targets"] == before["targets"] + 1
+    assert explorer.redraws["Funnel"] == before["Funnel"]  # hidden: drawn when next shown
+
+
+def test_reset_returns_to_the_baseline(explorer):
+    start = explorer.plan.targets.whole.tolist()
+    explorer.rates[2].value = 0.9
+    explorer.cadence.value = "0 call"
+    explorer.reset()
+    assert explorer.plan.targets.whole.tolist() == start
+    assert explorer.cadence.value == cadence_text(explorer.baseline.sla.cadence)
+    assert explorer.status.value == "Back at the baseline measured on the data."
+
+
+def test_a_bad_cadence_is_named_and_the_last_good_figures_stay(explorer):
+    good = explorer.plan
+    explorer.cadence.value = "0 call, soon email"
+    assert "must list touches as &#x27;day channel&#x27;" in explorer.status.value
+    assert "(got &#x27;soon email&#x27;)" in explorer.status.value
+    assert explorer.plan is good
+    explorer.cadence.value = "0 call, 2 email"
+    assert explorer.status.value == ""
+    assert explorer.plan.params.sla.touches_per_lead == 2
+
+
+def test_cadence_text_round_trips():
+    cadence = (Touch(0, "call"), Touch(1.5, "email"))
+    assert parse_cadence(cadence_text(cadence)) == cadence
+    with pytest.raises(ParamsError):
+        parse_cadence("")
+
+
+def test_save_writes_parameters_that_render_accepts(explorer, tmp_path):
+    explorer.rates[0].value = 0.4
+    explorer.reps.value = 3
+    explorer.name.value = "bolder-q1"
+    path = explorer.save()
+    assert path == tmp_path / "bolder-q1.yaml"
+    saved = load_params(path)
+    assert saved.name == "bolder-q1"
+    assert saved.funnel.conversion_rates[0] == 0.4
+    assert saved.sla.reps == 3
+    assert saved.export_file.resolve() == load_params(EXAMPLE).export_file.resolve()
+    assert "Saved" in explorer.status.value
+
+
+def test_save_refuses_a_bad_name_and_writes_nothing(explorer, tmp_path):
+    explorer.name.value = "my plan!"
+    assert explorer.save() is None
+    assert "Not saved" in explorer.status.value
+    assert "&#x27;name&#x27; must be letters, digits" in explorer.status.value
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_burst_of_changes_redraws_at_once_then_once_more_with_the_last_value(tmp_path):
+    async def burst():
+        e = ScenarioExplorer.from_params_file(EXAMPLE, throttle_seconds=0.05)
+        start = e.redraws["targets"]
+        await asyncio.sleep(0.06)
+        for rate in np.linspace(0.30, 0.40, 11):
+            e.rates[0].value = float(rate)
+        await asyncio.sleep(0.2)
+        return e, e.redraws["targets"] - start
+
+    e, redraws = asyncio.run(burst())
+    assert 1 <= redraws <= 2
+    assert e.plan.params.funnel.conversion_rates[0] == pytest.approx(0.40)

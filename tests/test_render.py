@@ -1,0 +1,205 @@
+"""Rendering: bad inputs stop the run before any kernel starts (exit 2, no report written);
+every bundled plan renders through papermill to a clean meeting report; a notebook that
+fails keeps the previous report and saves the failed run beside it (exit 1)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+from funnelkit import ParamsError, build_plan, load_params
+from funnelkit.cli import main
+from funnelkit.render import find_chromium, prepare, render
+
+PLANS = sorted((ROOT / "params").glob("*.yaml"))
+
+
+def edited(tmp_path, old: str, new: str, source: str = "2026-q3.yaml"):
+    """A copy of a bundled plan with one text replaced, its paths still pointing home."""
+    text = (ROOT / "params" / source).read_text()
+    assert old in text
+    text = text.replace(old, new).replace("../data/", f"{ROOT}/data/")
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("deal_size:", "deal_sise:", "'deal_sise' is not a known key (did you mean 'deal_size'?)"),
+        (
+            "revenue_goal: 300000",
+            "revenue_goal: lots",
+            "'revenue_goal' must be a number (got 'lots')",
+        ),
+        (
+            "marketing_share: 0.82",
+            "marketing_share: 1.5",
+            "'marketing_share' must be in [0, 1] (got 1.5)",
+        ),
+        (
+            "hubspot-contacts.csv",
+            "missing.csv",
+            "actuals: 'export' names a file that does not exist: {root}/data/sample/missing.csv",
+        ),
+    ],
+)
+def test_bad_parameters_exit_2_before_any_kernel_and_write_nothing(
+    tmp_path, capsys, old, new, message
+):
+    path = edited(tmp_path, old, new)
+    reports = tmp_path / "reports"
+    status = main(["render", str(path), "--reports", str(reports)])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert f"funnelkit: error: {path}: {message.format(root=ROOT)}\n" in err
+    assert not reports.exists()
+
+
+def test_plans_rendered_together_must_have_different_names():
+    with pytest.raises(ParamsError) as err:
+        prepare([ROOT / "params" / "example.yaml", ROOT / "params" / "example.yaml"])
+    assert str(err.value) == (
+        f"{ROOT / 'params' / 'example.yaml'} and {ROOT / 'params' / 'example.yaml'}: 'name' "
+        "must differ between plans rendered together, since reports go to reports/<name>/ "
+        "(got 'example' twice)"
+    )
+
+
+def test_a_malformed_export_stops_the_run_with_its_rule(tmp_path):
+    export = tmp_path / "export.csv"
+    export.write_text('"Record ID","Created on"\n"1","2026-01-01"\n')
+    path = edited(tmp_path, "../data/sample/hubspot-contacts.csv", str(export))
+    with pytest.raises(ParamsError) as err:
+        prepare([path])
+    assert str(err.value).startswith(f"{path}: actuals: {export}: ")
+    assert "'Create Date'" in str(err.value)
+
+
+def test_the_monthly_review_is_planned_only_where_the_plan_holds_the_actuals():
+    batch = prepare(PLANS)
+    labels = [job.label for job in batch.jobs]
+    assert labels == [
+        "2026-q3/20-quarterly-plan",
+        "2026-q4/20-quarterly-plan",
+        "2026-q4/30-monthly-review",
+        "example/20-quarterly-plan",
+    ]
+    assert batch.notes[-1] == (
+        f"{ROOT / 'params' / 'example.yaml'}: no monthly review: 2026-10 is not among the plan's "
+        "months with actuals (none; actuals to 2026-10-31)"
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """Every bundled plan rendered once, two notebooks at a time."""
+    reports = tmp_path_factory.mktemp("reports")
+    outcomes = render(prepare(PLANS, reports), workers=2, chromium=find_chromium())
+    return reports, outcomes
+
+
+def test_every_plan_renders_through_papermill(rendered):
+    reports, outcomes = rendered
+    assert [o.message for o in outcomes if not o.ok] == []
+    for outcome in outcomes:
+        stem = outcome.job.notebook.stem
+        names = {f.name for f in outcome.files}
+        assert {f"{stem}.ipynb", f"{stem}.html"} <= names
+        run = nbformat.read(outcome.job.out_dir / f"{stem}.ipynb", as_version=4)
+        for cell in run.cells:
+            for out in cell.get("outputs", []):
+                assert out["output_type"] != "error", outcome.job.label
+                assert out.get("name") != "stderr", (outcome.job.label, out.get("text"))
+    assert not list(reports.rglob(".*"))  # no temporary folder left
+
+
+def test_the_report_is_meeting_ready(rendered):
+    reports, _ = rendered
+    html = (reports / "example" / "20-quarterly-plan.html").read_text()
+    plan = build_plan(load_params(ROOT / "params" / "example.yaml"))
+    assert "<title>Example plan: Q1 2027, all regions</title>" in html
+    assert "The shared goal: 341,500 USD of revenue" in html
+    assert f"{int(plan.targets.whole[0]):,} lead" in html
+    for code in ("open_workbook", "wb.show(", "params_file =", "analyst&#39;s note", "Traceback"):
+        assert code not in html, code
+    assert not re.search(r"In&nbsp;\[|Out\[\d", html)
+    assert html.count('src="data:image/png;base64,') == 4  # funnel, months, last quarter, tornado
+    assert "cdnjs" not in html  # opens offline
+    assert "<script src=" not in html
+    review = (reports / "2026-q4" / "30-monthly-review.html").read_text()
+    assert "Monthly review: 2026-10" in review
+
+
+def test_the_headline_cell_shows_the_plan_figures(rendered):
+    reports, _ = rendered
+    run = nbformat.read(reports / "2026-q4" / "20-quarterly-plan.ipynb", as_version=4)
+    plan = build_plan(load_params(ROOT / "params" / "2026-q4.yaml"))
+    headline = next(c for c in run.cells if c.source == "wb.show(wb.headline(book))")
+    text = headline.outputs[0]["data"]["text/markdown"]
+    whole = dict(zip(plan.targets.funnel.stages, plan.targets.whole, strict=True))
+    assert "## The shared goal: 340,000 USD of revenue" in text
+    assert f"{int(whole['mql']):,} mql" in text
+    assert f"{int(whole['won']):,} won" in text
+    injected = [c for c in run.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert json.dumps(str(ROOT / "params" / "2026-q4.yaml")) in injected[0].source
+
+
+def test_the_pdf_is_printed_when_a_chromium_is_present(rendered):
+    reports, _ = rendered
+    if find_chromium() is None:
+        pytest.skip("no Chromium: install Debian's chromium package to print PDF reports")
+    pdf = (reports / "example" / "20-quarterly-plan.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 50_000  # text and charts, not an empty page
+
+
+def test_a_failed_run_keeps_the_last_good_report(rendered, tmp_path, capsys):
+    reports_before, _ = rendered
+    reports = tmp_path / "reports"
+    shutil.copytree(reports_before / "example", reports / "example")
+    good = (reports / "example" / "20-quarterly-plan.html").read_bytes()
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    nb = nbformat.read(notebooks / "20-quarterly-plan.ipynb", as_version=4)
+    target = next(c for c in nb.cells if c.source == "wb.show(wb.sla(book))")
+    target.source = 'raise RuntimeError("the SLA table broke")'
+    nbformat.write(nb, notebooks / "20-quarterly-plan.ipynb")
+    status = main(
+        [
+            "render",
+            str(ROOT / "params" / "example.yaml"),
+            "--reports",
+            str(reports),
+            "--notebooks",
+            str(notebooks),
+            "--no-pdf",
+        ]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    failed = reports / "example" / "20-quarterly-plan.failed.ipynb"
+    assert (
+        f"funnelkit: error: {ROOT / 'params' / 'example.yaml'}: 20-quarterly-plan failed: cell "
+        f"6 raised RuntimeError: the SLA table broke (failed notebook: {failed}; the previous "
+        "report is kept)"
+    ) in err
+    assert (reports / "example" / "20-quarterly-plan.html").read_bytes() == good
+    assert failed.is_file()
+    assert not [p for p in (reports / "example").iterdir() if p.name.startswith(".")]
+
+
+def test_images_in_the_report_are_real_pngs(rendered):
+    reports, _ = rendered
+    html = (reports / "2026-q4" / "30-monthly-review.html").read_text()
+    blobs = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(blobs) >= 2
+    assert all(base64.b64decode(b).startswith(b"\x89PNG") for b in blobs)

@@ -1,0 +1,274 @@
+"""A plan against its actuals: worked examples on the six-lead export, properties of the
+planned-to-date figures, risks against history, and the discussion points."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from funnelkit import Funnel, InputError, build_plan, params_from_dict, read_export
+from funnelkit.baselines import Baselines
+from funnelkit.followup import stage_pacing
+from funnelkit.review import (
+    discussion_points,
+    month_pacing,
+    months_with_actuals,
+    plan_vs_actuals,
+    planned_to_date,
+    review_month,
+    risks,
+    team_of,
+    team_pacing,
+)
+
+MARCH_PLAN = {
+    "name": "march",
+    "period": {"start": "2026-03", "months": 1},
+    "revenue_goal": 40000,
+    "marketing_share": 1.0,
+    "deal_size": 10000,
+    "funnel": [
+        {"stage": "lead", "conversion_rate": 0.5, "days": 10},
+        {"stage": "mql", "conversion_rate": 0.5, "days": 10},
+        {"stage": "sql", "conversion_rate": 0.5, "days": 10},
+        {"stage": "opportunity", "conversion_rate": 0.5, "days": 10},
+        {"stage": "won"},
+    ],
+    "sla": {
+        "handoff_stage": "mql",
+        "first_touch_minutes": 60,
+        "cadence": [{"day": 0, "channel": "call"}],
+        "touches_per_rep_per_day": 40,
+        "reps": 1,
+    },
+}
+
+
+def march_plan(**changes):
+    raw = copy.deepcopy(MARCH_PLAN)
+    raw.update(changes)
+    return build_plan(params_from_dict(raw))
+
+
+def test_plan_vs_actuals_counts_each_stage_in_its_own_lagged_window(tiny_export):
+    # 40,000 / 10,000 = 4 won, then 8 opportunities, 16 SQLs, 32 MQLs, 64 leads; lags 40, 30,
+    # 20, 10, 0 days before March. As of 16 March: lead window 20 Jan – 19 Feb (whole: 64),
+    # mql 30 Jan – 1 Mar (32), sql 9 Feb – 11 Mar (16), opportunity 19 Feb – 16 Mar (26 of its
+    # 31 days: 8 × 26/31), won 1 – 16 March (4 × 16/31), revenue 40,000 × 16/31.
+    table = read_export(tiny_export)
+    frame = plan_vs_actuals(march_plan(), table, "2026-03-16")
+    assert frame["line"].tolist() == ["lead", "mql", "sql", "opportunity", "won", "revenue"]
+    assert frame["team"].tolist() == ["marketing", "marketing", "sales", "sales", "sales", "shared"]
+    assert frame["counted_from"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-01-20",
+        "2026-01-30",
+        "2026-02-09",
+        "2026-02-19",
+        "2026-03-01",
+        "2026-03-01",
+    ]
+    np.testing.assert_allclose(
+        frame["planned"], [64, 32, 16, 8 * 26 / 31, 4 * 16 / 31, 40000 * 16 / 31]
+    )
+    assert frame["planned_whole"].tolist() == [64, 32, 16, 7, 3, 20645]
+    # leads 3 (20 Jan 12:00), 4 (2 Feb) and 5 (14 Feb); MQL 4 (3 Feb); no SQL from 9 Feb; no
+    # opportunity from 19 Feb; lead 4 won on 12 March for 20,000.
+    assert frame["actual"].tolist() == [3, 1, 0, 0, 1, 20000]
+    np.testing.assert_allclose(frame["attainment"], frame["actual"] / frame["planned"])
+    np.testing.assert_allclose(frame["gap"], frame["actual"] - frame["planned"])
+
+
+def test_plan_vs_actuals_refuses_a_plan_with_other_stages(tiny_export):
+    raw_funnel = [
+        {"stage": "lead", "conversion_rate": 0.5, "days": 1},
+        {"stage": "customer"},
+    ]
+    plan = march_plan(funnel=raw_funnel, sla={**MARCH_PLAN["sla"], "handoff_stage": "lead"})
+    with pytest.raises(InputError) as err:
+        plan_vs_actuals(plan, read_export(tiny_export))
+    assert str(err.value) == (
+        "'funnel' stages of plan 'march' must be the export's stages lead, mql, sql, "
+        "opportunity, won (got lead, customer)"
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    goal=st.floats(1000, 1e7),
+    rates=st.lists(st.floats(0.05, 1), min_size=4, max_size=4),
+    days=st.lists(st.floats(0, 60), min_size=4, max_size=4),
+    months=st.integers(1, 6),
+    day=st.integers(-200, 400),
+)
+def test_planned_to_date_grows_to_the_whole_plan(goal, rates, days, months, day):
+    funnel = [
+        {"stage": s, "conversion_rate": r, "days": d}
+        for s, r, d in zip(("lead", "mql", "sql", "opportunity"), rates, days, strict=True)
+    ]
+    plan = march_plan(
+        revenue_goal=goal,
+        funnel=[*funnel, {"stage": "won"}],
+        period={"start": "2026-03", "months": months},
+    )
+    as_of = pd.Timestamp("2026-03-01") + pd.Timedelta(days=day)
+    volumes, revenue = planned_to_date(plan, as_of)
+    later_volumes, later_revenue = planned_to_date(plan, as_of + pd.Timedelta(days=1))
+    assert np.all(volumes <= plan.targets.volumes * (1 + 1e-9))
+    assert np.all(later_volumes >= volumes - 1e-9)
+    assert later_revenue >= revenue - 1e-9
+    end_volumes, end_revenue = planned_to_date(plan, "2027-12-31")
+    np.testing.assert_allclose(end_volumes, plan.targets.volumes, rtol=1e-9)
+    assert end_revenue == pytest.approx(goal, rel=1e-9)
+    # the phasing's own months agree: volumes to the end of each month sum its periods
+    edges = plan.monthly.bounds
+    for k in range(len(edges) - 1):
+        to_month_end, _ = planned_to_date(plan, pd.Timestamp(edges[k + 1]) - pd.Timedelta(days=1))
+        np.testing.assert_allclose(
+            to_month_end, plan.monthly.volumes[: k + 1].sum(axis=0), rtol=1e-9, atol=1e-9
+        )
+
+
+def test_teams_split_at_the_handoff_stage():
+    plan = march_plan()
+    assert [team_of(plan, s) for s in plan.params.funnel.stages] == [
+        "marketing",
+        "marketing",
+        "sales",
+        "sales",
+        "sales",
+    ]
+
+
+def test_review_month_defaults_to_the_export_month_and_refuses_others(tiny_export):
+    table = read_export(tiny_export)  # its latest time: 1 April 2026
+    plan = march_plan(period={"start": "2026-04", "months": 1})
+    assert months_with_actuals(plan, table) == ["2026-02", "2026-03", "2026-04"]
+    assert review_month(plan, table) == "2026-04"
+    assert review_month(plan, table, "2026-03") == "2026-03"
+    with pytest.raises(InputError) as err:
+        review_month(plan, table, "2026-05")
+    assert str(err.value) == (
+        "'month' must be a month of plan 'march' with actuals (months 2026-02 to 2026-04; "
+        "with actuals to 2026-04-01: 2026-02 to 2026-04) (got '2026-05')"
+    )
+
+
+def test_month_pacing_is_stage_pacing_against_the_month_whole_volume(tiny_export):
+    table = read_export(tiny_export)
+    plan = march_plan()
+    frame = month_pacing(plan, table, "2026-03")
+    i = plan.monthly.labels.index("2026-03")
+    for row in frame.itertuples():
+        goal = plan.monthly.whole[i, plan.monthly.stages.index(row.stage)]
+        p = stage_pacing(table, row.stage, float(goal), "2026-03", "2026-03-31")
+        assert row.goal == goal
+        assert row.actual_to_date == p.actual_to_date
+        assert row.expected_to_date == pytest.approx(p.expected_to_date)
+        assert row.projected_attainment == pytest.approx(p.projected_attainment)
+    # March: MQL 6 (31 March), won 4 (12 March)
+    assert frame.set_index("stage").loc[["mql", "won"], "actual_to_date"].tolist() == [1, 1]
+    paced = team_pacing(plan, table, "2026-03")
+    assert {team: stage for team, (stage, _) in paced.items()} == {
+        "marketing": "mql",
+        "sales": "won",
+    }
+
+
+def baselines(rate: float, days: float, deal: float, share: float) -> Baselines:
+    steps = ("lead→mql", "mql→sql", "sql→opportunity", "opportunity→won")
+    return Baselines(
+        funnel=Funnel(("lead", "mql", "sql", "opportunity", "won"), (rate,) * 4, (days,) * 4),
+        deal_size=deal,
+        marketing_share=share,
+        sales_cycle_days=4 * days,
+        leads_measured=dict.fromkeys(steps, 200),
+    )
+
+
+def test_risks_flag_what_the_plan_asks_beyond_history():
+    # plan: rates 0.5, days 10, deal 10,000, share 1.0, one rep
+    plan = march_plan()
+    r = risks(plan, baselines(rate=0.4, days=10.5, deal=10000, share=0.8)).set_index("driver")
+    assert r.loc["lead→mql rate", "verdict"] == "stretch"  # +25 %
+    assert r.loc["lead→mql rate", "sentence"] == (
+        "lead→mql rate: the plan assumes 50.0%, history shows 40.0% (+25%; 200 mature leads)"
+    )
+    assert r.loc["lead→mql days", "verdict"] == "in line"  # 10 against 10.5: -5 %
+    assert r.loc["deal size", "verdict"] == "in line"
+    assert r.loc["marketing share", "verdict"] == "stretch"  # 1.0 against 0.8
+    easy = risks(plan, baselines(rate=0.6, days=20, deal=12000, share=1.0)).set_index("driver")
+    assert easy.loc["lead→mql rate", "verdict"] == "easier"
+    assert easy.loc["lead→mql days", "verdict"] == "stretch"  # 10 days against 20: faster
+    assert easy.loc["deal size", "verdict"] == "easier"
+    assert r.loc["sales capacity", "verdict"] == "in line"
+    assert "pipeline coverage" not in r.index  # no open pipeline in the parameters
+
+
+def test_risks_flag_too_few_reps_and_thin_pipeline():
+    plan = march_plan(
+        sla={**MARCH_PLAN["sla"], "touches_per_rep_per_day": 1, "reps": 0.5},
+        pipeline={"open_value": 40000},
+    )
+    r = risks(plan, baselines(0.5, 10, 10000, 1.0)).set_index("driver")
+    assert r.loc["sales capacity", "verdict"] == "stretch"
+    assert r.loc["sales capacity", "sentence"] == (
+        "sales capacity: 0.5 reps; the busiest month needs 2 to follow every mql up on the cadence"
+    )
+    assert r.loc["pipeline coverage", "verdict"] == "stretch"  # 1x open, 2x needed at 50 %
+    assert r.loc["pipeline coverage", "sentence"] == (
+        "pipeline coverage: 1.00x of the goal is open; 2.00x is needed at a 50.0% win rate"
+    )
+
+
+def test_discussion_points_put_the_most_pressing_first():
+    pacing = pd.DataFrame(
+        {
+            "stage": ["mql", "won"],
+            "team": ["marketing", "sales"],
+            "goal": [100, 10],
+            "expected_to_date": [50.0, 5.0],
+            "actual_to_date": [40.0, 2.0],
+            "gap": [-10.0, -3.0],
+            "projection": [80.0, 4.0],
+            "projected_attainment": [0.8, 0.4],
+        }
+    )
+    sla = pd.DataFrame(
+        {
+            "owner": ["Ann", "Bob", None],
+            "handed_off": [10, 10, 2],
+            "touched": [10, 8, 0],
+            "within_window": [9, 4, 0],
+            "pending": [0, 0, 1],
+            "share_within": [0.9, 0.4, 0.0],
+        }
+    )
+    leaks = pd.DataFrame(
+        {
+            "stage": ["lead", "lead", "mql"],
+            "step": ["lead→mql", "lead→mql", "mql→sql"],
+            "source": ["Paid", "Organic", "Paid"],
+            "reached": [50, 30, 20],
+            "advanced": [10, 20, 10],
+            "lost": [30, 5, 5],
+            "stalled": [5, 0, 0],
+            "in_progress": [5, 5, 5],
+        }
+    )
+    assert discussion_points(pacing, sla, leaks, 0.8) == [
+        "Sales: won is on course for 4 of 10 (40%); 2 so far against 5.0 expected.",
+        "Marketing: mql is on course for 80 of 100 (80%); 40 so far against 50.0 expected.",
+        "Sales: 62% of hand-offs were touched within the SLA window against a goal of 80%.",
+        "Sales: Bob has the most hand-offs touched late or not at all (6).",
+        "Both teams: most leads stop at lead→mql from Paid: 35 lost or stalled of 50.",
+    ]
+    on_pace = pacing.assign(projected_attainment=[1.0, 1.2])
+    none = sla.iloc[0:0]
+    assert discussion_points(on_pace, none, leaks.iloc[0:0], None) == [
+        "Every stage is on pace and the SLA holds: no issue to raise."
+    ]

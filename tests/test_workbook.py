@@ -1,0 +1,132 @@
+"""The notebooks' sections: parameters checked with clear messages, figures equal to the
+plan's, goal text escaped, and lead-level rows only when asked for."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from funnelkit import ParamsError, read_export
+from funnelkit import workbook as wb
+from funnelkit.followup import sla_breaches
+
+EXAMPLE = str(ROOT / "params" / "example.yaml")
+Q4 = str(ROOT / "params" / "2026-q4.yaml")
+
+
+def text_of(items) -> str:
+    parts = []
+    for item in items:
+        data = getattr(item, "data", "")
+        parts.append(data if isinstance(data, str) else "")
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def book():
+    return wb.open_workbook(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def q4():
+    return wb.open_workbook(Q4)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"params_file": ""},
+            "notebook parameter 'params_file' must be the path of a parameters YAML file (got '')",
+        ),
+        (
+            {"params_file": EXAMPLE, "as_of": "2026-13-01"},
+            "notebook parameter 'as_of' must be a date written YYYY-MM-DD, or '' (got '2026-13-01')",
+        ),
+        (
+            {"params_file": EXAMPLE, "show_lead_rows": "yes"},
+            "notebook parameter 'show_lead_rows' must be True or False (got 'yes')",
+        ),
+    ],
+)
+def test_bad_notebook_parameters_are_named(kwargs, message):
+    with pytest.raises(ParamsError) as err:
+        wb.open_workbook(**kwargs)
+    assert str(err.value) == message
+
+
+def test_a_typo_in_the_parameters_file_stops_the_notebook(tmp_path):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(
+        (ROOT / "params" / "2026-q3.yaml").read_text().replace("deal_size:", "deal_sise:")
+    )
+    with pytest.raises(ParamsError) as err:
+        wb.open_workbook(str(bad))
+    assert str(err.value) == f"{bad}: 'deal_sise' is not a known key (did you mean 'deal_size'?)"
+
+
+def test_the_headline_shows_the_shared_goal_and_each_team_s_whole_targets(book):
+    text = text_of(wb.headline(book))
+    whole = dict(zip(book.plan.targets.funnel.stages, book.plan.targets.whole, strict=True))
+    assert "## The shared goal: 341,500 USD of revenue" in text
+    assert f"**Marketing owns** {int(whole['lead']):,} lead, {int(whole['mql']):,} mql" in text
+    assert (
+        f"**Sales owns** {int(whole['sql']):,} sql, {int(whole['opportunity']):,} opportunity, {int(whole['won']):,} won"
+        in text
+    )
+    assert "Actuals from `hubspot-contacts.csv`, as of 2026-10-31." in text
+    assert "/work" not in text  # no absolute paths in a report
+
+
+def test_every_quarterly_section_renders(book):
+    for section in (wb.targets, wb.sla, wb.goal_scorecard, wb.previous_period, wb.plan_risks):
+        items = section(book)
+        assert items, section.__name__
+
+
+def test_goal_texts_are_escaped(book, tmp_path):
+    goals = (ROOT / "params" / "goals" / "example.yaml").read_text()
+    evil = tmp_path / "goals.yaml"
+    evil.write_text(
+        goals.replace("title: Grow revenue 5% in Q1 2027", "title: <script>alert(1)</script>")
+    )
+    params = (ROOT / "params" / "example.yaml").read_text()
+    params = params.replace("goals: goals/example.yaml", f"goals: {evil}")
+    params = params.replace("../data/sample/", f"{ROOT}/data/sample/").replace(
+        "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
+    )
+    path = tmp_path / "plan.yaml"
+    path.write_text(params)
+    html = text_of(wb.goal_scorecard(wb.open_workbook(str(path))))
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_monthly_review_lists_leads_only_when_asked(q4):
+    month = wb.month_under_review(q4, "")
+    assert month == "2026-10"
+    table = read_export(ROOT / "data" / "sample" / "hubspot-contacts.csv")
+    terms = q4.plan.sla.terms
+    late = sla_breaches(table, terms.first_touch_minutes, terms.handoff_stage)
+    late = late.loc[late["handed_off_at"].dt.strftime("%Y-%m") == month]
+    first_id = str(late["lead_id"].iloc[0])
+    hidden = text_of(wb.month_sla(q4, month))
+    assert f"<td>{first_id}</td>" not in hidden
+    assert "Lead-level rows are left out of this report" in hidden
+    shown = text_of(wb.month_sla(wb.open_workbook(Q4, show_lead_rows=True), month))
+    assert f"<td>{first_id}</td>" in shown
+
+
+def test_a_month_outside_the_plan_is_refused(book):
+    with pytest.raises(ParamsError) as err:
+        wb.month_under_review(book, "")
+    assert str(err.value) == (
+        f"{EXAMPLE}: 'month' must be a month of plan 'example' with actuals (months 2026-11 to "
+        "2027-03; with actuals to 2026-10-31: none) (got '2026-10')"
+    )
+
+
+def test_every_monthly_section_renders(q4):
+    month = wb.month_under_review(q4, "2026-09")
+    for section in (wb.month_against_goals, wb.month_sla, wb.month_leakage, wb.to_discuss):
+        assert section(q4, month), section.__name__
