@@ -18,6 +18,7 @@ from funnelkit.crm import LeadTable
 from funnelkit.exceptions import InputError
 from funnelkit.fields import stage_field
 from funnelkit.followup import sla_compliance, stage_pacing
+from funnelkit.metrics import SLA_WINDOW_MINUTES
 from funnelkit.pacing import Pacing
 from funnelkit.phasing import month_edges, month_weights, spread
 from funnelkit.plan import Plan
@@ -218,6 +219,14 @@ def month_leakage(table: LeadTable, month: str, by: str = "source") -> pd.DataFr
     return leakage(created_in_months(table, month), by=by)
 
 
+def sla_share(table: LeadTable, handoff_stage: str, month: str, window_minutes: float) -> float:
+    """Share (0–1) of the month's hand-offs touched within `window_minutes`, pending ones
+    left out; NaN when the month has none."""
+    frame = sla_compliance(table, window_minutes, handoff_stage, "month", None, table.as_of)
+    row = frame.loc[frame["period"].astype(str) == month]
+    return float(row["share_within"].iloc[0]) if len(row) else float("nan")
+
+
 def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     """Where the plan asks for more than history shows: each step's rate and days, the deal
     size, the marketing share, sales capacity and pipeline coverage.
@@ -292,10 +301,15 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
 
 
 def discussion_points(
-    pacing: pd.DataFrame, sla: pd.DataFrame, leaks: pd.DataFrame, sla_goal: float | None
+    pacing: pd.DataFrame,
+    sla: pd.DataFrame,
+    leaks: pd.DataFrame,
+    window_minutes: float,
+    sla_goal: tuple[str, float, float] | None = None,
 ) -> list[str]:
     """What the monthly meeting should talk about, in plain sentences, most pressing first:
-    stages projected below BEHIND of their month goal, the SLA share against its goal, the
+    stages projected below BEHIND of their month goal, the share touched within the SLA
+    window (and, given `sla_goal` as (goal id, target, this month's share), the goal), the
     owner with the most late follow-ups, and the stage and source that lose the most leads."""
     points = []
     behind = pacing.loc[pacing["projected_attainment"] < BEHIND].sort_values("projected_attainment")
@@ -309,9 +323,9 @@ def discussion_points(
         handed = sla["handed_off"].sum() - sla["pending"].sum()
         share = sla["within_window"].sum() / handed if handed else np.nan
         if np.isfinite(share):
-            goal = f" against a goal of {sla_goal:.0%}" if sla_goal is not None else ""
             points.append(
-                f"Sales: {share:.0%} of hand-offs were touched within the SLA window{goal}."
+                f"Sales: {share:.0%} of hand-offs were touched within the SLA's "
+                f"{window_minutes:g} minutes."
             )
         late = (
             (sla["handed_off"] - sla["pending"] - sla["within_window"])
@@ -323,6 +337,12 @@ def discussion_points(
                 f"Sales: {late.idxmax()} has the most hand-offs touched late or not at all "
                 f"({int(late.max())})."
             )
+    if sla_goal is not None:
+        goal_id, target, measured = sla_goal
+        points.append(
+            f"Sales: goal {goal_id} asks for {target:.0%} of hand-offs touched within "
+            f"{SLA_WINDOW_MINUTES:g} minutes; this month {measured:.0%}."
+        )
     if len(leaks):
         lost = leaks.assign(gone=leaks["lost"] + leaks["stalled"])
         worst = lost.sort_values("gone", ascending=False).iloc[0]

@@ -25,6 +25,7 @@ from funnelkit.followup import sla_breaches
 from funnelkit.goalchecks import Context
 from funnelkit.goals import SHARED_TEAM, GoalSet, load_goals
 from funnelkit.mapping import resolve_mapping
+from funnelkit.metrics import SLA_WINDOW_MINUTES
 from funnelkit.params import load_params
 from funnelkit.plan import Plan, build_plan
 from funnelkit.plan_tables import money
@@ -287,11 +288,14 @@ def plan_risks(book: Workbook) -> list[object]:
     return items
 
 
-def _sla_goal(book: Workbook) -> float | None:
-    """The value of the first goal on the SLA share with an absolute target, if any."""
+def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
+    """The first goal on the SLA share with an absolute target: its id, its target and the
+    month's share measured as the goal measures it."""
     for goal in book.goals.goals if book.goals is not None else ():
         if goal.metric == "sla_share" and goal.target is not None and goal.target.kind == "value":
-            return goal.target.amount
+            handoff = book.plan.sla.terms.handoff_stage
+            share = review.sla_share(book.table, handoff, month, SLA_WINDOW_MINUTES)
+            return goal.id, goal.target.amount, share
     return None
 
 
@@ -405,7 +409,8 @@ def to_discuss(book: Workbook, month: str) -> list[object]:
         review.month_pacing(plan, table, month),
         review.month_sla(plan, table, month),
         review.month_leakage(table, month),
-        _sla_goal(book),
+        plan.sla.terms.first_touch_minutes,
+        _sla_goal(book, month),
     )
     if book.baselines is not None:
         r = review.risks(plan, book.baselines)

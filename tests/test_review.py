@@ -22,6 +22,7 @@ from funnelkit.review import (
     planned_to_date,
     review_month,
     risks,
+    sla_share,
     team_of,
     team_pacing,
 )
@@ -260,15 +261,28 @@ def test_discussion_points_put_the_most_pressing_first():
             "in_progress": [5, 5, 5],
         }
     )
-    assert discussion_points(pacing, sla, leaks, 0.8) == [
+    assert discussion_points(pacing, sla, leaks, 10, ("sales-follow-up", 0.8, 0.55)) == [
         "Sales: won is on course for 4 of 10 (40%); 2 so far against 5.0 expected.",
         "Marketing: mql is on course for 80 of 100 (80%); 40 so far against 50.0 expected.",
-        "Sales: 62% of hand-offs were touched within the SLA window against a goal of 80%.",
+        "Sales: 62% of hand-offs were touched within the SLA's 10 minutes.",
         "Sales: Bob has the most hand-offs touched late or not at all (6).",
+        "Sales: goal sales-follow-up asks for 80% of hand-offs touched within 60 minutes; "
+        "this month 55%.",
         "Both teams: most leads stop at lead→mql from Paid: 35 lost or stalled of 50.",
     ]
     on_pace = pacing.assign(projected_attainment=[1.0, 1.2])
     none = sla.iloc[0:0]
-    assert discussion_points(on_pace, none, leaks.iloc[0:0], None) == [
+    assert discussion_points(on_pace, none, leaks.iloc[0:0], 10) == [
         "Every stage is on pace and the SLA holds: no issue to raise."
     ]
+
+
+def test_sla_share_worked_by_hand(tiny_export):
+    # January hand-offs (MQL times): lead 1 touched after 5 minutes, lead 2 after 70, lead 3
+    # after 30; February: lead 4 never touched; March: lead 6 after 90 minutes.
+    table = read_export(tiny_export)
+    assert sla_share(table, "mql", "2026-01", 60) == pytest.approx(2 / 3)
+    assert sla_share(table, "mql", "2026-01", 10) == pytest.approx(1 / 3)
+    assert sla_share(table, "mql", "2026-02", 60) == 0
+    assert sla_share(table, "mql", "2026-03", 120) == 1
+    assert np.isnan(sla_share(table, "mql", "2026-05", 60))
