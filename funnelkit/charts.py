@@ -8,8 +8,11 @@ kept in a global state and `png` turns one into bytes for a notebook or a widget
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Callable
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -41,22 +44,20 @@ STYLE = {
 DPI = 100  # dots per inch of the PNG
 
 
+def _styled(chart: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build a chart with the house style (sizes, spines) in force for every artist in it."""
+
+    @functools.wraps(chart)
+    def build(*args, **kwargs) -> Figure:
+        with matplotlib.rc_context(STYLE):
+            return chart(*args, **kwargs)
+
+    return build
+
+
 def _figure(width: float = 10.0, height: float = 4.8, **grid) -> tuple[Figure, np.ndarray]:
-    import matplotlib
-
-    with matplotlib.rc_context(STYLE):
-        fig = Figure(figsize=(width, height), layout="constrained")
-        axes = fig.subplots(squeeze=False, **grid)
-    return fig, axes.ravel()
-
-
-def _style(ax) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=FONT - 1)
-    ax.title.set_fontsize(FONT + 1)
-    ax.xaxis.label.set_fontsize(FONT)
-    ax.yaxis.label.set_fontsize(FONT)
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(squeeze=False, **grid).ravel()
 
 
 def png(fig: Figure, dpi: int = DPI) -> bytes:
@@ -66,6 +67,7 @@ def png(fig: Figure, dpi: int = DPI) -> bytes:
     return buffer.getvalue()
 
 
+@_styled
 def funnel_chart(plan: Plan, baseline: Plan | None = None) -> Figure:
     """Whole volume needed per stage as horizontal bars, first stage on top, on a log scale
     (volumes span orders of magnitude); a baseline plan's volumes as black ticks."""
@@ -84,10 +86,10 @@ def funnel_chart(plan: Plan, baseline: Plan | None = None) -> Figure:
     ax.set_xlim(max(0.5, t.whole.min() / 2), t.whole.max() * 3)
     ax.set_xlabel("volume needed in the period (count, log scale)")
     ax.set_title(f"Funnel: what {plan.params.revenue_goal:,.0f} {plan.params.currency} needs")
-    _style(ax)
     return fig
 
 
+@_styled
 def phasing_chart(plan: Plan) -> Figure:
     """Whole volume needed per month and stage, one panel per team's stages; months before the
     plan period (lead-in for the stage lags) are hatched."""
@@ -118,10 +120,10 @@ def phasing_chart(plan: Plan) -> Figure:
         ax.set_ylabel("volume needed (count)")
         ax.set_title(f"{team}: volume needed by month")
         ax.legend(frameon=False)
-        _style(ax)
     return fig
 
 
+@_styled
 def tornado_chart(plan: Plan) -> Figure:
     """Change in the first stage's volume needed when each driver moves down or up, largest
     swing on top."""
@@ -139,10 +141,10 @@ def tornado_chart(plan: Plan) -> Figure:
     ax.set_xlabel(f"change in {first} volume needed (count)")
     ax.set_title(f"Sensitivity: which driver moves the {first} target most")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
-    _style(ax)
     return fig
 
 
+@_styled
 def pacing_chart(paced: dict[str, tuple[str, Pacing]]) -> Figure:
     """Per team, the ideal cumulative line to the month's goal against the actual cumulative
     count to date; `paced` maps team -> (stage, Pacing)."""
@@ -157,13 +159,13 @@ def pacing_chart(paced: dict[str, tuple[str, Pacing]]) -> Figure:
         ax.set_ylabel(f"{stage} to date (cumulative count)")
         ax.set_xticks(days[::7], [d.day for d in days[::7]])
         ax.legend(loc="upper left", frameon=False)
-        _style(ax)
     if not paced:
         axes[0].set_title("No stage has a goal this month")
         axes[0].set_axis_off()
     return fig
 
 
+@_styled
 def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
     """Actual as a share of planned per line of a `review.plan_vs_actuals` frame, with the
     100 % line; lines the plan gave nothing for are left out."""
@@ -180,10 +182,10 @@ def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
     ax.set_xlim(0, max(120, float(np.nanmax(values, initial=0)) + 15))
     ax.set_xlabel("actual against plan to date (%)")
     ax.set_title(title)
-    _style(ax)
     return fig
 
 
+@_styled
 def leakage_chart(leaks: pd.DataFrame) -> Figure:
     """Per step, where the leads that reached its first stage went: advanced, lost, stalled,
     in progress (summed over groups), as stacked shares."""
@@ -201,5 +203,4 @@ def leakage_chart(leaks: pd.DataFrame) -> Figure:
     ax.set_xlabel("share of the leads that reached the step's first stage (%)")
     ax.set_title("Leakage: where leads stop")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=4, frameon=False)
-    _style(ax)
     return fig

@@ -68,7 +68,6 @@ class Outcome:
     seconds: float
     files: tuple[Path, ...] = ()  # the report files written (on success)
     message: str = ""  # on failure: where and what; on success: notes such as a skipped PDF
-    failed_notebook: Path | None = None
 
 
 @dataclass
@@ -263,7 +262,6 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
                 time.perf_counter() - started,
                 message=f"{job.params_file}: {stem} failed: {reason} (failed notebook: "
                 f"{failed if failed.is_file() else 'not written'}; {kept})",
-                failed_notebook=failed if failed.is_file() else None,
             )
         title = load_params(job.params_file).title
         html_file = tmp / f"{stem}.html"

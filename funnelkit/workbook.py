@@ -31,8 +31,6 @@ from funnelkit.plan import Plan, build_plan
 from funnelkit.plan_tables import money
 from funnelkit.scorecard import scorecard, scorecard_html
 
-NOTEBOOK_PARAMETERS = ("params_file", "as_of", "month", "show_lead_rows")
-
 
 @dataclass(frozen=True)
 class Workbook:
