@@ -54,6 +54,7 @@ bench: $(READY) ## run the benchmarks and print medians (the first run generates
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_actuals.py
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_browser.py
 
 sample: $(READY) ## regenerate data/sample/hubspot-contacts.csv from its seed
 	$(BIN)/python -m funnelkit.sample

@@ -1,7 +1,8 @@
 """The scenario explorer: ipywidgets controls for a plan's drivers, live targets and charts.
 
 It starts from the baseline measured on the plan's CRM export (step rates and days, deal
-size, marketing share), with the plan's goal, period and SLA. Each change rebuilds the plan
+size, marketing share), with the plan's goal, period and SLA, each rounded to its slider's
+step (`STEPS`: rates to 0.1 point, days to half a day) so the browser shows it unchanged. Each change rebuilds the plan
 with `build_plan` (well under a millisecond) and redraws only the views whose inputs
 changed; charts are drawn only when their tab is shown. Changes are coalesced: at most one
 redraw every `throttle_seconds`, the first at once and the last always. "Save scenario"
@@ -36,6 +37,19 @@ from funnelkit.sla import SlaTerms, Touch
 
 THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves
 TABS = ("Funnel", "By month", "SLA and capacity", "Sensitivity")
+STEPS = {  # each slider's step: the explorer's precision
+    "goal": 100.0,  # money
+    "share": 0.001,  # fraction
+    "deal": 10.0,  # money
+    "rate": 0.001,  # fraction
+    "days": 0.5,  # days
+    "reps": 0.5,
+    "touches": 1.0,  # per rep per day
+    "minutes": 1.0,
+}
+TABLE_STYLE = (
+    "<style>.funnelkit-table td, .funnelkit-table th {padding: 2px 14px; text-align: right}</style>"
+)
 
 
 def cadence_text(cadence: tuple[Touch, ...]) -> str:
@@ -77,6 +91,34 @@ def baseline_params(params: PlanParams) -> PlanParams:
     )
 
 
+def snap(value: float, step: float) -> float:
+    """`value` rounded to the nearest multiple of `step` (float noise removed)."""
+    return round(round(value / step) * step, 10)
+
+
+def on_slider_grid(params: PlanParams) -> PlanParams:
+    """The parameters with every value a slider controls rounded to the slider's step, so the
+    browser's sliders hold them exactly (a slider snaps any other value and sends it back)."""
+    f, sla = params.funnel, params.sla
+    return dataclasses.replace(
+        params,
+        revenue_goal=snap(params.revenue_goal, STEPS["goal"]),
+        marketing_share=snap(params.marketing_share, STEPS["share"]),
+        deal_size=max(STEPS["deal"], snap(params.deal_size, STEPS["deal"])),
+        funnel=Funnel(
+            f.stages,
+            tuple(max(STEPS["rate"], snap(r, STEPS["rate"])) for r in f.conversion_rates),
+            tuple(snap(d, STEPS["days"]) for d in f.days),
+        ),
+        sla=dataclasses.replace(
+            sla,
+            reps=max(STEPS["reps"], snap(sla.reps, STEPS["reps"])),
+            touches_per_rep_per_day=max(1, snap(sla.touches_per_rep_per_day, STEPS["touches"])),
+            first_touch_minutes=max(1, snap(sla.first_touch_minutes, STEPS["minutes"])),
+        ),
+    )
+
+
 def _slider(
     value: float, low: float, high: float, step: float, fmt: str, label: str
 ) -> w.FloatSlider:
@@ -102,8 +144,8 @@ class ScenarioExplorer:
         save_dir: str | Path,
         throttle_seconds: float = THROTTLE_SECONDS,
     ) -> None:
-        self.baseline = baseline
-        self.baseline_plan = build_plan(baseline)
+        self.baseline = on_slider_grid(baseline)
+        self.baseline_plan = build_plan(self.baseline)
         self.save_dir = Path(save_dir)
         self.throttle_seconds = throttle_seconds
         self.plan = self.baseline_plan
@@ -128,32 +170,39 @@ class ScenarioExplorer:
         b = self.baseline
         f = b.funnel
         self.goal = _slider(
-            b.revenue_goal, 0, b.revenue_goal * 3, 500, ",.0f", f"revenue goal ({b.currency})"
+            b.revenue_goal,
+            0,
+            b.revenue_goal * 3,
+            STEPS["goal"],
+            ",.0f",
+            f"revenue goal ({b.currency})",
         )
-        self.share = _slider(b.marketing_share, 0, 1, 0.005, ".1%", "marketing share")
+        self.share = _slider(b.marketing_share, 0, 1, STEPS["share"], ".1%", "marketing share")
         self.deal = _slider(
             b.deal_size,
-            max(1.0, b.deal_size / 4),
+            snap(b.deal_size / 4, STEPS["deal"]),
             b.deal_size * 3,
-            50,
+            STEPS["deal"],
             ",.0f",
             f"deal size ({b.currency})",
         )
         self.rates = [
-            _slider(r, 0.001, 1, 0.001, ".1%", f"{step} rate")
+            _slider(r, STEPS["rate"], 1, STEPS["rate"], ".1%", f"{step} rate")
             for step, r in zip(f.steps, f.conversion_rates, strict=True)
         ]
         self.days = [
-            _slider(d, 0, max(120.0, d * 2), 0.5, ".1f", f"{step} days")
+            _slider(d, 0, max(120.0, d * 2), STEPS["days"], ".1f", f"{step} days")
             for step, d in zip(f.steps, f.days, strict=True)
         ]
         s = b.sla
-        self.reps = _slider(s.reps, 0.5, max(20.0, s.reps * 2), 0.5, ".1f", "reps")
+        self.reps = _slider(
+            s.reps, STEPS["reps"], max(20.0, s.reps * 2), STEPS["reps"], ".1f", "reps"
+        )
         self.touches = _slider(
             s.touches_per_rep_per_day,
             1,
             max(150.0, s.touches_per_rep_per_day * 2),
-            1,
+            STEPS["touches"],
             ".0f",
             "touches per rep per day",
         )
@@ -161,7 +210,7 @@ class ScenarioExplorer:
             s.first_touch_minutes,
             1,
             max(240.0, s.first_touch_minutes * 2),
-            1,
+            STEPS["minutes"],
             ".0f",
             "first touch within (minutes)",
         )
@@ -170,7 +219,7 @@ class ScenarioExplorer:
             description="cadence (day channel, …)",
             continuous_update=False,
             style={"description_width": "14em"},
-            layout=w.Layout(width="60em"),
+            layout=w.Layout(width="34em"),
         )
         self.name = w.Text(
             value=f"{b.name}-scenario",
@@ -178,7 +227,9 @@ class ScenarioExplorer:
             style={"description_width": "14em"},
             layout=w.Layout(width="34em"),
         )
-        self.reset_button = w.Button(description="Reset to baseline", icon="undo")
+        self.reset_button = w.Button(
+            description="Reset to baseline", icon="undo", layout=w.Layout(width="auto")
+        )
         self.save_button = w.Button(
             description="Save scenario", icon="save", button_style="primary"
         )
@@ -187,21 +238,25 @@ class ScenarioExplorer:
         self.save_button.on_click(lambda _: self.save())
         for control in self.inputs:
             control.observe(self._changed, names="value")
+        for name, control in self.named_inputs().items():
+            control.add_class(f"funnelkit-{name}")
 
     @property
     def inputs(self) -> list[w.ValueWidget]:
         """Every control whose value is part of the scenario."""
-        return [
-            self.goal,
-            self.share,
-            self.deal,
-            *self.rates,
-            *self.days,
-            self.reps,
-            self.touches,
-            self.minutes,
-            self.cadence,
-        ]
+        return list(self.named_inputs().values())
+
+    def named_inputs(self) -> dict[str, w.ValueWidget]:
+        """Every scenario control by a short name ('goal', 'rate-0', 'days-1', …)."""
+        named = {"goal": self.goal, "share": self.share, "deal": self.deal}
+        named |= {f"rate-{i}": s for i, s in enumerate(self.rates)}
+        named |= {f"days-{i}": s for i, s in enumerate(self.days)}
+        return named | {
+            "reps": self.reps,
+            "touches": self.touches,
+            "minutes": self.minutes,
+            "cadence": self.cadence,
+        }
 
     def scenario(self) -> PlanParams:
         """The parameters the controls describe (checked by Funnel and SlaTerms)."""
@@ -305,11 +360,34 @@ class ScenarioExplorer:
                 *self.rates,
                 *self.days,
             ],
+            layout=w.Layout(min_width="36em"),
         )
-        sla = w.VBox([w.HTML("<b>SLA</b>"), self.minutes, self.reps, self.touches, self.cadence])
+        sla = w.VBox(
+            [w.HTML("<b>SLA</b>"), self.minutes, self.reps, self.touches, self.cadence],
+            layout=w.Layout(min_width="36em"),
+        )
         actions = w.HBox([self.reset_button, self.name, self.save_button])
+        for view, name in (
+            (self.targets, "targets"),
+            (self.funnel_chart, "chart-funnel"),
+            (self.phasing_chart, "chart-month"),
+            (self.sla_html, "sla"),
+            (self.tornado_chart, "chart-sensitivity"),
+            (self.status, "status"),
+            (self.name, "name"),
+            (self.save_button, "save"),
+            (self.reset_button, "reset"),
+        ):
+            view.add_class(f"funnelkit-{name}")
         self.widget = w.VBox(
-            [w.HBox([drivers, sla]), actions, self.status, self.targets, self.tabs]
+            [
+                w.HTML(TABLE_STYLE),
+                w.HBox([drivers, sla], layout=w.Layout(flex_flow="row wrap")),
+                actions,
+                self.status,
+                self.targets,
+                self.tabs,
+            ]
         )
 
     def _changed(self, _change) -> None:
@@ -392,9 +470,7 @@ class ScenarioExplorer:
             f"<b>{int(t.whole[0]):,} {html.escape(t.funnel.stages[0])}</b>; marketing's part of "
             f"the revenue is {money(t.marketing_revenue_goal, cur)}.</p>"
         )
-        self.targets.value = head + frame.to_html(
-            index=False, border=0, classes="funnelkit-targets"
-        )
+        self.targets.value = head + frame.to_html(index=False, border=0, classes="funnelkit-table")
 
     def _draw_sla(self) -> None:
         s = self.plan.sla
@@ -405,5 +481,5 @@ class ScenarioExplorer:
             else f"<b>Short by {short:g} reps</b> in the busiest month."
         )
         self.sla_html.value = f"<p>{verdict}</p>" + sla_frame(self.plan).to_html(
-            index=False, border=0
+            index=False, border=0, classes="funnelkit-table"
         )

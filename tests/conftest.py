@@ -132,3 +132,32 @@ def write_export(path, header, rows, delimiter=",", eol="\r\n", encoding="utf-8"
 def tiny_export(tmp_path):
     """A six-lead HubSpot export whose figures the tests work out by hand."""
     return write_export(tmp_path / "tiny.csv", HUBSPOT_HEADER, TINY_ROWS)
+
+
+ESCAPING_TITLE = "<script>alert('goal')</script> & more"
+
+
+def escaping_plan(folder: Path) -> Path:
+    """The Q3 2026 plan with goals whose title is markup, to check reports show it as text."""
+    goals = (ROOT / "params" / "goals" / "example.yaml").read_text()
+    old = "title: Grow revenue 5% in Q1 2027"
+    assert old in goals
+    (folder / "goals.yaml").write_text(goals.replace(old, f'title: "{ESCAPING_TITLE}"'))
+    text = (ROOT / "params" / "2026-q3.yaml").read_text()
+    text = text.replace("name: 2026-q3", "name: escaping").replace("../data/", f"{ROOT}/data/")
+    path = folder / "escaping.yaml"
+    path.write_text(text + "goals: goals.yaml\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """Every bundled plan, and one whose goal title is markup, rendered once (two notebooks at
+    a time, PDFs when a Chromium is present): (reports folder, outcomes)."""
+    from funnelkit.render import find_chromium, prepare, render
+
+    folder = tmp_path_factory.mktemp("plans")
+    plans = [*sorted((ROOT / "params").glob("*.yaml")), escaping_plan(folder)]
+    reports = tmp_path_factory.mktemp("reports")
+    outcomes = render(prepare(plans, reports), workers=2, chromium=find_chromium())
+    return reports, outcomes

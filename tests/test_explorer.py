@@ -13,7 +13,7 @@ from conftest import ROOT
 
 from funnelkit import load_params, measure_baselines, read_export
 from funnelkit.exceptions import ParamsError
-from funnelkit.explorer import ScenarioExplorer, cadence_text, parse_cadence
+from funnelkit.explorer import STEPS, ScenarioExplorer, cadence_text, parse_cadence, snap
 from funnelkit.sla import Touch
 
 EXAMPLE = ROOT / "params" / "example.yaml"
@@ -48,11 +48,25 @@ def by_hand(goal, share, deal, rates) -> list[int]:
 
 
 def test_it_starts_at_the_baseline_measured_on_the_data(explorer, measured):
-    assert [s.value for s in explorer.rates] == pytest.approx(measured.funnel.conversion_rates)
-    assert [s.value for s in explorer.days] == pytest.approx(measured.funnel.days)
-    assert explorer.deal.value == pytest.approx(measured.deal_size)
-    assert explorer.share.value == pytest.approx(measured.marketing_share)
+    # each to its slider's step: rates and the share to 0.001, days to 0.5, money to 10
+    assert [s.value for s in explorer.rates] == pytest.approx(
+        measured.funnel.conversion_rates, abs=0.0005
+    )
+    assert [s.value for s in explorer.days] == pytest.approx(measured.funnel.days, abs=0.25)
+    assert explorer.deal.value == pytest.approx(measured.deal_size, abs=5)
+    assert explorer.share.value == pytest.approx(measured.marketing_share, abs=0.0005)
     assert explorer.goal.value == load_params(EXAMPLE).revenue_goal
+    assert explorer.plan.targets.whole.tolist() == explorer.baseline_plan.targets.whole.tolist()
+    assert "<td>+0</td>" in explorer.targets.value
+    assert "<td>+1</td>" not in explorer.targets.value
+
+
+@pytest.mark.parametrize("value", [0.342578, 0.3435, 14894.04, 5.26, 0.0001])
+def test_values_are_snapped_to_the_nearest_step(value):
+    for step in STEPS.values():
+        snapped = snap(value, step)
+        assert abs(snapped - value) <= step / 2 + 1e-12
+        assert abs(snapped / step - round(snapped / step)) < 1e-9
 
 
 def test_moving_a_slider_shows_the_targets_for_the_new_inputs(explorer):

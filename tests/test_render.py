@@ -15,7 +15,7 @@ from conftest import ROOT
 
 from funnelkit import ParamsError, build_plan, load_params
 from funnelkit.cli import main
-from funnelkit.render import find_chromium, prepare, render
+from funnelkit.render import find_chromium, prepare
 
 PLANS = sorted((ROOT / "params").glob("*.yaml"))
 
@@ -96,14 +96,6 @@ def test_the_monthly_review_is_planned_only_where_the_plan_holds_the_actuals():
         f"{ROOT / 'params' / 'example.yaml'}: no monthly review: 2026-10 is not among the plan's "
         "months with actuals (none; actuals to 2026-10-31)"
     )
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """Every bundled plan rendered once, two notebooks at a time."""
-    reports = tmp_path_factory.mktemp("reports")
-    outcomes = render(prepare(PLANS, reports), workers=2, chromium=find_chromium())
-    return reports, outcomes
 
 
 def test_every_plan_renders_through_papermill(rendered):

@@ -1,0 +1,60 @@
+"""Benchmark the scenario explorer in the browser: slider move to updated output.
+
+Run with `make bench` (needs Debian's chromium). Starts JupyterLab on a copy of the project,
+opens notebooks/10-scenario-explorer.ipynb in headless Chromium through Playwright, runs it,
+then presses PageUp / PageDown on the mql→sql rate slider (±0.5 point) MOVES times and
+times each from the key press to the next painted frame after both the targets table and the
+funnel chart changed. Goal: median <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browser_support import (  # noqa: E402  (the tests' helpers, shared with the benchmark)
+    HOW_TO_ENABLE,
+    browser,
+    chromium_or_none,
+    jupyterlab,
+    open_explorer,
+    project_copy,
+    slider_latency_ms,
+)
+
+
+def main() -> None:
+    moves = int(os.environ.get("MOVES", "25"))
+    chromium = chromium_or_none()
+    if chromium is None:
+        print(f"Slider latency: skipped ({HOW_TO_ENABLE})")
+        return
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        jupyterlab(project_copy(Path(folder))) as lab,
+        browser(chromium) as launched,
+    ):
+        page = launched.new_page(viewport={"width": 1400, "height": 1000})
+        open_explorer(page, lab)
+        page.locator(".funnelkit-chart-funnel").scroll_into_view_if_needed()
+        slider_latency_ms(page, "rate-1", "PageUp")  # warm up
+        times = []
+        for i in range(moves):
+            times.append(slider_latency_ms(page, "rate-1", "PageDown" if i % 2 else "PageUp"))
+            page.wait_for_timeout(150)  # a person's pace: each move stands alone
+    median = statistics.median(times)
+    print(f"Slider to updated targets and chart, in Chromium ({moves} moves)")
+    print(
+        f"  median {median:.0f} ms (min {min(times):.0f}, max {max(times):.0f})   goal <= 100 ms"
+        f"   ratio {median / 100:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

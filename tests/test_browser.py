@@ -1,0 +1,227 @@
+"""The workbook as people use it, in Debian's Chromium driven by Playwright: the scenario
+explorer in a real JupyterLab (sliders moved with the keyboard and by dragging, the targets
+checked against funnelkit, a scenario saved), and the rendered reports opened as a reader
+would. Screenshots go to build/screenshots/ (git-ignored). Without a Chromium every test
+here is skipped with a message saying how to enable them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from browser_support import (
+    HOW_TO_ENABLE,
+    browser,
+    chromium_or_none,
+    jupyterlab,
+    open_explorer,
+    project_copy,
+    shown_targets,
+    slider_latency_ms,
+    slider_value,
+)
+from conftest import ESCAPING_TITLE, ROOT
+
+from funnelkit import build_plan, load_params
+from funnelkit.explorer import baseline_params, on_slider_grid
+
+CHROMIUM = chromium_or_none()
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)
+SHOTS = ROOT / "build" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser(CHROMIUM) as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with jupyterlab(project_copy(tmp_path_factory.mktemp("lab"))) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def explorer(lab, chromium):
+    """The explorer open in JupyterLab with all cells run; console errors collected."""
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_explorer(page, lab)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".funnelkit-rate-0").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "explorer-controls.png")
+    yield page, errors
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def baseline(lab):
+    """The parameters the explorer starts from: measured here the same way, to slider steps."""
+    return on_slider_grid(baseline_params(load_params(lab.folder / "params" / "example.yaml")))
+
+
+def by_hand(goal, share, deal, rates) -> list[int]:
+    """Whole volumes per stage computed here: customers from marketing's revenue, then up the
+    funnel stage by stage, each rounded up (ignoring float noise)."""
+    volumes = [goal * share / deal]
+    for rate in reversed(rates):
+        volumes.insert(0, volumes[0] / rate)
+    return [int(np.ceil(v * (1 - 1e-12))) for v in volumes]
+
+
+def expected_with(baseline, **moved) -> list[int]:
+    rates = list(baseline.funnel.conversion_rates)
+    for i in range(len(rates)):
+        rates[i] = moved.get(f"rate-{i}", rates[i])
+    return by_hand(
+        moved.get("goal", baseline.revenue_goal),
+        moved.get("share", baseline.marketing_share),
+        moved.get("deal", baseline.deal_size),
+        rates,
+    )
+
+
+def wait_for_targets(page, expected: list[int]) -> None:
+    page.wait_for_function(
+        """expected => {
+            const rows = document.querySelectorAll('.funnelkit-targets table tbody tr');
+            const shown = Array.from(rows).map(r => parseInt(r.cells[1].innerText.replace(/,/g, '')));
+            return JSON.stringify(shown) === JSON.stringify(expected);
+        }""",
+        arg=expected,
+        timeout=15_000,
+    )
+
+
+def test_the_explorer_starts_at_the_measured_baseline(explorer, baseline):
+    page, _ = explorer
+    assert shown_targets(page) == build_plan(baseline).targets.whole.astype(int).tolist()
+    assert shown_targets(page) == expected_with(baseline)
+
+
+def test_a_slider_moved_with_the_keyboard_updates_the_targets(explorer, baseline):
+    page, _ = explorer
+    before = shown_targets(page)
+    handle = page.locator(".funnelkit-rate-1 .noUi-handle")
+    handle.focus()
+    for _ in range(20):  # 20 steps of 0.1 %: +2 points of mql→sql
+        page.keyboard.press("ArrowRight")
+    rate = slider_value(page, "rate-1")
+    assert rate == pytest.approx(baseline.funnel.conversion_rates[1] + 0.02, abs=0.0011)
+    expected = expected_with(baseline, **{"rate-1": rate})
+    wait_for_targets(page, expected)
+    assert shown_targets(page) != before
+    page.locator(".funnelkit-targets").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "explorer-keyboard.png")
+
+
+def test_a_slider_dragged_updates_the_targets_and_the_chart(explorer, baseline):
+    page, _ = explorer
+    chart_before = page.locator(".funnelkit-chart-funnel").inner_html()
+    handle = page.locator(".funnelkit-goal .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y, steps=8)
+    page.mouse.up()
+    goal = slider_value(page, "goal")
+    assert goal > baseline.revenue_goal
+    moved = {"goal": goal, "rate-1": slider_value(page, "rate-1")}
+    wait_for_targets(page, expected_with(baseline, **moved))
+    page.wait_for_function(
+        "before => document.querySelector('.funnelkit-chart-funnel').innerHTML !== before",
+        arg=chart_before,
+        timeout=15_000,
+    )
+    svg = page.locator(".funnelkit-chart-funnel svg")
+    assert f"what {goal:,.0f} USD needs" in svg.locator("title").text_content()
+    page.locator(".funnelkit-chart-funnel").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "explorer-drag.png")
+
+
+def test_save_scenario_writes_the_shown_scenario(explorer, lab, baseline):
+    page, _ = explorer
+    name = page.locator(".funnelkit-name input")
+    name.fill("browser-scenario")
+    name.press("Enter")
+    page.locator(".funnelkit-save").click()
+    page.wait_for_function(
+        "() => document.querySelector('.funnelkit-status').innerText.includes('Saved')",
+        timeout=15_000,
+    )
+    saved = load_params(lab.folder / "params" / "browser-scenario.yaml")
+    assert saved.name == "browser-scenario"
+    assert saved.revenue_goal == pytest.approx(slider_value(page, "goal"))
+    assert saved.funnel.conversion_rates[1] == pytest.approx(slider_value(page, "rate-1"))
+    assert saved.funnel.conversion_rates[0] == pytest.approx(baseline.funnel.conversion_rates[0])
+    assert build_plan(saved).targets.whole.astype(int).tolist() == shown_targets(page)
+    expected = dataclasses.replace(baseline, name="browser-scenario")
+    assert saved.sla == expected.sla
+
+
+REPORTS = [
+    ("example", "20-quarterly-plan", 4),
+    ("2026-q3", "20-quarterly-plan", 3),
+    ("2026-q4", "20-quarterly-plan", 4),
+    ("2026-q4", "30-monthly-review", 2),
+    ("escaping", "20-quarterly-plan", 3),
+]
+
+
+@pytest.mark.parametrize(("plan", "notebook", "charts"), REPORTS, ids=lambda v: str(v))
+def test_a_report_reads_right_in_the_browser(rendered, chromium, plan, notebook, charts):
+    reports, _ = rendered
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto((reports / plan / f"{notebook}.html").as_uri())
+    text = page.locator("body").inner_text()
+    if notebook == "20-quarterly-plan":
+        params = load_params(
+            ROOT / "params" / f"{plan}.yaml"
+            if plan != "escaping"
+            else ROOT / "params" / "2026-q3.yaml"
+        )
+        whole = build_plan(params).targets.whole.astype(int)
+        assert f"The shared goal: {params.revenue_goal:,.0f} USD of revenue" in text
+        assert f"Marketing owns {whole[0]:,} lead, {whole[1]:,} mql" in text
+    else:
+        assert "Monthly review: 2026-10" in text
+    images = page.locator("img")
+    assert images.count() == charts
+    widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+    assert all(w > 300 for w in widths)
+    code = (
+        ".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt"  # headings are inputs too
+    )
+    assert page.locator(code).count() == 0
+    for code in ("Traceback", "open_workbook", "wb.show", "params_file"):
+        assert code not in text
+    if plan == "escaping":
+        assert ESCAPING_TITLE in text  # the goal's title shown as text, not run
+    assert dialogs == []
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"report-{plan}-{notebook}.png", full_page=True)
+    page.close()
+
+
+def test_slider_latency_can_be_measured(explorer):
+    # the benchmark (make bench) reports the median; here only that each move is measured
+    page, _ = explorer
+    page.locator(".funnelkit-chart-funnel").scroll_into_view_if_needed()
+    for key in ("PageUp", "PageDown", "PageUp"):
+        assert slider_latency_ms(page, "rate-1", key) > 0
+
+
+def test_no_cell_raised_and_the_console_is_clean(explorer):
+    # last in the module: covers every move above
+    page, errors = explorer
+    assert page.locator(".jp-OutputArea-output[data-mime-type*='stderr']").count() == 0
+    assert page.locator(".jp-OutputArea-output[data-mime-type*='error']").count() == 0
+    assert errors == []
