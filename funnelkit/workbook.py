@@ -187,7 +187,8 @@ def sla(book: Workbook) -> list[object]:
         f"{terms.reps + short:g} to follow up every hand-off on the cadence."
     )
     text = f"""- **Marketing commits** to {int(s.handoffs_whole.sum()):,} {terms.handoff_stage}
-  over the plan's months, worth {money(s.lead_value.sum(), cur)} of expected revenue.
+  from {s.periods[0]} to {s.periods[-1]} (lead-in months before the plan included), worth
+  {money(s.lead_value.sum(), cur)} of expected revenue.
 - **Sales commits** to a first touch within {terms.first_touch_minutes:g} minutes of each
   hand-off, then the cadence: {cadence}.
 - **Capacity:** {capacity}
