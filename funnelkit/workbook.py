@@ -8,13 +8,14 @@ rows (the SLA breach list) appear only when the `show_lead_rows` parameter asks 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML, Image, Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from funnelkit import charts, plan_tables, review
 from funnelkit.alignment import align, alignment_text, orphans, unserved
@@ -112,9 +113,13 @@ def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
     return HTML(body)
 
 
-def chart(fig) -> Image:
-    """A chart as a PNG image."""
-    return Image(data=charts.png(fig), format="png")
+def chart(fig) -> HTML:
+    """A chart as an embedded PNG image whose alternative text is its titles."""
+    alt = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
+    data = base64.b64encode(charts.png(fig)).decode("ascii")
+    return HTML(
+        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}" style="max-width:100%">'
+    )
 
 
 def _period(plan: Plan) -> str:

@@ -197,6 +197,8 @@ def test_a_report_reads_right_in_the_browser(rendered, chromium, plan, notebook,
     assert images.count() == charts
     widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
     assert all(w > 300 for w in widths)
+    alts = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.alt)")
+    assert all(alt and "No description" not in alt for alt in alts), alts
     code = (
         ".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt"  # headings are inputs too
     )
