@@ -39,6 +39,7 @@ TOP_KEYS = {
     "goals": False,
     "actuals": False,
     "previous_plan": False,
+    "definitions": False,
 }
 ACTUALS_KEYS = {"export": True, "mapping": False}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
@@ -80,6 +81,7 @@ class PlanParams:
     export_file: Path | None = None  # the CRM export its actuals come from
     export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
     previous_plan: Path | None = None  # the previous period's parameters, to compare actuals
+    definitions_file: Path | None = None  # the agreed stage definitions (YAML)
 
 
 def _date(value: Any, key: str) -> dt.date:
@@ -229,6 +231,9 @@ def _build(raw: Any, folder: Path) -> PlanParams:
         export_mapping=export_mapping,
         previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
         if "previous_plan" in raw
+        else None,
+        definitions_file=_file(raw["definitions"], "definitions", folder)
+        if "definitions" in raw
         else None,
     )
 

@@ -50,17 +50,27 @@ def _converted(table: LeadTable, outcome: str) -> np.ndarray:
 
 
 def qualification(
-    table: LeadTable, definition: Definition, outcome: str, period: str | None = None
+    table: LeadTable,
+    definition: Definition,
+    outcome: str,
+    period: str | None = None,
+    among: str | None = None,
 ) -> pd.DataFrame:
     """How many leads qualify, and how the qualified and the others converted to `outcome`:
     overall, or per `period` of creation ('month', 'quarter', …; leads without a creation
-    time are then left out). Columns: leads, qualified, qualified_share, qualified_converted,
-    qualified_rate, others, others_converted, others_rate, lift (qualified rate ÷ others')."""
-    qualifies = apply_definition(definition, table.leads)["qualifies"].to_numpy()
-    converted = _converted(table, outcome)
+    time are then left out). With `among`, only the leads that reached that stage are judged
+    (e.g. MQLs for an SQL definition). Columns: leads, qualified, qualified_share,
+    qualified_converted, qualified_rate, others, others_converted, others_rate, lift
+    (qualified rate ÷ others')."""
+    pool = np.ones(len(table.leads), dtype=bool)
+    if among is not None:
+        check_choice("among", among, table.stages)
+        pool = table.reached()[among].to_numpy()
+    qualifies = apply_definition(definition, table.leads)["qualifies"].to_numpy()[pool]
+    converted = _converted(table, outcome)[pool]
     if period is None:
         return pd.DataFrame([_rates(qualifies, converted)])
-    floors = period_floor(table.leads[stage_field(table.stages[0])], period)
+    floors = period_floor(table.leads[stage_field(table.stages[0])], period)[pool]
     dated = ~np.isnat(floors)
     if not dated.any():
         raise InputError(
@@ -117,9 +127,9 @@ def loosened(c: Criterion) -> Criterion | None:
         return None
     if c.op == "between":
         low, high = c.value
-        return dataclasses.replace(c, value=(low * (1 - LOOSEN), high * (1 + LOOSEN)))
+        return dataclasses.replace(c, value=(low * (1 - LOOSEN), high * (1 + LOOSEN)), label="")
     factor = 1 - LOOSEN if c.op in (">=", ">") else 1 + LOOSEN
-    return dataclasses.replace(c, value=c.value * factor)
+    return dataclasses.replace(c, value=c.value * factor, label="")  # the label named the old value
 
 
 def criterion_effects(table: LeadTable, definition: Definition, outcome: str) -> pd.DataFrame:

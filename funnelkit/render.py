@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from funnelkit.crm import LeadTable, read_export
+from funnelkit.definitions import check_columns, load_definitions
 from funnelkit.exceptions import CrmExportError, InputError, ParamsError, RenderError
 from funnelkit.goals import load_goals
 from funnelkit.mapping import resolve_mapping
@@ -129,12 +130,15 @@ def prepare(
         seen[params.name] = path
         if params.previous_plan is not None:
             load_params(params.previous_plan)
+        definitions = load_definitions(params.definitions_file) if params.definitions_file else None
         table = None
         if params.export_file is not None:
             try:
                 table = _table(params, tables)
                 if params.goals_file is not None:
                     load_goals(params.goals_file, table.stages)
+                for definition in definitions.stages.values() if definitions else ():
+                    check_columns(definition, table.leads, f"{params.definitions_file}: ")
             except (InputError, CrmExportError) as err:
                 raise ParamsError(f"{path}: actuals: {err}") from None
         common = {"params_file": str(path.resolve()), "as_of": as_of}

@@ -78,6 +78,8 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
         }
     if p.previous_plan is not None:
         out["previous_plan"] = _relative(p.previous_plan, folder)
+    if p.definitions_file is not None:
+        out["definitions"] = _relative(p.definitions_file, folder)
     return out
 
 

@@ -21,6 +21,7 @@ from funnelkit import charts, plan_tables, review
 from funnelkit.alignment import align, alignment_text, orphans, unserved
 from funnelkit.baselines import Baselines, measure_baselines
 from funnelkit.crm import LeadTable, read_export
+from funnelkit.definitions import Definitions, check_columns, load_definitions
 from funnelkit.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.followup import sla_breaches
 from funnelkit.goalchecks import Context
@@ -30,6 +31,7 @@ from funnelkit.metrics import SLA_WINDOW_MINUTES
 from funnelkit.params import load_params
 from funnelkit.plan import Plan, build_plan
 from funnelkit.plan_tables import money
+from funnelkit.qualification import qualification
 from funnelkit.scorecard import scorecard, scorecard_html
 
 
@@ -42,6 +44,7 @@ class Workbook:
     table: LeadTable | None  # the plan's CRM export; None when the parameters name none
     baselines: Baselines | None  # measured on the export
     goals: GoalSet | None
+    definitions: Definitions | None  # the agreed stage definitions, checked against the export
     previous: Plan | None  # the previous period's plan, when the parameters name one
     as_of: dt.date  # the day goal reviews are checked against
     show_lead_rows: bool  # whether lead-level rows (ids, owners, times) may be shown
@@ -73,12 +76,15 @@ def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = Fals
     params = load_params(params_file)
     plan = build_plan(params)
     table = baselines = goals = None
+    definitions = load_definitions(params.definitions_file) if params.definitions_file else None
     if params.export_file is not None:
         try:
             table = read_export(params.export_file, resolve_mapping(params.export_mapping))
             baselines = measure_baselines(table)
             if params.goals_file is not None:
                 goals = load_goals(params.goals_file, table.stages)
+            for definition in definitions.stages.values() if definitions else ():
+                check_columns(definition, table.leads, f"{params.definitions_file}: ")
         except (InputError, CrmExportError) as err:
             raise ParamsError(f"{params_file}: actuals: {err}") from None
     previous = None
@@ -92,6 +98,7 @@ def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = Fals
         table=table,
         baselines=baselines,
         goals=goals,
+        definitions=definitions,
         previous=previous,
         as_of=day,
         show_lead_rows=show_lead_rows,
@@ -221,6 +228,51 @@ def goal_scorecard(book: Workbook) -> list[object]:
     ):
         if ids:
             items.append(Markdown(f"**{label}:** {html.escape(', '.join(ids))}"))
+    return items
+
+
+def agreed_definitions(book: Workbook) -> list[object]:
+    """The stage definitions both teams agreed, in words from the rules, with their version
+    and who agreed; on history, how many leads each qualifies and how those converted."""
+    d = book.definitions
+    if d is None:
+        return [Markdown("*The parameters name no stage definitions.*")]
+    stages = book.plan.params.funnel.stages
+    lines = [
+        f"Version **{html.escape(d.version)}**, agreed by {html.escape(', '.join(d.agreed_by))} "
+        f"on {d.agreed_on:%Y-%m-%d}.",
+        "",
+        *(f"- **{html.escape(s.upper())}**: {html.escape(x.text())}" for s, x in d.stages.items()),
+    ]
+    items: list[object] = [Markdown("\n".join(lines))]
+    if book.table is not None:
+        rows = []
+        for stage, definition in d.stages.items():
+            if stage not in stages[1:-1]:
+                continue
+            k = stages.index(stage)
+            among, outcome = stages[k - 1], stages[k + 1]
+            if among not in book.table.stages or outcome not in book.table.stages:
+                continue
+            r = qualification(book.table, definition, outcome, among=among).iloc[0]
+            rows.append(
+                {
+                    "definition": stage,
+                    "judged among": among,
+                    "qualify": f"{int(r['qualified']):,} of {int(r['leads']):,} ({r['qualified_share']:.0%})",
+                    "went on to": outcome,
+                    "qualified": f"{r['qualified_rate']:.1%}",
+                    "the others": f"{r['others_rate']:.1%}",
+                    "lift": f"{r['lift']:.2f}x",
+                }
+            )
+        if rows:
+            items.append(
+                table_html(
+                    pd.DataFrame(rows),
+                    "Each definition on history: the leads it qualifies and how they went on",
+                )
+            )
     return items
 
 

@@ -5,6 +5,7 @@ failing criterion named, put into words; tested against history on the X Educati
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -12,8 +13,11 @@ import pytest
 from conftest import REAL, ROOT
 
 from funnelkit import InputError, ParamsError, params_from_dict, read_export
+from funnelkit import workbook as wb
+from funnelkit.definition_explorer import DefinitionExplorer
 from funnelkit.definitions import apply_definition, definitions_from_dict, load_definitions
 from funnelkit.qualification import compare, criterion_effects, plan_effect, qualification, variant
+from funnelkit.render import prepare
 
 RAW = {
     "version": "1",
@@ -215,7 +219,7 @@ def test_the_criterion_that_moves_the_result_most(xed, agreed):
     assert top["change"] == "drop"
     assert top["qualified"] == 2224
     assert top["qualified_change"] == 2224 - 4002
-    loosened = effects.loc[effects["change"] == "loosen to came back five times (visits ≥ 4)"]
+    loosened = effects.loc[effects["change"] == "loosen to visits ≥ 4"]
     assert loosened["qualified"].tolist() == [4566]
 
 
@@ -264,3 +268,56 @@ def test_a_period_needs_creation_times(xed, agreed):
     with pytest.raises(InputError) as err:
         qualification(xed, agreed, "won", period="month")
     assert "'period' needs creation times, but no lead in" in str(err.value)
+
+
+def test_the_definition_explorer_moves_with_its_controls():
+    explorer = DefinitionExplorer.from_params_file(ROOT / "params" / "example.yaml", "sql")
+    table = explorer.table
+    agreed = explorer.agreed
+    assert "<b>1,148</b> of the mqls (1,354) qualify" in explorer.result.value
+    explorer.thresholds[0].value = 6
+    stricter = variant(
+        agreed, agreed.criteria()[0], dataclasses.replace(agreed.criteria()[0], value=6, label="")
+    )
+    expected = qualification(table, stricter, "opportunity", among="mql").iloc[0]
+    assert f"<b>{int(expected['qualified']):,}</b> of the mqls" in explorer.result.value
+    assert f"<b>{expected['qualified_rate']:.1%}</b> reached opportunity" in explorer.result.value
+    explorer.use[0].value = False
+    assert explorer.result.value == "<p>Every criterion is off: every lead would qualify.</p>"
+
+
+def test_the_quarterly_plan_states_the_agreed_definitions():
+    book = wb.open_workbook(str(ROOT / "params" / "example.yaml"))
+    text = "\n".join(item.data for item in wb.agreed_definitions(book))
+    assert (
+        "Version **2026.11-2**, agreed by Head of Demand Generation, SDR Manager on 2026-11-15."
+        in text
+    )
+    assert (
+        "- **MQL**: A lead counts as mql when it fits (all of: from a channel that reaches buyers "
+        "(source is none of Paid Social, Offline Sources))." in text
+    )
+    assert "<td>3,156 of 3,999 (79%)</td>" in text  # measured on the sample data
+
+
+def test_a_definition_naming_a_missing_column_stops_the_render(tmp_path):
+    defs = tmp_path / "defs.yaml"
+    defs.write_text(
+        (ROOT / "params" / "definitions" / "example.yaml")
+        .read_text()
+        .replace("column: touches", "column: touchez")
+    )
+    plan = tmp_path / "plan.yaml"
+    text = (ROOT / "params" / "example.yaml").read_text()
+    text = text.replace("definitions: definitions/example.yaml", f"definitions: {defs}")
+    text = text.replace("goals: goals/example.yaml", f"goals: {ROOT}/params/goals/example.yaml")
+    text = text.replace("../data/", f"{ROOT}/data/").replace(
+        "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
+    )
+    plan.write_text(text)
+    with pytest.raises(ParamsError) as err:
+        prepare([plan])
+    assert str(err.value).startswith(
+        f"{plan}: actuals: {defs}: sql: 'column' 'touchez' is not a column of the lead table (its columns: lead_id, source, owner"
+    )
+    assert str(err.value).endswith("closest: touches, source, outcome)")

@@ -14,9 +14,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CLEAN = "run `make clean-notebooks` to strip outputs and execution counts before committing"
 
 
-def test_the_three_notebooks_exist():
+def test_the_notebooks_exist():
     assert [p.name for p in NOTEBOOKS] == [
         "10-scenario-explorer.ipynb",
+        "15-definition-explorer.ipynb",
         "20-quarterly-plan.ipynb",
         "30-monthly-review.ipynb",
     ]
@@ -40,7 +41,9 @@ def test_one_parameters_cell_then_the_call_that_checks_it(path):
     after = nb.cells[tagged[0] + 1]
     assert after.cell_type == "code"
     assert (
-        "wb.open_workbook(" in after.source or "ScenarioExplorer.from_params_file(" in after.source
+        "wb.open_workbook(" in after.source
+        or "ScenarioExplorer.from_params_file(" in after.source
+        or "DefinitionExplorer.from_params_file(" in after.source
     )
 
 

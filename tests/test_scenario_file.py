@@ -21,7 +21,7 @@ def test_saved_parameters_load_back_equal(path, tmp_path):
     again = load_params(out)
     for field in dataclasses.fields(params):
         a, b = getattr(params, field.name), getattr(again, field.name)
-        if field.name in ("goals_file", "export_file", "previous_plan"):
+        if field.name in ("goals_file", "export_file", "previous_plan", "definitions_file"):
             assert (a is None and b is None) or a.resolve() == b.resolve(), field.name
         else:
             assert str(a) == str(b), field.name

@@ -92,6 +92,7 @@ def test_goal_texts_are_escaped(book, tmp_path):
     )
     params = (ROOT / "params" / "example.yaml").read_text()
     params = params.replace("goals: goals/example.yaml", f"goals: {evil}")
+    params = params.replace("definitions: definitions/", f"definitions: {ROOT}/params/definitions/")
     params = params.replace("../data/sample/", f"{ROOT}/data/sample/").replace(
         "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
     )
