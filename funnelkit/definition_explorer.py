@@ -15,8 +15,9 @@ from funnelkit.crm import LeadTable, read_export
 from funnelkit.definitions import NUMBER_OPS, Definition, check_columns, load_definitions
 from funnelkit.exceptions import ParamsError
 from funnelkit.mapping import resolve_mapping
-from funnelkit.params import load_params
-from funnelkit.qualification import qualification, variant
+from funnelkit.params import PlanParams, load_params
+from funnelkit.qualification import plan_effect, qualification, variant
+from funnelkit.rounding import whole_units
 
 SLIDER_STEPS = 200  # a threshold slider spans its range in this many steps (whole numbers: 1)
 
@@ -25,10 +26,16 @@ class DefinitionExplorer:
     """Widgets over one agreed definition, judged on a lead table's history."""
 
     def __init__(
-        self, table: LeadTable, agreed: Definition, outcome: str, among: str | None = None
+        self,
+        table: LeadTable,
+        agreed: Definition,
+        outcome: str,
+        among: str | None = None,
+        params: PlanParams | None = None,
     ) -> None:
         check_columns(agreed, table.leads)
         self.table, self.agreed, self.outcome, self.among = table, agreed, outcome, among
+        self.params = params  # with a plan, the targets each definition implies are shown
         self.agreed_figures = qualification(table, agreed, outcome, among=among).iloc[0]
         self.criteria = agreed.criteria()
         self.use = [
@@ -68,7 +75,7 @@ class DefinitionExplorer:
         table = read_export(params.export_file, resolve_mapping(params.export_mapping))
         agreed = load_definitions(params.definitions_file).definition(stage)
         among = stages[k - 1] if stages[k - 1] in table.stages else None
-        return cls(table, agreed, stages[k + 1], among)
+        return cls(table, agreed, stages[k + 1], among, params)
 
     def _slider(self, column: str, value: float) -> w.FloatSlider:
         values = self.table.leads[column].to_numpy(dtype=float, na_value=np.nan)
@@ -105,4 +112,21 @@ class DefinitionExplorer:
             f"Of them <b>{r['qualified_rate']:.1%}</b> reached {html.escape(self.outcome)}, "
             f"against {r['others_rate']:.1%} of the others: lift <b>{r['lift']:.2f}x</b> "
             f"(agreed: {a['qualified_rate']:.1%}, {a['lift']:.2f}x).</p>"
+        ) + self._targets(d)
+
+    def _targets(self, d: Definition) -> str:
+        """The plan's volumes with both rates next to the stage measured under `d`."""
+        if self.params is None or self.among is None:
+            return ""
+        effect = plan_effect(self.params, self.table, {"agreed": self.agreed, "this": d})
+        effect = effect.set_index("definition")
+        first, stage = self.params.funnel.stages[0], d.stage
+        cells = [
+            f"{s}: <b>{int(whole_units(effect.loc['this', f'{s}_needed'])):,}</b> "
+            f"(agreed: {int(whole_units(effect.loc['agreed', f'{s}_needed'])):,})"
+            for s in (first, stage)
+        ]
+        return (
+            f"<p>With this definition's rates, the plan "
+            f"{html.escape(self.params.name)} needs {'; '.join(cells)}.</p>"
         )

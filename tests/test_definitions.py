@@ -321,3 +321,32 @@ def test_a_definition_naming_a_missing_column_stops_the_render(tmp_path):
         f"{plan}: actuals: {defs}: sql: 'column' 'touchez' is not a column of the lead table (its columns: lead_id, source, owner"
     )
     assert str(err.value).endswith("closest: touches, source, outcome)")
+
+
+def test_per_period_figures_add_up_to_the_dated_leads():
+    table = read_export(ROOT / "data" / "sample" / "hubspot-contacts.csv")
+    mql = load_definitions(ROOT / "params" / "definitions" / "example.yaml").definition("mql")
+    by_quarter = qualification(table, mql, "sql", period="quarter")
+    dated = table.leads["lead_at"].notna().to_numpy()
+    qualifies = apply_definition(mql, table.leads)["qualifies"].to_numpy()
+    reached = table.reached()["sql"].to_numpy()
+    assert by_quarter["leads"].sum() == dated.sum()
+    assert by_quarter["qualified"].sum() == (qualifies & dated).sum()
+    assert by_quarter["qualified_converted"].sum() == (qualifies & dated & reached).sum()
+    assert str(by_quarter["period"].iloc[0]) == "2025Q2"
+
+
+def test_the_definition_explorer_shows_the_targets_its_rates_imply():
+    explorer = DefinitionExplorer.from_params_file(ROOT / "params" / "example.yaml", "mql")
+    params = explorer.params
+    r = qualification(explorer.table, explorer.agreed, "sql").iloc[0]
+    # by hand: customers from marketing's revenue, then up the funnel with the two rates
+    # around 'mql' measured under the definition and the plan's own rates elsewhere
+    rates = list(params.funnel.conversion_rates)
+    rates[0], rates[1] = r["qualified_share"], r["qualified_rate"]
+    volume = params.revenue_goal * params.marketing_share / params.deal_size
+    needed = [volume]
+    for rate in reversed(rates):
+        needed.insert(0, needed[0] / rate)
+    lead, mql = (int(np.ceil(v * (1 - 1e-12))) for v in needed[:2])
+    assert f"lead: <b>{lead:,}</b> (agreed: {lead:,}); mql: <b>{mql:,}</b>" in explorer.result.value
