@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,22 @@ def rendered(tmp_path_factory):
     reports = tmp_path_factory.mktemp("reports")
     outcomes = render(prepare(plans, reports), workers=2, chromium=find_chromium())
     return reports, outcomes
+
+
+def whole_by_hand(goal, share, deal, rates) -> list[int]:
+    """Whole volumes per stage computed in the tests, independently of funnelkit: customers
+    from marketing's revenue, then up the funnel divided by each rate, each rounded up
+    (ignoring float noise)."""
+    volumes = [goal * share / deal]
+    for rate in reversed(rates):
+        volumes.insert(0, volumes[0] / rate)
+    return [math.ceil(v * (1 - 1e-12)) for v in volumes]
+
+
+ONE_CALL_SLA = {  # the smallest valid SLA, for plans whose SLA a test does not look at
+    "handoff_stage": "mql",
+    "first_touch_minutes": 60,
+    "cadence": [{"day": 0, "channel": "call"}],
+    "touches_per_rep_per_day": 40,
+    "reps": 1,
+}

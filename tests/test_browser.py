@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 from browser_support import (
     HOW_TO_ENABLE,
@@ -21,7 +20,7 @@ from browser_support import (
     slider_latency_ms,
     slider_value,
 )
-from conftest import ESCAPING_TITLE, ROOT
+from conftest import ESCAPING_TITLE, ROOT, whole_by_hand
 
 from funnelkit import build_plan, load_params
 from funnelkit.explorer import baseline_params, on_slider_grid
@@ -64,20 +63,11 @@ def baseline(lab):
     return on_slider_grid(baseline_params(load_params(lab.folder / "params" / "example.yaml")))
 
 
-def by_hand(goal, share, deal, rates) -> list[int]:
-    """Whole volumes per stage computed here: customers from marketing's revenue, then up the
-    funnel stage by stage, each rounded up (ignoring float noise)."""
-    volumes = [goal * share / deal]
-    for rate in reversed(rates):
-        volumes.insert(0, volumes[0] / rate)
-    return [int(np.ceil(v * (1 - 1e-12))) for v in volumes]
-
-
 def expected_with(baseline, **moved) -> list[int]:
     rates = list(baseline.funnel.conversion_rates)
     for i in range(len(rates)):
         rates[i] = moved.get(f"rate-{i}", rates[i])
-    return by_hand(
+    return whole_by_hand(
         moved.get("goal", baseline.revenue_goal),
         moved.get("share", baseline.marketing_share),
         moved.get("deal", baseline.deal_size),

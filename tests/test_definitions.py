@@ -10,7 +10,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REAL, ROOT
+from conftest import ONE_CALL_SLA, REAL, ROOT, whole_by_hand
 
 from funnelkit import InputError, ParamsError, params_from_dict, read_export
 from funnelkit import workbook as wb
@@ -241,13 +241,7 @@ def test_a_stricter_definition_changes_the_plan(xed, agreed):
                 {"stage": "mql", "conversion_rate": 0.5, "days": 20},
                 {"stage": "won"},
             ],
-            "sla": {
-                "handoff_stage": "mql",
-                "first_touch_minutes": 60,
-                "cadence": [{"day": 0, "channel": "call"}],
-                "touches_per_rep_per_day": 40,
-                "reps": 5,
-            },
+            "sla": ONE_CALL_SLA,
         }
     )
     effect = plan_effect(params, xed, {"agreed": agreed, "stricter": stricter}).set_index(
@@ -344,9 +338,7 @@ def test_the_definition_explorer_shows_the_targets_its_rates_imply():
     # around 'mql' measured under the definition and the plan's own rates elsewhere
     rates = list(params.funnel.conversion_rates)
     rates[0], rates[1] = r["qualified_share"], r["qualified_rate"]
-    volume = params.revenue_goal * params.marketing_share / params.deal_size
-    needed = [volume]
-    for rate in reversed(rates):
-        needed.insert(0, needed[0] / rate)
-    lead, mql = (int(np.ceil(v * (1 - 1e-12))) for v in needed[:2])
+    lead, mql = whole_by_hand(params.revenue_goal, params.marketing_share, params.deal_size, rates)[
+        :2
+    ]
     assert f"lead: <b>{lead:,}</b> (agreed: {lead:,}); mql: <b>{mql:,}</b>" in explorer.result.value

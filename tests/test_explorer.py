@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, whole_by_hand
 
 from funnelkit import load_params, measure_baselines, read_export
 from funnelkit.exceptions import ParamsError
@@ -36,15 +36,6 @@ def shown_needed(e: ScenarioExplorer) -> list[int]:
     """The 'needed' column of the targets table as the analyst sees it."""
     rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", e.targets.value)
     return [int(needed.replace(",", "")) for _, needed in rows]
-
-
-def by_hand(goal, share, deal, rates) -> list[int]:
-    """Whole volumes per stage, computed here: customers from the marketing revenue, then
-    each stage up the funnel divided by its rate, each rounded up (float noise allowed)."""
-    volumes = [goal * share / deal]
-    for rate in reversed(rates):
-        volumes.insert(0, volumes[0] / rate)
-    return [int(np.ceil(v * (1 - 1e-12))) for v in volumes]
 
 
 def test_it_starts_at_the_baseline_measured_on_the_data(explorer, measured):
@@ -74,7 +65,7 @@ def test_moving_a_slider_shows_the_targets_for_the_new_inputs(explorer):
     explorer.goal.value = 400000
     explorer.deal.value = 12000
     rates = [s.value for s in explorer.rates]
-    expected = by_hand(400000, explorer.share.value, 12000, rates)
+    expected = whole_by_hand(400000, explorer.share.value, 12000, rates)
     assert shown_needed(explorer) == expected
     assert explorer.plan.targets.whole.tolist() == expected
     assert f"<b>{expected[-1]:,} won</b>" in explorer.targets.value

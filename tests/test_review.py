@@ -8,6 +8,7 @@ import copy
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ONE_CALL_SLA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,13 +41,7 @@ MARCH_PLAN = {
         {"stage": "opportunity", "conversion_rate": 0.5, "days": 10},
         {"stage": "won"},
     ],
-    "sla": {
-        "handoff_stage": "mql",
-        "first_touch_minutes": 60,
-        "cadence": [{"day": 0, "channel": "call"}],
-        "touches_per_rep_per_day": 40,
-        "reps": 1,
-    },
+    "sla": ONE_CALL_SLA,
 }
 
 
