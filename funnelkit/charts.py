@@ -16,6 +16,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from funnelkit.pacing import Pacing
 from funnelkit.plan import Plan
@@ -203,4 +204,25 @@ def leakage_chart(leaks: pd.DataFrame) -> Figure:
     ax.set_xlabel("share of the leads that reached the step's first stage (%)")
     ax.set_title("Leakage: where leads stop")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=4, frameon=False)
+    return fig
+
+
+@_styled
+def fan_chart(fan: pd.DataFrame, actual: pd.Series, goal: float, currency: str) -> Figure:
+    """Cumulative revenue: won so far (`actual`, by day) and the forecast's fan from the as-of
+    day (`fan`: quantile columns 0.1, 0.25, 0.5, 0.75, 0.9), against the goal line."""
+    fig, (ax,) = _figure(11, 4.8)
+    days = fan.index.to_pydatetime()
+    ax.fill_between(days, fan[0.1], fan[0.9], color=SKY, alpha=0.35, label="80 % of outcomes")
+    ax.fill_between(days, fan[0.25], fan[0.75], color=SKY, alpha=0.7, label="50 % of outcomes")
+    ax.plot(days, fan[0.5], color=BLUE, linewidth=2, linestyle="--", label="median forecast")
+    if len(actual):
+        ax.plot(actual.index.to_pydatetime(), actual, color=BLUE, linewidth=3, label="won so far")
+    ax.axhline(goal, color=VERMILLION, linewidth=2, linestyle=":", label=f"goal {goal:,.0f}")
+    ax.set_ylim(0, max(goal, float(fan[0.9].max())) * 1.35)  # room for the legend
+    ax.set_title(f"Revenue forecast to {fan.index[-1]:%d %b %Y}")
+    ax.set_xlabel("day")
+    ax.set_ylabel(f"revenue won, cumulative ({currency})")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(loc="upper left", frameon=False)
     return fig

@@ -346,6 +346,19 @@ def won_in(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> tuple[f
     return float(amount), int(won.sum())
 
 
+def cumulative_won(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
+    """Revenue (money) won from day `first` to the end of each day up to `last`."""
+    won_at = table.leads[stage_field(table.stages[-1])]
+    won = won_at.notna() & (won_at >= first) & (won_at < last + pd.Timedelta(days=1))
+    if "outcome" in table.leads:
+        won &= table.leads["outcome"] == "won"
+    days = pd.date_range(first, last, freq="D")
+    if "amount" not in table.leads:
+        return pd.Series(np.nan, index=days)
+    by_day = table.leads.loc[won].groupby(won_at[won].dt.normalize())["amount"].sum()
+    return by_day.reindex(days, fill_value=0.0).cumsum()
+
+
 def run_rate_arrivals(table: LeadTable, as_of: object, days: int, window: int = 90) -> np.ndarray:
     """Expected new leads per day for `days` days after `as_of`: the daily rate at which leads
     were created in the `window` days to `as_of`."""
@@ -355,28 +368,37 @@ def run_rate_arrivals(table: LeadTable, as_of: object, days: int, window: int = 
     return np.full(days, count / window)
 
 
+def plan_period(plan: Plan) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the plan's period."""
+    start = pd.Timestamp(plan.params.start)
+    return start, start + pd.DateOffset(months=plan.params.months) - pd.Timedelta(days=1)
+
+
+def plan_arrivals(plan: Plan, as_of: pd.Timestamp) -> np.ndarray:
+    """Expected new leads per day after `as_of` to the period's end: the plan's first-stage
+    volume over the period's days, every day."""
+    start, end = plan_period(plan)
+    horizon = (end - as_of.normalize()).days
+    if horizon < 1:
+        raise InputError(
+            f"nothing to forecast for plan '{plan.params.name}': its period ended on "
+            f"{end.date()}, on or before the export's as-of day {as_of.date()}"
+        )
+    return np.full(horizon, plan.targets.volumes[0] / ((end - start).days + 1))
+
+
 def forecast_plan(
     plan: Plan, table: LeadTable, as_of: object = None, trials: int = TRIALS, seed: int = 0
 ) -> Forecast:
     """The plan's period forecast from its lead table: the open pipeline, history as known on
-    `as_of` (default: the export's), and new leads arriving at the plan's average daily lead
-    volume (the plan's first-stage volume over the period's days)."""
+    `as_of` (default: the export's), and new leads at `plan_arrivals`."""
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     p = plan.params
-    start = pd.Timestamp(p.start)
-    end = (start + pd.DateOffset(months=p.months)) - pd.Timedelta(days=1)
-    period_days = (end - start).days + 1
-    horizon = (end - as_of).days
-    if horizon < 1:
-        raise InputError(
-            f"nothing to forecast for plan '{p.name}': its period ended on {end.date()}, on or "
-            f"before the export's as-of day {as_of.date()}"
-        )
-    arrivals = np.full(horizon, plan.targets.volumes[0] / period_days)
+    start, end = plan_period(plan)
     return simulate(
         measure_history(table, as_of),
         open_pipeline(table, as_of),
-        arrivals,
+        plan_arrivals(plan, as_of),
         start,
         end,
         goal=p.revenue_goal,

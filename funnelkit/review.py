@@ -36,7 +36,7 @@ def team_of(plan: Plan, stage: str) -> str:
     return MARKETING if stages.index(stage) <= stages.index(plan.sla.terms.handoff_stage) else SALES
 
 
-def _check_stages(plan: Plan, table: LeadTable) -> None:
+def check_stages(plan: Plan, table: LeadTable) -> None:
     if tuple(table.stages) != tuple(plan.params.funnel.stages):
         raise InputError(
             f"'funnel' stages of plan '{plan.params.name}' must be the export's stages "
@@ -85,7 +85,7 @@ def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: object = None) -> pd.Da
     volume begins to arrive) to `as_of` or the window's end. Columns: line, team, counted_from,
     planned (exact), planned_whole, actual, attainment (fraction of planned), gap (actual -
     planned). Revenue counts won amounts by their won time within the plan period."""
-    _check_stages(plan, table)
+    check_stages(plan, table)
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     planned, revenue = planned_to_date(plan, as_of)
     starts, ends = stage_windows(plan)
@@ -145,7 +145,7 @@ def _month_end(month: str) -> pd.Timestamp:
 def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
     """Each stage's month goal (the plan's whole volume for the month) against its entries so
     far: goal, expected_to_date, actual_to_date, gap, projection, projected_attainment."""
-    _check_stages(plan, table)
+    check_stages(plan, table)
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
     rows = []

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from funnelkit import charts, plan_tables, review
+from funnelkit import charts, early_warnings, forecast, plan_tables, review
 from funnelkit.alignment import align, alignment_text, orphans, unserved
 from funnelkit.baselines import Baselines, measure_baselines
 from funnelkit.crm import LeadTable, read_export
@@ -472,3 +472,61 @@ def to_discuss(book: Workbook, month: str) -> list[object]:
         r = review.risks(plan, book.baselines)
         points += [f"Plan: {s}" for s in r.loc[r["verdict"] == "stretch", "sentence"]]
     return [Markdown("\n".join(f"1. {html.escape(p)}" for p in points))]
+
+
+def outlook(book: Workbook) -> list[object]:
+    """Will the period make its goal: the forecast's chance and range, the warnings in plain
+    words (behind since when, what to do by when, pipeline coverage) and the fan chart."""
+    plan, table = book.plan, book.table
+    if table is None:
+        return [Markdown("*No CRM export, so there is no forecast.*")]
+    as_of = table.as_of.normalize()
+    start, end = forecast.plan_period(plan)
+    if end <= as_of:
+        won, customers = forecast.won_in(table, start, end)
+        return [
+            Markdown(
+                f"The period ended on {end:%d %b %Y}: {money(won, plan.params.currency)} won "
+                f"from {customers} customers against the goal of "
+                f"{money(plan.params.revenue_goal, plan.params.currency)}."
+            )
+        ]
+    history = forecast.measure_history(table, as_of)
+    pipeline = forecast.open_pipeline(table, as_of)
+    arrivals = forecast.plan_arrivals(plan, as_of)
+    outcome = forecast.forecast_plan(plan, table, as_of)
+    late = early_warnings.behind(plan, table, as_of)
+    lines = early_warnings.warnings_text(
+        outcome,
+        late,
+        early_warnings.actions(plan, outcome, history, pipeline, arrivals),
+        early_warnings.coverage_check(outcome, history),
+        early_warnings.last_saving_day(history, end),
+        plan.params.currency,
+        review.planned_to_date(plan, as_of)[1] if as_of >= start else float("nan"),
+    )
+    method = (
+        f"From {len(pipeline.ids):,} open leads and {outcome.expected_new_leads:,.0f} new leads "
+        f"expected at the plan's volume, in {len(outcome.revenue):,} simulated periods drawing "
+        "conversion rates, stage times and deal amounts from the export's history."
+    )
+    short = late.loc[late["gap"] <= -1].assign(
+        planned=lambda f: f["planned"].round(1), gap=lambda f: f["gap"].round(1)
+    )
+    items: list[object] = [
+        Markdown("\n".join(f"- {html.escape(line)}" for line in lines) + f"\n\n*{method}*"),
+        chart(
+            charts.fan_chart(
+                outcome.fan,
+                forecast.cumulative_won(table, start, as_of) if as_of >= start else pd.Series(),
+                plan.params.revenue_goal,
+                plan.params.currency,
+            )
+        ),
+    ]
+    if len(short):
+        frame = short.drop(columns="behind_since")
+        items.append(
+            table_html(frame, f"Stages and months behind their phased target to {as_of:%Y-%m-%d}")
+        )
+    return items

@@ -1,0 +1,177 @@
+"""Early warnings on the sample export: behind since when (checked day by day with pandas),
+the actions that close the gap (fed back through the forecast), coverage, and the words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import ROOT, SAMPLE
+
+from funnelkit import read_export
+from funnelkit.early_warnings import (
+    SAVING_SHARE,
+    actions,
+    behind,
+    coverage_check,
+    cycle_in_time,
+    last_saving_day,
+    warnings_text,
+)
+from funnelkit.forecast import (
+    forecast_plan,
+    measure_history,
+    open_pipeline,
+    plan_arrivals,
+    simulate,
+)
+from funnelkit.params import params_from_dict
+from funnelkit.plan import build_plan
+from funnelkit.review import plan_vs_actuals
+from funnelkit.workbook import open_workbook, outlook
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read_export(SAMPLE)
+
+
+def q4(**changes):
+    raw = yaml.safe_load((ROOT / "params" / "2026-q4.yaml").read_text())
+    raw.update(changes)
+    raw = {k: v for k, v in raw.items() if k not in ("goals", "actuals", "previous_plan")}
+    return build_plan(params_from_dict(raw))
+
+
+def test_month_rows_add_up_to_the_plan_vs_actuals_figures(sample):
+    plan = q4()
+    late = behind(plan, sample)
+    to_date = plan_vs_actuals(plan, sample).set_index("line")
+    for stage, rows in late.groupby("stage", sort=False):
+        assert rows["planned"].sum() == pytest.approx(to_date.loc[stage, "planned"])
+        assert rows["actual"].sum() == to_date.loc[stage, "actual"]
+
+
+def test_behind_since_is_the_start_of_the_last_run_below_plan(sample):
+    plan = q4(revenue_goal=680_000)  # twice the goal: every stage falls behind
+    late = behind(plan, sample)
+    first = late.drop_duplicates("stage").set_index("stage")
+    assert first["behind_since"].notna().all()
+    # day by day with pandas: cumulative entries against the cumulative plan, whole leads
+    windows = plan_vs_actuals(plan, sample).set_index("line")["counted_from"]
+    for stage in plan.params.funnel.stages:
+        days = pd.date_range(windows[stage], sample.as_of.normalize(), freq="D")
+        times = sample.leads[f"{stage}_at"]
+        actual = [
+            ((times >= windows[stage]) & (times < d + pd.Timedelta(days=1))).sum() for d in days
+        ]
+        planned = [
+            plan_vs_actuals(plan, sample, d).set_index("line").loc[stage, "planned"] for d in days
+        ]
+        short = [a < np.floor(p + 1e-9) for a, p in zip(actual, planned, strict=True)]
+        assert short[-1]
+        since = (
+            len(short) - next(i for i, s in enumerate(reversed(short)) if not s)
+            if not all(short)
+            else 0
+        )
+        assert first.loc[stage, "behind_since"] == days[since]
+
+
+def test_the_actions_close_the_gap(sample):
+    plan = q4()
+    as_of = sample.as_of.normalize()
+    history, pipeline = measure_history(sample, as_of), open_pipeline(sample, as_of)
+    arrivals = plan_arrivals(plan, as_of)
+    outcome = forecast_plan(plan, sample)
+    add, rate = actions(plan, outcome, history, pipeline, arrivals)
+    gap = outcome.customers_goal - outcome.expected_customers
+    assert gap > 0
+    # the MQLs asked for, at history's MQL-to-won rate and share closing in time, fill the gap
+    in_time = cycle_in_time(history, 1, (outcome.end - add.by).days)
+    assert add.amount * np.prod(history.rates[1:]) * in_time == pytest.approx(gap)
+    assert add.by == pd.Timestamp("2026-11-14")
+    assert add.text.startswith(f"Add {np.ceil(add.amount):,.0f} more MQLs by 14 Nov 2026")
+    # the rate asked for, fed back through the forecast, brings the expected customers to goal
+    assert rate.stage == "sql→opportunity"
+    assert history.rates[2] < rate.amount < 1
+    n = 1e9
+    fixed = type(history)(
+        **{
+            **history.__dict__,
+            "converted": np.where(np.arange(4) == 2, rate.amount * n, history.converted),
+            "exposure": np.where(np.arange(4) == 2, n, history.exposure),
+        }
+    )
+    check = simulate(
+        fixed,
+        pipeline,
+        arrivals,
+        outcome.start,
+        outcome.end,
+        outcome.goal,
+        trials=40_000,
+        seed=5,
+        to_date=(outcome.revenue_to_date, outcome.customers_to_date),
+    )
+    assert check.expected_customers == pytest.approx(outcome.customers_goal, abs=0.3)
+
+
+def test_no_action_when_the_goal_is_expected(sample):
+    plan = q4(revenue_goal=100_000)
+    outcome = forecast_plan(plan, sample, trials=5_000)
+    history = measure_history(sample, sample.as_of.normalize())
+    (only,) = actions(plan, outcome, history, outcome.pipeline, plan_arrivals(plan, sample.as_of))
+    assert only.kind == "none"
+
+
+def test_coverage_and_the_last_saving_day(sample):
+    outcome = forecast_plan(q4(), sample, trials=5_000)
+    history = measure_history(sample, sample.as_of.normalize())
+    cover = coverage_check(outcome, history)
+    assert cover.pipeline == pytest.approx(82 * history.amounts.mean())  # 82 open opportunities
+    assert cover.remaining == 340_000 - 76_910
+    assert cover.needed == pytest.approx(1 / history.rates[3])
+    assert cover.enough == (cover.coverage >= cover.needed)
+    day = last_saving_day(history, outcome.end)
+    assert cycle_in_time(history, 0, (outcome.end - day).days) == pytest.approx(
+        SAVING_SHARE, abs=0.01
+    )
+
+
+def test_the_warnings_in_words(sample):
+    plan = q4(revenue_goal=680_000)
+    outcome = forecast_plan(plan, sample, trials=5_000)
+    history = measure_history(sample, sample.as_of.normalize())
+    lines = warnings_text(
+        outcome,
+        behind(plan, sample),
+        actions(plan, outcome, history, outcome.pipeline, plan_arrivals(plan, sample.as_of)),
+        coverage_check(outcome, history),
+        last_saving_day(history, outcome.end),
+        "USD",
+        revenue_planned=200_000,
+    )
+    assert lines[0].startswith(
+        f"**{outcome.probability:.0%} chance of reaching the goal of 680,000 USD**"
+    )
+    assert lines[1] == (
+        "Revenue is behind plan: 76,910 won against 200,000 planned by 31 Oct 2026 (123,090 short)."
+    )
+    assert any(line.startswith("LEAD (marketing) has been behind plan since") for line in lines)
+    assert any(line.startswith("Add ") for line in lines)
+    assert "not enough" in lines[-1]
+
+
+def test_the_workbook_outlook(root):
+    items = outlook(open_workbook(str(root / "params" / "2026-q4.yaml")))
+    text = items[0].data
+    assert "chance of reaching the goal of 340,000 USD" in text
+    assert "Revenue is behind plan: 76,910 won against 108,800 planned" in text
+    assert items[1].data.startswith('<img alt="Revenue forecast to 31 Dec 2026"')
+    ended = outlook(open_workbook(str(root / "params" / "2026-q3.yaml")))
+    assert ended[0].data == (
+        "The period ended on 30 Sep 2026: 325,190 USD won from 22 customers against the goal of "
+        "300,000 USD."
+    )
