@@ -53,6 +53,7 @@ lint: $(READY) ## check style with ruff
 bench: $(READY) ## run the benchmarks and print medians (the first run generates 1M leads)
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_actuals.py
+	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_browser.py
 

@@ -155,11 +155,11 @@ def test_save_scenario_writes_the_shown_scenario(explorer, lab, baseline):
     assert saved.sla == expected.sla
 
 
-REPORTS = [
-    ("example", "20-quarterly-plan", 4),
+REPORTS = [  # plans still running have a forecast fan chart; 2026-q3 (and escaping) ended
+    ("example", "20-quarterly-plan", 5),
     ("2026-q3", "20-quarterly-plan", 3),
-    ("2026-q4", "20-quarterly-plan", 4),
-    ("2026-q4", "30-monthly-review", 2),
+    ("2026-q4", "20-quarterly-plan", 5),
+    ("2026-q4", "30-monthly-review", 3),
     ("escaping", "20-quarterly-plan", 3),
 ]
 
@@ -183,6 +183,12 @@ def test_a_report_reads_right_in_the_browser(rendered, chromium, plan, notebook,
         assert f"Marketing owns {whole[0]:,} lead, {whole[1]:,} mql" in text
     else:
         assert "Monthly review: 2026-10" in text
+    if plan in ("2026-q3", "escaping"):
+        assert "The period ended on 30 Sep 2026: 325,190 USD won" in text
+    else:
+        assert "chance of reaching the goal of" in text
+        alts = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.alt)")
+        assert any(alt.startswith("Revenue forecast to") for alt in alts), alts
     images = page.locator("img")
     assert images.count() == charts
     widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")

@@ -123,7 +123,7 @@ def test_the_report_is_meeting_ready(rendered):
     for code in ("open_workbook", "wb.show(", "params_file =", "analyst&#39;s note", "Traceback"):
         assert code not in html, code
     assert not re.search(r"In&nbsp;\[|Out\[\d", html)
-    assert html.count('src="data:image/png;base64,') == 4  # funnel, months, last quarter, tornado
+    assert html.count('src="data:image/png;base64,') == 5  # forecast fan, funnel, months, last quarter, tornado
     assert "cdnjs" not in html  # opens offline
     assert "<script src=" not in html
     review = (reports / "2026-q4" / "30-monthly-review.html").read_text()
@@ -179,9 +179,10 @@ def test_a_failed_run_keeps_the_last_good_report(rendered, tmp_path, capsys):
     assert status == 1
     err = capsys.readouterr().err
     failed = reports / "example" / "20-quarterly-plan.failed.ipynb"
+    # code cell 7: parameters, injected parameters, open, headline, outlook, targets, SLA
     assert (
         f"funnelkit: error: {ROOT / 'params' / 'example.yaml'}: 20-quarterly-plan failed: cell "
-        f"6 raised RuntimeError: the SLA table broke (failed notebook: {failed}; the previous "
+        f"7 raised RuntimeError: the SLA table broke (failed notebook: {failed}; the previous "
         "report is kept)"
     ) in err
     assert (reports / "example" / "20-quarterly-plan.html").read_bytes() == good

@@ -1,0 +1,72 @@
+"""Benchmark the attainment forecast: medians against the goal, printed as a table.
+
+Run with `make bench`. The quarter is the sample export's current one (Q4 2026, as of its
+last day): 1,267 open leads (333 of them can still close in time) and the plan's new leads.
+Goal: 100,000 trials of the quarter ≤ 0.5 s. Measuring history and the pipeline from the
+export, the whole forecast, and the warnings' rate search are timed beside it (no goal).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench_plan import median_seconds
+
+from funnelkit import read_export
+from funnelkit.early_warnings import actions
+from funnelkit.forecast import (
+    TRIALS,
+    forecast_plan,
+    measure_history,
+    open_pipeline,
+    plan_arrivals,
+    plan_period,
+    simulate,
+)
+from funnelkit.params import load_params
+from funnelkit.plan import build_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL = 0.5  # seconds for TRIALS trials
+
+
+def main() -> None:
+    table = read_export(ROOT / "data" / "sample" / "hubspot-contacts.csv")
+    plan = build_plan(load_params(ROOT / "params" / "2026-q4.yaml"))
+    as_of = table.as_of.normalize()
+    history, pipeline = measure_history(table, as_of), open_pipeline(table, as_of)
+    arrivals = plan_arrivals(plan, as_of)
+    start, end = plan_period(plan)
+    goal = plan.params.revenue_goal
+
+    def trials():
+        return simulate(history, pipeline, arrivals, start, end, goal, trials=TRIALS)
+
+    outcome = forecast_plan(plan, table)
+    rows = [
+        (f"{TRIALS:,} trials of the quarter (simulate)", median_seconds(trials, 11, 1), GOAL),
+        (
+            "history and pipeline measured from the export",
+            median_seconds(lambda: (measure_history(table), open_pipeline(table)), 11, 3),
+            None,
+        ),
+        (
+            "whole forecast of the plan (forecast_plan)",
+            median_seconds(lambda: forecast_plan(plan, table), 7, 1),
+            None,
+        ),
+        (
+            "actions: MQLs to add and the rate needed (search)",
+            median_seconds(lambda: actions(plan, outcome, history, pipeline, arrivals), 5, 1),
+            None,
+        ),
+    ]
+    print(f"{'benchmark':<52} {'median':>10} {'goal':>8} {'median/goal':>12}")
+    for name, seconds, limit in rows:
+        ratio = f"{seconds / limit:.2f}" if limit else "-"
+        goal_text = f"{limit * 1e3:g} ms" if limit else "-"
+        print(f"{name:<52} {seconds * 1e3:>7.1f} ms {goal_text:>8} {ratio:>12}")
+
+
+if __name__ == "__main__":
+    main()
