@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench_plan import median_seconds
+from bench_plan import median_seconds, print_rows
 
 from funnelkit import read_export
 from funnelkit.early_warnings import actions
@@ -61,11 +61,7 @@ def main() -> None:
             None,
         ),
     ]
-    print(f"{'benchmark':<52} {'median':>10} {'goal':>8} {'median/goal':>12}")
-    for name, seconds, limit in rows:
-        ratio = f"{seconds / limit:.2f}" if limit else "-"
-        goal_text = f"{limit * 1e3:g} ms" if limit else "-"
-        print(f"{name:<52} {seconds * 1e3:>7.1f} ms {goal_text:>8} {ratio:>12}")
+    print_rows(rows, decimals=1)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,16 @@ def median_seconds(call: Callable[[], object], samples: int, loops: int) -> floa
     return statistics.median(times)
 
 
+def print_rows(rows: list[tuple[str, float, float | None]], decimals: int = 3) -> None:
+    """Print (name, median seconds, goal seconds or None) rows as a table in milliseconds."""
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'benchmark':<{width}} {'median':>10} {'goal':>8} {'median/goal':>12}")
+    for name, seconds, goal in rows:
+        ratio = f"{seconds / goal:.2f}" if goal else "-"
+        goal_text = f"{goal * 1e3:g} ms" if goal else "-"
+        print(f"{name:<{width}} {seconds * 1e3:>7.{decimals}f} ms {goal_text:>8} {ratio:>12}")
+
+
 def twelve_month_params():
     """The example plan stretched to 12 months, with monthly weights."""
     raw = yaml.safe_load((ROOT / "params" / "example.yaml").read_text())
@@ -93,11 +103,7 @@ def main() -> None:
             None,
         ),
     ]
-    print(f"{'benchmark':<58} {'median':>10} {'goal':>8} {'median/goal':>12}")
-    for name, seconds, goal in rows:
-        ratio = f"{seconds / goal:.2f}" if goal else "-"
-        goal_text = f"{goal * 1e3:g} ms" if goal else "-"
-        print(f"{name:<58} {seconds * 1e3:>7.3f} ms {goal_text:>8} {ratio:>12}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

@@ -336,12 +336,15 @@ def simulate(
     )
 
 
-def won_in(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> tuple[float, int]:
-    """Revenue (money) and customers won from day `first` to day `last`, both included."""
+def _won_between(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
     won_at = table.leads[stage_field(table.stages[-1])]
     won = won_at.notna() & (won_at >= first) & (won_at < last + pd.Timedelta(days=1))
-    if "outcome" in table.leads:
-        won &= table.leads["outcome"] == "won"
+    return won & (table.leads["outcome"] == "won") if "outcome" in table.leads else won
+
+
+def won_in(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> tuple[float, int]:
+    """Revenue (money) and customers won from day `first` to day `last`, both included."""
+    won = _won_between(table, first, last)
     amount = table.leads.loc[won, "amount"].sum() if "amount" in table.leads else np.nan
     return float(amount), int(won.sum())
 
@@ -349,9 +352,7 @@ def won_in(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> tuple[f
 def cumulative_won(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
     """Revenue (money) won from day `first` to the end of each day up to `last`."""
     won_at = table.leads[stage_field(table.stages[-1])]
-    won = won_at.notna() & (won_at >= first) & (won_at < last + pd.Timedelta(days=1))
-    if "outcome" in table.leads:
-        won &= table.leads["outcome"] == "won"
+    won = _won_between(table, first, last)
     days = pd.date_range(first, last, freq="D")
     if "amount" not in table.leads:
         return pd.Series(np.nan, index=days)
