@@ -103,11 +103,6 @@ class Forecast:
         return float((self.revenue >= self.goal).mean())
 
     @property
-    def customers_probability(self) -> float:
-        """Share of trials reaching the customers goal."""
-        return float((self.customers >= self.customers_goal).mean())
-
-    @property
     def interval(self) -> tuple[float, float]:
         """The 80 % interval of revenue (money)."""
         low, high = np.quantile(self.revenue, INTERVAL)
