@@ -9,7 +9,7 @@ PARAMS ?= params/example.yaml
 READY := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup plan plan-text reports test lint bench sample lock clean-notebooks clean
+.PHONY: help setup plan plan-text reports test test-fast lint typecheck bench sample lock clean-notebooks clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,12 +43,21 @@ plan-text: $(READY) ## print the default plan's targets as tables in the termina
 reports: $(READY) ## render every plan in params/ (several notebooks at once)
 	$(BIN)/funnelkit render params/*.yaml
 
-test: $(READY) ## run the linter and the whole test suite
+test: $(READY) ## run the linter, the type checker and the whole test suite (browser and notebooks too)
 	$(BIN)/ruff check funnelkit tests benchmarks
+	$(BIN)/ruff format --check funnelkit tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest
 
-lint: $(READY) ## check style with ruff
+test-fast: $(READY) ## run every test but the browser, notebook and render ones (well under a minute)
+	$(BIN)/pytest tests -m "not browser and not notebooks and not render"
+
+lint: $(READY) ## check style with ruff (lint rules and formatting)
 	$(BIN)/ruff check funnelkit tests benchmarks
+	$(BIN)/ruff format --check funnelkit tests benchmarks
+
+typecheck: $(READY) ## check the package's types with mypy (configured in pyproject.toml)
+	$(BIN)/mypy
 
 bench: $(READY) ## run the benchmarks and print medians (the first run generates 1M leads)
 	$(BIN)/python benchmarks/bench_plan.py
@@ -58,7 +67,7 @@ bench: $(READY) ## run the benchmarks and print medians (the first run generates
 	$(BIN)/python benchmarks/bench_browser.py
 
 sample: $(READY) ## regenerate data/sample/hubspot-contacts.csv from its seed
-	$(BIN)/python -m funnelkit.sample
+	$(BIN)/python -m funnelkit.crm.sample
 
 lock: $(READY) ## re-resolve requirements.lock from pyproject.toml (then update environment.yml)
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)

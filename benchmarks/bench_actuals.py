@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from funnelkit import actuals, followup
-from funnelkit.crm import read_export
-from funnelkit.sample import generate_leads, write_csv
+from funnelkit.crm.leads import read_export
+from funnelkit.crm.sample import generate_leads, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"

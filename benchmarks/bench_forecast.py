@@ -13,8 +13,8 @@ from pathlib import Path
 from bench_plan import median_seconds, print_rows
 
 from funnelkit import read_export
-from funnelkit.early_warnings import actions
-from funnelkit.forecast import (
+from funnelkit.forecast.early_warnings import actions
+from funnelkit.forecast.simulation import (
     TRIALS,
     forecast_plan,
     measure_history,
@@ -23,8 +23,8 @@ from funnelkit.forecast import (
     plan_period,
     simulate,
 )
-from funnelkit.params import load_params
-from funnelkit.plan import build_plan
+from funnelkit.plan.build import build_plan
+from funnelkit.plan.params import load_params
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 0.5  # seconds for TRIALS trials

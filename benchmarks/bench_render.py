@@ -22,7 +22,7 @@ import nbformat
 import yaml
 from nbformat.v4 import new_code_cell, new_notebook
 
-from funnelkit.render import Batch, Job, prepare, render, render_job
+from funnelkit.present.render import Batch, Job, prepare, render, render_job
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "bench" / "render"

@@ -1,70 +1,84 @@
-"""funnelkit: one shared revenue goal, turned into the funnel targets each team owns."""
+"""funnelkit: one shared revenue goal, turned into the funnel targets each team owns.
+
+The package is layered, each layer a subpackage that imports only those below it:
+`core` ← {`plan`, `crm`} ← `actuals` ← {`goals`, `forecast`} ← `loader` ← `present` ← `cli`.
+The public names below are re-exported from the layers, so `from funnelkit import X` works
+without knowing where X lives."""
 
 from funnelkit.actuals import (
+    Baselines,
+    cadence_adherence,
     cohort_conversion,
     flow_conversion,
+    followed_up_same_month,
     leakage,
+    measure_baselines,
     reached_counts,
+    sla_breaches,
+    sla_compliance,
+    stage_pacing,
     stage_volumes,
     velocity,
     win_rate,
 )
-from funnelkit.baselines import Baselines, measure_baselines
-from funnelkit.conversion import conversion_rates, overall_conversion_rate
-from funnelkit.coverage import (
-    PipelineCoverage,
-    coverage_ratio,
-    covered_revenue,
-    pipeline_coverage,
-    pipeline_needed,
-)
-from funnelkit.crm import LeadTable, read_export
-from funnelkit.deals import join_deals
-from funnelkit.exceptions import (
+from funnelkit.core import (
     CrmExportError,
     FunnelkitError,
     InputError,
     ParamsError,
     RenderError,
+    whole_units,
 )
-from funnelkit.followup import (
-    cadence_adherence,
-    followed_up_same_month,
-    sla_breaches,
-    sla_compliance,
-    stage_pacing,
+from funnelkit.crm import (
+    PRESETS,
+    LeadTable,
+    Mapping,
+    QualityReport,
+    join_deals,
+    load_mapping,
+    read_export,
 )
-from funnelkit.funnel import DEFAULT_STAGES, Funnel, step_name
-from funnelkit.mapping import Mapping, load_mapping
-from funnelkit.pacing import Pacing, pacing
-from funnelkit.params import PlanParams, load_params, params_from_dict
-from funnelkit.phasing import Phasing, phase_plan
-from funnelkit.plan import Plan, build_plan
-from funnelkit.presets import PRESETS
-from funnelkit.quality import QualityReport
-from funnelkit.rounding import whole_units
-from funnelkit.scenarios import evaluate_scenarios, scenario_grid
-from funnelkit.sensitivity import Sensitivity, sensitivity
-from funnelkit.sla import (
+from funnelkit.plan import (
+    DEFAULT_STAGES,
+    ForwardProjection,
+    Funnel,
+    Pacing,
+    Phasing,
+    PipelineCoverage,
+    Plan,
+    PlanParams,
+    ReversePlan,
+    Sensitivity,
     SlaPlan,
     SlaTerms,
     Touch,
-    implied_lead_value,
-    reps_needed,
-    sales_capacity,
-    sla_plan,
-    working_days,
-)
-from funnelkit.targets import (
-    ForwardProjection,
-    ReversePlan,
+    build_plan,
+    conversion_rates,
+    coverage_ratio,
+    covered_revenue,
     customers_needed,
+    evaluate_scenarios,
     expected_volumes,
     forward_projection,
+    implied_lead_value,
     leads_needed,
+    load_params,
     marketing_revenue_goal,
+    overall_conversion_rate,
+    pacing,
+    params_from_dict,
+    phase_plan,
+    pipeline_coverage,
+    pipeline_needed,
+    reps_needed,
     reverse_plan,
+    sales_capacity,
+    scenario_grid,
+    sensitivity,
+    sla_plan,
     stage_volumes_needed,
+    step_name,
+    working_days,
 )
 
 __all__ = [

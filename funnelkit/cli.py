@@ -16,18 +16,17 @@ import re
 import sys
 from collections.abc import Sequence
 
-from funnelkit.actuals_report import actuals_text
-from funnelkit.alignment import align, alignment_text, orphans, unserved
-from funnelkit.crm import read_export
-from funnelkit.exceptions import FunnelkitError, InputError, ParamsError
-from funnelkit.goalchecks import Context
-from funnelkit.goals import SHARED_TEAM, load_goals
-from funnelkit.mapping import resolve_mapping
-from funnelkit.params import load_params
-from funnelkit.plan import build_plan
-from funnelkit.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
-from funnelkit.scorecard import scorecard_text
-from funnelkit.text_report import plan_text
+from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
+from funnelkit.crm.leads import read_export
+from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
+from funnelkit.goals.checks import Context
+from funnelkit.goals.scorecard import scorecard_text
+from funnelkit.loader import load_plan_data
+from funnelkit.plan.build import build_plan
+from funnelkit.plan.params import load_params
+from funnelkit.present.actuals_report import actuals_text
+from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
+from funnelkit.present.text_report import plan_text
 
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
@@ -44,31 +43,24 @@ def _actuals(args: argparse.Namespace) -> None:
 
 
 def _goals(args: argparse.Namespace) -> None:
-    params = load_params(args.params)
-    if params.goals_file is None or params.export_file is None:
+    data = load_plan_data(args.params)
+    if data.goals is None or data.table is None:
         raise ParamsError(
             f"{args.params}: 'goals' and 'actuals' must be given to check goals against history"
         )
-    table = read_export(params.export_file, resolve_mapping(params.export_mapping))
-    goal_set = load_goals(params.goals_file, table.stages)
-    plan = build_plan(params)
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
     except ValueError:
         raise InputError(
             f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
         ) from None
-    print(f"Goals of {params.title}, checked on {as_of}\n")
-    print(scorecard_text(goal_set, Context(table, plan, as_of, goal_set.thresholds, goal_set)))
-    for goal in goal_set.goals:
-        if goal.team == SHARED_TEAM and goal.metric == "revenue" and goal_set.children(goal.id):
-            print(alignment_text(align(goal_set, goal.id, table, plan), params.currency))
-    for label, ids in (
-        ("Team goals serving no shared goal", orphans(goal_set)),
-        ("Shared goals no team goal serves", unserved(goal_set)),
-    ):
-        if ids:
-            print(f"{label}: {', '.join(ids)}")
+    goal_set, plan = data.goals, data.plan
+    print(f"Goals of {data.params.title}, checked on {as_of}\n")
+    print(scorecard_text(goal_set, Context(data.table, plan, as_of, goal_set.thresholds, goal_set)))
+    for a in shared_alignments(goal_set, data.table, plan):
+        print(alignment_text(a, data.params.currency))
+    for label, ids in loose_ends(goal_set):
+        print(f"{label}: {', '.join(ids)}")
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -1,4 +1,6 @@
-"""Shared fixtures: the default funnel and the bundled example parameters."""
+"""Shared fixtures (the default funnel, the bundled example parameters, the rendered reports)
+and the test lanes: tests are marked `browser`, `notebooks` (nbval), `render` (papermill runs)
+or `realdata` (../shared/data/real); `make test-fast` leaves out the first three."""
 
 from __future__ import annotations
 
@@ -29,6 +31,21 @@ def funnel_002() -> Funnel:
 
 
 REAL = ROOT.parent / "shared" / "data" / "real"
+REAL_ABSENT = f"the public data folder {REAL} is absent (it sits beside the project, not in it)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the notebooks nbval runs and the tests on rendered reports; skip the real-data
+    tests, saying why, when the public data is absent."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebooks)
+        if "rendered" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.render)
+        if item.get_closest_marker("realdata") and not REAL.is_dir():
+            item.add_marker(pytest.mark.skip(reason=REAL_ABSENT))
+
+
 SAMPLE = ROOT / "data" / "sample" / "hubspot-contacts.csv"
 
 HUBSPOT_HEADER = [
@@ -155,7 +172,7 @@ def escaping_plan(folder: Path) -> Path:
 def rendered(tmp_path_factory):
     """Every bundled plan, and one whose goal title is markup, rendered once (two notebooks at
     a time, PDFs when a Chromium is present): (reports folder, outcomes)."""
-    from funnelkit.render import find_chromium, prepare, render
+    from funnelkit.present.render import find_chromium, prepare, render
 
     folder = tmp_path_factory.mktemp("plans")
     plans = [*sorted((ROOT / "params").glob("*.yaml")), escaping_plan(folder)]

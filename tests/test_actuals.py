@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE
 
-from funnelkit import actuals
-from funnelkit.crm import read_export
-from funnelkit.exceptions import InputError
+from funnelkit.actuals import measures as actuals
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.leads import read_export
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import pytest
 from conftest import SAMPLE
 
 from funnelkit import build_plan, load_params
-from funnelkit.alignment import align, orphans, unserved
-from funnelkit.crm import read_export
-from funnelkit.exceptions import InputError
-from funnelkit.goals import Goal, GoalSet, Target, load_goals
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.leads import read_export
+from funnelkit.goals.alignment import align, orphans, unserved
+from funnelkit.goals.records import Goal, GoalSet, Target, load_goals
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@ import pytest
 from conftest import SAMPLE
 
 from funnelkit import build_plan, reverse_plan
-from funnelkit.baselines import measure_baselines
-from funnelkit.crm import read_export
-from funnelkit.exceptions import InputError
+from funnelkit.actuals.baselines import measure_baselines
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.leads import read_export
 
 
 def test_deal_size_and_marketing_share_by_hand(tiny_export):

@@ -23,10 +23,11 @@ from browser_support import (
 from conftest import ESCAPING_TITLE, ROOT, whole_by_hand
 
 from funnelkit import build_plan, load_params
-from funnelkit.explorer import baseline_params, on_slider_grid
+from funnelkit.loader import load_plan_data
+from funnelkit.present.explorer import baseline_params, on_slider_grid
 
 CHROMIUM = chromium_or_none()
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)]
 SHOTS = ROOT / "build" / "screenshots"
 
 
@@ -60,7 +61,7 @@ def explorer(lab, chromium):
 @pytest.fixture(scope="module")
 def baseline(lab):
     """The parameters the explorer starts from: measured here the same way, to slider steps."""
-    return on_slider_grid(baseline_params(load_params(lab.folder / "params" / "example.yaml")))
+    return on_slider_grid(baseline_params(load_plan_data(lab.folder / "params" / "example.yaml")))
 
 
 def expected_with(baseline, **moved) -> list[int]:

@@ -8,7 +8,9 @@ import re
 import pytest
 from conftest import ROOT
 
-from funnelkit import build_plan, charts, load_params, read_export, review, svg_charts
+from funnelkit import build_plan, load_params, read_export
+from funnelkit.actuals import review
+from funnelkit.present import charts, svg_charts
 
 
 @pytest.fixture(scope="module")

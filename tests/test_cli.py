@@ -1,15 +1,47 @@
-"""The command line, run as a user runs it: a real process, its output and exit status."""
+"""The command line: `main(argv)` in this process, its output and exit status, and two runs
+as a user runs it (a real process through `python -m funnelkit` and the installed script)."""
 
+import contextlib
+import io
+import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from funnelkit import build_plan, load_params
+from funnelkit.cli import main
 
 
-def run(*args, cwd):
+@dataclass(frozen=True)
+class Result:
+    """What a command printed and its exit status."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, cwd: Path) -> Result:
+    """`funnelkit ARGS` run in this process from `cwd`."""
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = int(exit_.code or 0)
+    finally:
+        os.chdir(here)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m funnelkit ARGS` as a separate process."""
     return subprocess.run(
         [sys.executable, "-m", "funnelkit", *args], capture_output=True, text=True, cwd=cwd
     )
@@ -36,7 +68,7 @@ def test_a_typo_exits_2_with_one_clear_message_and_no_plan(root, tmp_path):
         .read_text()
         .replace("marketing_share:", "marketing_shar:")
     )
-    result = run("plan", "params/example.yaml", str(bad), cwd=root)
+    result = run_process("plan", "params/example.yaml", str(bad), cwd=root)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import HUBSPOT_HEADER, SAMPLE, TINY_ROWS, write_export
 
-from funnelkit.crm import read_export
-from funnelkit.exceptions import CrmExportError
-from funnelkit.mapping import mapping_from_dict
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.crm.leads import read_export
+from funnelkit.crm.mapping_file import mapping_from_dict
 
 
 def test_tiny_export_by_hand(tiny_export):

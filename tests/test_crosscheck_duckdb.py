@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE
 
-from funnelkit import actuals, followup
-from funnelkit.baselines import measure_baselines
-from funnelkit.crm import read_export
+from funnelkit.actuals import followup
+from funnelkit.actuals import measures as actuals
+from funnelkit.actuals.baselines import measure_baselines
+from funnelkit.crm.leads import read_export
 
 CLEAN = """
 WITH raw AS (

@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 from conftest import write_export
 
-from funnelkit.crm import read_export
-from funnelkit.deals import join_deals
-from funnelkit.exceptions import InputError
-from funnelkit.mapping import mapping_from_dict
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.deals import join_deals
+from funnelkit.crm.leads import read_export
+from funnelkit.crm.mapping_file import mapping_from_dict
 
 
 @pytest.fixture

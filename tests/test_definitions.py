@@ -13,11 +13,17 @@ import pytest
 from conftest import ONE_CALL_SLA, REAL, ROOT, whole_by_hand
 
 from funnelkit import InputError, ParamsError, params_from_dict, read_export
-from funnelkit import workbook as wb
-from funnelkit.definition_explorer import DefinitionExplorer
-from funnelkit.definitions import apply_definition, definitions_from_dict, load_definitions
-from funnelkit.qualification import compare, criterion_effects, plan_effect, qualification, variant
-from funnelkit.render import prepare
+from funnelkit.actuals.definitions import apply_definition, definitions_from_dict, load_definitions
+from funnelkit.actuals.qualification import (
+    compare,
+    criterion_effects,
+    plan_effect,
+    qualification,
+    variant,
+)
+from funnelkit.present import workbook as wb
+from funnelkit.present.definition_explorer import DefinitionExplorer
+from funnelkit.present.render import prepare
 
 RAW = {
     "version": "1",
@@ -165,10 +171,7 @@ def test_dropping_a_criterion_equals_writing_the_definition_without_it():
 
 # --- X Education (skipped without ../shared/data/real) ------------------------------------
 
-needs_real = pytest.mark.skipif(
-    not (REAL / "x-education" / "Leads.csv").is_file(),
-    reason=f"the public data folder {REAL} is absent (it sits beside the project, not in it)",
-)
+needs_real = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,8 @@ import yaml
 from conftest import ROOT, SAMPLE
 
 from funnelkit import read_export
-from funnelkit.early_warnings import (
+from funnelkit.actuals.review import plan_vs_actuals
+from funnelkit.forecast.early_warnings import (
     SAVING_SHARE,
     actions,
     behind,
@@ -19,17 +20,16 @@ from funnelkit.early_warnings import (
     last_saving_day,
     warnings_text,
 )
-from funnelkit.forecast import (
+from funnelkit.forecast.simulation import (
     forecast_plan,
     measure_history,
     open_pipeline,
     plan_arrivals,
     simulate,
 )
-from funnelkit.params import params_from_dict
-from funnelkit.plan import build_plan
-from funnelkit.review import plan_vs_actuals
-from funnelkit.workbook import open_workbook, outlook
+from funnelkit.plan.build import build_plan
+from funnelkit.plan.params import params_from_dict
+from funnelkit.present.workbook import open_workbook, outlook
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import pytest
 from conftest import ROOT, whole_by_hand
 
 from funnelkit import load_params, measure_baselines, read_export
-from funnelkit.exceptions import ParamsError
-from funnelkit.explorer import STEPS, ScenarioExplorer, cadence_text, parse_cadence, snap
-from funnelkit.sla import Touch
+from funnelkit.core.exceptions import ParamsError
+from funnelkit.plan.sla import Touch
+from funnelkit.present.explorer import STEPS, ScenarioExplorer, cadence_text, parse_cadence, snap
 
 EXAMPLE = ROOT / "params" / "example.yaml"
 

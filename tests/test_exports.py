@@ -5,9 +5,9 @@ import pyarrow as pa
 import pytest
 from conftest import HUBSPOT_HEADER, TINY_ROWS, write_export
 
-from funnelkit.exceptions import CrmExportError
-from funnelkit.exports import detect_delimiter, read_table
-from funnelkit.quality import QualityReport
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.crm.exports import detect_delimiter, read_table
+from funnelkit.crm.quality import QualityReport
 
 
 def read(path, **kwargs):

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit import followup
-from funnelkit.crm import read_export
-from funnelkit.exceptions import InputError
+from funnelkit.actuals import followup
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.leads import read_export
 
 
 @pytest.fixture

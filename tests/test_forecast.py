@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import InputError, read_export
-from funnelkit.calibration import calibrate, known_on
-from funnelkit.forecast import (
+from funnelkit.forecast.calibration import calibrate, known_on
+from funnelkit.forecast.simulation import (
     History,
     Pipeline,
     forecast_plan,
@@ -22,8 +22,8 @@ from funnelkit.forecast import (
     open_pipeline,
     simulate,
 )
-from funnelkit.params import load_params
-from funnelkit.plan import build_plan
+from funnelkit.plan.build import build_plan
+from funnelkit.plan.params import load_params
 
 AS_OF = pd.Timestamp("2026-01-31")
 END = pd.Timestamp("2026-03-31")  # 59 days after AS_OF

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from funnelkit import Funnel, InputError
-from funnelkit.funnel import DEFAULT_STAGES, step_name
+from funnelkit.plan.funnel import DEFAULT_STAGES, step_name
 
 
 def test_default_stages_run_lead_to_won():

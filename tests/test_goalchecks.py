@@ -2,14 +2,17 @@
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLE
 
-from funnelkit import build_plan, load_params
-from funnelkit.crm import read_export
-from funnelkit.goalchecks import Context, Thresholds, check_goal, position
-from funnelkit.goals import Goal, Target, load_goals
+from funnelkit import build_plan, load_params, params_from_dict
+from funnelkit.crm.leads import read_export
+from funnelkit.crm.mapping_file import mapping_from_dict
+from funnelkit.goals.checks import Context, Thresholds, check_goal, position
+from funnelkit.goals.metrics import metric_series
+from funnelkit.goals.records import Goal, Target, load_goals
 
 Q1 = {"start": dt.date(2027, 1, 1), "end": dt.date(2027, 3, 31)}
 TODAY = dt.date(2026, 11, 22)
@@ -67,9 +70,7 @@ def test_a_good_goal_passes_every_letter(context):
 
 def test_position_ranks_the_change_among_past_changes(context):
     where = position(good(), context.table)
-    series = __import__("funnelkit").metrics.metric_series(
-        context.table, "conversion:mql→sql", "quarter"
-    )
+    series = metric_series(context.table, "conversion:mql→sql", "quarter")
     complete = series[series.index.end_time <= context.table.as_of]
     assert where.baseline == complete.iloc[-1]
     past = complete.pct_change().dropna()
@@ -108,9 +109,7 @@ def test_measurable(context, tiny_export):
     no_amounts = Context(
         read_export(
             tiny_export,
-            __import__("funnelkit.mapping", fromlist=["x"]).mapping_from_dict(
-                {"name": "x", "preset": "hubspot", "columns": {"amount": "nothing"}}
-            ),
+            mapping_from_dict({"name": "x", "preset": "hubspot", "columns": {"amount": "nothing"}}),
         ),
         None,
         TODAY,
@@ -158,14 +157,14 @@ def test_realistic(context):
         "warn",
         "No plan to check its resources against.",
     )
-    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parent.parent
     import yaml
 
     raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
     raw["sla"]["reps"] = 0.2
     thin = Context(
         context.table,
-        build_plan(__import__("funnelkit").params_from_dict(raw, folder=root / "params")),
+        build_plan(params_from_dict(raw, folder=root / "params")),
         TODAY,
     )
     status, sentence = verdict(good(), thin, "realistic")
@@ -255,7 +254,7 @@ def test_a_scoped_goal_is_judged_on_its_own_leads(context):
 
 
 def test_realistic_checks_the_upstream_teams_goal_supplies_enough(context):
-    from funnelkit.goals import GoalSet
+    from funnelkit.goals.records import GoalSet
 
     shared = Goal(
         id="s", title="t", team="shared", metric="revenue", target=Target("change", 0.05), **Q1
@@ -280,8 +279,8 @@ def test_realistic_checks_the_upstream_teams_goal_supplies_enough(context):
 def test_thresholds_come_from_the_goal_file(request):
     import yaml
 
-    from funnelkit.exceptions import ParamsError
-    from funnelkit.goals import goals_from_dict
+    from funnelkit.core.exceptions import ParamsError
+    from funnelkit.goals.records import goals_from_dict
 
     raw = yaml.safe_load(
         (request.config.rootpath / "params" / "goals" / "example.yaml").read_text()

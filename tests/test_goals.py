@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 import yaml
 
-from funnelkit.exceptions import ParamsError
-from funnelkit.goals import Target, goals_from_dict, load_goals, parse_target
+from funnelkit.core.exceptions import ParamsError
+from funnelkit.goals.records import Target, goals_from_dict, load_goals, parse_target
 
 STAGES = ("lead", "mql", "sql", "opportunity", "won")
 

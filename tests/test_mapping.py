@@ -1,8 +1,8 @@
 import pytest
 
-from funnelkit.exceptions import InputError, ParamsError
-from funnelkit.mapping import load_mapping, mapping_from_dict, resolve_mapping
-from funnelkit.presets import HUBSPOT_CONTACTS, PRESETS
+from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.crm.mapping_file import load_mapping, mapping_from_dict, resolve_mapping
+from funnelkit.crm.presets import HUBSPOT_CONTACTS, PRESETS
 
 
 def test_presets_are_valid_and_named():

@@ -4,10 +4,10 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE
 
-from funnelkit import actuals
-from funnelkit.crm import read_export
-from funnelkit.exceptions import InputError
-from funnelkit.metrics import catalog, metric_series
+from funnelkit.actuals import measures as actuals
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.leads import read_export
+from funnelkit.goals.metrics import catalog, metric_series
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_unknown_metric_lists_the_catalog(tiny):
 
 
 def test_a_scope_measures_only_its_leads_and_keeps_the_exports_now():
-    from funnelkit.metrics import scoped
+    from funnelkit.goals.metrics import scoped
 
     table = read_export(SAMPLE)
     paid = scoped(table, {"source": "Paid Search"})
@@ -78,7 +78,7 @@ def test_a_scope_measures_only_its_leads_and_keeps_the_exports_now():
 
 
 def test_a_scope_that_matches_nothing_or_no_column_is_named():
-    from funnelkit.metrics import scoped
+    from funnelkit.goals.metrics import scoped
 
     table = read_export(SAMPLE)
     with pytest.raises(

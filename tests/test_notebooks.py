@@ -5,6 +5,7 @@ it, and no arithmetic in any cell (the numbers come from funnelkit). The noteboo
 from __future__ import annotations
 
 import ast
+import json
 
 import nbformat
 import pytest
@@ -56,3 +57,13 @@ def test_no_arithmetic_in_cells(path):
         for node in ast.walk(ast.parse(cell.source)):
             assert not isinstance(node, ast.BinOp | ast.AugAssign | ast.UnaryOp), cell.source
             assert not isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda), cell.source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_cell_has_an_id_and_the_notebook_is_valid(path):
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    missing = [i for i, cell in enumerate(raw["cells"]) if "id" not in cell]
+    assert missing == [], (
+        f"{path.name}: cells {missing} have no id (nbformat.validator.normalize adds them)"
+    )
+    nbformat.validate(raw)  # raises nbformat.ValidationError naming the field

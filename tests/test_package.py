@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import funnelkit
-import funnelkit.exceptions
+import funnelkit.core.exceptions
 
 
 def test_all_is_unique():
@@ -53,8 +53,8 @@ def test_no_module_uses_bare_except_or_star_imports(root):
 def test_every_raise_in_funnelkit_raises_a_funnelkit_error(root):
     allowed = {
         name
-        for name, value in vars(funnelkit.exceptions).items()
-        if isinstance(value, type) and issubclass(value, funnelkit.exceptions.FunnelkitError)
+        for name, value in vars(funnelkit.core.exceptions).items()
+        if isinstance(value, type) and issubclass(value, funnelkit.core.exceptions.FunnelkitError)
     }
     for path in sorted((root / "funnelkit").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):

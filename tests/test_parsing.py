@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnelkit.parsing import parse_numbers, parse_times
+from funnelkit.crm.parsing import parse_numbers, parse_times
 
 
 def col(*values):

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import Funnel, InputError, phase_plan, reverse_plan
-from funnelkit.phasing import month_edges, month_weights, parse_month
+from funnelkit.plan.phasing import month_edges, month_weights, parse_month
 
 
 @pytest.fixture

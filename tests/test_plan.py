@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from funnelkit import build_plan, load_params, params_from_dict, pipeline_needed, reverse_plan
-from funnelkit.text_report import plan_text
+from funnelkit.present.text_report import plan_text
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,10 @@ import pandas as pd
 import pytest
 from conftest import REAL
 
-from funnelkit.actuals import reached_counts, velocity, win_rate
-from funnelkit.crm import read_export
+from funnelkit.actuals.measures import reached_counts, velocity, win_rate
+from funnelkit.crm.leads import read_export
 
-pytestmark = pytest.mark.skipif(
-    not REAL.is_dir(),
-    reason=f"the public data folder {REAL} is absent (it sits beside the project, not in it)",
-)
+pytestmark = pytest.mark.realdata
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from conftest import ROOT
 
 from funnelkit import ParamsError, build_plan, load_params
 from funnelkit.cli import main
-from funnelkit.render import find_chromium, prepare
+from funnelkit.present.render import find_chromium, prepare
 
 PLANS = sorted((ROOT / "params").glob("*.yaml"))
 
@@ -123,7 +123,9 @@ def test_the_report_is_meeting_ready(rendered):
     for code in ("open_workbook", "wb.show(", "params_file =", "analyst&#39;s note", "Traceback"):
         assert code not in html, code
     assert not re.search(r"In&nbsp;\[|Out\[\d", html)
-    assert html.count('src="data:image/png;base64,') == 5  # forecast fan, funnel, months, last quarter, tornado
+    assert (
+        html.count('src="data:image/png;base64,') == 5
+    )  # forecast fan, funnel, months, last quarter, tornado
     assert "cdnjs" not in html  # opens offline
     assert "<script src=" not in html
     review = (reports / "2026-q4" / "30-monthly-review.html").read_text()

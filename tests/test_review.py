@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import Funnel, InputError, build_plan, params_from_dict, read_export
-from funnelkit.baselines import Baselines
-from funnelkit.followup import stage_pacing
-from funnelkit.review import (
+from funnelkit.actuals.baselines import Baselines
+from funnelkit.actuals.followup import stage_pacing
+from funnelkit.actuals.review import (
     discussion_points,
     month_pacing,
     months_with_actuals,

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from funnelkit.rounding import NOISE, whole_units
+from funnelkit.core.rounding import NOISE, whole_units
 
 
 def test_a_fraction_of_a_unit_rounds_up():

@@ -5,14 +5,14 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from funnelkit.sample import SAMPLE_LEADS, SAMPLE_SEED, generate_leads, to_text, write_csv
+from funnelkit.crm.sample import SAMPLE_LEADS, SAMPLE_SEED, generate_leads, to_text, write_csv
 
 
 def test_the_bundled_sample_is_what_the_generator_writes(root, tmp_path):
     out = tmp_path / "sample.csv"
     write_csv(generate_leads(SAMPLE_LEADS, SAMPLE_SEED, faults=True), out)
     assert out.read_bytes() == (root / "data" / "sample" / "hubspot-contacts.csv").read_bytes(), (
-        "data/sample/hubspot-contacts.csv is stale: run `.venv/bin/python -m funnelkit.sample`"
+        "data/sample/hubspot-contacts.csv is stale: run `.venv/bin/python -m funnelkit.crm.sample`"
     )
 
 

@@ -9,7 +9,7 @@ import yaml
 from conftest import ROOT
 
 from funnelkit import load_params
-from funnelkit.scenario_file import params_to_dict, save_params
+from funnelkit.plan.scenario_file import params_to_dict, save_params
 
 PLANS = sorted((ROOT / "params").glob("*.yaml"))
 

@@ -4,10 +4,10 @@ import pytest
 from conftest import SAMPLE
 
 from funnelkit import build_plan, load_params
-from funnelkit.crm import read_export
-from funnelkit.goalchecks import Context
-from funnelkit.goals import Goal, GoalSet, Target
-from funnelkit.scorecard import LETTERS, scorecard, scorecard_html, scorecard_text
+from funnelkit.crm.leads import read_export
+from funnelkit.goals.checks import Context
+from funnelkit.goals.records import Goal, GoalSet, Target
+from funnelkit.goals.scorecard import LETTERS, scorecard, scorecard_html, scorecard_text
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from funnelkit import (
     reverse_plan,
     stage_volumes_needed,
 )
-from funnelkit.rounding import NOISE
+from funnelkit.core.rounding import NOISE
 
 rates_st = st.lists(st.floats(min_value=0.001, max_value=1.0), min_size=1, max_size=6)
 # money below a cent and shares below one in a million are not plans (and underflow floats)
@@ -95,7 +95,7 @@ def test_reverse_plan_matches_exact_rational_arithmetic(goal, share_pct, deal, r
     exact.reverse()
     np.testing.assert_allclose(plan.volumes, [float(v) for v in exact], rtol=1e-12)
     # the rounding rule applied to the exact rationals: up, unless within noise of a whole;
-    # whole units are promised below 10¹⁰ (funnelkit.rounding): past ~10¹⁵ floats cannot
+    # whole units are promised below 10¹⁰ (funnelkit.core.rounding): past ~10¹⁵ floats cannot
     # even represent every whole number
     for shown, v in zip(plan.whole, exact, strict=True):
         if v < 10**10:

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from funnelkit.exceptions import InputError
-from funnelkit.validation import check_number, rule_text
+from funnelkit.core.exceptions import InputError
+from funnelkit.core.validation import check_number, rule_text
 
 
 def test_rule_text_reads_as_interval_or_inequality():
@@ -59,7 +59,7 @@ def test_check_number_accepts_numpy_scalars():
 
 
 def test_check_choice_lists_the_choices():
-    from funnelkit.validation import check_choice
+    from funnelkit.core.validation import check_choice
 
     assert check_choice("basis", "calendar", ("calendar", "business")) == "calendar"
     with pytest.raises(InputError) as err:

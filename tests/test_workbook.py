@@ -7,8 +7,8 @@ import pytest
 from conftest import ROOT
 
 from funnelkit import ParamsError, read_export
-from funnelkit import workbook as wb
-from funnelkit.followup import sla_breaches
+from funnelkit.actuals.followup import sla_breaches
+from funnelkit.present import workbook as wb
 
 EXAMPLE = str(ROOT / "params" / "example.yaml")
 Q4 = str(ROOT / "params" / "2026-q4.yaml")

@@ -1,0 +1,356 @@
+"""A plan against what happened: actuals to date against the phased plan, the month's pacing
+per team, where the plan's assumptions stretch beyond history, and what to discuss.
+
+Teams own stages by the SLA's hand-off: marketing owns every stage up to and including the
+hand-off stage (e.g. lead, mql), sales owns the stages after it (sql, opportunity, won).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from funnelkit.actuals.baselines import Baselines
+from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_compliance, stage_pacing
+from funnelkit.actuals.measures import leakage
+from funnelkit.core.exceptions import InputError
+from funnelkit.core.rounding import whole_units
+from funnelkit.crm.fields import stage_field
+from funnelkit.crm.leads import LeadTable
+from funnelkit.plan.build import Plan
+from funnelkit.plan.pacing import Pacing
+from funnelkit.plan.phasing import month_edges, month_weights, spread
+
+STRETCH = 0.10  # an assumption better than history by more than this fraction is a stretch
+BEHIND = 0.90  # a projected attainment below this fraction of the goal is behind pace
+LEAKAGE_MONTHS = 3  # leakage is measured on the leads created in this many months to the review
+MARKETING, SALES = "marketing", "sales"
+
+
+def team_of(plan: Plan, stage: str) -> str:
+    """'marketing' for stages up to and including the SLA hand-off stage, else 'sales'."""
+    stages = plan.params.funnel.stages
+    return MARKETING if stages.index(stage) <= stages.index(plan.sla.terms.handoff_stage) else SALES
+
+
+def check_stages(plan: Plan, table: LeadTable) -> None:
+    if tuple(table.stages) != tuple(plan.params.funnel.stages):
+        raise InputError(
+            f"'funnel' stages of plan '{plan.params.name}' must be the export's stages "
+            f"{', '.join(table.stages)} (got {', '.join(plan.params.funnel.stages)})"
+        )
+
+
+def _day(value: object) -> np.datetime64:
+    return np.datetime64(pd.Timestamp(value).normalize().date(), "D")
+
+
+def _day_number(value: np.datetime64) -> float:
+    return float(value.astype("datetime64[D]").astype(np.int64))
+
+
+def stage_windows(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Per stage, the days (as day numbers, fractional) its planned volume arrives in: the plan
+    period shifted earlier by the stage's lag to the last stage. Returns (starts, ends)."""
+    edges = month_edges(plan.params.start, plan.params.months).astype(np.int64).astype(float)
+    lags = np.asarray(plan.params.funnel.days_to_last, dtype=float)
+    return edges[0] - lags, edges[-1] - lags
+
+
+def planned_to_date(plan: Plan, as_of: object) -> tuple[np.ndarray, float]:
+    """Exact volume per stage and revenue (money) the plan calls for up to the end of the day
+    `as_of`, spread exactly as the phasing spreads it (even within each month, by weight)."""
+    p = plan.params
+    edges = month_edges(p.start, p.months).astype(np.int64).astype(float)
+    weights = month_weights(p.months, p.weights)
+    lags = np.asarray(p.funnel.days_to_last, dtype=float)
+    cut = np.array([edges[0] - lags.max() - 1, _day_number(_day(as_of)) + 1])
+    volumes = spread(np.outer(plan.targets.volumes, weights), edges, lags, cut)[0]
+    revenue = spread(np.asarray([weights]) * p.revenue_goal, edges, np.zeros(1), cut)[0, 0]
+    return volumes, float(revenue)
+
+
+def _timestamp(day_number: float) -> pd.Timestamp:
+    return pd.Timestamp(0) + pd.to_timedelta(day_number, unit="D")
+
+
+def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: object = None) -> pd.DataFrame:
+    """Per stage, then revenue: what the plan called for up to `as_of` (default: the
+    export's as-of) against what happened in the same window.
+
+    Each stage's window runs from the plan start less that stage's lag (when its planned
+    volume begins to arrive) to `as_of` or the window's end. Columns: line, team, counted_from,
+    planned (exact), planned_whole, actual, attainment (fraction of planned), gap (actual -
+    planned). Revenue counts won amounts by their won time within the plan period."""
+    check_stages(plan, table)
+    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
+    planned, revenue = planned_to_date(plan, as_of)
+    starts, ends = stage_windows(plan)
+    stop = pd.Timestamp(_day(as_of) + 1)
+    leads = table.leads
+    rows = []
+    for k, stage in enumerate(plan.params.funnel.stages):
+        first, last = _timestamp(starts[k]), min(stop, _timestamp(ends[k]))
+        times = leads[stage_field(stage)]
+        actual = int(((times >= first) & (times < last)).sum()) if first < last else 0
+        rows.append((stage, team_of(plan, stage), first.normalize(), planned[k], actual))
+    first, last = _timestamp(starts[-1]), min(stop, _timestamp(ends[-1]))
+    won_at = leads[stage_field(plan.params.funnel.stages[-1])]
+    in_window = (won_at >= first) & (won_at < last) & (leads["outcome"] == "won")
+    won_amount = float(leads.loc[in_window, "amount"].sum()) if "amount" in leads else np.nan
+    rows.append(("revenue", "shared", first.normalize(), revenue, won_amount))
+    out = pd.DataFrame(rows, columns=["line", "team", "counted_from", "planned", "actual"])
+    whole = whole_units(out["planned"].to_numpy()).astype(np.int64)
+    whole[-1] = round(revenue)
+    out.insert(4, "planned_whole", whole)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["attainment"] = out["actual"] / out["planned"]
+    out["gap"] = out["actual"] - out["planned"]
+    return out
+
+
+def months_with_actuals(plan: Plan, table: LeadTable) -> list[str]:
+    """The plan's months ('YYYY-MM', lead-in months included) that hold the export's as-of day
+    or come before it: the months a monthly review can look at."""
+    as_of = _day(table.as_of)
+    return [
+        label
+        for label, start in zip(plan.monthly.labels, plan.monthly.period_starts, strict=True)
+        if start <= as_of
+    ]
+
+
+def review_month(plan: Plan, table: LeadTable, month: str = "") -> str:
+    """The month to review ('YYYY-MM'): `month` when given, else the export's as-of month;
+    either must be one of the plan's months with actuals."""
+    months = months_with_actuals(plan, table)
+    wanted = month or str(_day(table.as_of))[:7]
+    if wanted not in months:
+        shown = f"{months[0]} to {months[-1]}" if months else "none"
+        raise InputError(
+            f"'month' must be a month of plan '{plan.params.name}' with actuals "
+            f"(months {plan.monthly.labels[0]} to {plan.monthly.labels[-1]}; with actuals to "
+            f"{table.as_of:%Y-%m-%d}: {shown}) (got {wanted!r})"
+        )
+    return wanted
+
+
+def _month_end(month: str) -> pd.Timestamp:
+    return pd.Period(month, "M").end_time.normalize()
+
+
+def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
+    """Each stage's month goal (the plan's whole volume for the month) against its entries so
+    far: goal, expected_to_date, actual_to_date, gap, projection, projected_attainment."""
+    check_stages(plan, table)
+    i = plan.monthly.labels.index(month)
+    as_of = min(table.as_of.normalize(), _month_end(month))
+    rows = []
+    for stage, goal in zip(plan.monthly.stages, plan.monthly.whole[i], strict=True):
+        if goal <= 0:
+            continue
+        p = stage_pacing(table, stage, float(goal), month, as_of)
+        rows.append(
+            (
+                stage,
+                team_of(plan, stage),
+                int(goal),
+                p.expected_to_date,
+                p.actual_to_date,
+                p.gap,
+                p.projection,
+                p.projected_attainment,
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "stage",
+            "team",
+            "goal",
+            "expected_to_date",
+            "actual_to_date",
+            "gap",
+            "projection",
+            "projected_attainment",
+        ],
+    )
+
+
+def team_pacing(plan: Plan, table: LeadTable, month: str) -> dict[str, tuple[str, Pacing]]:
+    """Each team's headline stage paced day by day: marketing's hand-off stage, sales' last
+    stage. Maps team -> (stage, Pacing); a stage the plan gives no volume that month is left out."""
+    i = plan.monthly.labels.index(month)
+    as_of = min(table.as_of.normalize(), _month_end(month))
+    stages = plan.monthly.stages
+    out = {}
+    for team, stage in ((MARKETING, plan.sla.terms.handoff_stage), (SALES, stages[-1])):
+        goal = float(plan.monthly.whole[i, stages.index(stage)])
+        if goal > 0:
+            out[team] = (stage, stage_pacing(table, stage, goal, month, as_of))
+    return out
+
+
+def month_sla(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
+    """The SLA in the month by owner: handed off, touched, within the window, pending, share."""
+    terms = plan.sla.terms
+    frame = sla_compliance(
+        table, terms.first_touch_minutes, terms.handoff_stage, "month", "owner", table.as_of
+    )
+    return frame.loc[frame["period"].astype(str) == month].drop(columns="period")
+
+
+def created_in_months(table: LeadTable, month: str, months: int = LEAKAGE_MONTHS) -> LeadTable:
+    """The leads created in the `months` months ending with `month`; 'now' stays the export's."""
+    end = pd.Period(month, "M")
+    created = table.leads[stage_field(table.stages[0])]
+    start = (end - (months - 1)).start_time
+    keep = (created >= start) & (created <= end.end_time)
+    return dataclasses.replace(
+        table, leads=table.leads.loc[keep].reset_index(drop=True), taken_at=table.as_of
+    )
+
+
+def month_leakage(table: LeadTable, month: str, by: str = "source") -> pd.DataFrame:
+    """Where the leads created in the months to `month` stopped, per stage and `by`."""
+    return leakage(created_in_months(table, month), by=by)
+
+
+def sla_share(table: LeadTable, handoff_stage: str, month: str, window_minutes: float) -> float:
+    """Share (0–1) of the month's hand-offs touched within `window_minutes`, pending ones
+    left out; NaN when the month has none."""
+    frame = sla_compliance(table, window_minutes, handoff_stage, "month", None, table.as_of)
+    row = frame.loc[frame["period"].astype(str) == month]
+    return float(row["share_within"].iloc[0]) if len(row) else float("nan")
+
+
+def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
+    """Where the plan asks for more than history shows: each step's rate and days, the deal
+    size, the marketing share, sales capacity and pipeline coverage.
+
+    Columns: driver, plan, history, verdict ('stretch', 'in line', 'easier'), and a
+    sentence. A rate, deal size or share above history by more than STRETCH (relative), or
+    days shorter by more than STRETCH, is a stretch."""
+    p = plan.params
+    rows = []
+
+    def judge(driver, planned, measured, higher_is_harder, fmt, basis):
+        change = planned / measured - 1 if measured else np.nan
+        harder = change if higher_is_harder else -change
+        verdict = "stretch" if harder > STRETCH else "easier" if harder < -STRETCH else "in line"
+        sentence = (
+            f"{driver}: the plan assumes {fmt(planned)}, history shows {fmt(measured)} "
+            f"({change:+.0%}; {basis})"
+        )
+        rows.append((driver, planned, measured, verdict, sentence))
+
+    history = baselines.funnel
+    for step, rate, measured in zip(
+        p.funnel.steps, p.funnel.conversion_rates, history.conversion_rates, strict=True
+    ):
+        n = baselines.leads_measured.get(step, 0)
+        judge(f"{step} rate", rate, measured, True, "{:.1%}".format, f"{n:,} mature leads")
+    for step, days, measured in zip(p.funnel.steps, p.funnel.days, history.days, strict=True):
+        judge(f"{step} days", days, measured, False, "{:.0f} days".format, "median")
+    if baselines.deal_size is not None:
+        judge(
+            "deal size",
+            p.deal_size,
+            baselines.deal_size,
+            True,
+            lambda v: f"{v:,.0f} {p.currency}",
+            "mean won amount",
+        )
+    if baselines.marketing_share is not None:
+        judge(
+            "marketing share",
+            p.marketing_share,
+            baselines.marketing_share,
+            True,
+            "{:.1%}".format,
+            "share of won revenue",
+        )
+    short = float(plan.sla.rep_shortfall.max())
+    rows.append(
+        (
+            "sales capacity",
+            p.sla.reps,
+            p.sla.reps + short,
+            "stretch" if short > 0 else "in line",
+            f"sales capacity: {p.sla.reps:g} reps; the busiest month needs "
+            f"{p.sla.reps + short:g} to follow every {p.sla.handoff_stage} up on the cadence",
+        )
+    )
+    c = plan.coverage
+    if c is not None:
+        needed = 1 / plan.win_rate
+        rows.append(
+            (
+                "pipeline coverage",
+                c.coverage_ratio,
+                needed,
+                "stretch" if c.coverage_ratio < needed else "in line",
+                f"pipeline coverage: {c.coverage_ratio:.2f}x of the goal is open; "
+                f"{needed:.2f}x is needed at a {plan.win_rate:.1%} win rate",
+            )
+        )
+    return pd.DataFrame(rows, columns=["driver", "plan", "history", "verdict", "sentence"])
+
+
+def discussion_points(
+    pacing: pd.DataFrame,
+    sla: pd.DataFrame,
+    leaks: pd.DataFrame,
+    window_minutes: float,
+    sla_goal: tuple[str, float, float] | None = None,
+) -> list[str]:
+    """What the monthly meeting should talk about, in plain sentences, most pressing first:
+    stages projected below BEHIND of their month goal, the share touched within the SLA
+    window (and, given `sla_goal` as (goal id, target, this month's share), the goal), the
+    owner with the most late follow-ups, and the stage and source that lose the most leads."""
+    points = []
+    behind = pacing.loc[pacing["projected_attainment"] < BEHIND].sort_values("projected_attainment")
+    for row in behind.itertuples():
+        points.append(
+            f"{row.team.capitalize()}: {row.stage} is on course for {row.projection:,.0f} of "
+            f"{row.goal:,} ({row.projected_attainment:.0%}); {row.actual_to_date:,.0f} so far "
+            f"against {row.expected_to_date:,.1f} expected."
+        )
+    if len(sla):
+        handed = sla["handed_off"].sum() - sla["pending"].sum()
+        share = sla["within_window"].sum() / handed if handed else np.nan
+        if np.isfinite(share):
+            points.append(
+                f"Sales: {share:.0%} of hand-offs were touched within the SLA's "
+                f"{window_minutes:g} minutes."
+            )
+        late = (
+            (sla["handed_off"] - sla["pending"] - sla["within_window"])
+            .groupby(sla["owner"].astype("string").fillna("(no owner)"))
+            .sum()
+        )
+        if len(late) and late.max() > 0:
+            points.append(
+                f"Sales: {late.idxmax()} has the most hand-offs touched late or not at all "
+                f"({int(late.max())})."
+            )
+    if sla_goal is not None:
+        goal_id, target, measured = sla_goal
+        points.append(
+            f"Sales: goal {goal_id} asks for {target:.0%} of hand-offs touched within "
+            f"{SLA_WINDOW_MINUTES:g} minutes; this month {measured:.0%}."
+        )
+    if len(leaks):
+        lost = leaks.assign(gone=leaks["lost"] + leaks["stalled"])
+        worst = lost.sort_values("gone", ascending=False).iloc[0]
+        if worst["gone"] > 0:
+            where = f" from {worst['source']}" if "source" in lost else ""
+            points.append(
+                f"Both teams: most leads stop at {worst['step']}{where}: "
+                f"{int(worst['gone'])} lost or stalled of {int(worst['reached'])}."
+            )
+    if not points:
+        points.append("Every stage is on pace and the SLA holds: no issue to raise.")
+    return points

@@ -1,0 +1,4 @@
+"""Names that more than one layer must agree on, kept at the bottom so every layer can read them."""
+
+# The built-in CRM mappings (`funnelkit.crm.presets`), which a plan's `actuals.mapping` may name.
+PRESET_NAMES = ("hubspot", "salesforce-leads", "salesforce-opportunities")

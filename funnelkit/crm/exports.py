@@ -1,0 +1,119 @@
+"""Reading an export file into an Arrow table: CSV in any delimiter, encoding and line
+endings, Excel, or Parquet.
+
+CSV and Excel cells are read as text (typed parsing comes later, column by column, so that
+a bad cell is reported rather than failing the file). The encoding is the mapping's, or
+detected: a byte order mark, else UTF-8, else Windows-1252 (and the quality report notes
+it). The delimiter is the mapping's, or whichever of , ; tab | appears most in the header.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.crm.quality import QualityReport
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+DELIMITERS = (",", ";", "\t", "|")
+FALLBACK_ENCODING = "cp1252"  # what spreadsheet programs on Windows write
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+BLOCK_SIZE = 1 << 24  # bytes per CSV block; blocks are parsed in parallel
+
+
+def detect_delimiter(header: str) -> str:
+    """The delimiter among , ; tab | that appears most often in a header line (',' if none)."""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _header(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        return f.readline().lstrip("\ufeff").rstrip("\r\n")
+
+
+def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pa.Table, str]:
+    header = _header(path, encoding)
+    delimiter = delimiter or detect_delimiter(header)
+    names = next(csv.reader([header], delimiter=delimiter))
+    table = pcsv.read_csv(
+        path,
+        read_options=pcsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE),
+        parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+        ),
+    )
+    return table, delimiter
+
+
+def read_csv(
+    path: Path, report: QualityReport, encoding: str | None, delimiter: str | None
+) -> pa.Table:
+    """A CSV export as an Arrow table of text columns."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    bom = next((name for mark, name in BOMS if head.startswith(mark)), None)
+    chosen = encoding or bom or "utf-8"
+    try:
+        table, delimiter = _read_csv(path, chosen, delimiter)
+    except pa.ArrowInvalid as err:
+        if encoding or bom or "utf8" not in str(err).lower().replace("-", ""):
+            raise CrmExportError(f"{path}: cannot be read as CSV ({err})") from None
+        table, delimiter = _read_csv(path, FALLBACK_ENCODING, delimiter)
+        report.notes.append(f"not valid UTF-8, so read as {FALLBACK_ENCODING} (Windows Latin-1)")
+    else:
+        if chosen != "utf-8":
+            report.notes.append(f"read as {chosen}")
+    if delimiter != ",":
+        report.notes.append(f"columns separated by {delimiter!r}")
+    return table
+
+
+def read_table(
+    path: str | Path,
+    report: QualityReport,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> pa.Table:
+    """An export file as an Arrow table, by its suffix: CSV (text), Excel (text) or Parquet."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise CrmExportError(f"{path}: no such export file")
+    if path.stat().st_size == 0:
+        raise CrmExportError(f"{path}: the file is empty")
+    try:
+        if suffix in CSV_SUFFIXES:
+            table = read_csv(path, report, encoding, delimiter)
+        elif suffix in EXCEL_SUFFIXES:
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+            table = pa.Table.from_pandas(frame.astype(object), preserve_index=False)
+        elif suffix in PARQUET_SUFFIXES:
+            table = pq.read_table(path)
+        else:
+            known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
+            raise CrmExportError(
+                f"{path}: the file type {suffix or '(none)'!r} is not one of {known}"
+            )
+    except CrmExportError:
+        raise
+    except (pa.ArrowInvalid, ValueError, OSError) as err:
+        raise CrmExportError(f"{path}: cannot be read ({err})") from None
+    if table.num_rows == 0:
+        raise CrmExportError(f"{path}: the file has a header but no rows")
+    return table

@@ -1,0 +1,377 @@
+"""CRM exports into one tidy lead table, checked, with a data-quality report.
+
+`read_export(path, mapping)` reads a file (`funnelkit.crm.exports`), finds each canonical field's
+column through the mapping (`funnelkit.crm.mapping`), parses and checks every cell
+(`funnelkit.crm.parsing`) and returns a `LeadTable`: one row per lead with the canonical
+columns (`funnelkit.crm.fields`), and the `QualityReport` of what was found and done.
+
+Fatal problems raise `CrmExportError`: no such file, an empty file, a required column
+missing, values a value map does not know. The rest are findings: unparsable or negative
+values (treated as missing), stage dates out of order (kept, left out of stage-to-stage
+times), rows without an id and repeated ids (dropped, and counted). Row numbers in
+findings count data rows from 1 (the first row after the header).
+"""
+
+from __future__ import annotations
+
+import difflib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.crm.exports import read_table
+from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, stage_field
+from funnelkit.crm.mapping import DURATION_UNITS, Mapping
+from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.crm.parsing import parse_numbers, parse_times
+from funnelkit.crm.quality import FIRST_IDS, QualityReport
+
+TREATED_AS_MISSING = "treated as missing"
+
+
+@dataclass(frozen=True)
+class LeadTable:
+    """One row per lead: id, a time per stage (`<stage>_at`), the mapped fields, attributes."""
+
+    leads: pd.DataFrame
+    stages: tuple[str, ...]
+    quality: QualityReport
+    mapping: Mapping
+    source: str  # the file read
+    taken_at: pd.Timestamp | None = None  # when the export was taken; None: its latest time
+
+    @property
+    def stage_columns(self) -> list[str]:
+        """The stage time columns, first stage to last."""
+        return [stage_field(s) for s in self.stages]
+
+    def reached(self) -> pd.DataFrame:
+        """Per lead and stage, whether the lead reached it: a time for that stage or a later
+        one, a current stage at or past it, or a won outcome. Every lead reached the first."""
+        reached = self.leads[self.stage_columns].notna().to_numpy()
+        if "stage" in self.leads:
+            current = self.leads["stage"].cat.codes.to_numpy()
+            reached = reached | (current[:, np.newaxis] >= np.arange(len(self.stages)))
+        if "outcome" in self.leads:
+            reached = reached | (self.leads["outcome"] == "won").to_numpy()[:, np.newaxis]
+        reached = np.logical_or.accumulate(reached[:, ::-1], axis=1)[:, ::-1]
+        reached[:, 0] = True
+        return pd.DataFrame(reached, columns=list(self.stages), index=self.leads.index)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """What 'now' was when the export was taken: `taken_at`, else its latest recorded time."""
+        if self.taken_at is not None:
+            return self.taken_at
+        times = [self.leads[c].max() for c in self.leads.columns if self.leads[c].dtype.kind == "M"]
+        return max(t for t in times if pd.notna(t))
+
+
+def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
+    """The first candidate present among the export's column names (exact, then ignoring case
+    and surrounding spaces)."""
+    for name in candidates:
+        if name in names:
+            return name
+    folded = {n.strip().casefold(): n for n in names}
+    for name in candidates:
+        if name.strip().casefold() in folded:
+            return folded[name.strip().casefold()]
+    return None
+
+
+def _missing_column(path: str, field: str, candidates: tuple[str, ...], names: list[str]) -> str:
+    """The message for a required column that is not there: what was sought, what was found."""
+    close = sorted(
+        {m for c in candidates for m in difflib.get_close_matches(c, names, n=2, cutoff=0.5)}
+    )
+    hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else ""
+    return (
+        f"{path}: required column for '{field}' is missing: looked for "
+        f"{', '.join(repr(c) for c in candidates)}; found {', '.join(repr(n) for n in names)}{hint}"
+    )
+
+
+def _blank_placeholders(column: pa.ChunkedArray, placeholders: tuple[str, ...]) -> pa.ChunkedArray:
+    """Text cells that are empty or a placeholder ('Select') become null."""
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return column
+    trimmed = pc.utf8_trim_whitespace(column)
+    blank = pc.or_(
+        pc.equal(trimmed, ""), pc.is_in(trimmed, value_set=pa.array(placeholders, pa.string()))
+    )
+    return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, column.type), column)
+
+
+def _ids_where(ids: pa.ChunkedArray | np.ndarray, mask: np.ndarray) -> list:
+    """The ids of the rows where `mask` is true, in row order."""
+    if not mask.any():
+        return []
+    if isinstance(ids, np.ndarray):
+        return list(ids[mask])
+    return ids.filter(pa.array(mask)).to_pylist()
+
+
+def _value_map(
+    path: str,
+    column_name: str,
+    field: str,
+    column: pa.ChunkedArray,
+    mapping: Mapping,
+    ids: np.ndarray,
+) -> pa.ChunkedArray:
+    """Map a column's values through the mapping's value map (unknown values are fatal), as a
+    dictionary-encoded column: pandas gets a Categorical, quick to group by."""
+    value_map = mapping.values.get(field)
+    if value_map is None and field == "outcome":
+        value_map = {o: o for o in OUTCOMES} | {o.capitalize(): o for o in OUTCOMES}
+    if value_map is None:
+        return column.dictionary_encode()
+    known = pa.array(list(value_map), pa.string())
+    unknown = pc.and_(column.is_valid(), pc.invert(pc.is_in(column, value_set=known)))
+    unknown = pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)
+    if unknown.any():
+        counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
+        first = ", ".join(map(str, _ids_where(ids, unknown)[:FIRST_IDS]))
+        listed = "; ".join(f"{v!r} ({n} row{'s' * (n != 1)})" for v, n in counts.head(10).items())
+        raise CrmExportError(
+            f"{path}: column {column_name!r} ({field}) has {unknown.sum()} rows with values the mapping "
+            f"does not know: {listed} (first ids {first}); known values are "
+            f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
+        )
+    mapped = pa.array([value_map[k] for k in value_map], pa.string())
+    return pc.take(mapped, pc.index_in(column, value_set=known)).dictionary_encode()
+
+
+def _all_distinct(ids: pa.ChunkedArray) -> bool:
+    """Whether no id repeats. Whole-number ids (most CRMs') are checked as numbers: in
+    order, or sorted; distinct numbers mean distinct texts. Other ids are hashed."""
+    try:
+        numbers = pc.cast(ids, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        return bool(ids.to_pandas().nunique() == len(ids))
+    if (np.diff(numbers) > 0).all():
+        return True
+    ordered = np.sort(numbers)
+    return not (ordered[1:] == ordered[:-1]).any()
+
+
+def _row_ids(
+    table: pa.Table, id_column: str, report: QualityReport
+) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """The ids as text, and the mask of rows kept: rows with an id, the first of each id."""
+    ids = pc.utf8_trim_whitespace(pc.cast(table.column(id_column), pa.string()))
+    has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
+    where = repr(id_column)
+    report.add(
+        "missing id",
+        where,
+        [f"row {i + 1}" for i in np.flatnonzero(~has_id)],
+        "row dropped: a lead needs an id",
+    )
+    if _all_distinct(ids.filter(pa.array(has_id))):
+        return ids, has_id  # the usual case, found cheaply: every id once
+    repeated = (
+        pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep="first").to_numpy() & has_id
+    )
+    report.add(
+        "repeated id",
+        where,
+        ids.filter(pa.array(repeated)).to_pylist(),
+        "later rows dropped; the first row with the id kept",
+    )
+    return ids, has_id & ~repeated
+
+
+def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> LeadTable:
+    """Read a CRM export (CSV, Excel or Parquet) through a mapping into a checked LeadTable.
+
+    `mapping` is a Mapping, a preset name ('hubspot', 'salesforce-leads',
+    'salesforce-opportunities') or the path of a mapping YAML file.
+    """
+    mapping = resolve_mapping(mapping)
+    path = str(path)
+    report = QualityReport(source=path)
+    table = read_table(path, report, mapping.encoding, mapping.delimiter)
+    report.rows_read = table.num_rows
+    names = list(table.column_names)
+    found = {f: _find(names, c) for f, c in mapping.columns.items()}
+    found |= {stage_field(s): _find(names, c) for s, c in mapping.stage_columns.items()}
+    found |= {f"attribute:{a}": _find(names, c) for a, c in mapping.attributes.items()}
+    for field in mapping.required:
+        candidates = mapping.columns.get(field) or mapping.stage_columns.get(
+            field.removesuffix("_at"), ()
+        )
+        if found.get(field) is None:
+            raise CrmExportError(_missing_column(path, field, candidates, names))
+    id_column = found[ID]
+    ids, keep = _row_ids(table, id_column, report)
+    columns: dict[str, object] = {ID: ids.to_pandas()}
+    export_name = {f: n for f, n in found.items() if n is not None and f != ID}
+
+    def parse(field: str) -> tuple[object, list]:
+        own = QualityReport(source=path)  # per column, merged below in column order
+        name = export_name[field]
+        column = _blank_placeholders(table.column(name), mapping.missing_values)
+        kind = (
+            "time"
+            if field.endswith("_at") and field not in FIELDS
+            else FIELDS.get(field, "attribute")
+        )
+        return _parse(path, field, name, kind, column, mapping, ids, keep, own), own.findings
+
+    # Arrow's kernels release the GIL, so columns parse in parallel on every core
+    with ThreadPoolExecutor(max_workers=pa.cpu_count()) as pool:
+        parsed = list(pool.map(parse, export_name))
+    for field, (values, findings) in zip(export_name, parsed, strict=True):
+        columns[field] = values
+        report.findings.extend(findings)
+    leads = _arrange(columns, mapping)
+    if not keep.all():
+        leads = leads.loc[keep].reset_index(drop=True)
+    _derive_won_time(leads, mapping, report)
+    _check_stage_order(leads, mapping, export_name, report)
+    _check_outcomes(leads, mapping, report)
+    return LeadTable(
+        leads=leads, stages=mapping.stages, quality=report, mapping=mapping, source=path
+    )
+
+
+def _parse(path, field, name, kind, column, mapping, ids, keep, report):
+    """One column, parsed by its field's kind; bad cells of kept rows recorded, all treated as
+    missing (rows dropped for their id are reported once, as dropped)."""
+    where = repr(name)
+    if kind == "time":
+        values, bad = parse_times(column, mapping.date_formats, mapping.timezone)
+        report.add("unparsable date", where, _ids_where(ids, bad & keep), TREATED_AS_MISSING)
+        return values
+    if kind in ("money", "count", "duration"):
+        values, bad = parse_numbers(column, mapping.decimal, money=kind == "money")
+        report.add(
+            f"unparsable {'amount' if kind == 'money' else 'number'}",
+            where,
+            _ids_where(ids, bad & keep),
+            TREATED_AS_MISSING,
+        )
+        negative = values < 0
+        report.add(
+            f"negative {'amount' if kind == 'money' else 'number'}",
+            where,
+            _ids_where(ids, negative & keep),
+            TREATED_AS_MISSING,
+        )
+        values = np.where(negative, np.nan, values)
+        if kind == "count":
+            fractional = ~np.isnan(values) & (values != np.floor(values))
+            report.add(
+                "not a whole number", where, _ids_where(ids, fractional & keep), TREATED_AS_MISSING
+            )
+            values = np.where(fractional, np.nan, values)
+        if kind == "duration":
+            values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds
+        return values
+    if kind == "attribute":
+        values, bad = parse_numbers(column, mapping.decimal)
+        return values if not bad.any() else column.to_pandas()
+    mapped = _value_map(path, name, field, pc.cast(column, pa.string()), mapping, ids)
+    return mapped.to_pandas()
+
+
+def _arrange(columns: dict[str, object], mapping: Mapping) -> pd.DataFrame:
+    """The lead table in canonical column order and types: id, stage times, fields, then
+    attributes. Columns are put in order before the frame exists, so nothing is copied."""
+    n = len(columns[ID])
+    for stage in mapping.stages:
+        columns.setdefault(
+            stage_field(stage), np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+        )
+    for field in ("source", "owner", "account_owner", "status"):
+        if field in columns:  # text fields are categories, listed alphabetically
+            values = columns[field].astype("category")
+            columns[field] = values.cat.reorder_categories(sorted(values.cat.categories))
+    if "stage" in columns:
+        columns["stage"] = pd.Categorical(
+            columns["stage"], categories=list(mapping.stages), ordered=True
+        )
+    if "outcome" in columns:
+        columns["outcome"] = pd.Categorical(columns["outcome"], categories=list(OUTCOMES))
+    if "response_time" in columns:
+        seconds = columns["response_time"]
+        spans = np.full(n, np.timedelta64("NaT"), dtype="timedelta64[ms]")
+        known = ~np.isnan(seconds)
+        spans[known] = np.round(seconds[known] * 1000).astype(np.int64)
+        columns["response_time"] = spans
+    stage_cols = [stage_field(s) for s in mapping.stages]
+    fields = [f for f in FIELDS if f in columns and f != ID]
+    rest = [c for c in columns if c not in (ID, *stage_cols, *fields)]
+    ordered = {c.removeprefix("attribute:"): columns[c] for c in (ID, *stage_cols, *fields, *rest)}
+    return pd.DataFrame(ordered, copy=False)
+
+
+def _derive_won_time(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:
+    """Without a column for the last stage, a won lead's close date is when it reached it."""
+    last = stage_field(mapping.stages[-1])
+    if (
+        mapping.stages[-1] in mapping.stage_columns
+        or "close_date" not in leads
+        or "outcome" not in leads
+    ):
+        return
+    won = (leads["outcome"] == "won").to_numpy() & leads["close_date"].notna().to_numpy()
+    leads.loc[won, last] = leads.loc[won, "close_date"]
+    report.notes.append(
+        f"'{last}' taken from the close date of {won.sum():,} won rows (no column for stage '{mapping.stages[-1]}')"
+    )
+
+
+def _check_stage_order(
+    leads: pd.DataFrame, mapping: Mapping, export_name: dict[str, str], report: QualityReport
+) -> None:
+    """Report stage times earlier than an earlier stage's time (kept; left out of velocity)."""
+    missing = np.iinfo(np.int64).min  # NaT as an integer
+    latest = np.full(len(leads), missing)
+    ids = None
+    for j, stage in enumerate(mapping.stages):
+        column = stage_field(stage)
+        times = leads[column].to_numpy(dtype="datetime64[s]").view(np.int64)
+        early = (times != missing) & (times < latest)
+        if j and early.any():
+            ids = leads[ID].to_numpy() if ids is None else ids
+            report.add(
+                f"stage date before an earlier stage's date ({stage})",
+                repr(export_name.get(column, column)),
+                _ids_where(ids, early),
+                "kept; such pairs are left out of stage-to-stage times",
+            )
+        latest = np.maximum(latest, times)
+
+
+def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:
+    """Derive the outcome where the export has none; a lead that reached the last stage is won."""
+    last = stage_field(mapping.stages[-1])
+    reached_last = leads[last].notna().to_numpy()
+    if "stage" in leads:
+        reached_last = reached_last | (leads["stage"] == mapping.stages[-1]).to_numpy()
+    if "outcome" not in leads:
+        leads["outcome"] = pd.Categorical(
+            np.where(reached_last, "won", "open"), categories=list(OUTCOMES)
+        )
+        return
+    conflict = (
+        reached_last & (leads["outcome"] != "won").to_numpy() & leads["outcome"].notna().to_numpy()
+    )
+    report.add(
+        "reached the last stage but outcome not won",
+        "outcome",
+        _ids_where(leads[ID].to_numpy(), conflict),
+        "outcome set to won",
+    )
+    unset = leads["outcome"].isna().to_numpy()
+    leads.loc[conflict | (unset & reached_last), "outcome"] = "won"
+    leads.loc[unset & ~reached_last, "outcome"] = "open"

@@ -1,0 +1,294 @@
+"""Early warnings: which stage is behind its phased target and since when, what must happen by
+when to still close the gap, and whether the open pipeline covers what is left of the goal.
+
+Because of the sales cycle, help arrives late: an MQL added today closes only after the
+MQL-to-won time. The actions say how many MQLs must be added by a day (counting only the
+share that closes by the period's end), which step rate would close the gap from now on,
+and the last day on which new leads can still make a difference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from funnelkit.actuals.review import check_stages, stage_windows, team_of
+from funnelkit.crm.fields import stage_field
+from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.simulation import Forecast, History, Pipeline, simulate
+from funnelkit.plan.build import Plan
+from funnelkit.plan.phasing import month_edges, month_weights, spread
+
+LEAD_TIME_DAYS = 14  # MQLs asked for are to be added within this many days
+SAVING_SHARE = 0.10  # new leads help while at least this share of their wins can close in time
+ACTION_TRIALS = 5_000  # trials per step of the search for a needed rate
+RATE_STEPS = 12  # halvings in that search: the rate to within 0.03 points
+CYCLE_DRAWS = 20_000  # draws of the time from a stage to the last
+
+
+def _daily_planned(plan: Plan, stage: int, days: np.ndarray) -> np.ndarray:
+    """Cumulative planned volume of a stage at the end of each day (datetime64[D])."""
+    p = plan.params
+    edges = month_edges(p.start, p.months).astype(np.int64).astype(float)
+    weights = month_weights(p.months, p.weights)
+    lag = np.asarray([p.funnel.days_to_last[stage]], dtype=float)
+    volume = np.outer([plan.targets.volumes[stage]], weights)
+    cuts = np.r_[edges[0] - lag[0] - 1, days.astype(np.int64) + 1.0]
+    return np.cumsum(spread(volume, edges, lag, cuts)[:, 0])
+
+
+def behind(plan: Plan, table: LeadTable, as_of: object = None) -> pd.DataFrame:
+    """Per stage and calendar month whose planned volume has begun to arrive by `as_of`: the
+    volume planned in that month up to `as_of`, the actual entries, the gap, and for a stage
+    behind overall, the day since which its cumulative entries have stayed below plan."""
+    check_stages(plan, table)
+    as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
+    starts, ends = stage_windows(plan)
+    today = np.datetime64(as_of.date(), "D")
+    rows = []
+    for k, stage in enumerate(plan.params.funnel.stages):
+        first = np.datetime64(int(np.floor(starts[k])), "D")
+        last = min(today, np.datetime64(int(np.ceil(ends[k])) - 1, "D"))
+        if last < first:
+            continue
+        days = np.arange(first, last + 1)
+        planned = _daily_planned(plan, k, days)
+        times = table.leads[stage_field(stage)].dropna().to_numpy().astype("datetime64[D]")
+        times = np.sort(times[(times >= first) & (times <= last)])
+        actual = np.searchsorted(times, days, side="right")
+        short = actual < np.floor(planned + 1e-9)  # short by at least one whole lead
+        since = pd.NaT
+        if short[-1]:
+            caught_up = np.flatnonzero(~short)
+            since = pd.Timestamp(days[caught_up[-1] + 1 if len(caught_up) else 0])
+        months = days.astype("datetime64[M]")
+        for month in np.unique(months):
+            inside = months == month
+            before = planned[np.argmax(inside) - 1] if np.argmax(inside) > 0 else 0.0
+            before_actual = actual[np.argmax(inside) - 1] if np.argmax(inside) > 0 else 0
+            month_planned = planned[inside][-1] - before
+            month_actual = int(actual[inside][-1] - before_actual)
+            rows.append(
+                (
+                    stage,
+                    team_of(plan, stage),
+                    str(month),
+                    month_planned,
+                    month_actual,
+                    month_actual - month_planned,
+                    since,
+                )
+            )
+    return pd.DataFrame(
+        rows, columns=["stage", "team", "month", "planned", "actual", "gap", "behind_since"]
+    )
+
+
+def cycle_in_time(history: History, stage: int, days: float, seed: int = 0) -> float:
+    """The share of leads entering `stage` (index) that, if won, are won within `days` days."""
+    rng = np.random.default_rng(seed)
+    total = np.zeros(CYCLE_DRAWS)
+    for durations in history.durations[stage:]:
+        total += durations[rng.integers(0, len(durations), CYCLE_DRAWS)]
+    return float((total <= days).mean())
+
+
+def last_saving_day(history: History, end: pd.Timestamp, seed: int = 0) -> pd.Timestamp:
+    """The last day a new lead has at least SAVING_SHARE of its wins close by `end`."""
+    rng = np.random.default_rng(seed)
+    total = np.zeros(CYCLE_DRAWS)
+    for durations in history.durations:
+        total += durations[rng.integers(0, len(durations), CYCLE_DRAWS)]
+    return (end - pd.Timedelta(days=float(np.quantile(total, SAVING_SHARE)))).normalize()
+
+
+@dataclass(frozen=True)
+class Action:
+    """One way to close the expected gap in customers."""
+
+    kind: str  # 'add', 'rate' or 'none'
+    stage: str  # the stage to add volume to, or the step whose rate must rise
+    amount: float  # volume to add, or the rate needed (fraction 0–1)
+    by: pd.Timestamp | None  # the day volume must be added by
+    text: str
+
+
+def _rate_needed(
+    forecast: Forecast,
+    history: History,
+    pipeline: Pipeline,
+    arrivals: np.ndarray,
+    step: int,
+    seed: int,
+) -> float:
+    """The conversion rate of `step` (index), held from now on, at which the expected customers
+    reach the goal; NaN when even 100 % is not enough."""
+
+    def expected(rate: float) -> float:
+        fixed = dataclasses.replace(
+            history,
+            converted=np.where(
+                np.arange(len(history.steps)) == step, rate * 1e9, history.converted
+            ),
+            exposure=np.where(np.arange(len(history.steps)) == step, 1e9, history.exposure),
+        )
+        run = simulate(
+            fixed,
+            pipeline,
+            arrivals,
+            forecast.start,
+            forecast.end,
+            goal=forecast.goal,
+            trials=ACTION_TRIALS,
+            seed=seed,
+            to_date=(forecast.revenue_to_date, forecast.customers_to_date),
+        )
+        return run.expected_customers
+
+    low, high = float(history.rates[step]), 1.0
+    if expected(high) < forecast.customers_goal:
+        return float("nan")
+    for _ in range(RATE_STEPS):
+        middle = (low + high) / 2
+        low, high = (middle, high) if expected(middle) < forecast.customers_goal else (low, middle)
+    return high
+
+
+def actions(
+    plan: Plan,
+    forecast: Forecast,
+    history: History,
+    pipeline: Pipeline,
+    arrivals: np.ndarray,
+    seed: int = 0,
+) -> list[Action]:
+    """What would close the gap between the expected customers and the goal: MQLs (the hand-off
+    stage) to add within LEAD_TIME_DAYS, or the rate the first sales step needs from now on."""
+    stages = plan.params.funnel.stages
+    gap = forecast.customers_goal - forecast.expected_customers
+    if gap <= 0:
+        return [Action("none", "", 0.0, None, "The expected customers reach the goal.")]
+    handoff = stages.index(plan.sla.terms.handoff_stage)
+    by = min(forecast.as_of + pd.Timedelta(days=LEAD_TIME_DAYS), forecast.end)
+    in_time = cycle_in_time(history, handoff, (forecast.end - by).days, seed)
+    to_won = float(np.prod(history.rates[handoff:]))
+    out = []
+    if in_time * to_won > 0:
+        needed = gap / (to_won * in_time)
+        out.append(
+            Action(
+                "add",
+                stages[handoff],
+                needed,
+                by,
+                f"Add {np.ceil(needed):,.0f} more {stages[handoff].upper()}s by {by:%d %b %Y}: "
+                f"{to_won:.1%} of {stages[handoff].upper()}s are won, and {in_time:.0%} of "
+                f"those added by then close by {forecast.end:%d %b %Y}.",
+            )
+        )
+    else:
+        out.append(
+            Action(
+                "add",
+                stages[handoff],
+                float("inf"),
+                by,
+                f"No {stages[handoff].upper()} added by {by:%d %b %Y} can close by "
+                f"{forecast.end:%d %b %Y}: history's {stages[handoff].upper()}-to-won time is "
+                "longer than what is left.",
+            )
+        )
+    step = handoff + 1 if handoff + 1 < len(history.steps) else handoff
+    rate = _rate_needed(forecast, history, pipeline, arrivals, step, seed)
+    name = history.steps[step]
+    if np.isnan(rate):
+        text = f"Even a {name} conversion of 100 % from now on would not reach the goal."
+    else:
+        text = (
+            f"Or raise {name} conversion to {rate:.0%} from now on "
+            f"(history: {history.rates[step]:.0%})."
+        )
+    out.append(Action("rate", name, rate, None, text))
+    return out
+
+
+@dataclass(frozen=True)
+class CoverageCheck:
+    """Open opportunities against what is left of the revenue goal."""
+
+    pipeline: float  # open opportunities valued at the average won amount, money
+    remaining: float  # goal less revenue won so far, money
+    coverage: float  # pipeline ÷ remaining
+    needed: float  # 1 ÷ history's opportunity-to-won rate
+
+    @property
+    def enough(self) -> bool:
+        """Whether the pipeline covers the remaining goal as history says it must."""
+        return self.coverage >= self.needed
+
+
+def coverage_check(forecast: Forecast, history: History) -> CoverageCheck:
+    """The open pipeline in the last step before won, valued at the mean won amount, against
+    the remaining goal; history's last-step rate says how many times over it must cover it."""
+    last = len(history.steps) - 1
+    deals = int((forecast.pipeline.stage == last).sum())
+    pipeline = deals * float(history.amounts.mean())
+    remaining = max(forecast.goal - forecast.revenue_to_date, 0.0)
+    coverage = pipeline / remaining if remaining > 0 else float("inf")
+    return CoverageCheck(pipeline, remaining, coverage, 1 / float(history.rates[last]))
+
+
+def warnings_text(
+    forecast: Forecast,
+    late: pd.DataFrame,
+    todo: list[Action],
+    coverage: CoverageCheck,
+    saving_day: pd.Timestamp,
+    currency: str,
+    revenue_planned: float = float("nan"),
+) -> list[str]:
+    """The warnings in plain words, most important first; `revenue_planned` is the revenue
+    the plan called for by the as-of day (NaN before the period starts)."""
+    low, high = forecast.interval
+    lines = [
+        f"**{forecast.probability:.0%} chance of reaching the goal of {forecast.goal:,.0f} "
+        f"{currency}** by {forecast.end:%d %b %Y}. Expected: {forecast.expected_revenue:,.0f} "
+        f"(80 % between {low:,.0f} and {high:,.0f}); {forecast.revenue_to_date:,.0f} won so far."
+    ]
+    gap = forecast.revenue_to_date - revenue_planned
+    if gap <= -1:
+        lines.append(
+            f"Revenue is behind plan: {forecast.revenue_to_date:,.0f} won against "
+            f"{revenue_planned:,.0f} planned by {forecast.as_of:%d %b %Y} ({-gap:,.0f} short)."
+        )
+    stages = late.dropna(subset=["behind_since"]).drop_duplicates("stage")
+    for row in stages.itertuples():
+        short = late[(late["stage"] == row.stage) & (late["gap"] <= -1)]
+        months = ", ".join(
+            f"{-r.gap:,.0f} short in {pd.Period(r.month, 'M'):%B}" for r in short.itertuples()
+        )
+        lines.append(
+            f"{row.stage.upper()} ({row.team}) has been behind plan since "
+            f"{row.behind_since:%d %b %Y}" + (f": {months}." if months else ".")
+        )
+    lines += [a.text for a in todo if a.kind != "none"]
+    if saving_day <= forecast.end:
+        passed = saving_day < forecast.as_of
+        lines.append(
+            (
+                f"New leads could no longer save the period after {saving_day:%d %b %Y}"
+                if passed
+                else f"After {saving_day:%d %b %Y} new leads can no longer save the period"
+            )
+            + f": fewer than {SAVING_SHARE:.0%} of their wins would close by "
+            f"{forecast.end:%d %b %Y}."
+        )
+    verdict = "enough" if coverage.enough else "not enough"
+    lines.append(
+        f"Open opportunities cover {coverage.coverage:.1f}× the {coverage.remaining:,.0f} left "
+        f"to win; history says {coverage.needed:.1f}× is needed: {verdict}."
+    )
+    return lines

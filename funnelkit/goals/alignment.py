@@ -1,0 +1,170 @@
+"""Alignment: do the team goals, put together through the plan arithmetic, deliver the shared goal?
+
+Each team volume goal (MQLs, SQLs, …) carried down the funnel, at the plan's step rates or the
+teams' conversion goals where they set one, and times the deal size, implies an amount of
+marketing-sourced revenue; divided by the marketing share, the total. The smallest of these
+is the bottleneck. The gap is the shared goal's revenue less what the bottleneck delivers,
+and because revenue is proportional to each volume, rate and the deal size, the move that
+closes the gap alone is one division (a rate cannot pass 1; only the rates below the
+bottleneck's stage move it). Team goals serving no shared
+goal, and shared goals no team goal serves, are flagged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from funnelkit.core.exceptions import InputError
+from funnelkit.crm.leads import LeadTable
+from funnelkit.goals.checks import position
+from funnelkit.goals.records import SHARED_TEAM, Goal, GoalSet
+from funnelkit.plan.build import Plan
+from funnelkit.plan.funnel import step_name
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How one shared revenue goal and the team goals serving it add up."""
+
+    shared_goal: str  # its id
+    required: float  # revenue the shared goal asks for, money
+    implied: float  # revenue the team goals deliver together, money
+    bottleneck: str | None  # id of the volume goal that limits it (None: the plan's own leads)
+    moves: pd.DataFrame  # per team goal: its target, the target that alone closes the gap
+
+    @property
+    def gap(self) -> float:
+        """Revenue short of the shared goal (negative when the team goals exceed it), money."""
+        return self.required - self.implied
+
+
+def required_revenue(goal: Goal, table: LeadTable) -> float:
+    """The revenue a shared goal asks for: its value, or its change on the measured baseline."""
+    if goal.metric != "revenue" or goal.target is None:
+        raise InputError(
+            f"'metric' of shared goal {goal.id!r} must be 'revenue' with a target to check alignment (got {goal.metric!r})"
+        )
+    if goal.target.kind == "value":
+        return goal.target.amount
+    where = position(goal, table)
+    if where is None:
+        raise InputError(
+            f"shared goal {goal.id!r} sets a change ({goal.target.text()}) but the data has no baseline revenue"
+        )
+    return where.target
+
+
+def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Alignment:
+    """Whether the team goals serving `shared_id` deliver its revenue, and what would close the gap."""
+    shared = goal_set.goal(shared_id)
+    required = required_revenue(shared, table)
+    funnel, share = plan.params.funnel, plan.params.marketing_share
+    team = [g for g in goal_set.children(shared_id) if g.metric and g.target is not None]
+    rates = dict(zip(funnel.steps, funnel.conversion_rates, strict=True))
+    deal_size, deal_goal = plan.params.deal_size, None
+    for goal in team:
+        kind, _, arg = goal.metric.partition(":")
+        if kind == "conversion":
+            rates[arg] = min(goal.target.value(rates[arg]), 1.0)
+        elif goal.metric == "deal_size":
+            deal_size, deal_goal = goal.target.value(deal_size), goal
+    stages = funnel.stages
+
+    def revenue_from(stage: str, volume: float) -> float:
+        k = stages.index(stage)
+        reach = math.prod(
+            rates[step_name(a, b)] for a, b in zip(stages[k:], stages[k + 1 :], strict=False)
+        )
+        return volume * reach * deal_size / share if share > 0 else float("inf")
+
+    planned = plan.targets.volumes
+    candidates = [(None, revenue_from(stages[0], planned[0]))]
+    for goal in team:
+        kind, _, arg = goal.metric.partition(":")
+        if kind == "volume":
+            candidates.append(
+                (goal, revenue_from(arg, goal.target.value(plan.targets.volume(arg))))
+            )
+    bottleneck, implied = min(candidates[1:] or candidates, key=lambda c: c[1])
+    ratio = required / implied if implied > 0 else float("inf")
+    start = stages.index(bottleneck.metric.split(":", 1)[1]) if bottleneck is not None else 0
+    downstream = set(funnel.steps[start:])  # the rates that carry the bottleneck to revenue
+    rows = []
+    for goal in team:
+        kind, _, arg = goal.metric.partition(":")
+        if kind == "volume" and goal is bottleneck:
+            current = goal.target.value(plan.targets.volume(arg))
+            rows.append((goal.id, goal.metric, current, current * ratio))
+        elif kind == "conversion" and arg in downstream:
+            needed = rates[arg] * ratio
+            rows.append((goal.id, goal.metric, rates[arg], needed if needed <= 1 else float("nan")))
+        elif goal is deal_goal:
+            rows.append((goal.id, goal.metric, deal_size, deal_size * ratio))
+    moves = pd.DataFrame(rows, columns=["goal", "metric", "target", "target_to_close_gap"])
+    moves["change_needed"] = moves["target_to_close_gap"] / moves["target"] - 1
+    return Alignment(
+        shared_goal=shared_id,
+        required=required,
+        implied=implied,
+        bottleneck=None if bottleneck is None else bottleneck.id,
+        moves=moves,
+    )
+
+
+def shared_alignments(goal_set: GoalSet, table: LeadTable, plan: Plan) -> list[Alignment]:
+    """The alignment of every shared revenue goal that team goals serve, in file order."""
+    return [
+        align(goal_set, g.id, table, plan)
+        for g in goal_set.goals
+        if g.team == SHARED_TEAM and g.metric == "revenue" and goal_set.children(g.id)
+    ]
+
+
+def loose_ends(goal_set: GoalSet) -> list[tuple[str, tuple[str, ...]]]:
+    """Goals outside the alignment, as (what they are, their ids), only the kinds that occur."""
+    kinds = (
+        ("Team goals serving no shared goal", orphans(goal_set)),
+        ("Shared goals no team goal serves", unserved(goal_set)),
+    )
+    return [(label, ids) for label, ids in kinds if ids]
+
+
+def orphans(goal_set: GoalSet) -> tuple[str, ...]:
+    """Team goals that serve no shared goal."""
+    return tuple(g.id for g in goal_set.goals if g.team != SHARED_TEAM and g.parent is None)
+
+
+def unserved(goal_set: GoalSet) -> tuple[str, ...]:
+    """Shared goals that no team goal serves."""
+    return tuple(
+        g.id for g in goal_set.goals if g.team == SHARED_TEAM and not goal_set.children(g.id)
+    )
+
+
+def alignment_text(a: Alignment, currency: str = "") -> str:
+    """The alignment in words: what the shared goal needs, what the team goals deliver, the
+    gap, and how far each goal would have to move alone to close it."""
+    unit = f" {currency}" if currency else ""
+    source = f"bottleneck: {a.bottleneck}" if a.bottleneck else "at the plan's lead volume"
+    lines = [
+        f"Shared goal {a.shared_goal}: revenue {a.required:,.0f}{unit}; "
+        f"the team goals deliver {a.implied:,.0f}{unit} ({source})."
+    ]
+    if a.gap <= 0:
+        lines.append(f"  They add up, with {-a.gap:,.0f}{unit} to spare.")
+        return "\n".join(lines) + "\n"
+    lines.append(f"  Short by {a.gap:,.0f}{unit}. To close the gap alone:")
+    for move in a.moves.itertuples():
+        if pd.isna(move.target_to_close_gap):
+            lines.append(
+                f"  - {move.goal} ({move.metric}) cannot: it would need a rate above 100%."
+            )
+        else:
+            lines.append(
+                f"  - {move.goal} ({move.metric}) from {move.target:,.4g} to "
+                f"{move.target_to_close_gap:,.4g} ({move.change_needed:+.0%})."
+            )
+    return "\n".join(lines) + "\n"

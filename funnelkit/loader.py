@@ -1,0 +1,82 @@
+"""One plan with its data, read and checked once: parameters → CRM export (with its deals,
+through the mapping) → baselines measured on it → goals → stage definitions, and the
+previous period's plan. Rendering, the workbook, the command line and both explorers all
+open a plan here, so they all read the same figures.
+
+A layer of its own, above `goals` and `forecast`, below `present`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from funnelkit.actuals.baselines import Baselines, measure_baselines
+from funnelkit.actuals.definitions import Definitions, check_columns, load_definitions
+from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
+from funnelkit.crm.leads import LeadTable, read_export
+from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.goals.records import GoalSet, load_goals
+from funnelkit.plan.build import Plan, build_plan
+from funnelkit.plan.params import PlanParams, load_params
+
+# (export file resolved, mapping) -> the lead table read from it, shared by plans on one export
+TableCache = dict[tuple[str, str], LeadTable]
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """A plan and everything its reports and tools read: its export, baselines, goals,
+    definitions and previous plan, each None when the parameters name none."""
+
+    params_file: Path
+    params: PlanParams
+    plan: Plan
+    table: LeadTable | None  # the plan's CRM export
+    baselines: Baselines | None  # measured on the export
+    goals: GoalSet | None  # checked against the export's stages
+    definitions: Definitions | None  # the agreed stage definitions, checked against the export
+    previous: Plan | None  # the previous period's plan
+
+
+def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:
+    """The plan's CRM export as a lead table, read once per export and mapping in `cache`."""
+    if params.export_file is None:
+        raise ParamsError(f"{params.name}: 'actuals' must name a CRM export")
+    key = (str(params.export_file.resolve()), params.export_mapping)
+    if cache is None:
+        cache = {}
+    if key not in cache:
+        cache[key] = read_export(params.export_file, resolve_mapping(params.export_mapping))
+    return cache[key]
+
+
+def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> PlanData:
+    """Read and check a plan's parameters and every file they name, and measure the export.
+
+    Raises a ParamsError naming the parameters file, the section, the rule and the value; a
+    problem found in the export or against it is reported under 'actuals'."""
+    params = load_params(params_file)
+    plan = build_plan(params)
+    definitions = load_definitions(params.definitions_file) if params.definitions_file else None
+    previous = build_plan(load_params(params.previous_plan)) if params.previous_plan else None
+    table = baselines = goals = None
+    if params.export_file is not None:
+        try:
+            table = read_table(params, cache)
+            baselines = measure_baselines(table)
+            if params.goals_file is not None:
+                goals = load_goals(params.goals_file, table.stages)
+            for definition in definitions.stages.values() if definitions else ():
+                check_columns(definition, table.leads, f"{params.definitions_file}: ")
+        except (InputError, CrmExportError) as err:
+            raise ParamsError(f"{params_file}: actuals: {err}") from None
+    return PlanData(
+        params_file=Path(params_file),
+        params=params,
+        plan=plan,
+        table=table,
+        baselines=baselines,
+        goals=goals,
+        definitions=definitions,
+        previous=previous,
+    )

@@ -1,0 +1,64 @@
+"""A whole plan from its parameters: targets, phasing, SLA, pipeline coverage, sensitivity.
+
+Everything here is arrays and dataclasses; tables are built only when asked for, so a plan
+costs well under a millisecond and a scenario explorer can rebuild it on every slider move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from funnelkit.plan.coverage import PipelineCoverage, pipeline_coverage, pipeline_needed
+from funnelkit.plan.params import PlanParams
+from funnelkit.plan.phasing import Phasing, phase_plan
+from funnelkit.plan.sensitivity import Sensitivity, sensitivity
+from funnelkit.plan.sla import SlaPlan, sla_plan
+from funnelkit.plan.targets import ReversePlan, reverse_plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan's figures, all derived from its parameters."""
+
+    params: PlanParams
+    targets: ReversePlan  # volume needed per stage for the whole period
+    phasing: Phasing  # per period at the parameters' granularity
+    monthly: Phasing  # per month (the SLA is monthly)
+    sla: SlaPlan
+    win_rate: float  # fraction 0–1 used for pipeline figures
+    win_rate_source: str  # where the win rate came from, in words
+    pipeline_needed: float  # open pipeline the revenue goal needs at the win rate, money
+    coverage: PipelineCoverage | None  # None when the parameters give no open pipeline
+    sensitivity: Sensitivity
+
+
+def build_plan(params: PlanParams) -> Plan:
+    """Compute every figure of a plan from checked parameters."""
+    p = params
+    targets = reverse_plan(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel)
+    monthly = phase_plan(targets, p.start, p.months, p.weights, "month")
+    phasing = (
+        monthly
+        if p.granularity == "month"
+        else phase_plan(targets, p.start, p.months, p.weights, p.granularity)
+    )
+    if p.win_rate is None:
+        win_rate = p.funnel.conversion_rates[-1]
+        source = f"the funnel's {p.funnel.steps[-1]} rate"
+    else:
+        win_rate, source = p.win_rate, "the parameters"
+    coverage = None
+    if p.open_pipeline is not None:
+        coverage = pipeline_coverage(p.open_pipeline, p.revenue_goal, win_rate)
+    return Plan(
+        params=p,
+        targets=targets,
+        phasing=phasing,
+        monthly=monthly,
+        sla=sla_plan(monthly, p.funnel, p.deal_size, p.sla),
+        win_rate=win_rate,
+        win_rate_source=source,
+        pipeline_needed=pipeline_needed(p.revenue_goal, win_rate),
+        coverage=coverage,
+        sensitivity=sensitivity(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel),
+    )

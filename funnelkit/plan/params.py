@@ -1,0 +1,251 @@
+"""A plan's parameters: read from YAML, checked field by field, turned into funnelkit objects.
+
+Unknown keys are errors (with the closest known key), never ignored: a typo must not fall
+back to a default. Every message starts with the file and the section, then names the
+field, the rule and the value, e.g.
+``params/q1.yaml: funnel: 'conversion_rate' for step 'mql→sql' must be in (0, 1] (got 1.4)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
+from funnelkit.core.validation import check_choice, check_number
+from funnelkit.core.vocabulary import PRESET_NAMES
+from funnelkit.plan.funnel import Funnel
+from funnelkit.plan.phasing import GRANULARITIES, month_edges, month_weights
+from funnelkit.plan.sla import SlaTerms, Touch
+
+# key -> required?
+TOP_KEYS = {
+    "name": True,
+    "title": False,
+    "currency": False,
+    "period": True,
+    "revenue_goal": True,
+    "marketing_share": True,
+    "deal_size": True,
+    "funnel": True,
+    "sla": True,
+    "pipeline": False,
+    "goals": False,
+    "actuals": False,
+    "previous_plan": False,
+    "definitions": False,
+}
+ACTUALS_KEYS = {"export": True, "mapping": False}
+PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
+STAGE_KEYS = {"stage": True, "conversion_rate": False, "days": False}
+SLA_KEYS = {
+    "handoff_stage": True,
+    "first_touch_minutes": True,
+    "cadence": True,
+    "touches_per_rep_per_day": True,
+    "reps": True,
+    "holidays": False,
+}
+TOUCH_KEYS = {"day": True, "channel": True}
+PIPELINE_KEYS = {"open_value": False, "win_rate": False}
+DEFAULT_CURRENCY = "USD"
+DEFAULT_MAPPING = "hubspot"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    """Everything a quarterly plan needs, checked."""
+
+    name: str  # short name; reports go to reports/<name>/
+    title: str  # headline of the plan
+    currency: str  # ISO code shown beside money, e.g. 'USD'
+    start: np.datetime64  # first day of the plan period
+    months: int  # length of the plan period
+    weights: tuple[float, ...] | None  # fraction of revenue per month; None for an even split
+    granularity: str  # 'month' or 'week', for the phasing table
+    revenue_goal: float  # total sales revenue goal for the period, money
+    marketing_share: float  # fraction 0–1 of revenue from marketing-sourced leads
+    deal_size: float  # average deal size, money
+    funnel: Funnel
+    sla: SlaTerms
+    open_pipeline: float | None  # open pipeline value now, money; None when not given
+    win_rate: float | None  # fraction 0–1; None means the funnel's last step rate
+    goals_file: Path | None = None  # the plan's goals (YAML); None when it has none
+    export_file: Path | None = None  # the CRM export its actuals come from
+    export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
+    previous_plan: Path | None = None  # the previous period's parameters, to compare actuals
+    definitions_file: Path | None = None  # the agreed stage definitions (YAML)
+
+    @property
+    def period_label(self) -> str:
+        """The plan period's first and last month, 'YYYY-MM to YYYY-MM'."""
+        end = self.start.astype("datetime64[M]") + self.months - 1
+        return f"{str(self.start)[:7]} to {end}"
+
+
+def _date(value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"'{key}' must hold dates written YYYY-MM-DD (got {value!r})") from None
+
+
+def _funnel(raw: Any) -> Funnel:
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise InputError(f"'funnel' must list at least 2 stages, first to last (got {raw!r})")
+    entries = [check_keys(e, STAGE_KEYS, "each stage") for e in raw]
+    stages = [text(e, "stage") for e in entries]
+    for entry, stage, next_stage in zip(entries, stages, stages[1:], strict=False):
+        for key in ("conversion_rate", "days"):
+            if key not in entry:
+                raise InputError(
+                    f"stage {stage!r} must give {key!r} (for the step to {next_stage!r})"
+                )
+    last = entries[-1]
+    for key in ("conversion_rate", "days"):
+        if key in last:
+            raise InputError(
+                f"the last stage {stages[-1]!r} must not give {key!r} (no stage follows it)"
+            )
+    return Funnel(
+        stages=tuple(stages),
+        conversion_rates=tuple(e["conversion_rate"] for e in entries[:-1]),
+        days=tuple(e["days"] for e in entries[:-1]),
+    )
+
+
+def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
+    raw = check_keys(raw, SLA_KEYS, "'sla'")
+    handoff = text(raw, "handoff_stage")
+    funnel.stage_index(handoff)
+    cadence = []
+    for item in nonempty_list(raw, "cadence"):
+        touch = check_keys(item, TOUCH_KEYS, "each cadence touch")
+        cadence.append(Touch(day=touch["day"], channel=touch["channel"]))
+    holidays = raw.get("holidays") or []
+    if not isinstance(holidays, list):
+        raise InputError(f"'holidays' must be a list of dates (got {holidays!r})")
+    return SlaTerms(
+        handoff_stage=handoff,
+        first_touch_minutes=raw["first_touch_minutes"],
+        cadence=tuple(cadence),
+        touches_per_rep_per_day=raw["touches_per_rep_per_day"],
+        reps=raw["reps"],
+        holidays=tuple(_date(h, "holidays") for h in holidays),
+    )
+
+
+def _pipeline(raw: Any) -> dict[str, Any]:
+    raw = check_keys(raw, PIPELINE_KEYS, "'pipeline'")
+    if "open_value" in raw:
+        check_number("open_value", raw["open_value"], low=0)
+    if "win_rate" in raw:
+        check_number("win_rate", raw["win_rate"], low=0, high=1, low_open=True)
+    return raw
+
+
+def params_from_dict(
+    raw: Any, source: str = "<parameters>", folder: Path | None = None
+) -> PlanParams:
+    """Check a parsed parameters mapping and build a PlanParams; `source` names it in errors.
+
+    Relative file paths (goals, the export, a mapping) are taken from `folder` (the
+    parameters file's folder when read by `load_params`), else from the working directory.
+    """
+    try:
+        return _build(raw, folder or Path())
+    except InputError as err:
+        raise ParamsError(f"{source}: {err}") from None
+
+
+def _file(value: Any, key: str, folder: Path) -> Path:
+    """An existing file named relative to `folder`."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{key}' must name a file (got {value!r})")
+    path = folder / value
+    if not path.is_file():
+        raise InputError(f"'{key}' names a file that does not exist: {path}")
+    return path
+
+
+def _actuals(raw: Any, folder: Path) -> tuple[Path, str]:
+    raw = check_keys(raw, ACTUALS_KEYS, "'actuals'")
+    export = _file(raw["export"], "export", folder)
+    mapping = raw.get("mapping", DEFAULT_MAPPING)
+    if isinstance(mapping, str) and mapping.endswith((".yaml", ".yml")):
+        mapping = str(_file(mapping, "mapping", folder))
+    else:
+        check_choice("mapping", mapping, PRESET_NAMES)
+    return export, mapping
+
+
+def _build(raw: Any, folder: Path) -> PlanParams:
+    raw = check_keys(raw, TOP_KEYS, "the parameters file")
+    period = in_section("period", check_keys, raw["period"], PERIOD_KEYS, "'period'")
+    months = period["months"]
+    start = in_section("period", month_edges, period["start"], months)[0]
+    weights = period.get("weights")
+    if weights is not None:
+        weights = tuple(in_section("period", month_weights, months, weights))
+    granularity = in_section(
+        "period", check_choice, "granularity", period.get("granularity", "month"), GRANULARITIES
+    )
+    for key, rule in (
+        ("revenue_goal", {"low": 0}),
+        ("marketing_share", {"low": 0, "high": 1}),
+        ("deal_size", {"low": 0, "low_open": True}),
+    ):
+        check_number(key, raw[key], **rule)
+    funnel = in_section("funnel", _funnel, raw["funnel"])
+    sla = in_section("sla", _sla, raw["sla"], funnel)
+    pipeline = in_section("pipeline", _pipeline, raw.get("pipeline") or {})
+    name = text(raw, "name")
+    if not NAME_PATTERN.fullmatch(name):
+        raise InputError(
+            f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
+            f"since reports are written to reports/<name>/ (got {name!r})"
+        )
+    export_file, export_mapping = None, DEFAULT_MAPPING
+    if "actuals" in raw:
+        export_file, export_mapping = in_section("actuals", _actuals, raw["actuals"], folder)
+    return PlanParams(
+        name=name,
+        title=text(raw, "title") if "title" in raw else name,
+        currency=text(raw, "currency") if "currency" in raw else DEFAULT_CURRENCY,
+        start=start,
+        months=months,
+        weights=weights,
+        granularity=granularity,
+        revenue_goal=raw["revenue_goal"],
+        marketing_share=raw["marketing_share"],
+        deal_size=raw["deal_size"],
+        funnel=funnel,
+        sla=sla,
+        open_pipeline=pipeline.get("open_value"),
+        win_rate=pipeline.get("win_rate"),
+        goals_file=_file(raw["goals"], "goals", folder) if "goals" in raw else None,
+        export_file=export_file,
+        export_mapping=export_mapping,
+        previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
+        if "previous_plan" in raw
+        else None,
+        definitions_file=_file(raw["definitions"], "definitions", folder)
+        if "definitions" in raw
+        else None,
+    )
+
+
+def load_params(path: str | Path) -> PlanParams:
+    """Read and check a plan's parameters YAML file."""
+    return params_from_dict(
+        load_yaml(path, "parameters file"), source=str(path), folder=Path(path).parent
+    )

@@ -1,0 +1,102 @@
+"""Write a plan's parameters back to YAML, so a scenario explored with widgets can be rendered.
+
+The file has the layout `funnelkit.plan.params` reads, with the paths it names (goals, the
+export, a mapping file, the previous plan) made relative to the file's own folder. It is
+written atomically: a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from funnelkit.core.vocabulary import PRESET_NAMES
+from funnelkit.plan.params import PlanParams
+
+
+def _number(value: Any) -> int | float:
+    """A plain Python number (YAML cannot write numpy scalars); whole floats become ints."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), folder.resolve())).as_posix()
+
+
+def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
+    """The parameters as the mapping a parameters file holds; paths relative to `folder`."""
+    p = params
+    f = p.funnel
+    period: dict[str, Any] = {"start": str(p.start)[:7], "months": p.months}
+    if p.weights is not None:
+        period["weights"] = [_number(w) for w in p.weights]
+    period["granularity"] = p.granularity
+    stages: list[dict[str, Any]] = [
+        {"stage": s, "conversion_rate": _number(r), "days": _number(d)}
+        for s, r, d in zip(f.stages, f.conversion_rates, f.days, strict=False)
+    ]
+    stages.append({"stage": f.stages[-1]})
+    sla = p.sla
+    out: dict[str, Any] = {
+        "name": p.name,
+        "title": p.title,
+        "currency": p.currency,
+        "period": period,
+        "revenue_goal": _number(p.revenue_goal),
+        "marketing_share": _number(p.marketing_share),
+        "deal_size": _number(p.deal_size),
+        "funnel": stages,
+        "sla": {
+            "handoff_stage": sla.handoff_stage,
+            "first_touch_minutes": _number(sla.first_touch_minutes),
+            "cadence": [{"day": _number(t.day), "channel": t.channel} for t in sla.cadence],
+            "touches_per_rep_per_day": _number(sla.touches_per_rep_per_day),
+            "reps": _number(sla.reps),
+            "holidays": [dt.date.fromisoformat(str(h)) for h in sla.holidays],
+        },
+    }
+    pipeline = {}
+    if p.open_pipeline is not None:
+        pipeline["open_value"] = _number(p.open_pipeline)
+    if p.win_rate is not None:
+        pipeline["win_rate"] = _number(p.win_rate)
+    if pipeline:
+        out["pipeline"] = pipeline
+    if p.goals_file is not None:
+        out["goals"] = _relative(p.goals_file, folder)
+    if p.export_file is not None:
+        mapping = p.export_mapping
+        out["actuals"] = {
+            "export": _relative(p.export_file, folder),
+            "mapping": mapping if mapping in PRESET_NAMES else _relative(Path(mapping), folder),
+        }
+    if p.previous_plan is not None:
+        out["previous_plan"] = _relative(p.previous_plan, folder)
+    if p.definitions_file is not None:
+        out["definitions"] = _relative(p.definitions_file, folder)
+    return out
+
+
+def save_params(params: PlanParams, path: str | Path, note: str = "") -> Path:
+    """Write the parameters to `path` (YAML) atomically, `note` as a comment at the top."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = "".join(f"# {line}\n" for line in note.splitlines())
+    body = yaml.safe_dump(
+        params_to_dict(params, path.parent), sort_keys=False, allow_unicode=True, width=100
+    )
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(header + body)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

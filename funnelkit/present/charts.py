@@ -1,0 +1,233 @@
+"""Charts for the workbook and its reports: matplotlib figures, titled, axes labelled with
+units, in the Okabe–Ito palette, with type large enough for a projector.
+
+Each function takes computed figures (a Plan, a review frame) and draws them; none computes
+a target. Figures are `matplotlib.figure.Figure` objects built without pyplot, so nothing is
+kept in a global state and `png` turns one into bytes for a notebook or a widget.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from funnelkit.plan.build import Plan
+from funnelkit.plan.pacing import Pacing
+from funnelkit.present.chart_text import (
+    MONTH_VOLUME_AXIS,
+    VOLUME_AXIS,
+    funnel_title,
+    tornado_axis,
+    tornado_title,
+)
+from funnelkit.present.palette import (
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    SKY,
+    STAGE_COLOURS,
+    VERMILLION,
+)
+
+FONT = 13  # points: readable from the back of a meeting room
+STYLE = {
+    "font.size": FONT,
+    "axes.titlesize": FONT + 2,
+    "axes.labelsize": FONT,
+    "xtick.labelsize": FONT - 1,
+    "ytick.labelsize": FONT - 1,
+    "legend.fontsize": FONT - 1,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+DPI = 100  # dots per inch of the PNG
+
+
+def _styled(chart: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build a chart with the house style (sizes, spines) in force for every artist in it."""
+
+    @functools.wraps(chart)
+    def build(*args, **kwargs) -> Figure:
+        with matplotlib.rc_context(STYLE):
+            return chart(*args, **kwargs)
+
+    return build
+
+
+def _figure(width: float = 10.0, height: float = 4.8, **grid) -> tuple[Figure, np.ndarray]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(squeeze=False, **grid).ravel()
+
+
+def png(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+@_styled
+def funnel_chart(plan: Plan, baseline: Plan | None = None) -> Figure:
+    """Whole volume needed per stage as horizontal bars, first stage on top, on a log scale
+    (volumes span orders of magnitude); a baseline plan's volumes as black ticks."""
+    t = plan.targets
+    stages = list(t.funnel.stages)
+    fig, (ax,) = _figure(10, 0.7 * len(stages) + 1.6)
+    y = np.arange(len(stages))[::-1]
+    ax.barh(y, t.whole, color=STAGE_COLOURS[: len(stages)], height=0.65)
+    for yi, v in zip(y, t.whole, strict=True):
+        ax.text(v * 1.05, yi, f"{int(v):,}", va="center", fontsize=FONT)
+    if baseline is not None:
+        ax.scatter(baseline.targets.whole, y, marker="|", s=900, color="black", label="baseline")
+        ax.legend(loc="lower right", frameon=False)
+    ax.set_yticks(y, stages)
+    ax.set_xscale("log")
+    ax.set_xlim(max(0.5, t.whole.min() / 2), t.whole.max() * 3)
+    ax.set_xlabel(VOLUME_AXIS.replace("(count)", "(count, log scale)"))
+    ax.set_title(funnel_title(plan))
+    return fig
+
+
+@_styled
+def phasing_chart(plan: Plan) -> Figure:
+    """Whole volume needed per month and stage, one panel per team's stages; months before the
+    plan period (lead-in for the stage lags) are hatched."""
+    ph = plan.monthly
+    stages = list(ph.stages)
+    handoff = stages.index(plan.sla.terms.handoff_stage)
+    groups = (("Marketing", stages[: handoff + 1]), ("Sales", stages[handoff + 1 :]))
+    groups = tuple(g for g in groups if g[1])
+    fig, axes = _figure(11, 4.6, ncols=len(groups))
+    x = np.arange(len(ph.labels))
+    for ax, (team, names) in zip(axes, groups, strict=True):
+        width = 0.8 / len(names)
+        for k, stage in enumerate(names):
+            values = ph.whole[:, stages.index(stage)]
+            bars = ax.bar(
+                x + (k - (len(names) - 1) / 2) * width,
+                values,
+                width,
+                label=stage,
+                color=STAGE_COLOURS[stages.index(stage) % len(STAGE_COLOURS)],
+            )
+            for bar, inside in zip(bars, ph.in_plan, strict=True):
+                if not inside:
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.6)
+        ax.set_xticks(x, ph.labels, rotation=30)
+        ax.set_xlabel("month (hatched: lead-in before the plan period)")
+        ax.set_ylabel(MONTH_VOLUME_AXIS)
+        ax.set_title(f"{team}: volume needed by month")
+        ax.legend(frameon=False)
+    return fig
+
+
+@_styled
+def tornado_chart(plan: Plan) -> Figure:
+    """Change in the first stage's volume needed when each driver moves down or up, largest
+    swing on top."""
+    s = plan.sensitivity.frame()
+    wide = s.pivot(index="driver", columns="direction", values="leads_change")
+    wide = wide.reindex(wide.abs().max(axis=1).sort_values().index)
+    fig, (ax,) = _figure(10, 0.45 * len(wide) + 1.8)
+    y = np.arange(len(wide))
+    change = plan.sensitivity.change
+    ax.barh(y, wide["down"], color=BLUE, label=f"driver -{change:.0%}")
+    ax.barh(y, wide["up"], color=ORANGE, label=f"driver +{change:.0%}")
+    ax.axvline(0, color="black", linewidth=1)
+    ax.set_yticks(y, wide.index)
+    ax.set_xlabel(tornado_axis(plan))
+    ax.set_title(tornado_title(plan))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
+    return fig
+
+
+@_styled
+def pacing_chart(paced: dict[str, tuple[str, Pacing]]) -> Figure:
+    """Per team, the ideal cumulative line to the month's goal against the actual cumulative
+    count to date; `paced` maps team -> (stage, Pacing)."""
+    fig, axes = _figure(11, 4.4, ncols=max(1, len(paced)))
+    for ax, (team, (stage, p)) in zip(axes, paced.items(), strict=False):
+        days = p.days.astype("datetime64[D]").astype(object)
+        ax.plot(days, p.ideal, color=GREY, linestyle="--", linewidth=2, label="ideal pace")
+        ax.plot(days, p.actual, color=BLUE, linewidth=3, label="actual")
+        ax.axhline(p.goal, color=VERMILLION, linewidth=1, linestyle=":", label=f"goal {p.goal:g}")
+        ax.set_title(f"{team.capitalize()}: {stage} in {str(p.days[0])[:7]}")
+        ax.set_xlabel("day of the month")
+        ax.set_ylabel(f"{stage} to date (cumulative count)")
+        ax.set_xticks(days[::7], [d.day for d in days[::7]])
+        ax.legend(loc="upper left", frameon=False)
+    if not paced:
+        axes[0].set_title("No stage has a goal this month")
+        axes[0].set_axis_off()
+    return fig
+
+
+@_styled
+def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
+    """Actual as a share of planned per line of a `review.plan_vs_actuals` frame, with the
+    100 % line; lines the plan gave nothing for are left out."""
+    rows = frame.loc[frame["planned"] > 0]
+    fig, (ax,) = _figure(10, 0.55 * max(1, len(rows)) + 1.8)
+    y = np.arange(len(rows))[::-1]
+    values = rows["attainment"].to_numpy() * 100
+    colours = [GREEN if v >= 100 else ORANGE if v >= 90 else VERMILLION for v in values]
+    ax.barh(y, values, color=colours)
+    for yi, v in zip(y, values, strict=True):
+        ax.text(v + 1, yi, f"{v:.0f}%", va="center", fontsize=FONT)
+    ax.axvline(100, color="black", linewidth=1)
+    ax.set_yticks(y, rows["line"])
+    ax.set_xlim(0, max(120, float(np.nanmax(values, initial=0)) + 15))
+    ax.set_xlabel("actual against plan to date (%)")
+    ax.set_title(title)
+    return fig
+
+
+@_styled
+def leakage_chart(leaks: pd.DataFrame) -> Figure:
+    """Per step, where the leads that reached its first stage went: advanced, lost, stalled,
+    in progress (summed over groups), as stacked shares."""
+    parts = ["advanced", "lost", "stalled", "in_progress"]
+    totals = leaks.groupby("step", sort=False)[["reached", *parts]].sum()
+    fig, (ax,) = _figure(10, 0.6 * len(totals) + 1.8)
+    y = np.arange(len(totals))[::-1]
+    left = np.zeros(len(totals))
+    for part, colour in zip(parts, (GREEN, VERMILLION, ORANGE, SKY), strict=True):
+        share = (totals[part] / totals["reached"].where(totals["reached"] > 0)).fillna(0) * 100
+        ax.barh(y, share, left=left, color=colour, label=part.replace("_", " "))
+        left += share.to_numpy()
+    ax.set_yticks(y, totals.index)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("share of the leads that reached the step's first stage (%)")
+    ax.set_title("Leakage: where leads stop")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncols=4, frameon=False)
+    return fig
+
+
+@_styled
+def fan_chart(fan: pd.DataFrame, actual: pd.Series, goal: float, currency: str) -> Figure:
+    """Cumulative revenue: won so far (`actual`, by day) and the forecast's fan from the as-of
+    day (`fan`: quantile columns 0.1, 0.25, 0.5, 0.75, 0.9), against the goal line."""
+    fig, (ax,) = _figure(11, 4.8)
+    days = fan.index.to_pydatetime()
+    ax.fill_between(days, fan[0.1], fan[0.9], color=SKY, alpha=0.35, label="80 % of outcomes")
+    ax.fill_between(days, fan[0.25], fan[0.75], color=SKY, alpha=0.7, label="50 % of outcomes")
+    ax.plot(days, fan[0.5], color=BLUE, linewidth=2, linestyle="--", label="median forecast")
+    if len(actual):
+        ax.plot(actual.index.to_pydatetime(), actual, color=BLUE, linewidth=3, label="won so far")
+    ax.axhline(goal, color=VERMILLION, linewidth=2, linestyle=":", label=f"goal {goal:,.0f}")
+    ax.set_ylim(0, max(goal, float(fan[0.9].max())) * 1.35)  # room for the legend
+    ax.set_title(f"Revenue forecast to {fan.index[-1]:%d %b %Y}")
+    ax.set_xlabel("day")
+    ax.set_ylabel(f"revenue won, cumulative ({currency})")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.legend(loc="upper left", frameon=False)
+    return fig

@@ -1,0 +1,132 @@
+"""The definition explorer: ipywidgets to switch a stage definition's criteria on and off and
+move its thresholds, and see how many leads qualify and how they converted, against the
+agreed definition. Every figure comes from `funnelkit.actuals.qualification`."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+
+from funnelkit.actuals.definitions import NUMBER_OPS, Definition, check_columns
+from funnelkit.actuals.qualification import plan_effect, qualification, variant
+from funnelkit.core.exceptions import ParamsError
+from funnelkit.core.rounding import whole_units
+from funnelkit.crm.leads import LeadTable
+from funnelkit.loader import load_plan_data
+from funnelkit.plan.params import PlanParams
+
+SLIDER_STEPS = 200  # a threshold slider spans its range in this many steps (whole numbers: 1)
+
+
+class DefinitionExplorer:
+    """Widgets over one agreed definition, judged on a lead table's history."""
+
+    def __init__(
+        self,
+        table: LeadTable,
+        agreed: Definition,
+        outcome: str,
+        among: str | None = None,
+        params: PlanParams | None = None,
+    ) -> None:
+        check_columns(agreed, table.leads)
+        self.table, self.agreed, self.outcome, self.among = table, agreed, outcome, among
+        self.params = params  # with a plan, the targets each definition implies are shown
+        self.agreed_figures = qualification(table, agreed, outcome, among=among).iloc[0]
+        self.criteria = agreed.criteria()
+        self.use = [
+            w.Checkbox(value=True, description=c.text(), indent=False) for c in self.criteria
+        ]
+        self.thresholds: dict[int, w.FloatSlider] = {}
+        for i, c in enumerate(self.criteria):
+            if c.op in NUMBER_OPS and c.op != "between":
+                self.thresholds[i] = self._slider(c.column, c.value)
+        rows = []
+        for i, box in enumerate(self.use):
+            box.layout = w.Layout(width="40em")
+            rows.append(w.HBox([box, self.thresholds[i]]) if i in self.thresholds else box)
+        for control in [*self.use, *self.thresholds.values()]:
+            control.observe(lambda _: self.refresh(), names="value")
+        self.result = w.HTML()
+        self.result.add_class("funnelkit-definition-result")
+        self.widget = w.VBox([w.HTML(f"<b>{html.escape(agreed.text())}</b>"), *rows, self.result])
+        self.refresh()
+
+    @classmethod
+    def from_params_file(cls, params_file: str | Path, stage: str) -> DefinitionExplorer:
+        """The explorer for `stage` of a plan's agreed definitions, on the plan's export: judged
+        among the leads that reached the plan's stage before it, by reaching the one after."""
+        data = load_plan_data(params_file)
+        params, table = data.params, data.table
+        if data.definitions is None or table is None:
+            raise ParamsError(
+                f"{params_file}: 'definitions' and 'actuals' must be given to explore a definition"
+            )
+        stages = params.funnel.stages
+        if stage not in stages[1:-1]:
+            raise ParamsError(
+                f"{params_file}: 'stage' must be a middle stage of the funnel "
+                f"({', '.join(stages[1:-1])}) (got {stage!r})"
+            )
+        k = stages.index(stage)
+        agreed = data.definitions.definition(stage)
+        among = stages[k - 1] if stages[k - 1] in table.stages else None
+        return cls(table, agreed, stages[k + 1], among, params)
+
+    def _slider(self, column: str, value: float) -> w.FloatSlider:
+        values = self.table.leads[column].to_numpy(dtype=float, na_value=np.nan)
+        high = max(float(np.nanquantile(values, 0.99)), value * 2, 1.0)
+        whole = bool(np.all(np.mod(values[~np.isnan(values)], 1) == 0))
+        step = 1.0 if whole else high / SLIDER_STEPS
+        return w.FloatSlider(
+            value=value, min=0, max=high, step=step, description="threshold", readout_format=".4g"
+        )
+
+    def current(self) -> Definition | None:
+        """The definition the controls describe; None when every criterion is switched off."""
+        d = self.agreed
+        for i, c in enumerate(self.criteria):
+            if not self.use[i].value:
+                d = variant(d, c, None)
+            elif i in self.thresholds and self.thresholds[i].value != c.value:
+                d = variant(d, c, dataclasses.replace(c, value=self.thresholds[i].value, label=""))
+        return d if d.parts else None
+
+    def refresh(self) -> None:
+        """Recompute the figures for the controls and show them beside the agreed ones."""
+        d = self.current()
+        if d is None:
+            self.result.value = "<p>Every criterion is off: every lead would qualify.</p>"
+            return
+        r = qualification(self.table, d, self.outcome, among=self.among).iloc[0]
+        a = self.agreed_figures
+        pool = f"the {self.among}s" if self.among else "the leads"
+        self.result.value = (
+            f"<p>{html.escape(d.text())}</p>"
+            f"<p><b>{int(r['qualified']):,}</b> of {pool} ({int(r['leads']):,}) qualify "
+            f"({r['qualified_share']:.1%}; agreed: {int(a['qualified']):,}). "
+            f"Of them <b>{r['qualified_rate']:.1%}</b> reached {html.escape(self.outcome)}, "
+            f"against {r['others_rate']:.1%} of the others: lift <b>{r['lift']:.2f}x</b> "
+            f"(agreed: {a['qualified_rate']:.1%}, {a['lift']:.2f}x).</p>"
+        ) + self._targets(d)
+
+    def _targets(self, d: Definition) -> str:
+        """The plan's volumes with both rates next to the stage measured under `d`."""
+        if self.params is None or self.among is None:
+            return ""
+        effect = plan_effect(self.params, self.table, {"agreed": self.agreed, "this": d})
+        effect = effect.set_index("definition")
+        first, stage = self.params.funnel.stages[0], d.stage
+        cells = [
+            f"{s}: <b>{int(whole_units(effect.loc['this', f'{s}_needed'])):,}</b> "
+            f"(agreed: {int(whole_units(effect.loc['agreed', f'{s}_needed'])):,})"
+            for s in (first, stage)
+        ]
+        return (
+            f"<p>With this definition's rates, the plan "
+            f"{html.escape(self.params.name)} needs {'; '.join(cells)}.</p>"
+        )

@@ -1,0 +1,481 @@
+"""The scenario explorer: ipywidgets controls for a plan's drivers, live targets and charts.
+
+It starts from the baseline measured on the plan's CRM export (step rates and days, deal
+size, marketing share), with the plan's goal, period and SLA, each rounded to its slider's
+step (`STEPS`: rates to 0.1 point, days to half a day) so the browser shows it unchanged. Each change rebuilds the plan
+with `build_plan` (well under a millisecond) and redraws only the views whose inputs
+changed; charts are drawn only when their tab is shown. Changes are coalesced: at most one
+redraw every `throttle_seconds`, the first at once and the last always. "Save scenario"
+writes a parameters file that `funnelkit render` can render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import html
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+
+from funnelkit.core.exceptions import FunnelkitError, ParamsError
+from funnelkit.loader import PlanData, load_plan_data
+from funnelkit.plan.build import build_plan
+from funnelkit.plan.funnel import Funnel
+from funnelkit.plan.params import PlanParams, params_from_dict
+from funnelkit.plan.scenario_file import params_to_dict, save_params
+from funnelkit.plan.sla import SlaTerms, Touch
+from funnelkit.present import svg_charts
+from funnelkit.present.plan_tables import money, sla_frame
+
+THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves
+TABS = ("Funnel", "By month", "SLA and capacity", "Sensitivity")
+STEPS = {  # each slider's step: the explorer's precision
+    "goal": 100.0,  # money
+    "share": 0.001,  # fraction
+    "deal": 10.0,  # money
+    "rate": 0.001,  # fraction
+    "days": 0.5,  # days
+    "reps": 0.5,
+    "touches": 1.0,  # per rep per day
+    "minutes": 1.0,
+}
+TABLE_STYLE = (
+    "<style>.funnelkit-table td, .funnelkit-table th {padding: 2px 14px; text-align: right}</style>"
+)
+
+
+def cadence_text(cadence: tuple[Touch, ...]) -> str:
+    """A cadence as the explorer's text field shows it: '0 call, 0 email, 1 call'."""
+    return ", ".join(f"{t.day:g} {t.channel}" for t in cadence)
+
+
+def parse_cadence(text: str) -> tuple[Touch, ...]:
+    """Read '0 call, 0 email, 1 call' (day, then channel, per touch) into touches."""
+    touches = []
+    for part in (p.strip() for p in text.split(",")):
+        day, _, channel = part.partition(" ")
+        try:
+            touches.append(Touch(day=float(day), channel=channel.strip()))
+        except (ValueError, FunnelkitError):
+            raise ParamsError(
+                f"'cadence' must list touches as 'day channel', separated by commas, "
+                f"e.g. '0 call, 1 email' (got {part!r})"
+            ) from None
+    return tuple(touches)
+
+
+def baseline_params(data: PlanData) -> PlanParams:
+    """The plan's parameters with the funnel, deal size and marketing share measured on its
+    CRM export (the goal, period and SLA stay the plan's)."""
+    params, b = data.params, data.baselines
+    if b is None:
+        raise ParamsError(
+            f"'actuals' must name a CRM export to measure a baseline on ({params.name})"
+        )
+    return dataclasses.replace(
+        params,
+        funnel=b.funnel,
+        deal_size=b.deal_size if b.deal_size is not None else params.deal_size,
+        marketing_share=b.marketing_share
+        if b.marketing_share is not None
+        else params.marketing_share,
+    )
+
+
+def snap(value: float, step: float) -> float:
+    """`value` rounded to the nearest multiple of `step` (float noise removed)."""
+    return round(round(value / step) * step, 10)
+
+
+def on_slider_grid(params: PlanParams) -> PlanParams:
+    """The parameters with every value a slider controls rounded to the slider's step, so the
+    browser's sliders hold them exactly (a slider snaps any other value and sends it back)."""
+    f, sla = params.funnel, params.sla
+    return dataclasses.replace(
+        params,
+        revenue_goal=snap(params.revenue_goal, STEPS["goal"]),
+        marketing_share=snap(params.marketing_share, STEPS["share"]),
+        deal_size=max(STEPS["deal"], snap(params.deal_size, STEPS["deal"])),
+        funnel=Funnel(
+            f.stages,
+            tuple(max(STEPS["rate"], snap(r, STEPS["rate"])) for r in f.conversion_rates),
+            tuple(snap(d, STEPS["days"]) for d in f.days),
+        ),
+        sla=dataclasses.replace(
+            sla,
+            reps=max(STEPS["reps"], snap(sla.reps, STEPS["reps"])),
+            touches_per_rep_per_day=max(1, snap(sla.touches_per_rep_per_day, STEPS["touches"])),
+            first_touch_minutes=max(1, snap(sla.first_touch_minutes, STEPS["minutes"])),
+        ),
+    )
+
+
+def _slider(
+    value: float, low: float, high: float, step: float, fmt: str, label: str
+) -> w.FloatSlider:
+    return w.FloatSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        readout_format=fmt,
+        description=label,
+        continuous_update=True,
+        style={"description_width": "14em"},
+        layout=w.Layout(width="34em"),
+    )
+
+
+class ScenarioExplorer:
+    """Widgets to move a plan's drivers and see its targets, charts and SLA follow."""
+
+    def __init__(
+        self,
+        baseline: PlanParams,
+        save_dir: str | Path,
+        throttle_seconds: float = THROTTLE_SECONDS,
+    ) -> None:
+        self.baseline = on_slider_grid(baseline)
+        self.baseline_plan = build_plan(self.baseline)
+        self.save_dir = Path(save_dir)
+        self.throttle_seconds = throttle_seconds
+        self.plan = self.baseline_plan
+        self._held = False
+        self.redraws: dict[str, int] = dict.fromkeys(("targets", *TABS), 0)  # for tests
+        self._drawn: dict[str, object] = {}  # view -> the inputs it was last drawn for
+        self._last_refresh = 0.0
+        self._pending: asyncio.TimerHandle | None = None
+        self._build_controls()
+        self._build_views()
+        self.refresh()
+
+    @classmethod
+    def from_params_file(cls, params_file: str | Path, **kwargs) -> ScenarioExplorer:
+        """An explorer from a plan's parameters file, starting at its measured baseline;
+        scenarios are saved beside the file."""
+        return cls(baseline_params(load_plan_data(params_file)), Path(params_file).parent, **kwargs)
+
+    # controls -------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        b = self.baseline
+        f = b.funnel
+        self.goal = _slider(
+            b.revenue_goal,
+            0,
+            b.revenue_goal * 3,
+            STEPS["goal"],
+            ",.0f",
+            f"revenue goal ({b.currency})",
+        )
+        self.share = _slider(b.marketing_share, 0, 1, STEPS["share"], ".1%", "marketing share")
+        self.deal = _slider(
+            b.deal_size,
+            snap(b.deal_size / 4, STEPS["deal"]),
+            b.deal_size * 3,
+            STEPS["deal"],
+            ",.0f",
+            f"deal size ({b.currency})",
+        )
+        self.rates = [
+            _slider(r, STEPS["rate"], 1, STEPS["rate"], ".1%", f"{step} rate")
+            for step, r in zip(f.steps, f.conversion_rates, strict=True)
+        ]
+        self.days = [
+            _slider(d, 0, max(120.0, d * 2), STEPS["days"], ".1f", f"{step} days")
+            for step, d in zip(f.steps, f.days, strict=True)
+        ]
+        s = b.sla
+        self.reps = _slider(
+            s.reps, STEPS["reps"], max(20.0, s.reps * 2), STEPS["reps"], ".1f", "reps"
+        )
+        self.touches = _slider(
+            s.touches_per_rep_per_day,
+            1,
+            max(150.0, s.touches_per_rep_per_day * 2),
+            STEPS["touches"],
+            ".0f",
+            "touches per rep per day",
+        )
+        self.minutes = _slider(
+            s.first_touch_minutes,
+            1,
+            max(240.0, s.first_touch_minutes * 2),
+            STEPS["minutes"],
+            ".0f",
+            "first touch within (minutes)",
+        )
+        self.cadence = w.Text(
+            value=cadence_text(s.cadence),
+            description="cadence (day channel, …)",
+            continuous_update=False,
+            style={"description_width": "14em"},
+            layout=w.Layout(width="34em"),
+        )
+        self.name = w.Text(
+            value=f"{b.name}-scenario",
+            description="scenario name",
+            style={"description_width": "14em"},
+            layout=w.Layout(width="34em"),
+        )
+        self.reset_button = w.Button(
+            description="Reset to baseline", icon="undo", layout=w.Layout(width="auto")
+        )
+        self.save_button = w.Button(
+            description="Save scenario", icon="save", button_style="primary"
+        )
+        self.status = w.HTML()
+        self.reset_button.on_click(lambda _: self.reset())
+        self.save_button.on_click(lambda _: self.save())
+        for control in self.inputs:
+            control.observe(self._changed, names="value")
+        for name, control in self.named_inputs().items():
+            control.add_class(f"funnelkit-{name}")
+
+    @property
+    def inputs(self) -> list[w.ValueWidget]:
+        """Every control whose value is part of the scenario."""
+        return list(self.named_inputs().values())
+
+    def named_inputs(self) -> dict[str, w.ValueWidget]:
+        """Every scenario control by a short name ('goal', 'rate-0', 'days-1', …)."""
+        named = {"goal": self.goal, "share": self.share, "deal": self.deal}
+        named |= {f"rate-{i}": s for i, s in enumerate(self.rates)}
+        named |= {f"days-{i}": s for i, s in enumerate(self.days)}
+        return named | {
+            "reps": self.reps,
+            "touches": self.touches,
+            "minutes": self.minutes,
+            "cadence": self.cadence,
+        }
+
+    def scenario(self) -> PlanParams:
+        """The parameters the controls describe (checked by Funnel and SlaTerms)."""
+        b = self.baseline
+        funnel = Funnel(
+            b.funnel.stages,
+            tuple(s.value for s in self.rates),
+            tuple(s.value for s in self.days),
+        )
+        sla = SlaTerms(
+            handoff_stage=b.sla.handoff_stage,
+            first_touch_minutes=self.minutes.value,
+            cadence=parse_cadence(self.cadence.value),
+            touches_per_rep_per_day=self.touches.value,
+            reps=self.reps.value,
+            holidays=b.sla.holidays,
+        )
+        return dataclasses.replace(
+            b,
+            revenue_goal=self.goal.value,
+            marketing_share=self.share.value,
+            deal_size=self.deal.value,
+            funnel=funnel,
+            sla=sla,
+        )
+
+    def reset(self) -> None:
+        """Put every control back to the baseline and redraw."""
+        b = self.baseline
+        with self.hold():
+            self.goal.value, self.share.value, self.deal.value = (
+                b.revenue_goal,
+                b.marketing_share,
+                b.deal_size,
+            )
+            for slider, value in zip(self.rates, b.funnel.conversion_rates, strict=True):
+                slider.value = value
+            for slider, value in zip(self.days, b.funnel.days, strict=True):
+                slider.value = value
+            self.reps.value = b.sla.reps
+            self.touches.value = b.sla.touches_per_rep_per_day
+            self.minutes.value = b.sla.first_touch_minutes
+            self.cadence.value = cadence_text(b.sla.cadence)
+        self.refresh()
+        self.status.value = "Back at the baseline measured on the data."
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """A context in which control changes do not redraw (the caller refreshes after)."""
+        self._held = True
+        try:
+            yield
+        finally:
+            self._held = False
+
+    def save(self) -> Path | None:
+        """Write the scenario as a parameters file in `save_dir`, checked as the render
+        command checks it; returns its path (None when the scenario breaks a rule)."""
+        try:
+            params = dataclasses.replace(
+                self.scenario(),
+                name=self.name.value.strip(),
+                title=f"Scenario {self.name.value.strip()}",
+            )
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            params_from_dict(params_to_dict(params, self.save_dir), "scenario", self.save_dir)
+            path = save_params(
+                params,
+                self.save_dir / f"{params.name}.yaml",
+                note=f"Scenario saved from the scenario explorer, based on {self.baseline.name}.\n"
+                f"Render it with: funnelkit render {self.save_dir / params.name}.yaml",
+            )
+        except FunnelkitError as err:
+            self.status.value = (
+                f'<span style="color:#D55E00">✗ Not saved: {html.escape(str(err))}</span>'
+            )
+            return None
+        self.status.value = f"✓ Saved <code>{html.escape(str(path))}</code>: render it with <code>funnelkit render {html.escape(str(path))}</code>"
+        return path
+
+    # views ----------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.targets = w.HTML()
+        self.funnel_chart = w.HTML()
+        self.phasing_chart = w.HTML()
+        self.sla_html = w.HTML()
+        self.tornado_chart = w.HTML()
+        self.tabs = w.Tab(
+            children=[self.funnel_chart, self.phasing_chart, self.sla_html, self.tornado_chart]
+        )
+        for i, title in enumerate(TABS):
+            self.tabs.set_title(i, title)
+        self.tabs.observe(lambda _: self.refresh(), names="selected_index")
+        drivers = w.VBox(
+            [
+                w.HTML("<b>Goal</b>"),
+                self.goal,
+                self.share,
+                self.deal,
+                w.HTML("<b>Funnel</b>"),
+                *self.rates,
+                *self.days,
+            ],
+            layout=w.Layout(min_width="36em"),
+        )
+        sla = w.VBox(
+            [w.HTML("<b>SLA</b>"), self.minutes, self.reps, self.touches, self.cadence],
+            layout=w.Layout(min_width="36em"),
+        )
+        actions = w.HBox([self.reset_button, self.name, self.save_button])
+        for view, name in (
+            (self.targets, "targets"),
+            (self.funnel_chart, "chart-funnel"),
+            (self.phasing_chart, "chart-month"),
+            (self.sla_html, "sla"),
+            (self.tornado_chart, "chart-sensitivity"),
+            (self.status, "status"),
+            (self.name, "name"),
+            (self.save_button, "save"),
+            (self.reset_button, "reset"),
+        ):
+            view.add_class(f"funnelkit-{name}")
+        self.widget = w.VBox(
+            [
+                w.HTML(TABLE_STYLE),
+                w.HBox([drivers, sla], layout=w.Layout(flex_flow="row wrap")),
+                actions,
+                self.status,
+                self.targets,
+                self.tabs,
+            ]
+        )
+
+    def _changed(self, _change) -> None:
+        if self._held:
+            return
+        if self.throttle_seconds <= 0:
+            self.refresh()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in a kernel's event loop (e.g. a script): redraw now
+            self.refresh()
+            return
+        if self._pending is not None:
+            return  # a redraw is already due; it will read the latest values
+        wait = max(0.0, self._last_refresh + self.throttle_seconds - time.monotonic())
+        self._pending = loop.call_later(wait, self._due)
+
+    def _due(self) -> None:
+        self._pending = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the plan from the controls and redraw the views whose inputs changed."""
+        self._last_refresh = time.monotonic()
+        try:
+            self.plan = build_plan(self.scenario())
+        except FunnelkitError as err:
+            self.status.value = f'<span style="color:#D55E00">✗ {html.escape(str(err))}</span>'
+            return
+        if self.status.value.startswith('<span style="color:#D55E00">'):
+            self.status.value = ""
+        p = self.plan.params
+        volumes = (p.revenue_goal, p.marketing_share, p.deal_size, p.funnel.conversion_rates)
+        timing = (*volumes, p.funnel.days)
+        views: dict[str, tuple[object, Callable[[], None]]] = {
+            "targets": (volumes, self._draw_targets),
+            "Funnel": (
+                volumes,
+                lambda: self._draw_chart(
+                    self.funnel_chart, svg_charts.funnel_svg(self.plan, self.baseline_plan)
+                ),
+            ),
+            "By month": (
+                timing,
+                lambda: self._draw_chart(self.phasing_chart, svg_charts.phasing_svg(self.plan)),
+            ),
+            "SLA and capacity": ((timing, p.sla), self._draw_sla),
+            "Sensitivity": (
+                volumes,
+                lambda: self._draw_chart(self.tornado_chart, svg_charts.tornado_svg(self.plan)),
+            ),
+        }
+        shown = TABS[self.tabs.selected_index or 0]
+        for view, (inputs, draw) in views.items():
+            if view in ("targets", shown) and self._drawn.get(view) != inputs:
+                draw()
+                self._drawn[view] = inputs
+                self.redraws[view] += 1
+
+    def _draw_chart(self, view: w.HTML, svg: str) -> None:
+        view.value = svg
+
+    def _draw_targets(self) -> None:
+        plan, base = self.plan, self.baseline_plan
+        t, bt = plan.targets, base.targets
+        cur = plan.params.currency
+        frame = pd.DataFrame(
+            {
+                "stage": t.funnel.stages,
+                "needed": [f"{int(v):,}" for v in t.whole],
+                "exact": [f"{v:,.2f}" for v in t.volumes],
+                "baseline": [f"{int(v):,}" for v in bt.whole],
+                "change": [f"{int(v):+,}" for v in t.whole - bt.whole],
+            }
+        )
+        head = (
+            f"<p><b>{money(plan.params.revenue_goal, cur)}</b> needs "
+            f"<b>{int(t.whole[-1]):,} {html.escape(t.funnel.stages[-1])}</b> and "
+            f"<b>{int(t.whole[0]):,} {html.escape(t.funnel.stages[0])}</b>; marketing's part of "
+            f"the revenue is {money(t.marketing_revenue_goal, cur)}.</p>"
+        )
+        self.targets.value = head + frame.to_html(index=False, border=0, classes="funnelkit-table")
+
+    def _draw_sla(self) -> None:
+        s = self.plan.sla
+        short = float(np.max(s.rep_shortfall))
+        verdict = (
+            f"{s.terms.reps:g} reps can follow up every hand-off."
+            if short == 0
+            else f"<b>Short by {short:g} reps</b> in the busiest month."
+        )
+        self.sla_html.value = f"<p>{verdict}</p>" + sla_frame(self.plan).to_html(
+            index=False, border=0, classes="funnelkit-table"
+        )

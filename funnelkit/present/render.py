@@ -1,0 +1,315 @@
+"""Render plans to reports: each parameters file's quarterly plan (and its monthly review, when
+the plan's months hold the export's as-of day) run with papermill and written to
+``reports/<plan name>/<notebook>.ipynb``, ``.html`` and, with a Chromium, ``.pdf``.
+
+Everything that can be checked is checked before any kernel starts (parameters, the files
+they name, the CRM exports, the goals, the previous plan): a bad input stops the whole run
+with a `FunnelkitError`. A notebook that fails while running leaves the previous report in
+place, is saved beside it as ``<notebook>.failed.ipynb``, and is reported with its cell and
+error. Files are written into a temporary folder and moved into place only when all of a
+notebook's outputs are ready.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import importlib.resources
+import logging
+import multiprocessing
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from funnelkit.actuals.review import months_with_actuals
+from funnelkit.core.exceptions import InputError, ParamsError, RenderError
+from funnelkit.loader import TableCache, load_plan_data
+from funnelkit.plan.params import load_params
+
+PLAN_NOTEBOOK = "20-quarterly-plan"
+REVIEW_NOTEBOOK = "30-monthly-review"
+# Shipped as package data (in a source checkout, funnelkit/present/notebooks links to notebooks/)
+NOTEBOOKS = Path(str(importlib.resources.files("funnelkit.present") / "notebooks"))
+TEMPLATES = Path(str(importlib.resources.files("funnelkit.present") / "templates"))
+HIDDEN_TAGS = ("analyst-note", "parameters", "injected-parameters")  # cells left out of HTML
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+CHROMIUM_ENV = "FUNNELKIT_CHROMIUM"  # the path of a Chromium to print PDFs with
+KERNEL = "python3"
+KERNEL_START_SECONDS = 120
+PDF_SECONDS = 120
+log = logging.getLogger("funnelkit.present.render")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run for one plan."""
+
+    params_file: Path  # absolute
+    plan: str  # the plan's name: reports go to <reports>/<plan>/
+    notebook: Path  # the notebook to run
+    parameters: dict[str, object]  # the notebook parameters to inject
+    out_dir: Path
+
+    @property
+    def label(self) -> str:
+        return f"{self.plan}/{self.notebook.stem}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What rendering one job did."""
+
+    job: Job
+    ok: bool
+    seconds: float
+    files: tuple[Path, ...] = ()  # the report files written (on success)
+    message: str = ""  # on failure: where and what; on success: notes such as a skipped PDF
+
+
+@dataclass
+class Batch:
+    """The jobs to run, and the notes on what was left out and why."""
+
+    jobs: list[Job] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _notebook_parameters(path: Path) -> set[str]:
+    import papermill
+
+    if not path.is_file():
+        raise ParamsError(f"{path}: the notebook to render does not exist")
+    return set(papermill.inspect_notebook(str(path)))
+
+
+def _check_parameters(notebook: Path, given: dict[str, object], declared: set[str]) -> None:
+    unknown = sorted(set(given) - declared)
+    if unknown:
+        raise ParamsError(
+            f"{notebook}: parameters {', '.join(map(repr, unknown))} must be declared in its "
+            f"'parameters' cell (it declares {', '.join(sorted(declared))})"
+        )
+
+
+def prepare(
+    params_files: list[str | Path],
+    reports_dir: str | Path = "reports",
+    notebooks_dir: str | Path = NOTEBOOKS,
+    as_of: str = "",
+    month: str = "",
+    show_lead_rows: bool = False,
+) -> Batch:
+    """Check every parameters file and what it names, and list the notebooks to run.
+
+    Raises a FunnelkitError naming the file, field, rule and value on the first bad input."""
+    notebooks_dir = Path(notebooks_dir).resolve()
+    plan_nb = notebooks_dir / f"{PLAN_NOTEBOOK}.ipynb"
+    review_nb = notebooks_dir / f"{REVIEW_NOTEBOOK}.ipynb"
+    declared = {nb: _notebook_parameters(nb) for nb in (plan_nb, review_nb)}
+    batch, seen = Batch(), {}
+    tables: TableCache = {}  # plans on one export read it once
+    for path in params_files:
+        path = Path(path)
+        data = load_plan_data(path, tables)
+        params, table = data.params, data.table
+        if params.name in seen:
+            raise ParamsError(
+                f"{seen[params.name]} and {path}: 'name' must differ between plans rendered "
+                f"together, since reports go to reports/<name>/ (got {params.name!r} twice)"
+            )
+        seen[params.name] = path
+        common = {"params_file": str(path.resolve()), "as_of": as_of}
+        out_dir = Path(reports_dir) / params.name
+        jobs = [(plan_nb, {**common, "show_lead_rows": show_lead_rows})]
+        if table is None:
+            batch.notes.append(f"{path}: no monthly review: the parameters name no actuals")
+        else:
+            months = months_with_actuals(data.plan, table)
+            wanted = month or f"{table.as_of:%Y-%m}"
+            if wanted in months:
+                jobs.append(
+                    (review_nb, {**common, "month": wanted, "show_lead_rows": show_lead_rows})
+                )
+            else:
+                batch.notes.append(
+                    f"{path}: no monthly review: {wanted} is not among the plan's months with "
+                    f"actuals ({', '.join(months) or 'none'}; actuals to {table.as_of:%Y-%m-%d})"
+                )
+        for notebook, parameters in jobs:
+            _check_parameters(notebook, parameters, declared[notebook])
+            batch.jobs.append(Job(path.resolve(), params.name, notebook, parameters, out_dir))
+    return batch
+
+
+def find_chromium() -> str | None:
+    """A Chromium to print PDFs with: $FUNNELKIT_CHROMIUM, else one on the PATH, else None."""
+    given = os.environ.get(CHROMIUM_ENV)
+    if given:
+        if not (Path(given).is_file() and os.access(given, os.X_OK)):
+            raise InputError(f"'{CHROMIUM_ENV}' must name an executable Chromium (got {given!r})")
+        return given
+    return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
+
+
+def html_report(notebook_path: Path, title: str) -> str:
+    """A run notebook as a meeting report: no code, no prompts, analyst notes left out."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="report",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS)), enabled=True
+    )
+    body, _ = exporter.from_notebook_node(
+        nbformat.read(notebook_path, as_version=4), resources={"metadata": {"name": title}}
+    )
+    return body
+
+
+def print_pdf(chromium: str, html_file: Path, pdf_file: Path) -> None:
+    """Print an HTML file to PDF with headless Chromium."""
+    with tempfile.TemporaryDirectory(prefix="funnelkit-chromium-") as profile:
+        command = [
+            chromium,
+            "--headless",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf_file}",
+            html_file.resolve().as_uri(),
+        ]
+        if os.geteuid() == 0:
+            command.insert(2, "--no-sandbox")  # Chromium refuses to run as root with a sandbox
+        done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_SECONDS)
+    if done.returncode != 0 or not pdf_file.is_file() or pdf_file.stat().st_size == 0:
+        raise RenderError(
+            f"printing {html_file.name} to PDF with {chromium} failed "
+            f"(exit status {done.returncode}: {done.stderr.strip()[-300:]})"
+        )
+
+
+def render_job(job: Job, chromium: str | None) -> Outcome:
+    """Run one notebook and publish its report files; never raises for a failed run."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    stem = job.notebook.stem
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=job.out_dir))
+    run = tmp / f"{stem}.ipynb"
+    failed = job.out_dir / f"{stem}.failed.ipynb"
+    try:
+        try:
+            papermill.execute_notebook(
+                str(job.notebook),
+                str(run),
+                parameters=job.parameters,
+                kernel_name=KERNEL,
+                cwd=str(job.notebook.parent),
+                progress_bar=False,
+                start_timeout=KERNEL_START_SECONDS,
+            )
+        except PapermillExecutionError as err:
+            where = f"cell {err.exec_count}" if err.exec_count else f"cell #{err.cell_index + 1}"
+            reason = f"{where} raised {err.ename}: {err.evalue}"
+        except Exception as err:  # kernel died, timed out...: reported, never hidden
+            reason = f"the run stopped: {type(err).__name__}: {err}"
+        else:
+            reason = ""
+        if reason:
+            if run.is_file():
+                os.replace(run, failed)
+            kept = (
+                "the previous report is kept"
+                if (job.out_dir / f"{stem}.html").is_file()
+                else "no earlier report"
+            )
+            return Outcome(
+                job,
+                False,
+                time.perf_counter() - started,
+                message=f"{job.params_file}: {stem} failed: {reason} (failed notebook: "
+                f"{failed if failed.is_file() else 'not written'}; {kept})",
+            )
+        title = load_params(job.params_file).title
+        html_file = tmp / f"{stem}.html"
+        html_file.write_text(html_report(run, title), encoding="utf-8")
+        note = ""
+        if chromium is not None:
+            print_pdf(chromium, html_file, tmp / f"{stem}.pdf")
+        else:
+            note = "PDF skipped: no Chromium (install Debian's chromium or set FUNNELKIT_CHROMIUM)"
+        files = []
+        for made in sorted(tmp.iterdir()):
+            os.replace(made, job.out_dir / made.name)
+            files.append(job.out_dir / made.name)
+        failed.unlink(missing_ok=True)
+        return Outcome(job, True, time.perf_counter() - started, tuple(files), note)
+    except RenderError as err:
+        return Outcome(
+            job, False, time.perf_counter() - started, message=f"{job.params_file}: {stem}: {err}"
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[Outcome]:
+    """Run a batch's jobs, `workers` at a time (separate processes when more than one),
+    logging each start and finish; returns the outcomes in the batch's order."""
+    for note in batch.notes:
+        log.info(note)
+    if chromium is None:
+        log.info(
+            "PDFs skipped: no Chromium found (install Debian's chromium or set %s)", CHROMIUM_ENV
+        )
+    total = len(batch.jobs)
+    outcomes: dict[int, Outcome] = {}
+
+    def finished(i: int, outcome: Outcome) -> None:
+        outcomes[i] = outcome
+        what = (
+            f"{', '.join(str(f) for f in outcome.files if f.suffix != '.ipynb')}"
+            if outcome.ok
+            else outcome.message
+        )
+        log.log(
+            logging.INFO if outcome.ok else logging.ERROR,
+            "[%d/%d] %s %s in %.1f s: %s",
+            len(outcomes),
+            total,
+            outcome.job.label,
+            "done" if outcome.ok else "FAILED",
+            outcome.seconds,
+            what,
+        )
+
+    if workers <= 1 or total <= 1:
+        for i, job in enumerate(batch.jobs):
+            log.info("started %s", job.label)
+            finished(i, render_job(job, chromium))
+    else:
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+        with futures.ProcessPoolExecutor(min(workers, total), mp_context=context) as pool:
+            running = {}
+            for i, job in enumerate(batch.jobs):
+                log.info("queued %s", job.label)
+                running[pool.submit(render_job, job, chromium)] = i
+            for done in futures.as_completed(running):
+                finished(running[done], done.result())
+    return [outcomes[i] for i in range(total)]

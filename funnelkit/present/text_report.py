@@ -1,0 +1,63 @@
+"""A plan as plain-text tables for the terminal: the headline, then each section."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from funnelkit.plan.build import Plan
+from funnelkit.present.plan_tables import (
+    headline_frame,
+    money,
+    phasing_frame,
+    sensitivity_frame,
+    sla_frame,
+    stages_frame,
+)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_string(index=False)
+
+
+def plan_text(plan: Plan) -> str:
+    """The whole plan as text: headline, stage targets, phasing, SLA, pipeline, sensitivity."""
+    p = plan.params
+    f = p.funnel
+    cur = p.currency
+    lines = [
+        f"{p.title}",
+        f"Plan period {p.period_label} ({p.months} months)",
+        "",
+        _table(headline_frame(plan)),
+        "",
+        "Targets by stage for the whole period",
+        "(whole units: each rounded up from its own exact figure)",
+        _table(stages_frame(plan)),
+        "",
+        f"When each stage's volume must arrive, by {plan.phasing.granularity}",
+        "(* = before the plan period: volume that feeds the period's revenue through the stage lags)",
+        _table(phasing_frame(plan)),
+        "",
+        f"The SLA: marketing hands over {p.sla.handoff_stage}; sales calls within "
+        f"{p.sla.first_touch_minutes:g} minutes and follows a {p.sla.touches_per_lead}-touch cadence "
+        f"with {p.sla.reps:g} reps at {p.sla.touches_per_rep_per_day:g} touches a day",
+        _table(sla_frame(plan)),
+        "",
+        f"Pipeline: the revenue goal needs {money(plan.pipeline_needed, cur)} of pipeline "
+        f"at a {plan.win_rate:.1%} win rate ({plan.win_rate_source}), "
+        f"{1 / plan.win_rate:.1f}x coverage",
+    ]
+    c = plan.coverage
+    if c is not None:
+        lines.append(
+            f"Open pipeline {money(c.pipeline, cur)} covers {c.coverage_ratio:.2f}x and is expected "
+            f"to close {money(c.covered_revenue, cur)}; short by {money(c.revenue_shortfall, cur)} "
+            f"(add {money(c.pipeline_shortfall, cur)} of pipeline)"
+        )
+    lines += [
+        "",
+        f"Sensitivity: each driver moved by ±{plan.sensitivity.change:.0%} "
+        f"(revenue change: what the planned {f.stages[0]} volume would bring)",
+        _table(sensitivity_frame(plan)),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,488 @@
+"""The notebooks' side of funnelkit: open a plan with its data once, then one function per
+report section, each returning what the notebook displays (Markdown, HTML tables, PNG charts).
+
+Notebooks call these and show the result; every figure is computed in the modules they
+call. Goal texts and other data are HTML-escaped. Reports show aggregates only: lead-level
+rows (the SLA breach list) appear only when the `show_lead_rows` parameter asks for them.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from funnelkit.actuals import review
+from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches
+from funnelkit.actuals.qualification import qualification
+from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.forecast import early_warnings
+from funnelkit.forecast import simulation as forecast
+from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
+from funnelkit.goals.checks import Context
+from funnelkit.goals.scorecard import scorecard, scorecard_html
+from funnelkit.loader import PlanData, load_plan_data
+from funnelkit.present import charts, plan_tables
+from funnelkit.present.plan_tables import money
+
+
+@dataclass(frozen=True)
+class Workbook(PlanData):
+    """One plan with its data (see `funnelkit.loader`), and how its reports are to show it."""
+
+    as_of: dt.date  # the day goal reviews are checked against
+    show_lead_rows: bool  # whether lead-level rows (ids, owners, times) may be shown
+
+
+def _parameter_rule(name: str, rule: str, value: object) -> str:
+    return f"notebook parameter '{name}' must be {rule} (got {value!r})"
+
+
+def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = False) -> Workbook:
+    """Check the notebook's parameters and open the plan they name, with its data.
+
+    `as_of` ('YYYY-MM-DD' or '' for the export's as-of day) is the day goal reviews are
+    checked against; `show_lead_rows` lets lead-level rows into the report."""
+    if not isinstance(params_file, str) or not params_file.strip():
+        raise ParamsError(
+            _parameter_rule("params_file", "the path of a parameters YAML file", params_file)
+        )
+    if not isinstance(show_lead_rows, bool):
+        raise ParamsError(_parameter_rule("show_lead_rows", "True or False", show_lead_rows))
+    if not isinstance(as_of, str):
+        raise ParamsError(_parameter_rule("as_of", "a date written YYYY-MM-DD, or ''", as_of))
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise ParamsError(
+            _parameter_rule("as_of", "a date written YYYY-MM-DD, or ''", as_of)
+        ) from None
+    data = load_plan_data(params_file)
+    if day is None:
+        day = data.table.as_of.date() if data.table is not None else dt.date.today()
+    return Workbook(
+        **{f.name: getattr(data, f.name) for f in dataclasses.fields(data)},
+        as_of=day,
+        show_lead_rows=show_lead_rows,
+    )
+
+
+def show(items: list[object]) -> None:
+    """Display a section's items in the notebook."""
+    display(*items)
+
+
+def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
+    """A table for a report: no index, every cell escaped, an optional caption."""
+    body = frame.to_html(index=False, escape=True, border=0, classes="funnelkit-table")
+    if caption:
+        body = body.replace(
+            ">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1
+        )
+    return HTML(body)
+
+
+def chart(fig) -> HTML:
+    """A chart as an embedded PNG image whose alternative text is its titles."""
+    alt = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
+    data = base64.b64encode(charts.png(fig)).decode("ascii")
+    return HTML(
+        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}" style="max-width:100%">'
+    )
+
+
+def headline(book: Workbook) -> list[object]:
+    """The plan's title, the shared goal, and what marketing and sales each own."""
+    plan = book.plan
+    p = plan.params
+    t = plan.targets
+    stages = p.funnel.stages
+    handoff = p.sla.handoff_stage
+    i = stages.index(handoff)
+    cur = p.currency
+    whole = dict(zip(stages, (int(v) for v in t.whole), strict=True))
+    data = (
+        f"Actuals from `{Path(book.table.source).name}`, as of {book.table.as_of:%Y-%m-%d}."
+        if book.table is not None
+        else "No actuals named in the parameters."
+    )
+    text = f"""# {html.escape(p.title)}
+
+**Plan period {p.period_label}.** {data}
+
+## The shared goal: {money(p.revenue_goal, cur)} of revenue
+
+- **Marketing owns** {", ".join(f"{whole[s]:,} {s}" for s in stages[: i + 1])}: the
+  {p.marketing_share:.0%} of revenue that comes from marketing-sourced leads
+  ({money(t.marketing_revenue_goal, cur)}), handed to sales as {handoff}.
+- **Sales owns** {", ".join(f"{whole[s]:,} {s}" for s in stages[i + 1 :])}: every {handoff}
+  called within {p.sla.first_touch_minutes:g} minutes and followed up on a
+  {p.sla.touches_per_lead}-touch cadence, closing deals of {money(p.deal_size, cur)} on average.
+- Each figure is the whole number needed, rounded up from its exact value; the funnel turns
+  {p.funnel.overall_rate:.2%} of {stages[0]} into {stages[-1]}.
+"""
+    return [Markdown(text)]
+
+
+def targets(book: Workbook) -> list[object]:
+    """Targets by stage for the period, then by month, as tables and charts."""
+    plan = book.plan
+    return [
+        table_html(plan_tables.stages_frame(plan), "Targets by stage for the whole period"),
+        chart(charts.funnel_chart(plan)),
+        table_html(
+            plan_tables.phasing_frame(plan),
+            f"When each stage's volume must arrive, by {plan.phasing.granularity} "
+            "(* = before the plan period, feeding it through the stage lags)",
+        ),
+        chart(charts.phasing_chart(plan)),
+    ]
+
+
+def sla(book: Workbook) -> list[object]:
+    """The SLA: marketing's commitment and its value, sales' window, cadence and capacity."""
+    plan = book.plan
+    s = plan.sla
+    terms = s.terms
+    cur = plan.params.currency
+    cadence = ", ".join(f"day {t.day:g} {html.escape(t.channel)}" for t in terms.cadence)
+    short = s.rep_shortfall.max()
+    capacity = (
+        f"{terms.reps:g} reps at {terms.touches_per_rep_per_day:g} touches a day can follow "
+        "up every hand-off."
+        if short == 0
+        else f"**{terms.reps:g} reps are not enough**: the busiest month needs "
+        f"{terms.reps + short:g} to follow up every hand-off on the cadence."
+    )
+    text = f"""- **Marketing commits** to {int(s.handoffs_whole.sum()):,} {terms.handoff_stage}
+  from {s.periods[0]} to {s.periods[-1]} (lead-in months before the plan included), worth
+  {money(s.lead_value.sum(), cur)} of expected revenue.
+- **Sales commits** to a first touch within {terms.first_touch_minutes:g} minutes of each
+  hand-off, then the cadence: {cadence}.
+- **Capacity:** {capacity}
+"""
+    return [Markdown(text), table_html(plan_tables.sla_frame(plan), "The SLA by month")]
+
+
+def goal_scorecard(book: Workbook) -> list[object]:
+    """Every goal's SMART and FAST verdicts, and whether the team goals add up to the shared one."""
+    if book.goals is None or book.table is None:
+        return [Markdown("*The parameters name no goals file, so there is no scorecard.*")]
+    context = Context(book.table, book.plan, book.as_of, book.goals.thresholds, book.goals)
+    items: list[object] = [
+        Markdown(f"Goals checked on {book.as_of:%Y-%m-%d} (✓ pass, ! warn, ✗ fail)."),
+        HTML(scorecard_html(scorecard(book.goals, context))),
+    ]
+    for a in shared_alignments(book.goals, book.table, book.plan):
+        text = alignment_text(a, book.plan.params.currency)
+        items.append(HTML(f"<pre>{html.escape(text)}</pre>"))
+    for label, ids in loose_ends(book.goals):
+        items.append(Markdown(f"**{label}:** {html.escape(', '.join(ids))}"))
+    return items
+
+
+def agreed_definitions(book: Workbook) -> list[object]:
+    """The stage definitions both teams agreed, in words from the rules, with their version
+    and who agreed; on history, how many leads each qualifies and how those converted."""
+    d = book.definitions
+    if d is None:
+        return [Markdown("*The parameters name no stage definitions.*")]
+    stages = book.plan.params.funnel.stages
+    lines = [
+        f"Version **{html.escape(d.version)}**, agreed by {html.escape(', '.join(d.agreed_by))} "
+        f"on {d.agreed_on:%Y-%m-%d}.",
+        "",
+        *(f"- **{html.escape(s.upper())}**: {html.escape(x.text())}" for s, x in d.stages.items()),
+    ]
+    items: list[object] = [Markdown("\n".join(lines))]
+    if book.table is not None:
+        rows = []
+        for stage, definition in d.stages.items():
+            if stage not in stages[1:-1]:
+                continue
+            k = stages.index(stage)
+            among, outcome = stages[k - 1], stages[k + 1]
+            if among not in book.table.stages or outcome not in book.table.stages:
+                continue
+            r = qualification(book.table, definition, outcome, among=among).iloc[0]
+            rows.append(
+                {
+                    "definition": stage,
+                    "judged among": among,
+                    "qualify": f"{int(r['qualified']):,} of {int(r['leads']):,} ({r['qualified_share']:.0%})",
+                    "went on to": outcome,
+                    "qualified": f"{r['qualified_rate']:.1%}",
+                    "the others": f"{r['others_rate']:.1%}",
+                    "lift": f"{r['lift']:.2f}x",
+                }
+            )
+        if rows:
+            items.append(
+                table_html(
+                    pd.DataFrame(rows),
+                    "Each definition on history: the leads it qualifies and how they went on",
+                )
+            )
+    return items
+
+
+def _format_review(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "line": frame["line"],
+            "team": frame["team"],
+            "counted from": frame["counted_from"].dt.strftime("%Y-%m-%d"),
+        }
+    )
+    is_money = frame["line"] == "revenue"
+    out["planned to date"] = [
+        money(v, currency) if m else f"{int(w):,}"
+        for v, w, m in zip(frame["planned"], frame["planned_whole"], is_money, strict=True)
+    ]
+    out["actual"] = [
+        money(v, currency) if m else f"{int(v):,}"
+        for v, m in zip(frame["actual"], is_money, strict=True)
+    ]
+    out["attainment"] = [f"{v:.0%}" if pd.notna(v) else "–" for v in frame["attainment"]]
+    return out
+
+
+def previous_period(book: Workbook) -> list[object]:
+    """The previous period's plan against its actuals so far."""
+    prev = book.previous
+    if prev is None or book.table is None:
+        return [Markdown("*The parameters name no previous plan to compare actuals against.*")]
+    frame = review.plan_vs_actuals(prev, book.table)
+    as_of = book.table.as_of
+    title = f"{prev.params.title}: actuals against plan to {as_of:%Y-%m-%d}"
+    if not (frame["planned"] > 0).any():
+        return [
+            Markdown(
+                f"*{html.escape(prev.params.title)} has no planned volume before {as_of:%Y-%m-%d}.*"
+            )
+        ]
+    return [
+        Markdown(
+            "Each stage is counted from the day its planned volume starts to arrive (the plan "
+            "start less the stage's lag) to the export's as-of day; revenue is won amounts "
+            "within the plan period."
+        ),
+        table_html(_format_review(frame, prev.params.currency), title),
+        chart(charts.attainment_chart(frame, "Previous plan: actual as % of plan to date")),
+    ]
+
+
+def plan_risks(book: Workbook) -> list[object]:
+    """Where history says the plan is a stretch, then the sensitivity of the first stage."""
+    plan = book.plan
+    items: list[object] = []
+    if book.baselines is not None:
+        r = review.risks(plan, book.baselines)
+        stretch = r.loc[r["verdict"] == "stretch", "sentence"]
+        lines = "\n".join(f"- {html.escape(s)}" for s in stretch) or "- none"
+        items += [
+            Markdown(
+                f"**Stretches against history** (more than {review.STRETCH:.0%} beyond it):\n\n{lines}"
+            ),
+            table_html(r[["driver", "verdict", "sentence"]], "Each assumption against history"),
+        ]
+    else:
+        items.append(
+            Markdown("*No actuals, so the plan's assumptions are not checked against history.*")
+        )
+    items.append(chart(charts.tornado_chart(plan)))
+    return items
+
+
+def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
+    """The first goal on the SLA share with an absolute target: its id, its target and the
+    month's share measured as the goal measures it."""
+    for goal in book.goals.goals if book.goals is not None else ():
+        if goal.metric == "sla_share" and goal.target is not None and goal.target.kind == "value":
+            handoff = book.plan.sla.terms.handoff_stage
+            share = review.sla_share(book.table, handoff, month, SLA_WINDOW_MINUTES)
+            return goal.id, goal.target.amount, share
+    return None
+
+
+def month_under_review(book: Workbook, month: str = "") -> str:
+    """The month the review covers: `month` ('YYYY-MM') or the export's as-of month."""
+    if not isinstance(month, str):
+        raise ParamsError(_parameter_rule("month", "a month written YYYY-MM, or ''", month))
+    if book.table is None:
+        raise ParamsError(f"{book.params_file}: 'actuals' must name an export for a monthly review")
+    try:
+        return review.review_month(book.plan, book.table, month)
+    except InputError as err:
+        raise ParamsError(f"{book.params_file}: {err}") from None
+
+
+def _format_pacing(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "stage": frame["stage"],
+            "team": frame["team"],
+            "month goal": frame["goal"].map("{:,}".format),
+            "expected to date": frame["expected_to_date"].map("{:,.1f}".format),
+            "actual to date": frame["actual_to_date"].map("{:,.0f}".format),
+            "gap": frame["gap"].map("{:+,.1f}".format),
+            "projected": frame["projection"].map("{:,.0f}".format),
+            "projected vs goal": frame["projected_attainment"].map("{:.0%}".format),
+        }
+    )
+
+
+def month_against_goals(book: Workbook, month: str) -> list[object]:
+    """This month's stage goals against the entries so far, and each team's daily pacing."""
+    plan, table = book.plan, book.table
+    frame = review.month_pacing(plan, table, month)
+    as_of = min(table.as_of, pd.Period(month, "M").end_time)
+    return [
+        Markdown(
+            f"# Monthly review: {month}\n\n**{html.escape(plan.params.title)}**, "
+            f"actuals to {as_of:%Y-%m-%d}. Goals are the plan's whole volumes for the month; "
+            "the projection runs the month's pace to its end."
+        ),
+        table_html(_format_pacing(frame), f"{month}: each stage against its month goal"),
+        chart(charts.pacing_chart(review.team_pacing(plan, table, month))),
+    ]
+
+
+def month_sla(book: Workbook, month: str) -> list[object]:
+    """SLA compliance by owner in the month, and the late follow-ups: counted per owner, or
+    listed lead by lead when `show_lead_rows` is set."""
+    plan, table = book.plan, book.table
+    terms = plan.sla.terms
+    frame = review.month_sla(plan, table, month)
+    shown = frame.assign(
+        owner=frame["owner"].astype("string").fillna("(no owner)"),
+        share_within=frame["share_within"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "–"),
+    ).rename(columns=lambda c: c.replace("_", " "))
+    window = f"{terms.first_touch_minutes:g} minutes"
+    items: list[object] = [
+        table_html(shown, f"{month}: hand-offs touched within {window}, by owner")
+    ]
+    breaches = sla_breaches(table, terms.first_touch_minutes, terms.handoff_stage, table.as_of)
+    breaches = breaches.loc[breaches["handed_off_at"].dt.strftime("%Y-%m") == month]
+    if book.show_lead_rows:
+        items.append(table_html(breaches, f"{month}: every late or missing first touch"))
+    else:
+        counts = (
+            breaches.assign(owner=breaches["owner"].astype("string").fillna("(no owner)"))
+            .groupby("owner")
+            .agg(late=("minutes_late", "size"), median_minutes_late=("minutes_late", "median"))
+            .reset_index()
+            .sort_values("late", ascending=False)
+        )
+        counts["median_minutes_late"] = counts["median_minutes_late"].map("{:,.0f}".format)
+        items += [
+            table_html(
+                counts.rename(columns=lambda c: c.replace("_", " ")),
+                f"{month}: late or missing first touches per owner",
+            ),
+            Markdown(
+                "*Lead-level rows are left out of this report; render with "
+                "`--show-lead-rows` to list them.*"
+            ),
+        ]
+    return items
+
+
+def month_leakage(book: Workbook, month: str) -> list[object]:
+    """Where the leads created in the months to `month` stopped, by stage and by source."""
+    leaks = review.month_leakage(book.table, month)
+    first = (pd.Period(month, "M") - (review.LEAKAGE_MONTHS - 1)).strftime("%Y-%m")
+    by_source = leaks.assign(
+        stopped=leaks["lost"] + leaks["stalled"],
+        stopped_share=((leaks["lost"] + leaks["stalled"]) / leaks["reached"]).map(
+            lambda v: f"{v:.0%}" if pd.notna(v) else "–"
+        ),
+    )
+    return [
+        Markdown(f"Leads created from {first} to {month}, followed to today."),
+        chart(charts.leakage_chart(leaks)),
+        table_html(
+            by_source.drop(columns="stage").rename(columns=lambda c: c.replace("_", " ")),
+            "Leakage by step and source (stopped = lost + stalled)",
+        ),
+    ]
+
+
+def to_discuss(book: Workbook, month: str) -> list[object]:
+    """What the meeting should talk about, most pressing first."""
+    plan, table = book.plan, book.table
+    points = review.discussion_points(
+        review.month_pacing(plan, table, month),
+        review.month_sla(plan, table, month),
+        review.month_leakage(table, month),
+        plan.sla.terms.first_touch_minutes,
+        _sla_goal(book, month),
+    )
+    if book.baselines is not None:
+        r = review.risks(plan, book.baselines)
+        points += [f"Plan: {s}" for s in r.loc[r["verdict"] == "stretch", "sentence"]]
+    return [Markdown("\n".join(f"1. {html.escape(p)}" for p in points))]
+
+
+def outlook(book: Workbook) -> list[object]:
+    """Will the period make its goal: the forecast's chance and range, the warnings in plain
+    words (behind since when, what to do by when, pipeline coverage) and the fan chart."""
+    plan, table = book.plan, book.table
+    if table is None:
+        return [Markdown("*No CRM export, so there is no forecast.*")]
+    as_of = table.as_of.normalize()
+    start, end = forecast.plan_period(plan)
+    if end <= as_of:
+        won, customers = forecast.won_in(table, start, end)
+        return [
+            Markdown(
+                f"The period ended on {end:%d %b %Y}: {money(won, plan.params.currency)} won "
+                f"from {customers} customers against the goal of "
+                f"{money(plan.params.revenue_goal, plan.params.currency)}."
+            )
+        ]
+    history = forecast.measure_history(table, as_of)
+    pipeline = forecast.open_pipeline(table, as_of)
+    arrivals = forecast.plan_arrivals(plan, as_of)
+    outcome = forecast.forecast_plan(plan, table, as_of)
+    late = early_warnings.behind(plan, table, as_of)
+    lines = early_warnings.warnings_text(
+        outcome,
+        late,
+        early_warnings.actions(plan, outcome, history, pipeline, arrivals),
+        early_warnings.coverage_check(outcome, history),
+        early_warnings.last_saving_day(history, end),
+        plan.params.currency,
+        review.planned_to_date(plan, as_of)[1] if as_of >= start else float("nan"),
+    )
+    method = (
+        f"From {len(pipeline.ids):,} open leads and {outcome.expected_new_leads:,.0f} new leads "
+        f"expected at the plan's volume, in {len(outcome.revenue):,} simulated periods drawing "
+        "conversion rates, stage times and deal amounts from the export's history."
+    )
+    short = late.loc[late["gap"] <= -1].assign(
+        planned=lambda f: f["planned"].round(1), gap=lambda f: f["gap"].round(1)
+    )
+    items: list[object] = [
+        Markdown("\n".join(f"- {html.escape(line)}" for line in lines) + f"\n\n*{method}*"),
+        chart(
+            charts.fan_chart(
+                outcome.fan,
+                forecast.cumulative_won(table, start, as_of) if as_of >= start else pd.Series(),
+                plan.params.revenue_goal,
+                plan.params.currency,
+            )
+        ),
+    ]
+    if len(short):
+        frame = short.drop(columns="behind_since")
+        items.append(
+            table_html(frame, f"Stages and months behind their phased target to {as_of:%Y-%m-%d}")
+        )
+    return items
