@@ -50,7 +50,7 @@ test: $(READY) ## run the linter, the type checker and the whole test suite (bro
 	$(BIN)/pytest
 
 test-fast: $(READY) ## run every test but the browser, notebook and render ones (well under a minute)
-	$(BIN)/pytest tests -m "not browser and not notebooks and not render"
+	$(BIN)/pytest tests -n 2 -m "not browser and not notebooks and not render"
 
 lint: $(READY) ## check style with ruff (lint rules and formatting)
 	$(BIN)/ruff check funnelkit tests benchmarks

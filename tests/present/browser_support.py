@@ -24,7 +24,7 @@ from pathlib import Path
 
 from funnelkit.present.render import find_chromium
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CHROMIUM_FLAGS = [
     "--disable-gpu",

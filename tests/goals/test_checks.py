@@ -2,10 +2,9 @@
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 
 from funnelkit import build_plan, load_params, params_from_dict
 from funnelkit.crm.leads import read_export
@@ -157,7 +156,7 @@ def test_realistic(context):
         "warn",
         "No plan to check its resources against.",
     )
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     import yaml
 
     raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
