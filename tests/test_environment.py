@@ -1,7 +1,11 @@
-"""The project's own files agree: environment.yml, requirements.lock and pyproject.toml."""
+"""The project's own files agree: environment.yml, requirements.lock and pyproject.toml; the
+pre-commit hooks are valid and installed."""
 
 import re
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -64,3 +68,17 @@ def test_environment_uses_conda_forge_and_ends_by_installing_the_package(root):
 
 def test_lock_pins_every_direct_dependency(root):
     assert direct_dependencies(root) <= set(locked(root))
+
+
+def test_pre_commit_config_is_valid_and_its_hooks_exist(root):
+    config = root / ".pre-commit-config.yaml"
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    result = subprocess.run(
+        [str(pre_commit), "validate-config", str(config)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    hooks = [h for repo in yaml.safe_load(config.read_text())["repos"] for h in repo["hooks"]]
+    assert {h["id"] for h in hooks} >= {"ruff", "ruff-format", "clean-notebooks", "mypy"}
+    for hook in hooks:
+        program = hook["entry"].split()[0]
+        assert (root / program).is_file(), f"{hook['id']}: {program} is not installed"

@@ -39,7 +39,7 @@ def test_importing_funnelkit_reads_no_files_and_sets_up_no_logging(tmp_path):
 
 
 def test_no_module_uses_bare_except_or_star_imports(root):
-    for path in sorted((root / "funnelkit").glob("*.py")):
+    for path in sorted((root / "funnelkit").rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             assert not (isinstance(node, ast.ExceptHandler) and node.type is None), (
@@ -56,9 +56,20 @@ def test_every_raise_in_funnelkit_raises_a_funnelkit_error(root):
         for name, value in vars(funnelkit.core.exceptions).items()
         if isinstance(value, type) and issubclass(value, funnelkit.core.exceptions.FunnelkitError)
     }
-    for path in sorted((root / "funnelkit").glob("*.py")):
+    for path in sorted((root / "funnelkit").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Raise) and node.exc is not None:
                 exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
                 name = getattr(exc, "id", None)
                 assert name in allowed, f"{path.name}:{node.lineno} raises {name}"
+
+
+def test_the_package_and_the_explorer_s_fast_path_load_no_chart_library(tmp_path):
+    code = (
+        "import sys\n"
+        "import funnelkit\n"
+        "import funnelkit.present.svg_charts, funnelkit.present.explorer\n"
+        "loaded = sorted(m for m in ('matplotlib', 'nbconvert', 'papermill') if m in sys.modules)\n"
+        "assert loaded == [], loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
