@@ -21,7 +21,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from funnelkit import actuals, followup
+from funnelkit.actuals import followup
+from funnelkit.actuals import measures as actuals
 from funnelkit.crm.leads import read_export
 from funnelkit.crm.sample import generate_leads, write_csv
 

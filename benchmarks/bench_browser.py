@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "present"))
 
 from browser_support import (  # noqa: E402  (the tests' helpers, shared with the benchmark)
     HOW_TO_ENABLE,
