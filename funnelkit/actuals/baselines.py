@@ -16,6 +16,7 @@ import pandas as pd
 
 from funnelkit.actuals.measures import maturity_days, step_days
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.funnel import Funnel, step_name
@@ -53,7 +54,7 @@ class Baselines:
 def measure_baselines(
     table: LeadTable,
     marketing_sources: tuple[str, ...] | None = None,
-    as_of: object = None,
+    as_of: DateLike | None = None,
     days: dict[str, float] | None = None,
 ) -> Baselines:
     """Measure the plan's inputs from a lead table.

@@ -308,8 +308,8 @@ def _failure(group: Group, tests: dict[int, np.ndarray], size: int) -> np.ndarra
         return np.where(_evaluate(group, tests), "", f"none of: {words}").astype(object)
     out = np.full(size, "", dtype=object)
     for item in reversed(group.items):
-        words = item.text() if isinstance(item, Criterion) else _failure(item, tests, size)
-        out = np.where(_evaluate(item, tests), out, words)
+        why = item.text() if isinstance(item, Criterion) else _failure(item, tests, size)
+        out = np.where(_evaluate(item, tests), out, why)
     return out
 
 

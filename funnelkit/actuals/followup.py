@@ -17,6 +17,7 @@ import pandas as pd
 
 from funnelkit.actuals.measures import as_periods, period_floor
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
 from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
@@ -52,7 +53,7 @@ def response_minutes(table: LeadTable, handoff_stage: str = "mql") -> pd.Series:
 
 
 def _sla_frame(
-    table: LeadTable, window_minutes: float, handoff_stage: str, as_of: object
+    table: LeadTable, window_minutes: float, handoff_stage: str, as_of: DateLike | None
 ) -> pd.DataFrame:
     check_number("window_minutes", window_minutes, low=0, low_open=True)
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
@@ -75,7 +76,7 @@ def sla_compliance(
     handoff_stage: str = "mql",
     period: str = "month",
     by: str | None = "owner",
-    as_of: object = None,
+    as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Per period (and owner): leads handed off, touched, touched within the window, pending,
     and the share within the window of those not pending."""
@@ -99,7 +100,10 @@ def sla_compliance(
 
 
 def sla_breaches(
-    table: LeadTable, window_minutes: float, handoff_stage: str = "mql", as_of: object = None
+    table: LeadTable,
+    window_minutes: float,
+    handoff_stage: str = "mql",
+    as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Every lead touched later than the window, or not touched once the window ran out:
     id, owner, hand-off, first touch, minutes to touch and minutes late, latest first."""
@@ -167,8 +171,8 @@ def stage_pacing(
     table: LeadTable,
     stage: str,
     goal: float,
-    month: object,
-    as_of: object = None,
+    month: DateLike,
+    as_of: DateLike | None = None,
     basis: str = "calendar",
     holidays: Sequence[dt.date] = (),
 ) -> Pacing:

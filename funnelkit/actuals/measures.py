@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
@@ -56,7 +57,7 @@ def _groups(table: LeadTable, by: str | None) -> list[str]:
     return [by]
 
 
-def _as_of(table: LeadTable, as_of: object) -> pd.Timestamp:
+def _as_of(table: LeadTable, as_of: DateLike | None) -> pd.Timestamp:
     return table.as_of if as_of is None else pd.Timestamp(as_of)
 
 
@@ -124,7 +125,7 @@ def cohort_conversion(
     table: LeadTable,
     period: str = "month",
     by: str | None = None,
-    as_of: object = None,
+    as_of: DateLike | None = None,
     maturity: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Per entry period and step: of the leads that entered the stage then, how many ever
@@ -227,7 +228,7 @@ def velocity(table: LeadTable) -> pd.DataFrame:
 def leakage(
     table: LeadTable,
     by: str | None = "source",
-    as_of: object = None,
+    as_of: DateLike | None = None,
     stall_days: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Where leads stop, per stage (and group): of those who reached a stage, how many went on,

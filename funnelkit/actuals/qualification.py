@@ -95,7 +95,7 @@ def compare(table: LeadTable, definitions: dict[str, Definition], outcome: str) 
 
 
 def _replace(group: Group, old: Criterion, new: Criterion | None) -> Group | None:
-    items = []
+    items: list[Criterion | Group] = []
     for item in group.items:
         if isinstance(item, Group):
             inner = _replace(item, old, new)
@@ -138,7 +138,7 @@ def criterion_effects(table: LeadTable, definition: Definition, outcome: str) ->
     base = qualification(table, definition, outcome).iloc[0]
     rows = []
     for c in definition.criteria():
-        changes = [("drop", None)]
+        changes: list[tuple[str, Criterion | None]] = [("drop", None)]
         if (loose := loosened(c)) is not None:
             changes.append((f"loosen to {loose.text()}", loose))
         for change, new in changes:

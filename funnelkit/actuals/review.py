@@ -17,6 +17,7 @@ from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_compliance, stage
 from funnelkit.actuals.measures import leakage
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.build import Plan
@@ -43,7 +44,7 @@ def check_stages(plan: Plan, table: LeadTable) -> None:
         )
 
 
-def _day(value: object) -> np.datetime64:
+def _day(value: DateLike) -> np.datetime64:
     return np.datetime64(pd.Timestamp(value).normalize().date(), "D")
 
 
@@ -59,7 +60,7 @@ def stage_windows(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     return edges[0] - lags, edges[-1] - lags
 
 
-def planned_to_date(plan: Plan, as_of: object) -> tuple[np.ndarray, float]:
+def planned_to_date(plan: Plan, as_of: DateLike) -> tuple[np.ndarray, float]:
     """Exact volume per stage and revenue (money) the plan calls for up to the end of the day
     `as_of`, spread exactly as the phasing spreads it (even within each month, by weight)."""
     p = plan.params
@@ -76,7 +77,7 @@ def _timestamp(day_number: float) -> pd.Timestamp:
     return pd.Timestamp(0) + pd.to_timedelta(day_number, unit="D")
 
 
-def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: object = None) -> pd.DataFrame:
+def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.DataFrame:
     """Per stage, then revenue: what the plan called for up to `as_of` (default: the
     export's as-of) against what happened in the same window.
 
@@ -90,7 +91,7 @@ def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: object = None) -> pd.Da
     starts, ends = stage_windows(plan)
     stop = pd.Timestamp(_day(as_of) + 1)
     leads = table.leads
-    rows = []
+    rows: list[tuple[str, str, pd.Timestamp, float, float]] = []  # line, team, from, plan, actual
     for k, stage in enumerate(plan.params.funnel.stages):
         first, last = _timestamp(starts[k]), min(stop, _timestamp(ends[k]))
         times = leads[stage_field(stage)]
@@ -313,8 +314,9 @@ def discussion_points(
     points = []
     behind = pacing.loc[pacing["projected_attainment"] < BEHIND].sort_values("projected_attainment")
     for row in behind.itertuples():
+        team, stage = str(row.team), str(row.stage)  # text columns; the stubs allow any scalar
         points.append(
-            f"{row.team.capitalize()}: {row.stage} is on course for {row.projection:,.0f} of "
+            f"{team.capitalize()}: {stage} is on course for {row.projection:,.0f} of "
             f"{row.goal:,} ({row.projected_attainment:.0%}); {row.actual_to_date:,.0f} so far "
             f"against {row.expected_to_date:,.1f} expected."
         )

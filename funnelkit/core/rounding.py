@@ -12,18 +12,25 @@ any fraction of 1/1000 of a unit or more).
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
+import pandas as pd
 
 NOISE = 1e-13  # relative tolerance for floating-point noise, a fraction of the value
 
 
-def whole_units(exact: float | np.ndarray) -> int | np.ndarray:
+@overload
+def whole_units(exact: float) -> int: ...
+@overload
+def whole_units(exact: np.ndarray | pd.Series) -> np.ndarray: ...
+def whole_units(exact: float | np.ndarray | pd.Series) -> int | np.ndarray:
     """Whole units shown for an exact volume: rounded up, ignoring floating-point noise.
 
-    A scalar gives an int; an array gives an array of floats holding whole numbers.
+    A scalar gives an int; an array or Series gives an array of floats holding whole numbers.
     """
-    exact = np.asarray(exact, dtype=float)
-    nearest = np.rint(exact)
-    is_noise = np.abs(exact - nearest) <= NOISE * np.maximum(np.abs(exact), 1.0)
-    whole = np.where(is_noise, nearest, np.ceil(exact)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    values = np.asarray(exact, dtype=float)
+    nearest = np.rint(values)
+    is_noise = np.abs(values - nearest) <= NOISE * np.maximum(np.abs(values), 1.0)
+    whole = np.where(is_noise, nearest, np.ceil(values)) + 0.0  # + 0.0 turns -0.0 into 0.0
     return int(whole) if whole.ndim == 0 else whole

@@ -33,7 +33,9 @@ def rule_text(low: float | None, high: float | None, low_open: bool, high_open: 
     return "a finite number"
 
 
-def _in_range(v: float, low, high, low_open, high_open) -> bool:
+def _in_range(
+    v: float, low: float | None, high: float | None, low_open: bool, high_open: bool
+) -> bool:
     if not math.isfinite(v):
         return False
     if low is not None and (v <= low if low_open else v < low):

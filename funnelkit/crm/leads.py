@@ -18,6 +18,7 @@ import difflib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,10 @@ from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.parsing import parse_numbers, parse_times
-from funnelkit.crm.quality import FIRST_IDS, QualityReport
+from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
+Column: TypeAlias = "np.ndarray | pd.Series | pd.Categorical"  # a lead table column's values
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,8 @@ def _value_map(
     dictionary-encoded column: pandas gets a Categorical, quick to group by."""
     value_map = mapping.values.get(field)
     if value_map is None and field == "outcome":
-        value_map = {o: o for o in OUTCOMES} | {o.capitalize(): o for o in OUTCOMES}
+        outcomes: dict[str, str | None] = {o: o for o in OUTCOMES}
+        value_map = outcomes | {o.capitalize(): o for o in OUTCOMES}
     if value_map is None:
         return column.dictionary_encode()
     known = pa.array(list(value_map), pa.string())
@@ -210,12 +213,14 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
         )
         if found.get(field) is None:
             raise CrmExportError(_missing_column(path, field, candidates, names))
-    id_column = found[ID]
+    id_column = found.get(ID)
+    if id_column is None:  # a mapping may leave the id out of `required`; a lead needs one
+        raise CrmExportError(_missing_column(path, ID, mapping.columns.get(ID, ()), names))
     ids, keep = _row_ids(table, id_column, report)
-    columns: dict[str, object] = {ID: ids.to_pandas()}
+    columns: dict[str, Column] = {ID: ids.to_pandas()}
     export_name = {f: n for f, n in found.items() if n is not None and f != ID}
 
-    def parse(field: str) -> tuple[object, list]:
+    def parse(field: str) -> tuple[np.ndarray | pd.Series, list[Finding]]:
         own = QualityReport(source=path)  # per column, merged below in column order
         name = export_name[field]
         column = _blank_placeholders(table.column(name), mapping.missing_values)
@@ -243,7 +248,17 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     )
 
 
-def _parse(path, field, name, kind, column, mapping, ids, keep, report):
+def _parse(
+    path: str,
+    field: str,
+    name: str,
+    kind: str,
+    column: pa.ChunkedArray,
+    mapping: Mapping,
+    ids: pa.ChunkedArray,
+    keep: np.ndarray,
+    report: QualityReport,
+) -> np.ndarray | pd.Series:
     """One column, parsed by its field's kind; bad cells of kept rows recorded, all treated as
     missing (rows dropped for their id are reported once, as dropped)."""
     where = repr(name)
@@ -283,7 +298,7 @@ def _parse(path, field, name, kind, column, mapping, ids, keep, report):
     return mapped.to_pandas()
 
 
-def _arrange(columns: dict[str, object], mapping: Mapping) -> pd.DataFrame:
+def _arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:
     """The lead table in canonical column order and types: id, stage times, fields, then
     attributes. Columns are put in order before the frame exists, so nothing is copied."""
     n = len(columns[ID])
@@ -293,7 +308,9 @@ def _arrange(columns: dict[str, object], mapping: Mapping) -> pd.DataFrame:
         )
     for field in ("source", "owner", "account_owner", "status"):
         if field in columns:  # text fields are categories, listed alphabetically
-            values = columns[field].astype("category")
+            text = columns[field]
+            assert isinstance(text, pd.Series)  # value-mapped: `_parse` gives a Series
+            values = text.astype("category")
             columns[field] = values.cat.reorder_categories(sorted(values.cat.categories))
     if "stage" in columns:
         columns["stage"] = pd.Categorical(
@@ -303,6 +320,7 @@ def _arrange(columns: dict[str, object], mapping: Mapping) -> pd.DataFrame:
         columns["outcome"] = pd.Categorical(columns["outcome"], categories=list(OUTCOMES))
     if "response_time" in columns:
         seconds = columns["response_time"]
+        assert isinstance(seconds, np.ndarray)  # a duration: `_parse` gives an array of seconds
         spans = np.full(n, np.timedelta64("NaT"), dtype="timedelta64[ms]")
         known = ~np.isnan(seconds)
         spans[known] = np.round(seconds[known] * 1000).astype(np.int64)

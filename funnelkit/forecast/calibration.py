@@ -11,11 +11,13 @@ lost, so on a past day every lead not yet won is open; the forecast's waiting-ti
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.simulation import (
@@ -29,7 +31,7 @@ from funnelkit.forecast.simulation import (
 CALIBRATION_TRIALS = 20_000
 
 
-def known_on(table: LeadTable, day: object) -> LeadTable:
+def known_on(table: LeadTable, day: DateLike) -> LeadTable:
     """The lead table as it stood at the end of `day`."""
     cut = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     leads = table.leads
@@ -40,7 +42,7 @@ def known_on(table: LeadTable, day: object) -> LeadTable:
             leads.loc[leads[column] >= cut, column] = pd.NaT
     times = leads[table.stage_columns].notna().to_numpy()
     furthest = np.where(times.any(axis=1), times.shape[1] - 1 - times[:, ::-1].argmax(axis=1), 0)
-    leads["stage"] = pd.Categorical.from_codes(furthest, categories=list(table.stages))
+    leads["stage"] = pd.Categorical.from_codes(furthest, categories=pd.Index(table.stages))
     won = leads[stage_field(table.stages[-1])].notna()
     leads["outcome"] = pd.Categorical(
         np.where(won, "won", "open"), categories=leads["outcome"].cat.categories
@@ -57,7 +59,7 @@ def quarter_of(day: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 
 def calibrate(
-    table: LeadTable, days: list[object], trials: int = CALIBRATION_TRIALS, seed: int = 0
+    table: LeadTable, days: Sequence[DateLike], trials: int = CALIBRATION_TRIALS, seed: int = 0
 ) -> pd.DataFrame:
     """Forecast the quarter of each of `days` as of that day, against what was won.
 

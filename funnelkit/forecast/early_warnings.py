@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from funnelkit.actuals.review import check_stages, stage_windows, team_of
+from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.simulation import Forecast, History, Pipeline, simulate
@@ -40,7 +42,7 @@ def _daily_planned(plan: Plan, stage: int, days: np.ndarray) -> np.ndarray:
     return np.cumsum(spread(volume, edges, lag, cuts)[:, 0])
 
 
-def behind(plan: Plan, table: LeadTable, as_of: object = None) -> pd.DataFrame:
+def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.DataFrame:
     """Per stage and calendar month whose planned volume has begun to arrive by `as_of`: the
     volume planned in that month up to `as_of`, the actual entries, the gap, and for a stage
     behind overall, the day since which its cumulative entries have stayed below plan."""
@@ -60,7 +62,7 @@ def behind(plan: Plan, table: LeadTable, as_of: object = None) -> pd.DataFrame:
         times = np.sort(times[(times >= first) & (times <= last)])
         actual = np.searchsorted(times, days, side="right")
         short = actual < np.floor(planned + 1e-9)  # short by at least one whole lead
-        since = pd.NaT
+        since: pd.Timestamp | NaTType = pd.NaT
         if short[-1]:
             caught_up = np.flatnonzero(~short)
             since = pd.Timestamp(days[caught_up[-1] + 1 if len(caught_up) else 0])
@@ -265,14 +267,17 @@ def warnings_text(
             f"{revenue_planned:,.0f} planned by {forecast.as_of:%d %b %Y} ({-gap:,.0f} short)."
         )
     stages = late.dropna(subset=["behind_since"]).drop_duplicates("stage")
-    for row in stages.itertuples():
-        short = late[(late["stage"] == row.stage) & (late["gap"] <= -1)]
+    for stage, team, since in zip(
+        stages["stage"], stages["team"], stages["behind_since"], strict=True
+    ):
+        short = late[(late["stage"] == stage) & (late["gap"] <= -1)]
         months = ", ".join(
-            f"{-r.gap:,.0f} short in {pd.Period(r.month, 'M'):%B}" for r in short.itertuples()
+            f"{-gap:,.0f} short in {pd.Period(month, 'M'):%B}"
+            for gap, month in zip(short["gap"], short["month"], strict=True)
         )
         lines.append(
-            f"{row.stage.upper()} ({row.team}) has been behind plan since "
-            f"{row.behind_since:%d %b %Y}" + (f": {months}." if months else ".")
+            f"{stage.upper()} ({team}) has been behind plan since "
+            f"{since:%d %b %Y}" + (f": {months}." if months else ".")
         )
     lines += [a.text for a in todo if a.kind != "none"]
     if saving_day <= forecast.end:

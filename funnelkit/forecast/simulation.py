@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import pandas as pd
 
 from funnelkit.actuals.measures import SECONDS_PER_DAY, step_days
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_number
 from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
@@ -109,7 +111,12 @@ class Forecast:
         return float(low), float(high)
 
 
+@overload
+def _days(delta: pd.Timedelta) -> float: ...
+@overload
+def _days(delta: pd.Series) -> pd.Series: ...
 def _days(delta: pd.Series | pd.Timedelta) -> pd.Series | float:
+    """Days (fractional) in a time span, or in each of a Series of them."""
     return (
         delta.total_seconds() / SECONDS_PER_DAY
         if isinstance(delta, pd.Timedelta)
@@ -117,7 +124,7 @@ def _days(delta: pd.Series | pd.Timedelta) -> pd.Series | float:
     )
 
 
-def measure_history(table: LeadTable, as_of: object = None) -> History:
+def measure_history(table: LeadTable, as_of: DateLike | None = None) -> History:
     """Conversion counts, stage times and won amounts from `table` as known on `as_of`."""
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     reached = table.reached()
@@ -158,7 +165,7 @@ def measure_history(table: LeadTable, as_of: object = None) -> History:
     )
 
 
-def open_pipeline(table: LeadTable, as_of: object = None) -> Pipeline:
+def open_pipeline(table: LeadTable, as_of: DateLike | None = None) -> Pipeline:
     """The open leads before the last stage: their stage (the furthest reached) and its age."""
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     leads = table.leads
@@ -211,8 +218,8 @@ def simulate(
     history: History,
     pipeline: Pipeline,
     arrivals: np.ndarray,
-    start: object,
-    end: object,
+    start: DateLike,
+    end: DateLike,
     goal: float,
     customers_goal: float = 0.0,
     trials: int = TRIALS,
@@ -355,7 +362,7 @@ def cumulative_won(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) ->
     return by_day.reindex(days, fill_value=0.0).cumsum()
 
 
-def run_rate_arrivals(table: LeadTable, as_of: object, days: int, window: int = 90) -> np.ndarray:
+def run_rate_arrivals(table: LeadTable, as_of: DateLike, days: int, window: int = 90) -> np.ndarray:
     """Expected new leads per day for `days` days after `as_of`: the daily rate at which leads
     were created in the `window` days to `as_of`."""
     as_of = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
@@ -384,7 +391,7 @@ def plan_arrivals(plan: Plan, as_of: pd.Timestamp) -> np.ndarray:
 
 
 def forecast_plan(
-    plan: Plan, table: LeadTable, as_of: object = None, trials: int = TRIALS, seed: int = 0
+    plan: Plan, table: LeadTable, as_of: DateLike | None = None, trials: int = TRIALS, seed: int = 0
 ) -> Forecast:
     """The plan's period forecast from its lead table: the open pipeline, history as known on
     `as_of` (default: the export's), and new leads at `plan_arrivals`."""

@@ -62,15 +62,19 @@ def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Al
     shared = goal_set.goal(shared_id)
     required = required_revenue(shared, table)
     funnel, share = plan.params.funnel, plan.params.marketing_share
-    team = [g for g in goal_set.children(shared_id) if g.metric and g.target is not None]
+    team = [  # the team goals with a metric and a target, with those two
+        (g, g.metric, g.target)
+        for g in goal_set.children(shared_id)
+        if g.metric and g.target is not None
+    ]
     rates = dict(zip(funnel.steps, funnel.conversion_rates, strict=True))
     deal_size, deal_goal = plan.params.deal_size, None
-    for goal in team:
-        kind, _, arg = goal.metric.partition(":")
+    for goal, metric, target in team:
+        kind, _, arg = metric.partition(":")
         if kind == "conversion":
-            rates[arg] = min(goal.target.value(rates[arg]), 1.0)
-        elif goal.metric == "deal_size":
-            deal_size, deal_goal = goal.target.value(deal_size), goal
+            rates[arg] = min(target.value(rates[arg]), 1.0)
+        elif metric == "deal_size":
+            deal_size, deal_goal = target.value(deal_size), goal
     stages = funnel.stages
 
     def revenue_from(stage: str, volume: float) -> float:
@@ -81,28 +85,31 @@ def align(goal_set: GoalSet, shared_id: str, table: LeadTable, plan: Plan) -> Al
         return volume * reach * deal_size / share if share > 0 else float("inf")
 
     planned = plan.targets.volumes
-    candidates = [(None, revenue_from(stages[0], planned[0]))]
-    for goal in team:
-        kind, _, arg = goal.metric.partition(":")
+    # (volume goal or None for the plan's own leads, its stage, the revenue it implies)
+    candidates: list[tuple[Goal | None, str, float]] = [
+        (None, stages[0], revenue_from(stages[0], planned[0]))
+    ]
+    for goal, metric, target in team:
+        kind, _, arg = metric.partition(":")
         if kind == "volume":
             candidates.append(
-                (goal, revenue_from(arg, goal.target.value(plan.targets.volume(arg))))
+                (goal, arg, revenue_from(arg, target.value(plan.targets.volume(arg))))
             )
-    bottleneck, implied = min(candidates[1:] or candidates, key=lambda c: c[1])
+    bottleneck, bottleneck_stage, implied = min(candidates[1:] or candidates, key=lambda c: c[2])
     ratio = required / implied if implied > 0 else float("inf")
-    start = stages.index(bottleneck.metric.split(":", 1)[1]) if bottleneck is not None else 0
+    start = stages.index(bottleneck_stage)
     downstream = set(funnel.steps[start:])  # the rates that carry the bottleneck to revenue
     rows = []
-    for goal in team:
-        kind, _, arg = goal.metric.partition(":")
+    for goal, metric, target in team:
+        kind, _, arg = metric.partition(":")
         if kind == "volume" and goal is bottleneck:
-            current = goal.target.value(plan.targets.volume(arg))
-            rows.append((goal.id, goal.metric, current, current * ratio))
+            current = target.value(plan.targets.volume(arg))
+            rows.append((goal.id, metric, current, current * ratio))
         elif kind == "conversion" and arg in downstream:
             needed = rates[arg] * ratio
-            rows.append((goal.id, goal.metric, rates[arg], needed if needed <= 1 else float("nan")))
+            rows.append((goal.id, metric, rates[arg], needed if needed <= 1 else float("nan")))
         elif goal is deal_goal:
-            rows.append((goal.id, goal.metric, deal_size, deal_size * ratio))
+            rows.append((goal.id, metric, deal_size, deal_size * ratio))
     moves = pd.DataFrame(rows, columns=["goal", "metric", "target", "target_to_close_gap"])
     moves["change_needed"] = moves["target_to_close_gap"] / moves["target"] - 1
     return Alignment(
@@ -157,14 +164,19 @@ def alignment_text(a: Alignment, currency: str = "") -> str:
         lines.append(f"  They add up, with {-a.gap:,.0f}{unit} to spare.")
         return "\n".join(lines) + "\n"
     lines.append(f"  Short by {a.gap:,.0f}{unit}. To close the gap alone:")
-    for move in a.moves.itertuples():
-        if pd.isna(move.target_to_close_gap):
-            lines.append(
-                f"  - {move.goal} ({move.metric}) cannot: it would need a rate above 100%."
-            )
+    m = a.moves
+    for goal, metric, target, to_close, change in zip(
+        m["goal"],
+        m["metric"],
+        m["target"],
+        m["target_to_close_gap"],
+        m["change_needed"],
+        strict=True,
+    ):
+        if pd.isna(to_close):
+            lines.append(f"  - {goal} ({metric}) cannot: it would need a rate above 100%.")
         else:
             lines.append(
-                f"  - {move.goal} ({move.metric}) from {move.target:,.4g} to "
-                f"{move.target_to_close_gap:,.4g} ({move.change_needed:+.0%})."
+                f"  - {goal} ({metric}) from {target:,.4g} to {to_close:,.4g} ({change:+.0%})."
             )
     return "\n".join(lines) + "\n"

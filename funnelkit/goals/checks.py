@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -67,8 +68,10 @@ def position(goal: Goal, table: LeadTable) -> Position | None:
     if goal.metric is None or goal.target is None:
         return None
     series = metric_series(scoped(table, goal.scope), goal.metric, history_period(goal))
-    before = series[series.index.end_time < pd.Timestamp(goal.start or table.as_of)]
-    complete = before[before.index.end_time <= table.as_of]
+    periods = series.index
+    assert isinstance(periods, pd.PeriodIndex)  # metric_series indexes by pandas Period
+    ends = periods.end_time
+    complete = series[(ends < pd.Timestamp(goal.start or table.as_of)) & (ends <= table.as_of)]
     if complete.empty or not np.isfinite(complete.iloc[-1]) or complete.iloc[-1] == 0:
         return None
     baseline = float(complete.iloc[-1])
@@ -93,9 +96,10 @@ def describe(value: float, unit: str) -> str:
 
 def target_text(goal: Goal, unit: str) -> str:
     """A goal's target in words: '+5%' for a change, else the value in its unit."""
-    return (
-        goal.target.text() if goal.target.kind == "change" else describe(goal.target.amount, unit)
-    )
+    target = goal.target
+    if target is None:
+        raise InputError(f"'target' of goal {goal.id!r} must be set to be put in words (got None)")
+    return target.text() if target.kind == "change" else describe(target.amount, unit)
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,8 @@ def _measurable(
     )
 
 
-def _judged(where: Position | str | None, limits: Thresholds) -> bool:
+def _judged(where: Position | str | None, limits: Thresholds) -> TypeGuard[Position]:
+    """Whether there is a position with enough history to judge the target by."""
     return isinstance(where, Position) and where.history >= limits.min_history
 
 
@@ -208,7 +213,7 @@ def _ambitious(goal: Goal, where: Position | str | None, limits: Thresholds) -> 
 
 
 def _time_based(goal: Goal, plan: Plan | None) -> tuple[str, str]:
-    if goal.start is None:
+    if goal.start is None or goal.end is None:  # a goal file gives both or neither
         return "fail", "It has no period, so there is no deadline."
     if plan is not None:
         first, last = _plan_period(plan)
@@ -232,7 +237,7 @@ def _frequently_discussed(goal: Goal, as_of: dt.date, limits: Thresholds) -> tup
 
 
 def _fast_specific(goal: Goal, unit: str) -> tuple[str, str]:
-    if goal.metric is None or goal.target is None or goal.start is None:
+    if goal.metric is None or goal.target is None or goal.start is None or goal.end is None:
         return "fail", "Milestones need a metric, a target and a period."
     if (goal.end - goal.start).days < MILESTONE_DAYS:
         return (

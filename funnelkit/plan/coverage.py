@@ -7,26 +7,39 @@ the ratio needed is 1 ÷ win rate (a 25 % win rate needs 4× coverage).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import overload
 
+from funnelkit.core.types import Number
 from funnelkit.core.validation import check_number
 
 
-def pipeline_needed(revenue_target: Any, win_rate: Any) -> Any:
+@overload
+def pipeline_needed(revenue_target: float, win_rate: float) -> float: ...
+@overload
+def pipeline_needed(revenue_target: Number, win_rate: Number) -> Number: ...
+def pipeline_needed(revenue_target: Number, win_rate: Number) -> Number:
     """Open pipeline (money) that closes to `revenue_target` at `win_rate` (fraction 0–1)."""
     check_number("revenue_target", revenue_target, low=0)
     check_number("win_rate", win_rate, low=0, high=1, low_open=True)
     return revenue_target / win_rate
 
 
-def coverage_ratio(pipeline: Any, revenue_target: Any) -> Any:
+@overload
+def coverage_ratio(pipeline: float, revenue_target: float) -> float: ...
+@overload
+def coverage_ratio(pipeline: Number, revenue_target: Number) -> Number: ...
+def coverage_ratio(pipeline: Number, revenue_target: Number) -> Number:
     """Pipeline ÷ revenue target: how many times over the pipeline covers the target."""
     check_number("pipeline", pipeline, low=0)
     check_number("revenue_target", revenue_target, low=0, low_open=True)
     return pipeline / revenue_target
 
 
-def covered_revenue(pipeline: Any, win_rate: Any) -> Any:
+@overload
+def covered_revenue(pipeline: float, win_rate: float) -> float: ...
+@overload
+def covered_revenue(pipeline: Number, win_rate: Number) -> Number: ...
+def covered_revenue(pipeline: Number, win_rate: Number) -> Number:
     """Revenue (money) a pipeline is expected to close at `win_rate` (fraction 0–1)."""
     check_number("pipeline", pipeline, low=0)
     check_number("win_rate", win_rate, low=0, high=1, low_open=True)

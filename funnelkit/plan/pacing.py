@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
 from funnelkit.plan.phasing import parse_month
 
@@ -69,9 +70,9 @@ class Pacing:
 
 def pacing(
     goal: float,
-    month: Any,
+    month: DateLike,
     daily_actuals: Mapping[Any, float] | pd.Series,
-    as_of: Any,
+    as_of: DateLike,
     basis: str = "calendar",
     holidays: Sequence[dt.date] = (),
 ) -> Pacing:

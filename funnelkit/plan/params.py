@@ -199,12 +199,9 @@ def _build(raw: Any, folder: Path) -> PlanParams:
     granularity = in_section(
         "period", check_choice, "granularity", period.get("granularity", "month"), GRANULARITIES
     )
-    for key, rule in (
-        ("revenue_goal", {"low": 0}),
-        ("marketing_share", {"low": 0, "high": 1}),
-        ("deal_size", {"low": 0, "low_open": True}),
-    ):
-        check_number(key, raw[key], **rule)
+    check_number("revenue_goal", raw["revenue_goal"], low=0)
+    check_number("marketing_share", raw["marketing_share"], low=0, high=1)
+    check_number("deal_size", raw["deal_size"], low=0, low_open=True)
     funnel = in_section("funnel", _funnel, raw["funnel"])
     sla = in_section("sla", _sla, raw["sla"], funnel)
     pipeline = in_section("pipeline", _pipeline, raw.get("pipeline") or {})

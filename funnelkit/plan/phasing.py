@@ -20,6 +20,7 @@ import pandas as pd
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
 from funnelkit.plan.targets import ReversePlan
 
@@ -45,7 +46,7 @@ def parse_month(value: Any, name: str = "start") -> np.datetime64:
     raise InputError(f"'{name}' must be a month written YYYY-MM, e.g. '2026-01' (got {value!r})")
 
 
-def month_edges(start: Any, months: int) -> np.ndarray:
+def month_edges(start: DateLike, months: int) -> np.ndarray:
     """Month boundaries of a plan period: `months` + 1 first-of-month dates (datetime64[D])."""
     first = parse_month(start)
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
@@ -171,7 +172,7 @@ class Phasing:
 
 def phase_plan(
     plan: ReversePlan,
-    start: Any,
+    start: DateLike,
     months: int,
     weights: Any = None,
     granularity: str = "month",

@@ -60,8 +60,10 @@ def evaluate_scenarios(scenarios: pd.DataFrame, funnel: Funnel) -> pd.DataFrame:
             f"'scenarios' must have the columns {', '.join(missing)} "
             f"(got {', '.join(map(str, scenarios.columns))})"
         )
-    goal = marketing_revenue_goal(
-        scenarios["revenue_goal"].to_numpy(float), scenarios["marketing_share"].to_numpy(float)
+    goal = np.asarray(  # arrays in, an array out: asarray only says so to the type checker
+        marketing_revenue_goal(
+            scenarios["revenue_goal"].to_numpy(float), scenarios["marketing_share"].to_numpy(float)
+        )
     )
     customers = customers_needed(goal, scenarios["deal_size"].to_numpy(float))
     rates = scenarios[list(funnel.steps)].to_numpy(float)

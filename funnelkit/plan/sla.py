@@ -14,13 +14,13 @@ import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.types import Number
 from funnelkit.core.validation import check_number
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import Phasing
@@ -80,7 +80,7 @@ def working_days(bounds: np.ndarray, holidays: Sequence[dt.date] = ()) -> np.nda
     return np.busday_count(bounds[:-1], bounds[1:], holidays=hol).astype(float)
 
 
-def implied_lead_value(volume: Any, rate_to_customer: Any, deal_size: Any) -> Any:
+def implied_lead_value(volume: Number, rate_to_customer: Number, deal_size: Number) -> Number:
     """Money a volume of leads is worth: volume × rate to a customer (0–1) × average deal size."""
     check_number("volume", volume, low=0)
     check_number("rate_to_customer", rate_to_customer, low=0, high=1)
@@ -89,8 +89,8 @@ def implied_lead_value(volume: Any, rate_to_customer: Any, deal_size: Any) -> An
 
 
 def sales_capacity(
-    reps: Any, touches_per_rep_per_day: Any, working_days: Any, touches_per_lead: Any
-) -> Any:
+    reps: Number, touches_per_rep_per_day: Number, working_days: Number, touches_per_lead: Number
+) -> Number:
     """Leads the reps can take through the whole cadence in a period of `working_days`."""
     check_number("reps", reps, low=0)
     check_number("touches_per_rep_per_day", touches_per_rep_per_day, low=0, low_open=True)
@@ -100,8 +100,8 @@ def sales_capacity(
 
 
 def reps_needed(
-    leads: Any, touches_per_lead: Any, touches_per_rep_per_day: Any, working_days: Any
-) -> Any:
+    leads: Number, touches_per_lead: Number, touches_per_rep_per_day: Number, working_days: Number
+) -> Number:
     """Reps (exact, full-time equivalents) needed to take `leads` through the cadence."""
     check_number("leads", leads, low=0)
     check_number("touches_per_lead", touches_per_lead, low=0, low_open=True)
@@ -175,13 +175,14 @@ def sla_plan(phasing: Phasing, funnel: Funnel, deal_size: float, terms: SlaTerms
         )
     handoffs = phasing.stage_volumes(terms.handoff_stage)
     days = working_days(phasing.bounds, terms.holidays)
-    tpl = terms.touches_per_lead
+    tpl, per_day = terms.touches_per_lead, terms.touches_per_rep_per_day
+    # the formulas give arrays for the arrays of months; asarray only says so to the type checker
     return SlaPlan(
         terms=terms,
         periods=phasing.labels,
         handoffs=handoffs,
-        lead_value=implied_lead_value(handoffs, funnel.rates_to_last[k], deal_size),
+        lead_value=np.asarray(implied_lead_value(handoffs, funnel.rates_to_last[k], deal_size)),
         working_days=days,
-        capacity=sales_capacity(terms.reps, terms.touches_per_rep_per_day, days, tpl),
-        reps_needed=reps_needed(handoffs, tpl, terms.touches_per_rep_per_day, days),
+        capacity=np.asarray(sales_capacity(terms.reps, per_day, days, tpl)),
+        reps_needed=np.asarray(reps_needed(handoffs, tpl, per_day, days)),
     )

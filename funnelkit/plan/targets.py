@@ -12,38 +12,39 @@ The scalar formulas take floats, numpy arrays or pandas Series alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.types import Number
 from funnelkit.core.validation import check_number
 from funnelkit.plan.funnel import Funnel
 
 
-def marketing_revenue_goal(revenue_goal: Any, marketing_share: Any) -> Any:
+def marketing_revenue_goal(revenue_goal: Number, marketing_share: Number) -> Number:
     """Revenue (money) that marketing-sourced leads must bring: goal × share (fraction 0–1)."""
     check_number("revenue_goal", revenue_goal, low=0)
     check_number("marketing_share", marketing_share, low=0, high=1)
     return revenue_goal * marketing_share
 
 
-def customers_needed(revenue: Any, deal_size: Any) -> Any:
+def customers_needed(revenue: Number, deal_size: Number) -> Number:
     """Customers (exact, not rounded) that bring `revenue` at an average `deal_size` (money)."""
     check_number("revenue", revenue, low=0)
     check_number("deal_size", deal_size, low=0, low_open=True)
     return revenue / deal_size
 
 
-def leads_needed(customers: Any, lead_close_rate: Any) -> Any:
+def leads_needed(customers: Number, lead_close_rate: Number) -> Number:
     """Leads (exact) that yield `customers` at a lead close rate (fraction 0–1, not %)."""
     check_number("customers", customers, low=0)
     check_number("lead_close_rate", lead_close_rate, low=0, high=1, low_open=True)
     return customers / lead_close_rate
 
 
-def stage_volumes_needed(last_stage_volume: Any, conversion_rates: Any) -> np.ndarray:
+def stage_volumes_needed(last_stage_volume: Number, conversion_rates: npt.ArrayLike) -> np.ndarray:
     """Exact volume needed at every stage to reach `last_stage_volume` at the last stage.
 
     `conversion_rates` has one rate per step (last axis); leading axes broadcast against
@@ -59,7 +60,7 @@ def stage_volumes_needed(last_stage_volume: Any, conversion_rates: Any) -> np.nd
     return np.asarray(last_stage_volume, dtype=float)[..., np.newaxis] / to_last
 
 
-def expected_volumes(volume: Any, conversion_rates: Any) -> np.ndarray:
+def expected_volumes(volume: Number, conversion_rates: npt.ArrayLike) -> np.ndarray:
     """Expected volume at each stage from `volume` entering the first of the given steps.
 
     `conversion_rates` lists the rates of the steps downstream of that stage (last axis).

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+from matplotlib.typing import RcKeyType
 
 from funnelkit.plan.build import Plan
 from funnelkit.plan.pacing import Pacing
@@ -38,7 +39,7 @@ from funnelkit.present.palette import (
 )
 
 FONT = 13  # points: readable from the back of a meeting room
-STYLE = {
+STYLE: dict[RcKeyType, int | bool] = {  # sizes in points, switches
     "font.size": FONT,
     "axes.titlesize": FONT + 2,
     "axes.labelsize": FONT,
@@ -103,7 +104,10 @@ def phasing_chart(plan: Plan) -> Figure:
     ph = plan.monthly
     stages = list(ph.stages)
     handoff = stages.index(plan.sla.terms.handoff_stage)
-    groups = (("Marketing", stages[: handoff + 1]), ("Sales", stages[handoff + 1 :]))
+    groups: tuple[tuple[str, list[str]], ...] = (
+        ("Marketing", stages[: handoff + 1]),
+        ("Sales", stages[handoff + 1 :]),
+    )
     groups = tuple(g for g in groups if g[1])
     fig, axes = _figure(11, 4.6, ncols=len(groups))
     x = np.arange(len(ph.labels))
@@ -217,11 +221,13 @@ def fan_chart(fan: pd.DataFrame, actual: pd.Series, goal: float, currency: str) 
     """Cumulative revenue: won so far (`actual`, by day) and the forecast's fan from the as-of
     day (`fan`: quantile columns 0.1, 0.25, 0.5, 0.75, 0.9), against the goal line."""
     fig, (ax,) = _figure(11, 4.8)
+    assert isinstance(fan.index, pd.DatetimeIndex)  # the forecast's fan is by day
     days = fan.index.to_pydatetime()
     ax.fill_between(days, fan[0.1], fan[0.9], color=SKY, alpha=0.35, label="80 % of outcomes")
     ax.fill_between(days, fan[0.25], fan[0.75], color=SKY, alpha=0.7, label="50 % of outcomes")
     ax.plot(days, fan[0.5], color=BLUE, linewidth=2, linestyle="--", label="median forecast")
     if len(actual):
+        assert isinstance(actual.index, pd.DatetimeIndex)  # won so far, by day
         ax.plot(actual.index.to_pydatetime(), actual, color=BLUE, linewidth=3, label="won so far")
     ax.axhline(goal, color=VERMILLION, linewidth=2, linestyle=":", label=f"goal {goal:,.0f}")
     ax.set_ylim(0, max(goal, float(fan[0.9].max())) * 1.35)  # room for the legend

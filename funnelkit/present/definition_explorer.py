@@ -121,10 +121,11 @@ class DefinitionExplorer:
         effect = plan_effect(self.params, self.table, {"agreed": self.agreed, "this": d})
         effect = effect.set_index("definition")
         first, stage = self.params.funnel.stages[0], d.stage
+        needed = [(s, effect[f"{s}_needed"]) for s in (first, stage)]  # exact, per definition
         cells = [
-            f"{s}: <b>{int(whole_units(effect.loc['this', f'{s}_needed'])):,}</b> "
-            f"(agreed: {int(whole_units(effect.loc['agreed', f'{s}_needed'])):,})"
-            for s in (first, stage)
+            f"{s}: <b>{int(whole_units(n['this'])):,}</b> "
+            f"(agreed: {int(whole_units(n['agreed'])):,})"
+            for s, n in needed
         ]
         return (
             f"<p>With this definition's rates, the plan "

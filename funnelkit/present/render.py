@@ -109,7 +109,8 @@ def prepare(
     plan_nb = notebooks_dir / f"{PLAN_NOTEBOOK}.ipynb"
     review_nb = notebooks_dir / f"{REVIEW_NOTEBOOK}.ipynb"
     declared = {nb: _notebook_parameters(nb) for nb in (plan_nb, review_nb)}
-    batch, seen = Batch(), {}
+    batch = Batch()
+    seen: dict[str, Path] = {}  # plan name -> the parameters file naming it
     tables: TableCache = {}  # plans on one export read it once
     for path in params_files:
         path = Path(path)

@@ -22,6 +22,7 @@ from funnelkit.actuals import review
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches
 from funnelkit.actuals.qualification import qualification
 from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
 from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
@@ -306,19 +307,25 @@ def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
     for goal in book.goals.goals if book.goals is not None else ():
         if goal.metric == "sla_share" and goal.target is not None and goal.target.kind == "value":
             handoff = book.plan.sla.terms.handoff_stage
-            share = review.sla_share(book.table, handoff, month, SLA_WINDOW_MINUTES)
+            share = review.sla_share(_table(book), handoff, month, SLA_WINDOW_MINUTES)
             return goal.id, goal.target.amount, share
     return None
+
+
+def _table(book: Workbook) -> LeadTable:
+    """The plan's lead table, which a monthly review needs."""
+    if book.table is None:
+        raise ParamsError(f"{book.params_file}: 'actuals' must name an export for a monthly review")
+    return book.table
 
 
 def month_under_review(book: Workbook, month: str = "") -> str:
     """The month the review covers: `month` ('YYYY-MM') or the export's as-of month."""
     if not isinstance(month, str):
         raise ParamsError(_parameter_rule("month", "a month written YYYY-MM, or ''", month))
-    if book.table is None:
-        raise ParamsError(f"{book.params_file}: 'actuals' must name an export for a monthly review")
+    table = _table(book)
     try:
-        return review.review_month(book.plan, book.table, month)
+        return review.review_month(book.plan, table, month)
     except InputError as err:
         raise ParamsError(f"{book.params_file}: {err}") from None
 
@@ -340,7 +347,7 @@ def _format_pacing(frame: pd.DataFrame) -> pd.DataFrame:
 
 def month_against_goals(book: Workbook, month: str) -> list[object]:
     """This month's stage goals against the entries so far, and each team's daily pacing."""
-    plan, table = book.plan, book.table
+    plan, table = book.plan, _table(book)
     frame = review.month_pacing(plan, table, month)
     as_of = min(table.as_of, pd.Period(month, "M").end_time)
     return [
@@ -357,7 +364,7 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
 def month_sla(book: Workbook, month: str) -> list[object]:
     """SLA compliance by owner in the month, and the late follow-ups: counted per owner, or
     listed lead by lead when `show_lead_rows` is set."""
-    plan, table = book.plan, book.table
+    plan, table = book.plan, _table(book)
     terms = plan.sla.terms
     frame = review.month_sla(plan, table, month)
     shown = frame.assign(
@@ -396,7 +403,7 @@ def month_sla(book: Workbook, month: str) -> list[object]:
 
 def month_leakage(book: Workbook, month: str) -> list[object]:
     """Where the leads created in the months to `month` stopped, by stage and by source."""
-    leaks = review.month_leakage(book.table, month)
+    leaks = review.month_leakage(_table(book), month)
     first = (pd.Period(month, "M") - (review.LEAKAGE_MONTHS - 1)).strftime("%Y-%m")
     by_source = leaks.assign(
         stopped=leaks["lost"] + leaks["stalled"],
@@ -416,7 +423,7 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
 
 def to_discuss(book: Workbook, month: str) -> list[object]:
     """What the meeting should talk about, most pressing first."""
-    plan, table = book.plan, book.table
+    plan, table = book.plan, _table(book)
     points = review.discussion_points(
         review.month_pacing(plan, table, month),
         review.month_sla(plan, table, month),

@@ -176,6 +176,18 @@ def test_a_missing_required_column_lists_what_was_found_and_the_closest(tmp_path
     )
 
 
+def test_the_id_column_is_needed_even_when_a_mapping_does_not_require_it(tmp_path):
+    mapping = mapping_from_dict({"name": "no-id", "preset": "hubspot", "required": ["lead_at"]})
+    header = ["Contact", "Create Date"]
+    path = write_export(tmp_path / "n.csv", header, [["a", "2026-01-01 10:00"]])
+    with pytest.raises(CrmExportError) as err:
+        read_export(path, mapping)
+    assert str(err.value) == (
+        f"{path}: required column for 'lead_id' is missing: looked for 'Record ID', 'Contact ID', "
+        "'hs_object_id', 'vid'; found 'Contact', 'Create Date'; closest: 'Contact'"
+    )
+
+
 def test_unknown_values_are_fatal_with_counts_and_first_ids(tmp_path):
     rows = [[*r[:6], "Negotiating", *r[7:]] for r in TINY_ROWS[:3]]
     path = write_export(tmp_path / "u.csv", HUBSPOT_HEADER, rows)

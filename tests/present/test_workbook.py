@@ -3,6 +3,8 @@ plan's, goal text escaped, and lead-level rows only when asked for."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from conftest import ROOT
 
@@ -131,3 +133,12 @@ def test_every_monthly_section_renders(q4):
     month = wb.month_under_review(q4, "2026-09")
     for section in (wb.month_against_goals, wb.month_sla, wb.month_leakage, wb.to_discuss):
         assert section(q4, month), section.__name__
+
+
+def test_a_monthly_review_needs_actuals(book):
+    without = dataclasses.replace(book, table=None)
+    for section in (wb.month_under_review, wb.month_sla, wb.month_leakage, wb.to_discuss):
+        args = (without,) if section is wb.month_under_review else (without, "2026-10")
+        with pytest.raises(ParamsError) as err:
+            section(*args)
+        assert str(err.value) == (f"{EXAMPLE}: 'actuals' must name an export for a monthly review")
