@@ -1,5 +1,5 @@
-"""The command line: `main(argv)` in this process, its output and exit status, and two runs
-as a user runs it (a real process through `python -m funnelkit` and the installed script)."""
+"""The command line: `main(argv)` in this process, its output and exit status, and one run as
+a user runs it (the installed `funnelkit` script in a process of its own)."""
 
 import contextlib
 import io
@@ -40,13 +40,6 @@ def run(*args: str, cwd: Path) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
-def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`python -m funnelkit ARGS` as a separate process."""
-    return subprocess.run(
-        [sys.executable, "-m", "funnelkit", *args], capture_output=True, text=True, cwd=cwd
-    )
-
-
 def test_plan_prints_the_example_plan_figures(root):
     result = run("plan", "params/example.yaml", cwd=root)
     assert result.returncode == 0, result.stderr
@@ -68,7 +61,7 @@ def test_a_typo_exits_2_with_one_clear_message_and_no_plan(root, tmp_path):
         .read_text()
         .replace("marketing_share:", "marketing_shar:")
     )
-    result = run_process("plan", "params/example.yaml", str(bad), cwd=root)
+    result = run("plan", "params/example.yaml", str(bad), cwd=root)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (

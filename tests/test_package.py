@@ -24,7 +24,10 @@ def test_every_all_name_exists():
         assert hasattr(funnelkit, name), name
 
 
-def test_importing_funnelkit_reads_no_files_and_sets_up_no_logging(tmp_path):
+def test_importing_funnelkit_reads_no_files_sets_up_no_logging_and_loads_no_chart_library(
+    tmp_path,
+):
+    # one fresh interpreter for both checks: starting one costs seconds
     code = (
         "import builtins, logging, sys\n"
         "opened = []\n"
@@ -34,6 +37,9 @@ def test_importing_funnelkit_reads_no_files_and_sets_up_no_logging(tmp_path):
         "mine = [f for f in opened if 'funnelkit' in f and not f.endswith('.py')]\n"
         "assert mine == [], mine\n"
         "assert logging.getLogger().handlers == []\n"
+        "import funnelkit.present.svg_charts, funnelkit.present.explorer\n"
+        "loaded = sorted(m for m in ('matplotlib', 'nbconvert', 'papermill') if m in sys.modules)\n"
+        "assert loaded == [], loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
 
@@ -62,14 +68,3 @@ def test_every_raise_in_funnelkit_raises_a_funnelkit_error(root):
                 exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
                 name = getattr(exc, "id", None)
                 assert name in allowed, f"{path.name}:{node.lineno} raises {name}"
-
-
-def test_the_package_and_the_explorer_s_fast_path_load_no_chart_library(tmp_path):
-    code = (
-        "import sys\n"
-        "import funnelkit\n"
-        "import funnelkit.present.svg_charts, funnelkit.present.explorer\n"
-        "loaded = sorted(m for m in ('matplotlib', 'nbconvert', 'papermill') if m in sys.modules)\n"
-        "assert loaded == [], loaded\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
