@@ -1,7 +1,7 @@
 """funnelkit: one shared revenue goal, turned into the funnel targets each team owns.
 
 The package is layered, each layer a subpackage that imports only those below it:
-`core` ← {`plan`, `crm`} ← `actuals` ← {`goals`, `forecast`} ← `loader` ← `present` ← `cli`.
+`core` ← {`plan`, `crm`} ← `actuals` ← {`goals`, `forecast`} ← `model` ← `present` ← `cli`.
 The public names below are re-exported from the layers, so `from funnelkit import X` works
 without knowing where X lives."""
 

@@ -21,9 +21,7 @@ from funnelkit.crm.leads import read_export
 from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
-from funnelkit.loader import load_plan_data
-from funnelkit.plan.build import build_plan
-from funnelkit.plan.params import load_params
+from funnelkit.model.loader import TableCache, load_plan_data
 from funnelkit.present.actuals_report import actuals_text
 from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
 from funnelkit.present.text_report import plan_text
@@ -33,9 +31,10 @@ EXIT_RENDER_FAILED = 1
 
 
 def _plan(args: argparse.Namespace) -> None:
-    plans = [load_params(path) for path in args.params]  # every file is checked before any output
-    for params in plans:
-        print(plan_text(build_plan(params)))
+    tables: TableCache = {}
+    plans = [load_plan_data(path, tables) for path in args.params]  # all checked before output
+    for data in plans:
+        print(plan_text(data.plan, data.coverage))
 
 
 def _actuals(args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ or `realdata` (../shared/data/real); `make test-fast` leaves out the first three
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,11 @@ import pytest
 from funnelkit import Funnel
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def untagged(markup: str) -> str:
+    """Report text with the figure tags taken out (they wrap figures, invisible to readers)."""
+    return re.sub(r'<span class="fk-q"[^>]*>([^<]*)</span>', r"\1", markup)
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ RANKS = {
     "actuals": 2,
     "goals": 3,
     "forecast": 3,
-    "loader": 4,
+    "model": 4,
     "present": 5,
     "cli": 6,
     "__main__": 7,
 }
-FRONT = "funnelkit"  # the package root re-exports the public names of the layers below `loader`
+FRONT = "funnelkit"  # the package root re-exports the public names of the layers below `model`
 FRONT_RANK = 3
 PRESENTATION_LIBRARIES = (
     "matplotlib",

@@ -24,8 +24,15 @@ def wheel(tmp_path_factory) -> Path:
     if not UV.exists():
         pytest.skip(f"uv is not installed beside {sys.executable} (`make setup` installs it)")
     out = tmp_path_factory.mktemp("dist")
+    source = tmp_path_factory.mktemp("source") / "funnelkit"  # the build writes build/ beside it
+    shutil.copytree(
+        ROOT,
+        source,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".*", "build", "reports", "__pycache__", "*.egg-info"),
+    )
     subprocess.run(
-        [str(UV), "build", "--wheel", "--quiet", "--out-dir", str(out), str(ROOT)],
+        [str(UV), "build", "--wheel", "--quiet", "--out-dir", str(out), str(source)],
         check=True,
         capture_output=True,
     )
@@ -38,7 +45,7 @@ def test_the_wheel_holds_the_notebooks_and_the_report_template(wheel):
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"funnelkit/present/notebooks/{notebook.name}" in names
     assert "funnelkit/present/templates/report/index.html.j2" in names
-    assert "funnelkit/loader.py" in names
+    assert "funnelkit/model/loader.py" in names
 
 
 def test_an_installed_wheel_renders_the_default_plan_outside_the_source_tree(wheel, tmp_path):

@@ -229,7 +229,7 @@ def sla_share(table: LeadTable, handoff_stage: str, month: str, window_minutes: 
 
 def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     """Where the plan asks for more than history shows: each step's rate and days, the deal
-    size, the marketing share, sales capacity and pipeline coverage.
+    size, the marketing share and sales capacity (pipeline coverage is `forecast.coverage`).
 
     Columns: driver, plan, history, verdict ('stretch', 'in line', 'easier'), and a
     sentence. A rate, deal size or share above history by more than STRETCH (relative), or
@@ -273,30 +273,17 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
             "{:.1%}".format,
             "share of won revenue",
         )
-    short = float(plan.sla.rep_shortfall.max())
+    peak = plan.sla.reps_needed_peak
     rows.append(
         (
             "sales capacity",
             p.sla.reps,
-            p.sla.reps + short,
-            "stretch" if short > 0 else "in line",
+            peak,
+            "stretch" if peak > p.sla.reps else "in line",
             f"sales capacity: {p.sla.reps:g} reps; the busiest month needs "
-            f"{p.sla.reps + short:g} to follow every {p.sla.handoff_stage} up on the cadence",
+            f"{peak:g} to follow every {p.sla.handoff_stage} up on the cadence",
         )
     )
-    c = plan.coverage
-    if c is not None:
-        needed = 1 / plan.win_rate
-        rows.append(
-            (
-                "pipeline coverage",
-                c.coverage_ratio,
-                needed,
-                "stretch" if c.coverage_ratio < needed else "in line",
-                f"pipeline coverage: {c.coverage_ratio:.2f}x of the goal is open; "
-                f"{needed:.2f}x is needed at a {plan.win_rate:.1%} win rate",
-            )
-        )
     return pd.DataFrame(rows, columns=["driver", "plan", "history", "verdict", "sentence"])
 
 

@@ -17,9 +17,11 @@ import pandas as pd
 from pandas.api.typing import NaTType
 
 from funnelkit.actuals.review import check_stages, stage_windows, team_of
+from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.forecast.simulation import Forecast, History, Pipeline, simulate
 from funnelkit.plan.build import Plan
 from funnelkit.plan.phasing import month_edges, month_weights, spread
@@ -217,53 +219,37 @@ def actions(
     return out
 
 
-@dataclass(frozen=True)
-class CoverageCheck:
-    """Open opportunities against what is left of the revenue goal."""
-
-    pipeline: float  # open opportunities valued at the average won amount, money
-    remaining: float  # goal less revenue won so far, money
-    coverage: float  # pipeline ÷ remaining
-    needed: float  # 1 ÷ history's opportunity-to-won rate
-
-    @property
-    def enough(self) -> bool:
-        """Whether the pipeline covers the remaining goal as history says it must."""
-        return self.coverage >= self.needed
-
-
-def coverage_check(forecast: Forecast, history: History) -> CoverageCheck:
-    """The open pipeline in the last step before won, valued at the mean won amount, against
-    the remaining goal; history's last-step rate says how many times over it must cover it."""
-    last = len(history.steps) - 1
-    deals = int((forecast.pipeline.stage == last).sum())
-    pipeline = deals * float(history.amounts.mean())
-    remaining = max(forecast.goal - forecast.revenue_to_date, 0.0)
-    coverage = pipeline / remaining if remaining > 0 else float("inf")
-    return CoverageCheck(pipeline, remaining, coverage, 1 / float(history.rates[last]))
-
-
 def warnings_text(
     forecast: Forecast,
     late: pd.DataFrame,
     todo: list[Action],
-    coverage: CoverageCheck,
+    coverage: Coverage | None,
     saving_day: pd.Timestamp,
     currency: str,
     revenue_planned: float = float("nan"),
+    marks: Marks = PLAIN,
 ) -> list[str]:
-    """The warnings in plain words, most important first; `revenue_planned` is the revenue
-    the plan called for by the as-of day (NaN before the period starts)."""
+    """The warnings in words, most important first; `revenue_planned` is the revenue the plan
+    called for by the as-of day (NaN before the period starts). `marks` marks the figures and
+    the user's text (plain for the terminal, tagged HTML for reports)."""
+    m, cur = marks, marks.text(currency)
     low, high = forecast.interval
+    won = m.figure(
+        "forecast.won_to_date", forecast.revenue_to_date, f"{forecast.revenue_to_date:,.0f}"
+    )
     lines = [
-        f"**{forecast.probability:.0%} chance of reaching the goal of {forecast.goal:,.0f} "
-        f"{currency}** by {forecast.end:%d %b %Y}. Expected: {forecast.expected_revenue:,.0f} "
-        f"(80 % between {low:,.0f} and {high:,.0f}); {forecast.revenue_to_date:,.0f} won so far."
+        f"**{m.figure('forecast.chance', forecast.probability, f'{forecast.probability:.0%}')} "
+        f"chance of reaching the goal of "
+        f"{m.figure('plan.revenue_goal', forecast.goal, f'{forecast.goal:,.0f}')} {cur}** by "
+        f"{forecast.end:%d %b %Y}. Expected: "
+        f"{m.figure('forecast.expected', forecast.expected_revenue, f'{forecast.expected_revenue:,.0f}')} "
+        f"(80 % between {m.figure('forecast.low', low, f'{low:,.0f}')} and "
+        f"{m.figure('forecast.high', high, f'{high:,.0f}')}); {won} won so far."
     ]
     gap = forecast.revenue_to_date - revenue_planned
     if gap <= -1:
         lines.append(
-            f"Revenue is behind plan: {forecast.revenue_to_date:,.0f} won against "
+            f"Revenue is behind plan: {won} won against "
             f"{revenue_planned:,.0f} planned by {forecast.as_of:%d %b %Y} ({-gap:,.0f} short)."
         )
     stages = late.dropna(subset=["behind_since"]).drop_duplicates("stage")
@@ -276,10 +262,10 @@ def warnings_text(
             for gap, month in zip(short["gap"], short["month"], strict=True)
         )
         lines.append(
-            f"{stage.upper()} ({team}) has been behind plan since "
+            f"{m.text(stage.upper())} ({team}) has been behind plan since "
             f"{since:%d %b %Y}" + (f": {months}." if months else ".")
         )
-    lines += [a.text for a in todo if a.kind != "none"]
+    lines += [m.text(a.text) for a in todo if a.kind != "none"]
     if saving_day <= forecast.end:
         passed = saving_day < forecast.as_of
         lines.append(
@@ -291,9 +277,6 @@ def warnings_text(
             + f": fewer than {SAVING_SHARE:.0%} of their wins would close by "
             f"{forecast.end:%d %b %Y}."
         )
-    verdict = "enough" if coverage.enough else "not enough"
-    lines.append(
-        f"Open opportunities cover {coverage.coverage:.1f}× the {coverage.remaining:,.0f} left "
-        f"to win; history says {coverage.needed:.1f}× is needed: {verdict}."
-    )
+    if coverage is not None:
+        lines.append(coverage_sentence(coverage, currency, marks))
     return lines

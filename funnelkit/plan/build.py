@@ -1,4 +1,4 @@
-"""A whole plan from its parameters: targets, phasing, SLA, pipeline coverage, sensitivity.
+"""A whole plan from its parameters: targets, phasing, SLA, pipeline needed, sensitivity.
 
 Everything here is arrays and dataclasses; tables are built only when asked for, so a plan
 costs well under a millisecond and a scenario explorer can rebuild it on every slider move.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from funnelkit.plan.coverage import PipelineCoverage, pipeline_coverage, pipeline_needed
+from funnelkit.plan.coverage import pipeline_needed
 from funnelkit.plan.params import PlanParams
 from funnelkit.plan.phasing import Phasing, phase_plan
 from funnelkit.plan.sensitivity import Sensitivity, sensitivity
@@ -28,7 +28,6 @@ class Plan:
     win_rate: float  # fraction 0–1 used for pipeline figures
     win_rate_source: str  # where the win rate came from, in words
     pipeline_needed: float  # open pipeline the revenue goal needs at the win rate, money
-    coverage: PipelineCoverage | None  # None when the parameters give no open pipeline
     sensitivity: Sensitivity
 
 
@@ -47,9 +46,6 @@ def build_plan(params: PlanParams) -> Plan:
         source = f"the funnel's {p.funnel.steps[-1]} rate"
     else:
         win_rate, source = p.win_rate, "the parameters"
-    coverage = None
-    if p.open_pipeline is not None:
-        coverage = pipeline_coverage(p.open_pipeline, p.revenue_goal, win_rate)
     return Plan(
         params=p,
         targets=targets,
@@ -59,6 +55,5 @@ def build_plan(params: PlanParams) -> Plan:
         win_rate=win_rate,
         win_rate_source=source,
         pipeline_needed=pipeline_needed(p.revenue_goal, win_rate),
-        coverage=coverage,
         sensitivity=sensitivity(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel),
     )

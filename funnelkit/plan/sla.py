@@ -138,6 +138,11 @@ class SlaPlan:
         return np.clip(self.handoffs - self.capacity, 0.0, None)
 
     @property
+    def reps_needed_peak(self) -> float:
+        """Whole reps needed in the busiest month: the figure capacity is judged by."""
+        return float(self.reps_needed_whole.max())
+
+    @property
     def rep_shortfall(self) -> np.ndarray:
         """Reps (full-time equivalents) to add per month to follow up every hand-off: whole reps
         needed less the reps there are (0 when none; fractional when the reps are)."""

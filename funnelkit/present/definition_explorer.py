@@ -16,7 +16,7 @@ from funnelkit.actuals.qualification import plan_effect, qualification, variant
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.core.rounding import whole_units
 from funnelkit.crm.leads import LeadTable
-from funnelkit.loader import load_plan_data
+from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.params import PlanParams
 
 SLIDER_STEPS = 200  # a threshold slider spans its range in this many steps (whole numbers: 1)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import FunnelkitError, ParamsError
-from funnelkit.loader import PlanData, load_plan_data
+from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.params import PlanParams, params_from_dict

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from funnelkit.actuals.review import months_with_actuals
 from funnelkit.core.exceptions import InputError, ParamsError, RenderError
-from funnelkit.loader import TableCache, load_plan_data
+from funnelkit.model.loader import TableCache, load_plan_data
 from funnelkit.plan.params import load_params
 
 PLAN_NOTEBOOK = "20-quarterly-plan"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.plan.build import Plan
 from funnelkit.present.plan_tables import (
     headline_frame,
@@ -19,8 +20,9 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False)
 
 
-def plan_text(plan: Plan) -> str:
-    """The whole plan as text: headline, stage targets, phasing, SLA, pipeline, sensitivity."""
+def plan_text(plan: Plan, coverage: Coverage | None = None) -> str:
+    """The whole plan as text: headline, stage targets, phasing, SLA, pipeline (with the
+    coverage of what is left of the goal, when known), sensitivity."""
     p = plan.params
     f = p.funnel
     cur = p.currency
@@ -47,13 +49,8 @@ def plan_text(plan: Plan) -> str:
         f"at a {plan.win_rate:.1%} win rate ({plan.win_rate_source}), "
         f"{1 / plan.win_rate:.1f}x coverage",
     ]
-    c = plan.coverage
-    if c is not None:
-        lines.append(
-            f"Open pipeline {money(c.pipeline, cur)} covers {c.coverage_ratio:.2f}x and is expected "
-            f"to close {money(c.covered_revenue, cur)}; short by {money(c.revenue_shortfall, cur)} "
-            f"(add {money(c.pipeline_shortfall, cur)} of pipeline)"
-        )
+    if coverage is not None:
+        lines.append(coverage_sentence(coverage, cur))
     lines += [
         "",
         f"Sensitivity: each driver moved by ±{plan.sensitivity.change:.0%} "

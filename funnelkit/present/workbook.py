@@ -25,12 +25,14 @@ from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
+from funnelkit.forecast.coverage import coverage_sentence
 from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard, scorecard_html
-from funnelkit.loader import PlanData, load_plan_data
+from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.present import charts, plan_tables
 from funnelkit.present.plan_tables import money
+from funnelkit.present.tags import HTML_MARKS, tag
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ def headline(book: Workbook) -> list[object]:
     i = stages.index(handoff)
     cur = p.currency
     whole = dict(zip(stages, (int(v) for v in t.whole), strict=True))
+
+    def owned(names: tuple[str, ...]) -> str:
+        return ", ".join(
+            f"{tag(f'need.{s}', whole[s], f'{whole[s]:,}')} {html.escape(s)}" for s in names
+        )
+
     data = (
         f"Actuals from `{Path(book.table.source).name}`, as of {book.table.as_of:%Y-%m-%d}."
         if book.table is not None
@@ -117,16 +125,22 @@ def headline(book: Workbook) -> list[object]:
 
 **Plan period {p.period_label}.** {data}
 
-## The shared goal: {money(p.revenue_goal, cur)} of revenue
+## The shared goal: {tag("plan.revenue_goal", p.revenue_goal, money(p.revenue_goal, cur))} of revenue
 
-- **Marketing owns** {", ".join(f"{whole[s]:,} {s}" for s in stages[: i + 1])}: the
-  {p.marketing_share:.0%} of revenue that comes from marketing-sourced leads
-  ({money(t.marketing_revenue_goal, cur)}), handed to sales as {handoff}.
-- **Sales owns** {", ".join(f"{whole[s]:,} {s}" for s in stages[i + 1 :])}: every {handoff}
-  called within {p.sla.first_touch_minutes:g} minutes and followed up on a
-  {p.sla.touches_per_lead}-touch cadence, closing deals of {money(p.deal_size, cur)} on average.
+- **Marketing owns** {owned(stages[: i + 1])}: the
+  {tag("plan.marketing_share", p.marketing_share, f"{p.marketing_share:.0%}")} of revenue that
+  comes from marketing-sourced leads
+  ({tag("plan.marketing_revenue_goal", t.marketing_revenue_goal, money(t.marketing_revenue_goal, cur))}),
+  handed to sales as {html.escape(handoff)}.
+- **Sales owns** {owned(stages[i + 1 :])}: every {html.escape(handoff)} called within
+  {tag("sla.first_touch_minutes", p.sla.first_touch_minutes, f"{p.sla.first_touch_minutes:g}")}
+  minutes and followed up on a
+  {tag("sla.touches_per_lead", p.sla.touches_per_lead, str(p.sla.touches_per_lead))}-touch
+  cadence, closing deals of {tag("plan.deal_size", p.deal_size, money(p.deal_size, cur))} on
+  average.
 - Each figure is the whole number needed, rounded up from its exact value; the funnel turns
-  {p.funnel.overall_rate:.2%} of {stages[0]} into {stages[-1]}.
+  {tag("plan.lead_close_rate", p.funnel.overall_rate, f"{p.funnel.overall_rate:.2%}")} of
+  {html.escape(stages[0])} into {html.escape(stages[-1])}.
 """
     return [Markdown(text)]
 
@@ -153,19 +167,32 @@ def sla(book: Workbook) -> list[object]:
     terms = s.terms
     cur = plan.params.currency
     cadence = ", ".join(f"day {t.day:g} {html.escape(t.channel)}" for t in terms.cadence)
-    short = s.rep_shortfall.max()
-    capacity = (
-        f"{terms.reps:g} reps at {terms.touches_per_rep_per_day:g} touches a day can follow "
-        "up every hand-off."
-        if short == 0
-        else f"**{terms.reps:g} reps are not enough**: the busiest month needs "
-        f"{terms.reps + short:g} to follow up every hand-off on the cadence."
+    peak = s.reps_needed_peak
+    reps = tag("sla.reps", terms.reps, f"{terms.reps:g}")
+    per_day = tag(
+        "sla.touches_per_rep_per_day",
+        terms.touches_per_rep_per_day,
+        f"{terms.touches_per_rep_per_day:g}",
     )
-    text = f"""- **Marketing commits** to {int(s.handoffs_whole.sum()):,} {terms.handoff_stage}
-  from {s.periods[0]} to {s.periods[-1]} (lead-in months before the plan included), worth
-  {money(s.lead_value.sum(), cur)} of expected revenue.
-- **Sales commits** to a first touch within {terms.first_touch_minutes:g} minutes of each
-  hand-off, then the cadence: {cadence}.
+    needs = tag("sla.reps_needed_peak", peak, f"{peak:g}")
+    capacity = (
+        f"{reps} reps at {per_day} touches a day can follow up every hand-off (the busiest "
+        f"month needs {needs})."
+        if peak <= terms.reps
+        else f"**{reps} reps are not enough**: the busiest month needs {needs} to follow up "
+        "every hand-off on the cadence."
+    )
+    handoffs = float(s.handoffs_whole.sum())
+    handoff = html.escape(terms.handoff_stage)
+    need = int(plan.targets.whole[plan.targets.funnel.stages.index(terms.handoff_stage)])
+    text = f"""- **Marketing commits** to {tag("sla.handoffs", handoffs, f"{handoffs:,.0f}")} {handoff}
+  handed over from {s.periods[0]} to {s.periods[-1]} (each month rounded up, lead-in months
+  before the plan included; the period's deals need
+  {tag(f"need.{terms.handoff_stage}", need, f"{need:,}")}),
+  worth {tag("sla.lead_value", s.lead_value.sum(), money(s.lead_value.sum(), cur))} of expected revenue.
+- **Sales commits** to a first touch within
+  {tag("sla.first_touch_minutes", terms.first_touch_minutes, f"{terms.first_touch_minutes:g}")}
+  minutes of each hand-off, then the cadence: {cadence}.
 - **Capacity:** {capacity}
 """
     return [Markdown(text), table_html(plan_tables.sla_frame(plan), "The SLA by month")]
@@ -180,8 +207,21 @@ def goal_scorecard(book: Workbook) -> list[object]:
         Markdown(f"Goals checked on {book.as_of:%Y-%m-%d} (✓ pass, ! warn, ✗ fail)."),
         HTML(scorecard_html(scorecard(book.goals, context))),
     ]
+    p = book.plan.params
     for a in shared_alignments(book.goals, book.table, book.plan):
-        text = alignment_text(a, book.plan.params.currency)
+        if abs(a.required - p.revenue_goal) >= 1:  # two goals for one revenue: say both
+            items.append(
+                Markdown(
+                    f"The goals file's shared goal {html.escape(a.shared_goal)} asks for "
+                    f"{tag(f'shared_goal.{a.shared_goal}', a.required, money(a.required, p.currency))}"
+                    f"; the plan's revenue goal is "
+                    f"{tag('plan.revenue_goal', p.revenue_goal, money(p.revenue_goal, p.currency))}"
+                    f" ({abs(a.required - p.revenue_goal):,.0f} "
+                    f"{'less' if a.required < p.revenue_goal else 'more'}). The alignment below "
+                    "checks the team goals against the goals file's figure."
+                )
+            )
+        text = alignment_text(a, p.currency)
         items.append(HTML(f"<pre>{html.escape(text)}</pre>"))
     for label, ids in loose_ends(book.goals):
         items.append(Markdown(f"**{label}:** {html.escape(', '.join(ids))}"))
@@ -297,8 +337,19 @@ def plan_risks(book: Workbook) -> list[object]:
         items.append(
             Markdown("*No actuals, so the plan's assumptions are not checked against history.*")
         )
+    items.append(Markdown(_coverage_text(book)))
     items.append(chart(charts.tornado_chart(plan)))
     return items
+
+
+def _coverage_text(book: Workbook) -> str:
+    """The pipeline coverage of what is left of the goal, or why there is none."""
+    if book.coverage is None:
+        return (
+            "*No pipeline coverage: the parameters give no `pipeline.open_value` and there is no "
+            "export with a history of closed deals to time its open deals by.*"
+        )
+    return coverage_sentence(book.coverage, book.plan.params.currency, HTML_MARKS)
 
 
 def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
@@ -451,7 +502,7 @@ def outlook(book: Workbook) -> list[object]:
             Markdown(
                 f"The period ended on {end:%d %b %Y}: {money(won, plan.params.currency)} won "
                 f"from {customers} customers against the goal of "
-                f"{money(plan.params.revenue_goal, plan.params.currency)}."
+                f"{tag('plan.revenue_goal', plan.params.revenue_goal, money(plan.params.revenue_goal, plan.params.currency))}."
             )
         ]
     history = forecast.measure_history(table, as_of)
@@ -463,10 +514,11 @@ def outlook(book: Workbook) -> list[object]:
         outcome,
         late,
         early_warnings.actions(plan, outcome, history, pipeline, arrivals),
-        early_warnings.coverage_check(outcome, history),
+        book.coverage,
         early_warnings.last_saving_day(history, end),
         plan.params.currency,
         review.planned_to_date(plan, as_of)[1] if as_of >= start else float("nan"),
+        HTML_MARKS,
     )
     method = (
         f"From {len(pipeline.ids):,} open leads and {outcome.expected_new_leads:,.0f} new leads "
@@ -477,7 +529,7 @@ def outlook(book: Workbook) -> list[object]:
         planned=lambda f: f["planned"].round(1), gap=lambda f: f["gap"].round(1)
     )
     items: list[object] = [
-        Markdown("\n".join(f"- {html.escape(line)}" for line in lines) + f"\n\n*{method}*"),
+        Markdown("\n".join(f"- {line}" for line in lines) + f"\n\n*{method}*"),
         chart(
             charts.fan_chart(
                 outcome.fan,

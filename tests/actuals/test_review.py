@@ -202,10 +202,10 @@ def test_risks_flag_what_the_plan_asks_beyond_history():
     assert easy.loc["lead→mql days", "verdict"] == "stretch"  # 10 days against 20: faster
     assert easy.loc["deal size", "verdict"] == "easier"
     assert r.loc["sales capacity", "verdict"] == "in line"
-    assert "pipeline coverage" not in r.index  # no open pipeline in the parameters
+    assert "pipeline coverage" not in r.index  # one definition: funnelkit.forecast.coverage
 
 
-def test_risks_flag_too_few_reps_and_thin_pipeline():
+def test_risks_flag_too_few_reps():
     plan = march_plan(
         sla={**MARCH_PLAN["sla"], "touches_per_rep_per_day": 1, "reps": 0.5},
         pipeline={"open_value": 40000},
@@ -215,9 +215,19 @@ def test_risks_flag_too_few_reps_and_thin_pipeline():
     assert r.loc["sales capacity", "sentence"] == (
         "sales capacity: 0.5 reps; the busiest month needs 2 to follow every mql up on the cadence"
     )
-    assert r.loc["pipeline coverage", "verdict"] == "stretch"  # 1x open, 2x needed at 50 %
-    assert r.loc["pipeline coverage", "sentence"] == (
-        "pipeline coverage: 1.00x of the goal is open; 2.00x is needed at a 50.0% win rate"
+    assert "pipeline coverage" not in r.index  # one definition: funnelkit.forecast.coverage
+
+
+def test_capacity_is_judged_by_the_reps_the_busiest_month_needs_not_the_reps_planned():
+    plan = march_plan(sla={**MARCH_PLAN["sla"], "reps": 5})
+    r = risks(plan, baselines(0.5, 10, 10000, 1.0)).set_index("driver")
+    peak = plan.sla.reps_needed_peak
+    assert peak == plan.sla.reps_needed_whole.max() < 5
+    assert r.loc["sales capacity", "verdict"] == "in line"
+    assert r.loc["sales capacity", "history"] == peak
+    assert r.loc["sales capacity", "sentence"] == (
+        f"sales capacity: 5 reps; the busiest month needs {peak:g} to follow every mql up on "
+        "the cadence"
     )
 
 

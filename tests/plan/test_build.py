@@ -31,7 +31,9 @@ def test_win_rate_comes_from_the_funnel_unless_given(plan):
     assert plan.pipeline_needed == pytest.approx(
         pipeline_needed(plan.params.revenue_goal, plan.win_rate)
     )
-    assert plan.coverage.pipeline == 900_000
+    assert (
+        plan.params.open_pipeline == 900_000
+    )  # its coverage: tests/forecast/test_period_coverage.py
 
 
 def test_weekly_plans_keep_a_monthly_sla(request):
@@ -45,7 +47,7 @@ def test_weekly_plans_keep_a_monthly_sla(request):
     assert weekly.monthly.granularity == "month"
     assert weekly.win_rate == 0.25
     assert weekly.win_rate_source == "the parameters"
-    assert weekly.coverage is None
+    assert weekly.params.open_pipeline is None
     assert "2026-W" in plan_text(weekly)
 
 

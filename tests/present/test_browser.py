@@ -23,7 +23,7 @@ from browser_support import (
 from conftest import ESCAPING_TITLE, ROOT, whole_by_hand
 
 from funnelkit import build_plan, load_params
-from funnelkit.loader import load_plan_data
+from funnelkit.model.loader import load_plan_data
 from funnelkit.present.explorer import baseline_params, on_slider_grid
 
 CHROMIUM = chromium_or_none()

@@ -11,7 +11,7 @@ import shutil
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, untagged
 
 from funnelkit import ParamsError, build_plan, load_params
 from funnelkit.cli import main
@@ -115,7 +115,7 @@ def test_every_plan_renders_through_papermill(rendered):
 
 def test_the_report_is_meeting_ready(rendered):
     reports, _ = rendered
-    html = (reports / "example" / "20-quarterly-plan.html").read_text()
+    html = untagged((reports / "example" / "20-quarterly-plan.html").read_text())
     plan = build_plan(load_params(ROOT / "params" / "example.yaml"))
     assert "<title>Example plan: Q1 2027, all regions</title>" in html
     assert "The shared goal: 341,500 USD of revenue" in html
@@ -137,7 +137,7 @@ def test_the_headline_cell_shows_the_plan_figures(rendered):
     run = nbformat.read(reports / "2026-q4" / "20-quarterly-plan.ipynb", as_version=4)
     plan = build_plan(load_params(ROOT / "params" / "2026-q4.yaml"))
     headline = next(c for c in run.cells if c.source == "wb.show(wb.headline(book))")
-    text = headline.outputs[0]["data"]["text/markdown"]
+    text = untagged(headline.outputs[0]["data"]["text/markdown"])
     whole = dict(zip(plan.targets.funnel.stages, plan.targets.whole, strict=True))
     assert "## The shared goal: 340,000 USD of revenue" in text
     assert f"{int(whole['mql']):,} mql" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, untagged
 
 from funnelkit import ParamsError, read_export
 from funnelkit.actuals.followup import sla_breaches
@@ -21,7 +21,7 @@ def text_of(items) -> str:
     for item in items:
         data = getattr(item, "data", "")
         parts.append(data if isinstance(data, str) else "")
-    return "\n".join(parts)
+    return untagged("\n".join(parts))
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,7 @@
-"""One plan with its data, read and checked once: parameters → CRM export (with its deals,
-through the mapping) → baselines measured on it → goals → stage definitions, and the
-previous period's plan. Rendering, the workbook, the command line and both explorers all
-open a plan here, so they all read the same figures.
-
-A layer of its own, above `goals` and `forecast`, below `present`."""
+"""One plan with its data, read and checked once: parameters → CRM export (through the
+mapping) → baselines measured on it → goals → stage definitions → the previous period's plan,
+and the pipeline coverage of what is left of the goal. Rendering, the workbook, the command
+line and both explorers all open a plan here, so they all read the same figures."""
 
 from __future__ import annotations
 
@@ -15,6 +13,8 @@ from funnelkit.actuals.definitions import Definitions, check_columns, load_defin
 from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.forecast.coverage import Coverage, period_coverage
+from funnelkit.forecast.simulation import measure_history
 from funnelkit.goals.records import GoalSet, load_goals
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
@@ -36,6 +36,7 @@ class PlanData:
     goals: GoalSet | None  # checked against the export's stages
     definitions: Definitions | None  # the agreed stage definitions, checked against the export
     previous: Plan | None  # the previous period's plan
+    coverage: Coverage | None  # of what is left of the goal on the export's as-of day
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:
@@ -79,4 +80,18 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
         goals=goals,
         definitions=definitions,
         previous=previous,
+        coverage=_coverage(plan, table),
     )
+
+
+def _coverage(plan: Plan, table: LeadTable | None) -> Coverage | None:
+    """Coverage on the export's as-of day; from the parameters alone without an export, and
+    without history to time the open deals by."""
+    if table is None:
+        return period_coverage(plan, None, None, None)
+    as_of = table.as_of.normalize()
+    try:
+        history = measure_history(table, as_of)
+    except InputError:  # too little history to time the deals; the parameters may still give it
+        return period_coverage(plan, table, None, as_of)
+    return period_coverage(plan, table, history, as_of)

@@ -1,0 +1,93 @@
+"""One set of numbers: every figure a report tags carries one value across all of a plan's
+reports, that value is the model's, the command line prints the same, and every name is in
+the glossary (code and docs/glossary.md)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from funnelkit.cli import main
+from funnelkit.core.exceptions import InputError
+from funnelkit.model.figures import GLOSSARY, check_name
+from funnelkit.model.loader import load_plan_data
+from funnelkit.present.tags import tag
+
+TAG = re.compile(r'<span class="fk-q" data-q="([^"]+)" data-v="([^"]+)">([^<]*)</span>')
+
+
+def figures_in(folder: Path) -> dict[str, set[float]]:
+    """Each tagged name in a plan's HTML reports -> the values it carries."""
+    found: dict[str, set[float]] = defaultdict(set)
+    for report in sorted(folder.glob("*.html")):
+        for name, value, _ in TAG.findall(report.read_text(encoding="utf-8")):
+            found[name].add(float(value))
+    return found
+
+
+@pytest.mark.parametrize("plan", ["example", "2026-q4", "2026-q3"])
+def test_each_figure_carries_one_value_across_a_plan_s_reports(rendered, plan):
+    reports, _ = rendered
+    found = figures_in(reports / plan)
+    assert {"plan.revenue_goal", "need.mql", "sla.handoffs", "sla.reps_needed_peak"} <= set(found)
+    assert {name: values for name, values in found.items() if len(values) > 1} == {}
+
+
+@pytest.mark.parametrize("plan", ["example", "2026-q4"])
+def test_the_reports_show_the_model_s_figures(rendered, plan):
+    reports, _ = rendered
+    found = {name: values.pop() for name, values in figures_in(reports / plan).items()}
+    data = load_plan_data(ROOT / "params" / f"{plan}.yaml")
+    p, sla, c = data.plan.params, data.plan.sla, data.coverage
+    assert found["plan.revenue_goal"] == p.revenue_goal
+    assert found["need.mql"] == data.plan.targets.whole[1]
+    assert found["sla.handoffs"] == sla.handoffs_whole.sum()
+    assert found["sla.reps_needed_peak"] == sla.reps_needed_peak == sla.reps_needed_whole.max()
+    assert found["coverage.ratio"] == pytest.approx(c.ratio, rel=1e-15)
+    assert found["coverage.needed"] == pytest.approx(c.needed, rel=1e-15)
+
+
+def test_coverage_has_one_verdict_in_the_outlook_and_the_risks(rendered):
+    reports, _ = rendered
+    html = (reports / "2026-q4" / "20-quarterly-plan.html").read_text(encoding="utf-8")
+    ratios = [text for name, _, text in TAG.findall(html) if name == "coverage.ratio"]
+    assert len(ratios) == 2  # "Will we make it?" and the risks
+    assert len(set(ratios)) == 1
+    assert html.count("Pipeline coverage: ") == 2
+
+
+def test_the_command_line_prints_the_reports_coverage(rendered, capsys):
+    reports, _ = rendered
+    html = (reports / "2026-q4" / "20-quarterly-plan.html").read_text(encoding="utf-8")
+    shown = {name: text for name, _, text in TAG.findall(html)}
+    assert main(["plan", str(ROOT / "params" / "2026-q4.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"Pipeline coverage: {shown['coverage.pipeline']} USD of open pipeline is "
+        f"{shown['coverage.ratio']} the {shown['coverage.remaining']} USD left to win; "
+        f"{shown['coverage.needed']} is needed" in out
+    )
+
+
+def test_every_name_is_in_the_glossary_and_the_glossary_is_documented():
+    assert check_name("need.mql") == "need.mql"
+    assert check_name("coverage.ratio") == "coverage.ratio"
+    with pytest.raises(InputError) as err:
+        tag("coverage.ratioo", 1.0, "1")
+    assert str(err.value) == (
+        "figure name 'coverage.ratioo' is not in the glossary (funnelkit.model.figures.GLOSSARY)"
+    )
+    documented = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    missing = [name for name in GLOSSARY if f"`{name.replace('.*', '.<')}" not in documented]
+    assert missing == []
+
+
+def test_a_tag_escapes_its_text_and_keeps_the_exact_value():
+    assert tag("plan.deal_size", 14_900.5, "<b>14,901</b> USD") == (
+        '<span class="fk-q" data-q="plan.deal_size" data-v="14900.5">'
+        "&lt;b&gt;14,901&lt;/b&gt; USD</span>"
+    )
