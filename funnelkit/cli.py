@@ -18,7 +18,13 @@ from collections.abc import Sequence
 
 from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
 from funnelkit.crm.leads import read_export
-from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
+from funnelkit.goals.alignment import (
+    alignment_text,
+    loose_ends,
+    shared_alignments,
+    two_goals_sentence,
+    volume_goals_sentences,
+)
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
 from funnelkit.model.loader import TableCache, load_plan_data
@@ -48,7 +54,7 @@ def _goals(args: argparse.Namespace) -> None:
             f"{args.params}: 'goals' and 'actuals' must be given to check goals against history"
         )
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else data.table.as_of.date()
     except ValueError:
         raise InputError(
             f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
@@ -56,7 +62,12 @@ def _goals(args: argparse.Namespace) -> None:
     goal_set, plan = data.goals, data.plan
     print(f"Goals of {data.params.title}, checked on {as_of}\n")
     print(scorecard_text(goal_set, Context(data.table, plan, as_of, goal_set.thresholds, goal_set)))
+    for line in volume_goals_sentences(goal_set, plan):
+        print(line)
     for a in shared_alignments(goal_set, data.table, plan):
+        two = two_goals_sentence(a, data.params.revenue_goal, data.params.currency)
+        if two is not None:
+            print(two)
         print(alignment_text(a, data.params.currency))
     for label, ids in loose_ends(goal_set):
         print(f"{label}: {', '.join(ids)}")
@@ -113,7 +124,9 @@ def parser() -> argparse.ArgumentParser:
         "goals", help="check a plan's goals (SMART, FAST) and whether they add up"
     )
     goals.add_argument("params", help="a parameters YAML file that names its goals and actuals")
-    goals.add_argument("--as-of", help="the day to check reviews against (default: today)")
+    goals.add_argument(
+        "--as-of", help="the day to check reviews against (default: the export's as-of day)"
+    )
     goals.set_defaults(run=_goals)
     rend = commands.add_parser(
         "render",

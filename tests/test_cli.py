@@ -133,6 +133,23 @@ def test_goals_prints_the_scorecard_and_alignment(root):
     assert "They add up, with" in result.stdout
 
 
+def test_goals_name_every_warning_and_are_checked_as_of_the_export_s_day_like_the_report(root):
+    result = run("goals", "params/example.yaml", cwd=root)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Goals of Example plan: Q1 2027, all regions, checked on 2026-10-31\n")
+    assert (
+        "shared-revenue (shared): 8 pass, 1 warn, 0 fail\n"
+        "  ! FAST ambitious: +5.0% is business as usual: 75% of past quarters did as well.\n"
+    ) in out
+    assert "marketing-mqls: goal 240 mql ≥ the plan's need of 238 mql.\n" in out
+    assert (
+        "The goals file's shared goal shared-revenue asks for 341,450 USD; the plan's revenue goal "
+        "is 341,500 USD (50 less). The alignment checks the team goals against the goals file's "
+        "figure.\n"
+    ) in out
+
+
 def test_goals_that_do_not_add_up_name_the_gap_the_move_and_the_orphans(root, tmp_path):
     raw = (root / "params" / "example.yaml").read_text()
     params = root / "params" / "poor-goals-test.yaml"

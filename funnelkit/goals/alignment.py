@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.marks import PLAIN, Marks
+from funnelkit.core.rounding import whole_units
 from funnelkit.crm.leads import LeadTable
-from funnelkit.goals.checks import position
+from funnelkit.goals.checks import position, volume_target
 from funnelkit.goals.records import SHARED_TEAM, Goal, GoalSet
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import step_name
@@ -128,6 +130,46 @@ def shared_alignments(goal_set: GoalSet, table: LeadTable, plan: Plan) -> list[A
         for g in goal_set.goals
         if g.team == SHARED_TEAM and g.metric == "revenue" and goal_set.children(g.id)
     ]
+
+
+def two_goals_sentence(
+    a: Alignment, revenue_goal: float, currency: str, marks: Marks = PLAIN
+) -> str | None:
+    """When the goals file's shared revenue goal and the plan's revenue goal differ by a
+    currency unit or more, both named in one sentence; None when they agree."""
+    gap = a.required - revenue_goal
+    if abs(gap) < 1:
+        return None
+    m, cur = marks, marks.text(currency)
+    return (
+        f"The goals file's shared goal {m.text(a.shared_goal)} asks for "
+        f"{m.figure(f'shared_goal.{a.shared_goal}', a.required, f'{a.required:,.0f}')} {cur}; "
+        f"the plan's revenue goal is "
+        f"{m.figure('plan.revenue_goal', revenue_goal, f'{revenue_goal:,.0f}')} {cur} "
+        f"({abs(gap):,.0f} {'less' if gap < 0 else 'more'}). The alignment checks the team goals "
+        "against the goals file's figure."
+    )
+
+
+def volume_goals_sentences(goal_set: GoalSet, plan: Plan, marks: Marks = PLAIN) -> list[str]:
+    """Each volume goal's target beside what the plan needs of its stage: a goal's target and
+    the plan's need are two figures, and both are named."""
+    lines = []
+    for goal in goal_set.goals:
+        found = volume_target(goal, plan)
+        if found is None:
+            continue
+        stage, target = found
+        need = float(whole_units(plan.targets.volume(stage)))
+        relation = "≥" if target >= need else "<"
+        m = marks
+        lines.append(
+            f"{m.text(goal.id)}: goal {m.figure(f'goal_target.{goal.id}', target, f'{target:,.0f}')} "
+            f"{m.text(stage)} {relation} the plan's need of "
+            f"{m.figure(f'need.{stage}', need, f'{need:,.0f}')} {m.text(stage)}"
+            + ("." if target >= need else ": the goal asks for less than the plan needs.")
+        )
+    return lines
 
 
 def loose_ends(goal_set: GoalSet) -> list[tuple[str, tuple[str, ...]]]:

@@ -266,7 +266,7 @@ def _plan_period(plan: Plan) -> tuple[dt.date, dt.date]:
     return pd.Timestamp(start).date(), (pd.Timestamp(end) - pd.Timedelta(days=1)).date()
 
 
-def _volume_target(goal: Goal, plan: Plan) -> tuple[str, float] | None:
+def volume_target(goal: Goal, plan: Plan) -> tuple[str, float] | None:
     """A volume goal's stage and target volume (a change applies to the plan's volume)."""
     if not goal.metric or not goal.metric.startswith("volume:") or goal.target is None:
         return None
@@ -285,7 +285,7 @@ def _upstream_supply(
     k = funnel.stage_index(stage)
     best = None
     for sibling in goals.children(goal.parent):
-        found = _volume_target(sibling, plan) if sibling.id != goal.id else None
+        found = volume_target(sibling, plan) if sibling.id != goal.id else None
         if found is not None and funnel.stage_index(found[0]) < k:
             j = funnel.stage_index(found[0])
             supplied = found[1] * float(np.prod(funnel.conversion_rates[j:k]))
@@ -310,7 +310,7 @@ def _realistic(goal: Goal, plan: Plan | None, goals: GoalSet | None = None) -> t
             "fail",
             f"The plan's hand-offs need {short:g} more rep(s) than sales has for the cadence.",
         )
-    found = _volume_target(goal, plan)
+    found = volume_target(goal, plan)
     if found is None:
         return "pass", "The plan's capacity and volumes hold for it."
     stage, target = found

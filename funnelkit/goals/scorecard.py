@@ -91,7 +91,8 @@ def scorecard_html(table: pd.DataFrame) -> str:
 
 
 def scorecard_text(goal_set: GoalSet, context: Context) -> str:
-    """A short summary: per goal its counts, and the sentence of each failed letter."""
+    """A short summary: per goal its counts, and the sentence of each letter that warned or
+    failed."""
     checks = checks_frame(goal_set, context)
     lines = []
     for goal in goal_set.goals:
@@ -99,8 +100,8 @@ def scorecard_text(goal_set: GoalSet, context: Context) -> str:
         counts = ", ".join(f"{(mine['status'] == s).sum()} {s}" for s in ("pass", "warn", "fail"))
         lines.append(f"{goal.id} ({goal.team}): {counts}")
         lines += [
-            f"  {SYMBOLS['fail']} {r.framework} {r.letter}: {r.sentence}"
+            f"  {SYMBOLS[str(r.status)]} {r.framework} {r.letter}: {r.sentence}"
             for r in mine.itertuples()
-            if r.status == "fail"
+            if r.status in ("warn", "fail")
         ]
     return "\n".join(lines) + "\n"

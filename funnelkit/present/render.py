@@ -54,8 +54,15 @@ class Job:
     out_dir: Path
 
     @property
+    def stem(self) -> str:
+        """The report files' name: the notebook's, with the month a monthly review covers, so
+        one month's review does not overwrite another's."""
+        month = self.parameters.get("month")
+        return f"{self.notebook.stem}-{month}" if month else self.notebook.stem
+
+    @property
     def label(self) -> str:
-        return f"{self.plan}/{self.notebook.stem}"
+        return f"{self.plan}/{self.stem}"
 
 
 @dataclass(frozen=True)
@@ -210,7 +217,7 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
     started = time.perf_counter()
-    stem = job.notebook.stem
+    stem = job.stem
     job.out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=job.out_dir))
     run = tmp / f"{stem}.ipynb"

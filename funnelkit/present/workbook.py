@@ -26,7 +26,13 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
 from funnelkit.forecast.coverage import coverage_sentence
-from funnelkit.goals.alignment import alignment_text, loose_ends, shared_alignments
+from funnelkit.goals.alignment import (
+    alignment_text,
+    loose_ends,
+    shared_alignments,
+    two_goals_sentence,
+    volume_goals_sentences,
+)
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
@@ -208,19 +214,13 @@ def goal_scorecard(book: Workbook) -> list[object]:
         HTML(scorecard_html(scorecard(book.goals, context))),
     ]
     p = book.plan.params
+    volumes = volume_goals_sentences(book.goals, book.plan, HTML_MARKS)
+    if volumes:
+        items.append(Markdown("\n".join(f"- {line}" for line in volumes)))
     for a in shared_alignments(book.goals, book.table, book.plan):
-        if abs(a.required - p.revenue_goal) >= 1:  # two goals for one revenue: say both
-            items.append(
-                Markdown(
-                    f"The goals file's shared goal {html.escape(a.shared_goal)} asks for "
-                    f"{tag(f'shared_goal.{a.shared_goal}', a.required, money(a.required, p.currency))}"
-                    f"; the plan's revenue goal is "
-                    f"{tag('plan.revenue_goal', p.revenue_goal, money(p.revenue_goal, p.currency))}"
-                    f" ({abs(a.required - p.revenue_goal):,.0f} "
-                    f"{'less' if a.required < p.revenue_goal else 'more'}). The alignment below "
-                    "checks the team goals against the goals file's figure."
-                )
-            )
+        two = two_goals_sentence(a, p.revenue_goal, p.currency, HTML_MARKS)
+        if two is not None:
+            items.append(Markdown(two))
         text = alignment_text(a, p.currency)
         items.append(HTML(f"<pre>{html.escape(text)}</pre>"))
     for label, ids in loose_ends(book.goals):
@@ -308,11 +308,22 @@ def previous_period(book: Workbook) -> list[object]:
                 f"*{html.escape(prev.params.title)} has no planned volume before {as_of:%Y-%m-%d}.*"
             )
         ]
+    start, end = forecast.plan_period(prev)
+    if end <= as_of:
+        status = "ended: its whole period is in the actuals"
+    else:
+        months = prev.params.months
+        done = min(max((as_of.year - start.year) * 12 + as_of.month - start.month + 1, 0), months)
+        status = (
+            f"**in progress**: actuals to {as_of:%Y-%m-%d}, {done} of its {months} months "
+            "begun, so the comparison is to date, not final"
+        )
     return [
         Markdown(
-            "Each stage is counted from the day its planned volume starts to arrive (the plan "
-            "start less the stage's lag) to the export's as-of day; revenue is won amounts "
-            "within the plan period."
+            f"**{html.escape(prev.params.title)}** ({prev.params.period_label}), {status}. Each "
+            "stage is counted from the day its planned volume starts to arrive (the plan start "
+            "less the stage's lag) to the export's as-of day; revenue is won amounts within the "
+            "plan period."
         ),
         table_html(_format_review(frame, prev.params.currency), title),
         chart(charts.attainment_chart(frame, "Previous plan: actual as % of plan to date")),

@@ -160,7 +160,7 @@ REPORTS = [  # plans still running have a forecast fan chart; 2026-q3 (and escap
     ("example", "20-quarterly-plan", 5),
     ("2026-q3", "20-quarterly-plan", 3),
     ("2026-q4", "20-quarterly-plan", 5),
-    ("2026-q4", "30-monthly-review", 3),
+    ("2026-q4", "30-monthly-review-2026-10", 3),
     ("escaping", "20-quarterly-plan", 3),
 ]
 

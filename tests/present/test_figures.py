@@ -91,3 +91,12 @@ def test_a_tag_escapes_its_text_and_keeps_the_exact_value():
         '<span class="fk-q" data-q="plan.deal_size" data-v="14900.5">'
         "&lt;b&gt;14,901&lt;/b&gt; USD</span>"
     )
+
+
+def test_a_goal_s_target_and_the_plan_s_need_are_two_named_figures(rendered):
+    reports, _ = rendered
+    found = figures_in(reports / "example")
+    assert found["goal_target.marketing-mqls"] == {240.0}
+    assert found["need.mql"] == {238.0}
+    assert found["shared_goal.shared-revenue"] == {341_449.5}  # the goals file's: +5 % on history
+    assert found["plan.revenue_goal"] == {341_500.0}

@@ -89,7 +89,7 @@ def test_the_monthly_review_is_planned_only_where_the_plan_holds_the_actuals():
     assert labels == [
         "2026-q3/20-quarterly-plan",
         "2026-q4/20-quarterly-plan",
-        "2026-q4/30-monthly-review",
+        "2026-q4/30-monthly-review-2026-10",
         "example/20-quarterly-plan",
     ]
     assert batch.notes[-1] == (
@@ -102,7 +102,7 @@ def test_every_plan_renders_through_papermill(rendered):
     reports, outcomes = rendered
     assert [o.message for o in outcomes if not o.ok] == []
     for outcome in outcomes:
-        stem = outcome.job.notebook.stem
+        stem = outcome.job.stem
         names = {f.name for f in outcome.files}
         assert {f"{stem}.ipynb", f"{stem}.html"} <= names
         run = nbformat.read(outcome.job.out_dir / f"{stem}.ipynb", as_version=4)
@@ -128,7 +128,7 @@ def test_the_report_is_meeting_ready(rendered):
     )  # forecast fan, funnel, months, last quarter, tornado
     assert "cdnjs" not in html  # opens offline
     assert "<script src=" not in html
-    review = (reports / "2026-q4" / "30-monthly-review.html").read_text()
+    review = (reports / "2026-q4" / "30-monthly-review-2026-10.html").read_text()
     assert "Monthly review: 2026-10" in review
 
 
@@ -194,7 +194,7 @@ def test_a_failed_run_keeps_the_last_good_report(rendered, tmp_path, capsys):
 
 def test_images_in_the_report_are_real_pngs(rendered):
     reports, _ = rendered
-    html = (reports / "2026-q4" / "30-monthly-review.html").read_text()
+    html = (reports / "2026-q4" / "30-monthly-review-2026-10.html").read_text()
     blobs = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert len(blobs) >= 2
     assert all(base64.b64decode(b).startswith(b"\x89PNG") for b in blobs)
