@@ -61,7 +61,8 @@ def _goals(args: argparse.Namespace) -> None:
         ) from None
     goal_set, plan = data.goals, data.plan
     print(f"Goals of {data.params.title}, checked on {as_of}\n")
-    print(scorecard_text(goal_set, Context(data.table, plan, as_of, goal_set.thresholds, goal_set)))
+    context = Context(data.table, plan, as_of, goal_set.thresholds, goal_set, data.outcomes)
+    print(scorecard_text(goal_set, context))
     for line in volume_goals_sentences(goal_set, plan):
         print(line)
     for a in shared_alignments(goal_set, data.table, plan):

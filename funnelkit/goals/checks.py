@@ -103,14 +103,34 @@ def target_text(goal: Goal, unit: str) -> str:
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """A forecast's simulated totals for a period, per metric: what a goal's chance is read
+    from ('revenue' in money, 'volume:<last stage>' in customers, one value per trial)."""
+
+    first: dt.date  # the period's first day
+    last: dt.date  # its last day
+    trials: dict[str, np.ndarray]
+
+    def chance(self, goal: Goal, target: float) -> float | None:
+        """The share of trials reaching `target`, when the forecast covers the goal's metric
+        and its period is the forecast's; else None."""
+        totals = self.trials.get(goal.metric or "")
+        if totals is None or (goal.start, goal.end) != (self.first, self.last):
+            return None
+        return float((totals >= target).mean())
+
+
+@dataclass(frozen=True)
 class Context:
-    """What the checks look at besides the goal: the actuals, the plan, today's date."""
+    """What the checks look at besides the goal: the actuals, the plan, today's date, and
+    the forecast's outcomes when there is one."""
 
     table: LeadTable
     plan: Plan | None
     as_of: dt.date
     thresholds: Thresholds = field(default_factory=Thresholds)
     goals: GoalSet | None = None  # the goal's siblings, for whether upstream goals supply it
+    outcomes: Outcomes | None = None  # the plan period's forecast, for the chance of a goal
 
 
 def check_goal(goal: Goal, context: Context) -> list[Check]:
@@ -120,8 +140,16 @@ def check_goal(goal: Goal, context: Context) -> list[Check]:
     verdicts = [
         ("SMART", "specific", _specific(goal, unit)),
         ("SMART", "measurable", _measurable(goal, where, unit, context.thresholds)),
-        ("SMART", "attainable", _attainable(goal, where, context.thresholds)),
-        ("SMART", "realistic", _realistic(goal, context.plan, context.goals)),
+        (
+            "SMART",
+            "attainable",
+            _with_chance(_attainable(goal, where, context.thresholds), goal, where, context),
+        ),
+        (
+            "SMART",
+            "realistic",
+            _with_chance(_realistic(goal, context.plan, context.goals), goal, where, context),
+        ),
         ("SMART", "time-based", _time_based(goal, context.plan)),
         (
             "FAST",
@@ -133,6 +161,30 @@ def check_goal(goal: Goal, context: Context) -> list[Check]:
         ("FAST", "transparent", _transparent(goal)),
     ]
     return [Check(goal.id, framework, letter, *verdict) for framework, letter, verdict in verdicts]
+
+
+def _with_chance(
+    verdict: tuple[str, str], goal: Goal, where: Position | str | None, context: Context
+) -> tuple[str, str]:
+    """A verdict with the forecast's chance of the goal added; below the threshold a pass
+    becomes a warning, so the scorecard and the forecast never disagree silently."""
+    if context.outcomes is None or goal.target is None:
+        return verdict
+    if goal.target.kind == "value":
+        target = goal.target.amount
+    elif isinstance(where, Position):
+        target = where.target
+    else:
+        return verdict
+    chance = context.outcomes.chance(goal, target)
+    if chance is None:
+        return verdict
+    status, sentence = verdict
+    low = chance < context.thresholds.min_chance
+    words = f"The forecast gives it a {chance:.0%} chance"
+    if low:
+        words += f", below the {context.thresholds.min_chance:.0%} threshold (min_chance)"
+    return ("warn" if low and status == "pass" else status), f"{sentence} {words}."
 
 
 def _position_or_error(goal: Goal, table: LeadTable) -> Position | str | None:

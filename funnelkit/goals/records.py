@@ -57,6 +57,7 @@ class Thresholds:
     stretch_position: float = 0.5  # a change ranked at or below this is business as usual
     attainable_position: float = 0.9  # a change ranked above this warns; beyond all history fails
     review_grace_days: int = 0  # days a review may be late before frequently-discussed warns
+    min_chance: float = 0.5  # a forecast chance of reaching a goal below this warns (0–1)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ line and both explorers all open a plan here, so they all read the same figures.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.forecast.coverage import Coverage, period_coverage
-from funnelkit.forecast.simulation import measure_history
+from funnelkit.forecast.simulation import Forecast, forecast_plan, measure_history, plan_period
+from funnelkit.goals.checks import Outcomes
 from funnelkit.goals.records import GoalSet, load_goals
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
@@ -37,6 +39,30 @@ class PlanData:
     definitions: Definitions | None  # the agreed stage definitions, checked against the export
     previous: Plan | None  # the previous period's plan
     coverage: Coverage | None  # of what is left of the goal on the export's as-of day
+
+    @functools.cached_property
+    def forecast(self) -> Forecast | None:
+        """The plan period's attainment forecast from the export as of its as-of day, made
+        once; None without an export or once the period has ended."""
+        if self.table is None:
+            return None
+        as_of = self.table.as_of.normalize()
+        if plan_period(self.plan)[1] <= as_of:
+            return None
+        return forecast_plan(self.plan, self.table, as_of)
+
+    @property
+    def outcomes(self) -> Outcomes | None:
+        """The forecast's totals per trial, for the goal checks' chance of each goal."""
+        f = self.forecast
+        if f is None:
+            return None
+        last_stage = self.plan.targets.funnel.stages[-1]
+        return Outcomes(
+            first=f.start.date(),
+            last=f.end.date(),
+            trials={"revenue": f.revenue, f"volume:{last_stage}": f.customers},
+        )
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:

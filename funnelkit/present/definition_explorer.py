@@ -17,6 +17,7 @@ from funnelkit.core.exceptions import ParamsError
 from funnelkit.core.rounding import whole_units
 from funnelkit.crm.leads import LeadTable
 from funnelkit.model.loader import load_plan_data
+from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import PlanParams
 
 SLIDER_STEPS = 200  # a threshold slider spans its range in this many steps (whole numbers: 1)
@@ -122,12 +123,14 @@ class DefinitionExplorer:
         effect = effect.set_index("definition")
         first, stage = self.params.funnel.stages[0], d.stage
         needed = [(s, effect[f"{s}_needed"]) for s in (first, stage)]  # exact, per definition
+        as_written = build_plan(self.params).targets
         cells = [
-            f"{s}: <b>{int(whole_units(n['this'])):,}</b> "
-            f"(agreed: {int(whole_units(n['agreed'])):,})"
+            f"{html.escape(s)}: <b>{int(whole_units(n['this'])):,}</b> "
+            f"(agreed definition: {int(whole_units(n['agreed'])):,}; the plan as written, with "
+            f"its own rates: {int(whole_units(as_written.volume(s))):,})"
             for s, n in needed
         ]
         return (
-            f"<p>With this definition's rates, the plan "
-            f"{html.escape(self.params.name)} needs {'; '.join(cells)}.</p>"
+            f"<p>With the {html.escape(stage)} rates this definition gives on history, the plan "
+            f"{html.escape(self.params.name)} would need {'; '.join(cells)}.</p>"
         )

@@ -1,8 +1,10 @@
 """The scenario explorer: ipywidgets controls for a plan's drivers, live targets and charts.
 
-It starts from the baseline measured on the plan's CRM export (step rates and days, deal
-size, marketing share), with the plan's goal, period and SLA, each rounded to its slider's
-step (`STEPS`: rates to 0.1 point, days to half a day) so the browser shows it unchanged. Each change rebuilds the plan
+It starts from the plan it is opened on, so it shows the report's figures; "Reset to plan"
+goes back there and "Reset to history" moves the funnel, deal size and marketing share to the
+baseline measured on the plan's CRM export (the goal, period and SLA stay the plan's). Values
+are rounded to each slider's step (`STEPS`: rates to 0.1 point, days to half a day) so the
+browser shows them unchanged. Each change rebuilds the plan
 with `build_plan` (well under a millisecond) and redraws only the views whose inputs
 changed; charts are drawn only when their tab is shown. Changes are coalesced: at most one
 redraw every `throttle_seconds`, the first at once and the last always. "Save scenario"
@@ -88,6 +90,12 @@ def baseline_params(data: PlanData) -> PlanParams:
     )
 
 
+def render_command(path: Path) -> str:
+    """The command that renders a saved parameters file, run from the folder that holds its
+    folder (the project folder, for a file in params/)."""
+    return f".venv/bin/funnelkit render {path.parent.name}/{path.name}"
+
+
 def snap(value: float, step: float) -> float:
     """`value` rounded to the nearest multiple of `step` (float noise removed)."""
     return round(round(value / step) * step, 10)
@@ -137,15 +145,17 @@ class ScenarioExplorer:
 
     def __init__(
         self,
-        baseline: PlanParams,
+        start: PlanParams,
         save_dir: str | Path,
+        history: PlanParams | None = None,
         throttle_seconds: float = THROTTLE_SECONDS,
     ) -> None:
-        self.baseline = on_slider_grid(baseline)
-        self.baseline_plan = build_plan(self.baseline)
+        self.start = on_slider_grid(start)  # the plan opened: where the controls start
+        self.start_plan = build_plan(self.start)
+        self.history = None if history is None else on_slider_grid(history)
         self.save_dir = Path(save_dir)
         self.throttle_seconds = throttle_seconds
-        self.plan = self.baseline_plan
+        self.plan = self.start_plan
         self._held = False
         self.redraws: dict[str, int] = dict.fromkeys(("targets", *TABS), 0)  # for tests
         self._drawn: dict[str, object] = {}  # view -> the inputs it was last drawn for
@@ -157,13 +167,15 @@ class ScenarioExplorer:
 
     @classmethod
     def from_params_file(cls, params_file: str | Path, **kwargs) -> ScenarioExplorer:
-        """An explorer from a plan's parameters file, starting at its measured baseline;
-        scenarios are saved beside the file."""
-        return cls(baseline_params(load_plan_data(params_file)), Path(params_file).parent, **kwargs)
+        """An explorer on a plan's parameters file, starting at the plan, with its export's
+        baseline to reset to (when it names an export); scenarios are saved beside the file."""
+        data = load_plan_data(params_file)
+        history = baseline_params(data) if data.baselines is not None else None
+        return cls(data.params, Path(params_file).parent, history, **kwargs)
 
     # controls -------------------------------------------------------------------------
     def _build_controls(self) -> None:
-        b = self.baseline
+        b = self.start
         f = b.funnel
         self.goal = _slider(
             b.revenue_goal,
@@ -224,13 +236,23 @@ class ScenarioExplorer:
             layout=w.Layout(width="34em"),
         )
         self.reset_button = w.Button(
-            description="Reset to baseline", icon="undo", layout=w.Layout(width="auto")
+            description="Reset to plan", icon="undo", layout=w.Layout(width="auto")
+        )
+        self.history_button = w.Button(
+            description="Reset to history",
+            icon="history",
+            layout=w.Layout(width="auto"),
+            disabled=self.history is None,
+            tooltip="the funnel, deal size and marketing share measured on the plan's export"
+            if self.history is not None
+            else "the plan names no CRM export to measure history on",
         )
         self.save_button = w.Button(
             description="Save scenario", icon="save", button_style="primary"
         )
         self.status = w.HTML()
         self.reset_button.on_click(lambda _: self.reset())
+        self.history_button.on_click(lambda _: self.reset("history"))
         self.save_button.on_click(lambda _: self.save())
         for control in self.inputs:
             control.observe(self._changed, names="value")
@@ -256,7 +278,7 @@ class ScenarioExplorer:
 
     def scenario(self) -> PlanParams:
         """The parameters the controls describe (checked by Funnel and SlaTerms)."""
-        b = self.baseline
+        b = self.start
         funnel = Funnel(
             b.funnel.stages,
             tuple(s.value for s in self.rates),
@@ -279,9 +301,12 @@ class ScenarioExplorer:
             sla=sla,
         )
 
-    def reset(self) -> None:
-        """Put every control back to the baseline and redraw."""
-        b = self.baseline
+    def reset(self, to: str = "plan") -> None:
+        """Put every control back to the plan (`to='plan'`) or to the baseline measured on
+        the export (`to='history'`), and redraw."""
+        if to not in ("plan", "history"):
+            raise ParamsError(f"'to' must be 'plan' or 'history' (got {to!r})")
+        b = self.start if to == "plan" or self.history is None else self.history
         with self.hold():
             self.goal.value, self.share.value, self.deal.value = (
                 b.revenue_goal,
@@ -297,7 +322,11 @@ class ScenarioExplorer:
             self.minutes.value = b.sla.first_touch_minutes
             self.cadence.value = cadence_text(b.sla.cadence)
         self.refresh()
-        self.status.value = "Back at the baseline measured on the data."
+        self.status.value = (
+            f"Back at the plan {html.escape(self.start.name)}."
+            if b is self.start
+            else "At the baseline measured on the plan's export (goal, period and SLA: the plan's)."
+        )
 
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
@@ -322,15 +351,20 @@ class ScenarioExplorer:
             path = save_params(
                 params,
                 self.save_dir / f"{params.name}.yaml",
-                note=f"Scenario saved from the scenario explorer, based on {self.baseline.name}.\n"
-                f"Render it with: funnelkit render {self.save_dir / params.name}.yaml",
+                note=f"Scenario saved from the scenario explorer, based on {self.start.name}.\n"
+                f"Render it from the folder above {self.save_dir.name}/ with: "
+                f"{render_command(self.save_dir / f'{params.name}.yaml')}",
             )
         except FunnelkitError as err:
             self.status.value = (
                 f'<span style="color:#D55E00">✗ Not saved: {html.escape(str(err))}</span>'
             )
             return None
-        self.status.value = f"✓ Saved <code>{html.escape(str(path))}</code>: render it with <code>funnelkit render {html.escape(str(path))}</code>"
+        self.status.value = (
+            f"✓ Saved <code>{html.escape(str(path))}</code>: render it from "
+            f"<code>{html.escape(str(path.parent.parent))}</code> with "
+            f"<code>{html.escape(render_command(path))}</code>"
+        )
         return path
 
     # views ----------------------------------------------------------------------------
@@ -362,7 +396,7 @@ class ScenarioExplorer:
             [w.HTML("<b>SLA</b>"), self.minutes, self.reps, self.touches, self.cadence],
             layout=w.Layout(min_width="36em"),
         )
-        actions = w.HBox([self.reset_button, self.name, self.save_button])
+        actions = w.HBox([self.reset_button, self.history_button, self.name, self.save_button])
         for view, name in (
             (self.targets, "targets"),
             (self.funnel_chart, "chart-funnel"),
@@ -373,6 +407,7 @@ class ScenarioExplorer:
             (self.name, "name"),
             (self.save_button, "save"),
             (self.reset_button, "reset"),
+            (self.history_button, "reset-history"),
         ):
             view.add_class(f"funnelkit-{name}")
         self.widget = w.VBox(
@@ -424,7 +459,7 @@ class ScenarioExplorer:
             "Funnel": (
                 volumes,
                 lambda: self._draw_chart(
-                    self.funnel_chart, svg_charts.funnel_svg(self.plan, self.baseline_plan)
+                    self.funnel_chart, svg_charts.funnel_svg(self.plan, self.start_plan)
                 ),
             ),
             "By month": (
@@ -448,7 +483,7 @@ class ScenarioExplorer:
         view.value = svg
 
     def _draw_targets(self) -> None:
-        plan, base = self.plan, self.baseline_plan
+        plan, base = self.plan, self.start_plan
         t, bt = plan.targets, base.targets
         cur = plan.params.currency
         frame = pd.DataFrame(
@@ -456,7 +491,7 @@ class ScenarioExplorer:
                 "stage": t.funnel.stages,
                 "needed": [f"{int(v):,}" for v in t.whole],
                 "exact": [f"{v:,.2f}" for v in t.volumes],
-                "baseline": [f"{int(v):,}" for v in bt.whole],
+                "plan": [f"{int(v):,}" for v in bt.whole],
                 "change": [f"{int(v):+,}" for v in t.whole - bt.whole],
             }
         )

@@ -172,16 +172,16 @@ def grouped_columns(
     return _svg(height, body, title)
 
 
-def funnel_svg(plan: Plan, baseline: Plan | None = None) -> str:
-    """The whole volume needed per stage, with the baseline's as ticks."""
+def funnel_svg(plan: Plan, reference: Plan | None = None) -> str:
+    """The whole volume needed per stage, with a reference plan's (the plan opened) as ticks."""
     t = plan.targets
     return hbars(
         t.funnel.stages,
         [float(v) for v in t.whole],
         funnel_title(plan),
         VOLUME_AXIS,
-        marks=None if baseline is None else [float(v) for v in baseline.targets.whole],
-        mark_label="baseline",
+        marks=None if reference is None else [float(v) for v in reference.targets.whole],
+        mark_label="plan",
     )
 
 

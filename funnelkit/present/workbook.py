@@ -208,7 +208,9 @@ def goal_scorecard(book: Workbook) -> list[object]:
     """Every goal's SMART and FAST verdicts, and whether the team goals add up to the shared one."""
     if book.goals is None or book.table is None:
         return [Markdown("*The parameters name no goals file, so there is no scorecard.*")]
-    context = Context(book.table, book.plan, book.as_of, book.goals.thresholds, book.goals)
+    context = Context(
+        book.table, book.plan, book.as_of, book.goals.thresholds, book.goals, book.outcomes
+    )
     items: list[object] = [
         Markdown(f"Goals checked on {book.as_of:%Y-%m-%d} (✓ pass, ! warn, ✗ fail)."),
         HTML(scorecard_html(scorecard(book.goals, context))),
@@ -507,7 +509,8 @@ def outlook(book: Workbook) -> list[object]:
         return [Markdown("*No CRM export, so there is no forecast.*")]
     as_of = table.as_of.normalize()
     start, end = forecast.plan_period(plan)
-    if end <= as_of:
+    outcome = book.forecast
+    if outcome is None:  # the period has ended: what it won
         won, customers = forecast.won_in(table, start, end)
         return [
             Markdown(
@@ -519,7 +522,6 @@ def outlook(book: Workbook) -> list[object]:
     history = forecast.measure_history(table, as_of)
     pipeline = forecast.open_pipeline(table, as_of)
     arrivals = forecast.plan_arrivals(plan, as_of)
-    outcome = forecast.forecast_plan(plan, table, as_of)
     late = early_warnings.behind(plan, table, as_of)
     lines = early_warnings.warnings_text(
         outcome,

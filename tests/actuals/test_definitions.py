@@ -344,4 +344,15 @@ def test_the_definition_explorer_shows_the_targets_its_rates_imply():
     lead, mql = whole_by_hand(params.revenue_goal, params.marketing_share, params.deal_size, rates)[
         :2
     ]
-    assert f"lead: <b>{lead:,}</b> (agreed: {lead:,}); mql: <b>{mql:,}</b>" in explorer.result.value
+    own = whole_by_hand(
+        params.revenue_goal,
+        params.marketing_share,
+        params.deal_size,
+        list(params.funnel.conversion_rates),
+    )
+    assert (
+        f"lead: <b>{lead:,}</b> (agreed definition: {lead:,}; the plan as written, with its own "
+        f"rates: {own[0]:,}); mql: <b>{mql:,}</b> (agreed definition: {mql:,}; the plan as "
+        f"written, with its own rates: {own[1]:,})"
+    ) in explorer.result.value
+    assert own[0] == 700  # the quarterly plan's figure, named apart from the what-if

@@ -3,15 +3,16 @@
 import dataclasses
 import datetime as dt
 
+import numpy as np
 import pytest
 from conftest import ROOT, SAMPLE
 
 from funnelkit import build_plan, load_params, params_from_dict
 from funnelkit.crm.leads import read_export
 from funnelkit.crm.mapping_file import mapping_from_dict
-from funnelkit.goals.checks import Context, Thresholds, check_goal, position
+from funnelkit.goals.checks import Context, Outcomes, check_goal, position
 from funnelkit.goals.metrics import metric_series
-from funnelkit.goals.records import Goal, Target, load_goals
+from funnelkit.goals.records import Goal, Target, Thresholds, load_goals
 
 Q1 = {"start": dt.date(2027, 1, 1), "end": dt.date(2027, 3, 31)}
 TODAY = dt.date(2026, 11, 22)
@@ -333,3 +334,45 @@ def test_fast_specific_warns_on_a_period_without_checkpoints(context):
         "warn",
         "Its period is under a month: one milestone at the end, no checkpoints on the way.",
     )
+
+
+def revenue_goal(amount: float) -> Goal:
+    return good(id="rev", metric="revenue", target=Target("value", amount), team="shared")
+
+
+def with_outcomes(context, totals, **period) -> Context:
+    first, last = period.get("first", Q1["start"]), period.get("last", Q1["end"])
+    trials = {"revenue": np.asarray(totals, dtype=float)}
+    return dataclasses.replace(context, outcomes=Outcomes(first, last, trials))
+
+
+def test_attainable_and_realistic_state_the_forecast_s_chance(context):
+    c = with_outcomes(context, [100, 200, 300, 400])
+    status, sentence = verdict(revenue_goal(250), c, "attainable")
+    assert sentence.endswith(" The forecast gives it a 50% chance.")
+    assert verdict(revenue_goal(250), context, "attainable")[0] == status  # 50 %: no warning
+    status, sentence = verdict(revenue_goal(250), c, "realistic")
+    assert (status, sentence) == (
+        "pass",
+        "The plan's capacity and volumes hold for it. The forecast gives it a 50% chance.",
+    )
+
+
+def test_a_chance_below_the_threshold_turns_a_pass_into_a_warning(context):
+    c = with_outcomes(context, [100, 200, 300, 400])
+    assert verdict(revenue_goal(350), c, "realistic") == (
+        "warn",
+        "The plan's capacity and volumes hold for it. The forecast gives it a 25% chance, "
+        "below the 50% threshold (min_chance).",
+    )
+    lenient = dataclasses.replace(c, thresholds=Thresholds(min_chance=0.2))
+    assert verdict(revenue_goal(350), lenient, "realistic")[0] == "pass"
+
+
+def test_no_chance_is_claimed_for_another_period_or_metric(context):
+    other = with_outcomes(
+        context, [100, 200], first=dt.date(2026, 10, 1), last=dt.date(2026, 12, 31)
+    )
+    assert "forecast" not in verdict(revenue_goal(150), other, "realistic")[1]
+    c = with_outcomes(context, [100, 200])
+    assert "forecast" not in verdict(good(), c, "realistic")[1]  # a conversion goal

@@ -24,7 +24,7 @@ from conftest import ESCAPING_TITLE, ROOT, whole_by_hand
 
 from funnelkit import build_plan, load_params
 from funnelkit.model.loader import load_plan_data
-from funnelkit.present.explorer import baseline_params, on_slider_grid
+from funnelkit.present.explorer import on_slider_grid
 
 CHROMIUM = chromium_or_none()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)]
@@ -59,19 +59,19 @@ def explorer(lab, chromium):
 
 
 @pytest.fixture(scope="module")
-def baseline(lab):
-    """The parameters the explorer starts from: measured here the same way, to slider steps."""
-    return on_slider_grid(baseline_params(load_plan_data(lab.folder / "params" / "example.yaml")))
+def start(lab):
+    """The parameters the explorer starts from: the plan it is opened on, to slider steps."""
+    return on_slider_grid(load_plan_data(lab.folder / "params" / "example.yaml").params)
 
 
-def expected_with(baseline, **moved) -> list[int]:
-    rates = list(baseline.funnel.conversion_rates)
+def expected_with(start, **moved) -> list[int]:
+    rates = list(start.funnel.conversion_rates)
     for i in range(len(rates)):
         rates[i] = moved.get(f"rate-{i}", rates[i])
     return whole_by_hand(
-        moved.get("goal", baseline.revenue_goal),
-        moved.get("share", baseline.marketing_share),
-        moved.get("deal", baseline.deal_size),
+        moved.get("goal", start.revenue_goal),
+        moved.get("share", start.marketing_share),
+        moved.get("deal", start.deal_size),
         rates,
     )
 
@@ -88,13 +88,13 @@ def wait_for_targets(page, expected: list[int]) -> None:
     )
 
 
-def test_the_explorer_starts_at_the_measured_baseline(explorer, baseline):
+def test_the_explorer_starts_at_the_plan(explorer, start):
     page, _ = explorer
-    assert shown_targets(page) == build_plan(baseline).targets.whole.astype(int).tolist()
-    assert shown_targets(page) == expected_with(baseline)
+    assert shown_targets(page) == build_plan(start).targets.whole.astype(int).tolist()
+    assert shown_targets(page) == expected_with(start)
 
 
-def test_a_slider_moved_with_the_keyboard_updates_the_targets(explorer, baseline):
+def test_a_slider_moved_with_the_keyboard_updates_the_targets(explorer, start):
     page, _ = explorer
     before = shown_targets(page)
     handle = page.locator(".funnelkit-rate-1 .noUi-handle")
@@ -102,15 +102,15 @@ def test_a_slider_moved_with_the_keyboard_updates_the_targets(explorer, baseline
     for _ in range(20):  # 20 steps of 0.1 %: +2 points of mql→sql
         page.keyboard.press("ArrowRight")
     rate = slider_value(page, "rate-1")
-    assert rate == pytest.approx(baseline.funnel.conversion_rates[1] + 0.02, abs=0.0011)
-    expected = expected_with(baseline, **{"rate-1": rate})
+    assert rate == pytest.approx(start.funnel.conversion_rates[1] + 0.02, abs=0.0011)
+    expected = expected_with(start, **{"rate-1": rate})
     wait_for_targets(page, expected)
     assert shown_targets(page) != before
     page.locator(".funnelkit-targets").scroll_into_view_if_needed()
     page.screenshot(path=SHOTS / "explorer-keyboard.png")
 
 
-def test_a_slider_dragged_updates_the_targets_and_the_chart(explorer, baseline):
+def test_a_slider_dragged_updates_the_targets_and_the_chart(explorer, start):
     page, _ = explorer
     chart_before = page.locator(".funnelkit-chart-funnel").inner_html()
     handle = page.locator(".funnelkit-goal .noUi-handle")
@@ -122,9 +122,9 @@ def test_a_slider_dragged_updates_the_targets_and_the_chart(explorer, baseline):
     page.mouse.move(x + 40, y, steps=8)
     page.mouse.up()
     goal = slider_value(page, "goal")
-    assert goal > baseline.revenue_goal
+    assert goal > start.revenue_goal
     moved = {"goal": goal, "rate-1": slider_value(page, "rate-1")}
-    wait_for_targets(page, expected_with(baseline, **moved))
+    wait_for_targets(page, expected_with(start, **moved))
     page.wait_for_function(
         "before => document.querySelector('.funnelkit-chart-funnel').innerHTML !== before",
         arg=chart_before,
@@ -136,7 +136,7 @@ def test_a_slider_dragged_updates_the_targets_and_the_chart(explorer, baseline):
     page.screenshot(path=SHOTS / "explorer-drag.png")
 
 
-def test_save_scenario_writes_the_shown_scenario(explorer, lab, baseline):
+def test_save_scenario_writes_the_shown_scenario(explorer, lab, start):
     page, _ = explorer
     name = page.locator(".funnelkit-name input")
     name.fill("browser-scenario")
@@ -150,9 +150,9 @@ def test_save_scenario_writes_the_shown_scenario(explorer, lab, baseline):
     assert saved.name == "browser-scenario"
     assert saved.revenue_goal == pytest.approx(slider_value(page, "goal"))
     assert saved.funnel.conversion_rates[1] == pytest.approx(slider_value(page, "rate-1"))
-    assert saved.funnel.conversion_rates[0] == pytest.approx(baseline.funnel.conversion_rates[0])
+    assert saved.funnel.conversion_rates[0] == pytest.approx(start.funnel.conversion_rates[0])
     assert build_plan(saved).targets.whole.astype(int).tolist() == shown_targets(page)
-    expected = dataclasses.replace(baseline, name="browser-scenario")
+    expected = dataclasses.replace(start, name="browser-scenario")
     assert saved.sla == expected.sla
 
 

@@ -1,6 +1,7 @@
-"""The scenario explorer without a browser: it starts at the measured baseline, shows the
+"""The scenario explorer without a browser: it starts at the plan it was opened on (the
+report's figures), resets to the plan or to the baseline measured on the export, shows the
 targets funnelkit computes for the controls, redraws only what changed, coalesces bursts of
-changes, resets, and saves a parameters file the render command accepts."""
+changes, and saves a parameters file the render command accepts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, whole_by_hand
 
-from funnelkit import load_params, measure_baselines, read_export
+from funnelkit import build_plan, load_params, measure_baselines, read_export
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.plan.sla import Touch
 from funnelkit.present.explorer import STEPS, ScenarioExplorer, cadence_text, parse_cadence, snap
@@ -38,7 +39,26 @@ def shown_needed(e: ScenarioExplorer) -> list[int]:
     return [int(needed.replace(",", "")) for _, needed in rows]
 
 
-def test_it_starts_at_the_baseline_measured_on_the_data(explorer, measured):
+def test_it_starts_at_the_plan_and_shows_the_report_s_targets(explorer):
+    plan = build_plan(load_params(EXAMPLE))
+    p = plan.params
+    assert [s.value for s in explorer.rates] == list(p.funnel.conversion_rates)
+    assert [s.value for s in explorer.days] == list(p.funnel.days)
+    assert (explorer.goal.value, explorer.share.value, explorer.deal.value) == (
+        p.revenue_goal,
+        p.marketing_share,
+        p.deal_size,
+    )
+    assert (
+        shown_needed(explorer) == plan.targets.whole.astype(int).tolist()
+    )  # 700 leads, as the report
+    assert explorer.plan.targets.whole.tolist() == explorer.start_plan.targets.whole.tolist()
+    assert "<td>+0</td>" in explorer.targets.value
+    assert "<td>+1</td>" not in explorer.targets.value
+
+
+def test_reset_to_history_moves_to_the_baseline_measured_on_the_data(explorer, measured):
+    explorer.reset("history")
     # each to its slider's step: rates and the share to 0.001, days to 0.5, money to 10
     assert [s.value for s in explorer.rates] == pytest.approx(
         measured.funnel.conversion_rates, abs=0.0005
@@ -46,10 +66,22 @@ def test_it_starts_at_the_baseline_measured_on_the_data(explorer, measured):
     assert [s.value for s in explorer.days] == pytest.approx(measured.funnel.days, abs=0.25)
     assert explorer.deal.value == pytest.approx(measured.deal_size, abs=5)
     assert explorer.share.value == pytest.approx(measured.marketing_share, abs=0.0005)
-    assert explorer.goal.value == load_params(EXAMPLE).revenue_goal
-    assert explorer.plan.targets.whole.tolist() == explorer.baseline_plan.targets.whole.tolist()
-    assert "<td>+0</td>" in explorer.targets.value
-    assert "<td>+1</td>" not in explorer.targets.value
+    assert explorer.goal.value == load_params(EXAMPLE).revenue_goal  # the plan's goal stays
+    assert explorer.status.value == (
+        "At the baseline measured on the plan's export (goal, period and SLA: the plan's)."
+    )
+    with pytest.raises(ParamsError) as err:
+        explorer.reset("yesterday")
+    assert str(err.value) == "'to' must be 'plan' or 'history' (got 'yesterday')"
+
+
+def test_without_an_export_there_is_no_history_to_reset_to(tmp_path):
+    raw = EXAMPLE.read_text().split("\n# The plan's goals")[0]
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(raw)
+    e = ScenarioExplorer.from_params_file(bare, throttle_seconds=0)
+    assert e.history is None
+    assert e.history_button.disabled
 
 
 @pytest.mark.parametrize("value", [0.342578, 0.3435, 14894.04, 5.26, 0.0001])
@@ -87,14 +119,14 @@ def test_only_views_whose_inputs_changed_are_redrawn(explorer):
     assert explorer.redraws["Funnel"] == before["Funnel"]  # hidden: drawn when next shown
 
 
-def test_reset_returns_to_the_baseline(explorer):
+def test_reset_returns_to_the_plan(explorer):
     start = explorer.plan.targets.whole.tolist()
     explorer.rates[2].value = 0.9
     explorer.cadence.value = "0 call"
     explorer.reset()
     assert explorer.plan.targets.whole.tolist() == start
-    assert explorer.cadence.value == cadence_text(explorer.baseline.sla.cadence)
-    assert explorer.status.value == "Back at the baseline measured on the data."
+    assert explorer.cadence.value == cadence_text(explorer.start.sla.cadence)
+    assert explorer.status.value == "Back at the plan example."
 
 
 def test_a_bad_cadence_is_named_and_the_last_good_figures_stay(explorer):
@@ -126,7 +158,9 @@ def test_save_writes_parameters_that_render_accepts(explorer, tmp_path):
     assert saved.funnel.conversion_rates[0] == 0.4
     assert saved.sla.reps == 3
     assert saved.export_file.resolve() == load_params(EXAMPLE).export_file.resolve()
-    assert "Saved" in explorer.status.value
+    assert explorer.status.value.startswith(f"✓ Saved <code>{path}</code>: render it from ")
+    assert "with <code>.venv/bin/funnelkit render " in explorer.status.value
+    assert f"render {tmp_path.name}/bolder-q1.yaml</code>" in explorer.status.value
 
 
 def test_save_refuses_a_bad_name_and_writes_nothing(explorer, tmp_path):

@@ -100,3 +100,11 @@ def test_a_goal_s_target_and_the_plan_s_need_are_two_named_figures(rendered):
     assert found["need.mql"] == {238.0}
     assert found["shared_goal.shared-revenue"] == {341_449.5}  # the goals file's: +5 % on history
     assert found["plan.revenue_goal"] == {341_500.0}
+
+
+def test_the_scorecard_knows_the_forecast(rendered):
+    reports, _ = rendered
+    html = (reports / "example" / "20-quarterly-plan.html").read_text(encoding="utf-8")
+    chance = float(dict((n, v) for n, v, _ in TAG.findall(html))["forecast.chance"])
+    assert chance < 0.5
+    assert f"The forecast gives it a {chance:.0%} chance, below the 50% threshold" in html
