@@ -41,6 +41,7 @@ INTERVAL = (0.10, 0.90)  # the stated 80 % interval
 FAN = (0.10, 0.25, 0.50, 0.75, 0.90)  # quantiles of cumulative revenue in the fan chart
 RESIDUAL_DRAWS = 512  # draws of each open lead's time to close, sorted into quantiles
 NEW_DRAWS = 20_000  # draws of a new lead's arrival and time to close
+RUN_RATE_DAYS = 90  # the days before the as-of day whose lead creation gives history's rate
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,9 @@ def cumulative_won(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) ->
     return by_day.reindex(days, fill_value=0.0).cumsum()
 
 
-def run_rate_arrivals(table: LeadTable, as_of: DateLike, days: int, window: int = 90) -> np.ndarray:
+def run_rate_arrivals(
+    table: LeadTable, as_of: DateLike, days: int, window: int = RUN_RATE_DAYS
+) -> np.ndarray:
     """Expected new leads per day for `days` days after `as_of`: the daily rate at which leads
     were created in the `window` days to `as_of`."""
     as_of = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)

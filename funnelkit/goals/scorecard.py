@@ -90,6 +90,15 @@ def scorecard_html(table: pd.DataFrame) -> str:
     return f'<table class="funnelkit-scorecard"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def findings(checks: pd.DataFrame, goal_id: str) -> list[str]:
+    """Each letter of one goal that warned or failed, in words: '! SMART attainable: …'."""
+    mine = checks[(checks["goal_id"] == goal_id) & checks["status"].isin(["warn", "fail"])]
+    return [
+        f"{SYMBOLS[str(r.status)]} {r.framework} {r.letter}: {r.sentence}"
+        for r in mine.itertuples()
+    ]
+
+
 def scorecard_text(goal_set: GoalSet, context: Context) -> str:
     """A short summary: per goal its counts, and the sentence of each letter that warned or
     failed."""
@@ -99,9 +108,5 @@ def scorecard_text(goal_set: GoalSet, context: Context) -> str:
         mine = checks[checks["goal_id"] == goal.id]
         counts = ", ".join(f"{(mine['status'] == s).sum()} {s}" for s in ("pass", "warn", "fail"))
         lines.append(f"{goal.id} ({goal.team}): {counts}")
-        lines += [
-            f"  {SYMBOLS[str(r.status)]} {r.framework} {r.letter}: {r.sentence}"
-            for r in mine.itertuples()
-            if r.status in ("warn", "fail")
-        ]
+        lines += [f"  {line}" for line in findings(checks, goal.id)]
     return "\n".join(lines) + "\n"

@@ -34,7 +34,7 @@ from funnelkit.goals.alignment import (
     volume_goals_sentences,
 )
 from funnelkit.goals.checks import Context
-from funnelkit.goals.scorecard import scorecard, scorecard_html
+from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.present import charts, plan_tables
 from funnelkit.present.plan_tables import money
@@ -215,6 +215,14 @@ def goal_scorecard(book: Workbook) -> list[object]:
         Markdown(f"Goals checked on {book.as_of:%Y-%m-%d} (✓ pass, ! warn, ✗ fail)."),
         HTML(scorecard_html(scorecard(book.goals, context))),
     ]
+    checks = checks_frame(book.goals, context)
+    why = [
+        f"- **{html.escape(goal.id)}** {html.escape(line)}"
+        for goal in book.goals.goals
+        for line in findings(checks, goal.id)
+    ]
+    if why:
+        items.append(Markdown("**Why a goal warns or fails:**\n\n" + "\n".join(why)))
     p = book.plan.params
     volumes = volume_goals_sentences(book.goals, book.plan, HTML_MARKS)
     if volumes:
@@ -533,10 +541,14 @@ def outlook(book: Workbook) -> list[object]:
         review.planned_to_date(plan, as_of)[1] if as_of >= start else float("nan"),
         HTML_MARKS,
     )
+    at_history = float(forecast.run_rate_arrivals(table, as_of, len(arrivals)).sum())
     method = (
         f"From {len(pipeline.ids):,} open leads and {outcome.expected_new_leads:,.0f} new leads "
         f"expected at the plan's volume, in {len(outcome.revenue):,} simulated periods drawing "
-        "conversion rates, stage times and deal amounts from the export's history."
+        "conversion rates, stage times and deal amounts from the export's history. New leads "
+        "are assumed to arrive as the plan says (the forecast asks: if marketing delivers the "
+        f"plan, will we make it?); at the rate of the last {forecast.RUN_RATE_DAYS} days, "
+        f"{at_history:,.0f} would arrive in the same time."
     )
     short = late.loc[late["gap"] <= -1].assign(
         planned=lambda f: f["planned"].round(1), gap=lambda f: f["gap"].round(1)
