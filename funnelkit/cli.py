@@ -28,10 +28,12 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
 from funnelkit.model.loader import TableCache, load_plan_data
+from funnelkit.model.starter import init_plan, parse_days, parse_growth, parse_period
 from funnelkit.present.actuals_report import actuals_text
 from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
 from funnelkit.present.text_report import plan_text
 
+log = logging.getLogger("funnelkit.render")
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
 
@@ -74,6 +76,29 @@ def _goals(args: argparse.Namespace) -> None:
         print(f"{label}: {', '.join(ids)}")
 
 
+def _init(args: argparse.Namespace) -> None:
+    try:
+        goal = float(args.goal) if args.goal is not None else None
+    except ValueError:
+        raise InputError(f"'--goal' must be a number of money (got {args.goal!r})") from None
+    path = init_plan(
+        args.export,
+        args.name,
+        parse_period(args.period, args.months),
+        args.out,
+        mapping=args.mapping,
+        goal=goal,
+        growth=parse_growth(args.growth) if args.growth is not None else None,
+        currency=args.currency,
+        overwrite=args.force,
+        days=parse_days(args.days),
+        marketing_share=args.marketing_share,
+        deal_size=args.deal_size,
+    )
+    print(f"Wrote {path}: the baselines measured on {args.export}, the SLA at defaults to set.")
+    print(f"Render it with: .venv/bin/funnelkit render {path}")
+
+
 def _render(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO,
@@ -95,6 +120,12 @@ def _render(args: argparse.Namespace) -> int:
         args.params, args.reports, args.notebooks, args.as_of, args.month, args.show_lead_rows
     )
     chromium = None if args.no_pdf else find_chromium()
+    if args.no_pdf:
+        log.info("PDFs skipped: --no-pdf")
+    elif chromium is None:
+        log.info(
+            "PDFs skipped: no Chromium found (install Debian's chromium or set %s)", CHROMIUM_ENV
+        )
     outcomes = render(batch, args.jobs, chromium)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
@@ -129,6 +160,46 @@ def parser() -> argparse.ArgumentParser:
         "--as-of", help="the day to check reviews against (default: the export's as-of day)"
     )
     goals.set_defaults(run=_goals)
+    init = commands.add_parser(
+        "init",
+        help="start a plan from your own CRM export: writes params/NAME.yaml",
+        description="Measure the export's funnel, deal size and marketing share and write a "
+        "parameters file for the period and goal given, ready for `funnelkit render`.",
+    )
+    init.add_argument("export", help="your CRM export: CSV, Excel or Parquet")
+    init.add_argument("--name", required=True, help="the plan's name (reports/<name>/)")
+    init.add_argument(
+        "--period", required=True, help="a quarter (2027-Q1) or a first month (2027-01)"
+    )
+    init.add_argument(
+        "--months", type=int, help="the period's months with a first month (default 3)"
+    )
+    goal = init.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--goal", help="the revenue goal for the period, money")
+    goal.add_argument("--growth", help="the goal as growth on the last complete period, e.g. 10%%")
+    init.add_argument(
+        "--mapping",
+        default="hubspot",
+        help="a preset (hubspot, salesforce-leads, salesforce-opportunities) or a mapping YAML file",
+    )
+    init.add_argument("--currency", default="USD", help="the money's currency code (default USD)")
+    init.add_argument("--out", default="params", help="folder for the file (default: params)")
+    init.add_argument(
+        "--days",
+        action="append",
+        default=[],
+        help="days of a step the export cannot time, e.g. 'lead->mql=5' (repeat per step)",
+    )
+    init.add_argument(
+        "--marketing-share",
+        type=float,
+        help="fraction 0-1 of revenue from marketing leads, for an export without sources",
+    )
+    init.add_argument(
+        "--deal-size", type=float, help="average deal size, for an export without won amounts"
+    )
+    init.add_argument("--force", action="store_true", help="replace an existing file")
+    init.set_defaults(run=_init)
     rend = commands.add_parser(
         "render",
         help="run the quarterly plan (and monthly review) notebooks into reports/<plan>/",

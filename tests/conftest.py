@@ -15,6 +15,18 @@ from funnelkit import Funnel
 ROOT = Path(__file__).resolve().parent.parent
 
 
+FIGURE_TAG = re.compile(r'<span class="fk-q" data-q="([^"]+)" data-v="([^"]+)">([^<]*)</span>')
+
+
+def figures_in(folder: Path) -> dict[str, set[float]]:
+    """Each tagged figure name in a plan's HTML reports -> the values it carries."""
+    found: dict[str, set[float]] = {}
+    for report in sorted(folder.glob("*.html")):
+        for name, value, _ in FIGURE_TAG.findall(report.read_text(encoding="utf-8")):
+            found.setdefault(name, set()).add(float(value))
+    return found
+
+
 def untagged(markup: str) -> str:
     """Report text with the figure tags taken out (they wrap figures, invisible to readers)."""
     return re.sub(r'<span class="fk-q"[^>]*>([^<]*)</span>', r"\1", markup)

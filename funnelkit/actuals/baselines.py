@@ -56,15 +56,18 @@ def measure_baselines(
     marketing_sources: tuple[str, ...] | None = None,
     as_of: DateLike | None = None,
     days: dict[str, float] | None = None,
+    fallback_days: dict[str, float] | None = None,
 ) -> Baselines:
     """Measure the plan's inputs from a lead table.
 
     `marketing_sources` (default: the mapping's) says which sources count as marketing.
-    `days` gives the typical days of steps the export cannot time (no dated pairs).
+    `days` gives the typical days of steps, used instead of measuring them; `fallback_days`
+    those of steps the export cannot time (no dated pairs), e.g. the plan's own.
     """
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     sources = table.mapping.marketing_sources if marketing_sources is None else marketing_sources
     days = days or {}
+    fallback_days = fallback_days or {}
     reached = table.reached()
     maturity = maturity_days(table)
     rates, step_medians, measured, notes = [], [], {}, []
@@ -93,9 +96,12 @@ def measure_baselines(
             notes.append(f"{step}: days given ({days[step]:g}), not measured")
         elif len(observed):
             step_medians.append(float(observed.median()))
+        elif step in fallback_days:
+            step_medians.append(fallback_days[step])
+            notes.append(f"{step}: the export cannot time it; days taken from the plan")
         else:
             raise InputError(
-                f"'days' for step '{step}' must be given: the export has no dated pairs to measure it (pass days={{'{step}': …}})"
+                f"'days' for step '{step}' must be given: the export has no dated pairs to measure it"
             )
     if any(r == 0 for r in rates):
         step = step_name(*table.stages[rates.index(0) : rates.index(0) + 2])

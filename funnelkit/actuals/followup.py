@@ -39,6 +39,13 @@ def handoff_times(table: LeadTable, handoff_stage: str = "mql") -> pd.Series:
     return at
 
 
+def touches_recorded(table: LeadTable) -> bool:
+    """Whether the export records first touches (a time or a response time), without which
+    follow-up within the SLA cannot be measured."""
+    leads = table.leads
+    return any(c in leads and leads[c].notna().any() for c in ("first_touch_at", "response_time"))
+
+
 def response_minutes(table: LeadTable, handoff_stage: str = "mql") -> pd.Series:
     """Minutes from hand-off to first touch per lead (NaN when not handed off or not touched)."""
     leads = table.leads

@@ -53,8 +53,12 @@ class PlanData:
 
     @property
     def outcomes(self) -> Outcomes | None:
-        """The forecast's totals per trial, for the goal checks' chance of each goal."""
-        f = self.forecast
+        """The forecast's totals per trial, for the goal checks' chance of each goal; None
+        without a forecast (the outlook section says why)."""
+        try:
+            f = self.forecast
+        except InputError:
+            return None
         if f is None:
             return None
         last_stage = self.plan.targets.funnel.stages[-1]
@@ -90,7 +94,8 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
     if params.export_file is not None:
         try:
             table = read_table(params, cache)
-            baselines = measure_baselines(table)
+            own_days = dict(zip(params.funnel.steps, params.funnel.days, strict=True))
+            baselines = measure_baselines(table, fallback_days=own_days)
             if params.goals_file is not None:
                 goals = load_goals(params.goals_file, table.stages)
             for definition in definitions.stages.values() if definitions else ():

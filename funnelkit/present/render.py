@@ -279,13 +279,10 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
 
 def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[Outcome]:
     """Run a batch's jobs, `workers` at a time (separate processes when more than one),
-    logging each start and finish; returns the outcomes in the batch's order."""
+    logging each start and finish; returns the outcomes in the batch's order. Without a
+    `chromium` no PDF is printed."""
     for note in batch.notes:
         log.info(note)
-    if chromium is None:
-        log.info(
-            "PDFs skipped: no Chromium found (install Debian's chromium or set %s)", CHROMIUM_ENV
-        )
     total = len(batch.jobs)
     outcomes: dict[int, Outcome] = {}
 

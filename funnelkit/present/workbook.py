@@ -19,7 +19,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from funnelkit.actuals import review
-from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches
+from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches, touches_recorded
 from funnelkit.actuals.qualification import qualification
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.crm.leads import LeadTable
@@ -384,6 +384,13 @@ def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
     return None
 
 
+NO_TOUCHES = (
+    "*The export records no first touches (no first-touch time or response time is mapped), "
+    "so follow-up within the SLA cannot be measured. Map them in the export's mapping to see "
+    "it here.*"
+)
+
+
 def _table(book: Workbook) -> LeadTable:
     """The plan's lead table, which a monthly review needs."""
     if book.table is None:
@@ -438,6 +445,8 @@ def month_sla(book: Workbook, month: str) -> list[object]:
     listed lead by lead when `show_lead_rows` is set."""
     plan, table = book.plan, _table(book)
     terms = plan.sla.terms
+    if not touches_recorded(table):
+        return [Markdown(NO_TOUCHES)]
     frame = review.month_sla(plan, table, month)
     shown = frame.assign(
         owner=frame["owner"].astype("string").fillna("(no owner)"),
@@ -496,9 +505,10 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
 def to_discuss(book: Workbook, month: str) -> list[object]:
     """What the meeting should talk about, most pressing first."""
     plan, table = book.plan, _table(book)
+    sla = review.month_sla(plan, table, month)
     points = review.discussion_points(
         review.month_pacing(plan, table, month),
-        review.month_sla(plan, table, month),
+        sla if touches_recorded(table) else sla.iloc[0:0],  # nothing measured, nothing to say
         review.month_leakage(table, month),
         plan.sla.terms.first_touch_minutes,
         _sla_goal(book, month),
@@ -517,7 +527,10 @@ def outlook(book: Workbook) -> list[object]:
         return [Markdown("*No CRM export, so there is no forecast.*")]
     as_of = table.as_of.normalize()
     start, end = forecast.plan_period(plan)
-    outcome = book.forecast
+    try:
+        outcome = book.forecast
+    except InputError as err:
+        return [Markdown(f"*No forecast: {html.escape(str(err))}.*")]
     if outcome is None:  # the period has ended: what it won
         won, customers = forecast.won_in(table, start, end)
         return [

@@ -1,5 +1,5 @@
 import pytest
-from conftest import SAMPLE
+from conftest import REAL, SAMPLE
 
 from funnelkit import build_plan, reverse_plan
 from funnelkit.actuals.baselines import measure_baselines
@@ -30,23 +30,21 @@ def test_rates_use_mature_leads_only():
     assert b.lead_close_rate > naive
 
 
-def test_a_step_without_dated_pairs_needs_days(tmp_path, request):
-    maven = (
-        request.config.rootpath.parent
-        / "shared"
-        / "data"
-        / "real"
-        / "maven-crm"
-        / "sales_pipeline.csv"
-    )
-    if not maven.exists():
-        pytest.skip(f"the public data file {maven} is absent")
-    t = read_export(maven, request.config.rootpath / "params" / "mappings" / "maven-crm.yaml")
+@pytest.mark.realdata
+def test_a_step_without_dated_pairs_needs_days(root):
+    maven = REAL / "maven-crm" / "sales_pipeline.csv"
+    t = read_export(maven, root / "params" / "mappings" / "maven-crm.yaml")
     with pytest.raises(InputError) as err:
         measure_baselines(t)
     assert str(err.value) == (
         "'days' for step 'prospecting→engaging' must be given: the export has no dated pairs "
-        "to measure it (pass days={'prospecting→engaging': …})"
+        "to measure it"
+    )
+    fallback = measure_baselines(t, fallback_days={"prospecting→engaging": 9, "engaging→won": 1})
+    assert fallback.funnel.days[0] == 9  # the export cannot time it: the plan's days
+    assert fallback.funnel.days[1] == 57  # measured: the plan's days are only a fallback
+    assert "prospecting→engaging: the export cannot time it; days taken from the plan" in (
+        fallback.notes
     )
     b = measure_baselines(t, days={"prospecting→engaging": 7})
     assert b.funnel.conversion_rates[0] == pytest.approx(8300 / 8800)

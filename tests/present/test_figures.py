@@ -4,12 +4,8 @@ the glossary (code and docs/glossary.md)."""
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from pathlib import Path
-
 import pytest
-from conftest import ROOT
+from conftest import FIGURE_TAG, ROOT, figures_in
 
 from funnelkit.cli import main
 from funnelkit.core.exceptions import InputError
@@ -17,16 +13,7 @@ from funnelkit.model.figures import GLOSSARY, check_name
 from funnelkit.model.loader import load_plan_data
 from funnelkit.present.tags import tag
 
-TAG = re.compile(r'<span class="fk-q" data-q="([^"]+)" data-v="([^"]+)">([^<]*)</span>')
-
-
-def figures_in(folder: Path) -> dict[str, set[float]]:
-    """Each tagged name in a plan's HTML reports -> the values it carries."""
-    found: dict[str, set[float]] = defaultdict(set)
-    for report in sorted(folder.glob("*.html")):
-        for name, value, _ in TAG.findall(report.read_text(encoding="utf-8")):
-            found[name].add(float(value))
-    return found
+TAG = FIGURE_TAG
 
 
 @pytest.mark.parametrize("plan", ["example", "2026-q4", "2026-q3"])

@@ -1,0 +1,280 @@
+"""A plan started from one's own CRM export (`funnelkit init`): the funnel, deal size and
+marketing share measured on it, the period and the revenue goal given (or grown from the
+last complete period), the SLA at stated defaults, written as a parameters file whose comments
+say where each value came from. It names no goals and no definitions: those are agreed by the
+teams, not copied from a sample."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from funnelkit.actuals.baselines import Baselines, measure_baselines
+from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.crm.leads import LeadTable, read_export
+from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.forecast.simulation import won_in
+from funnelkit.plan.params import NAME_PATTERN, load_params
+
+# the SLA a starter plan proposes until the teams agree their own
+DEFAULT_FIRST_TOUCH_MINUTES = 60
+DEFAULT_CADENCE = ((0, "call"), (0, "email"), (2, "call"), (5, "email"))
+DEFAULT_TOUCHES_PER_REP_PER_DAY = 40
+DEFAULT_REPS = 2
+
+
+@dataclass(frozen=True)
+class Period:
+    """A plan period: its first month and its length."""
+
+    start: pd.Period  # the first month
+    months: int
+
+    @property
+    def first_day(self) -> pd.Timestamp:
+        """The period's first day."""
+        return self.start.start_time
+
+    @property
+    def last_day(self) -> pd.Timestamp:
+        """The period's last day."""
+        return (self.start + self.months - 1).end_time.normalize()
+
+
+def parse_period(text: str, months: int | None = None) -> Period:
+    """'2027-Q1' (a quarter) or '2027-01' (a month; `months` long, default 3)."""
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text.strip())
+    month = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text.strip())
+    if quarter:
+        if months not in (None, 3):
+            raise InputError(f"'--months' must be 3 for a quarter (got {months})")
+        year, q = int(quarter[1]), int(quarter[2])
+        return Period(pd.Period(f"{year}-{3 * q - 2:02d}", "M"), 3)
+    if month:
+        length = 3 if months is None else months
+        if not 1 <= length <= 24:
+            raise InputError(f"'--months' must be from 1 to 24 (got {length})")
+        return Period(pd.Period(text.strip(), "M"), length)
+    raise InputError(
+        f"'--period' must be a quarter written YYYY-Qn or a month written YYYY-MM (got {text!r})"
+    )
+
+
+def parse_growth(text: str) -> float:
+    """'10%' or '0.1' as a fraction (0.1); growth may be negative."""
+    t = text.strip()
+    try:
+        value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        raise InputError(f"'--growth' must be a percentage such as 10% (got {text!r})") from None
+    if value <= -1:
+        raise InputError(f"'--growth' must be above -100% (got {text!r})")
+    return value
+
+
+def parse_days(given: list[str]) -> dict[str, float]:
+    """'prospecting→engaging=7' (or '->' for the arrow) per entry: days for steps the export
+    cannot time."""
+    days = {}
+    for entry in given:
+        step, _, value = entry.replace("->", "→").partition("=")
+        try:
+            days[step.strip()] = float(value)
+        except ValueError:
+            raise InputError(
+                f"'--days' must be written STEP=DAYS, e.g. 'lead->mql=5' (got {entry!r})"
+            ) from None
+        if days[step.strip()] < 0:
+            raise InputError(f"'--days' must be 0 or more days (got {entry!r})")
+    return days
+
+
+def grown_goal(table: LeadTable, period: Period, growth: float) -> tuple[float, str]:
+    """The revenue won in the last complete period of the same length before the export's
+    as-of day, grown by `growth`; and that basis in words."""
+    last_month = pd.Period(table.as_of, "M")
+    if table.as_of.normalize() < last_month.end_time.normalize():
+        last_month -= 1  # the as-of month is not complete
+    first = last_month - period.months + 1
+    won, customers = won_in(table, first.start_time, last_month.end_time.normalize())
+    if not won > 0:
+        raise InputError(
+            f"'--growth' needs revenue won from {first} to {last_month} in {table.source} "
+            f"(got {won:,.0f}): give the goal with --goal"
+        )
+    basis = (
+        f"{first} to {last_month} won {won:,.0f} from {customers:,} customers; "
+        f"the goal is {growth:+.0%} on that"
+    )
+    return won * (1 + growth), basis
+
+
+def _yaml_text(value: str) -> str:
+    """A YAML double-quoted string."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def starter_text(
+    name: str,
+    export: Path,
+    mapping: str,
+    table: LeadTable,
+    b: Baselines,
+    chosen: dict[str, tuple[float, str]],
+    period: Period,
+    goal: float,
+    goal_basis: str,
+    folder: Path,
+    currency: str,
+) -> str:
+    """The parameters file, with a comment beside each value saying where it came from;
+    `chosen` holds the marketing share and deal size with their sources in words."""
+    f = b.funnel
+    rel_export = Path(_relative(export, folder))
+    mapping_text = (
+        mapping if not mapping.endswith((".yaml", ".yml")) else _relative(Path(mapping), folder)
+    )
+    as_of = f"{table.as_of:%Y-%m-%d}"
+    lines = [
+        f"# Started with `funnelkit init` from {rel_export.name} (actuals to {as_of}).",
+        "# Measured values say so; defaults are marked 'set yours'. Goals and stage definitions",
+        "# are left out: add `goals:` and `definitions:` once the teams have agreed them.",
+        f"name: {name}",
+        f"title: {_yaml_text(f'{name}: {period.start} to {period.start + period.months - 1}')}",
+        f"currency: {currency}",
+        "",
+        "period:",
+        f"  start: {period.start}",
+        f"  months: {period.months}",
+        "",
+        f"revenue_goal: {goal:.0f}    # {goal_basis}",
+        f"marketing_share: {chosen['marketing_share'][0]:.3f}    # {chosen['marketing_share'][1]}",
+        f"deal_size: {chosen['deal_size'][0]:.0f}    # {chosen['deal_size'][1]}",
+        "",
+        "# Measured on the export: each step's rate from leads old enough to have converted, and",
+        "# the median days it took.",
+        "funnel:",
+    ]
+    for stage, rate, days, step in zip(f.stages, f.conversion_rates, f.days, f.steps, strict=False):
+        n = b.leads_measured.get(step, 0)
+        lines.append(
+            f"  - {{stage: {stage}, conversion_rate: {rate:.4f}, days: {days:.1f}}}"
+            f"    # {n:,} leads measured"
+        )
+    lines.append(f"  - {{stage: {f.stages[-1]}}}")
+    lines += [
+        "",
+        "sla:    # set yours: these are defaults until marketing and sales agree the SLA",
+        f"  handoff_stage: {f.stages[1] if len(f.stages) > 2 else f.stages[0]}",
+        f"  first_touch_minutes: {DEFAULT_FIRST_TOUCH_MINUTES}",
+        "  cadence:",
+        *(f"    - {{day: {day}, channel: {channel}}}" for day, channel in DEFAULT_CADENCE),
+        f"  touches_per_rep_per_day: {DEFAULT_TOUCHES_PER_REP_PER_DAY}",
+        f"  reps: {DEFAULT_REPS}",
+        "",
+        "actuals:",
+        f"  export: {_yaml_text(str(rel_export))}",
+        f"  mapping: {_yaml_text(mapping_text)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """`path` relative to `folder` when both sit in one project (the folder's parent), as a
+    parameters file names the files beside it; else absolute."""
+    path, folder = path.resolve(), folder.resolve()
+    if path.is_relative_to(folder.parent):
+        return os.path.relpath(path, folder)
+    return str(path)
+
+
+def init_plan(
+    export: str | Path,
+    name: str,
+    period: Period,
+    out_dir: str | Path,
+    mapping: str = "hubspot",
+    goal: float | None = None,
+    growth: float | None = None,
+    currency: str = "USD",
+    overwrite: bool = False,
+    days: dict[str, float] | None = None,
+    marketing_share: float | None = None,
+    deal_size: float | None = None,
+) -> Path:
+    """Measure `export` and write `<out_dir>/<name>.yaml`, a plan for `period` with the given
+    goal (or `growth` on the last complete period); `days` times the steps the export cannot,
+    `marketing_share` and `deal_size` stand in for what it cannot measure (no sources, no
+    won amounts). Checked as `funnelkit render` checks it."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise InputError(
+            f"'--name' must be letters, digits, '.', '_' or '-', starting with a letter or "
+            f"digit, since reports are written to reports/<name>/ (got {name!r})"
+        )
+    if (goal is None) == (growth is None):
+        raise InputError("give the revenue goal with exactly one of --goal and --growth")
+    if goal is not None and not goal > 0:
+        raise InputError(f"'--goal' must be above 0 (got {goal:g})")
+    out = Path(out_dir)
+    path = out / f"{name}.yaml"
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} already exists: choose another --name, or pass --force")
+    table = read_export(export, resolve_mapping(mapping))
+    try:
+        b = measure_baselines(table, fallback_days=days)
+    except InputError as err:
+        if not str(err).startswith("'days' for step"):
+            raise
+        step = str(err).split("'")[3]
+        raise InputError(
+            f"{export}: {err}: give them with --days '{step.replace('→', '->')}=DAYS'"
+        ) from None
+    given = {"marketing_share": marketing_share, "deal_size": deal_size}
+    for key, value in given.items():
+        if value is not None and not (0 < value <= 1 if key == "marketing_share" else value > 0):
+            rule = "in (0, 1]" if key == "marketing_share" else "above 0"
+            raise InputError(f"'--{key.replace('_', '-')}' must be {rule} (got {value:g})")
+    sources = {
+        "marketing_share": (b.marketing_share, "share of won revenue from marketing sources"),
+        "deal_size": (b.deal_size, "mean won amount"),
+    }
+    chosen: dict[str, tuple[float, str]] = {}
+    for key, (measured, how) in sources.items():
+        value = given[key]
+        if value is not None:
+            chosen[key] = (value, f"given with --{key.replace('_', '-')}")
+        elif measured is not None:
+            chosen[key] = (measured, f"measured: {how}")
+        else:
+            flag = key.replace("_", "-")
+            what = "sources" if key == "marketing_share" else "won amounts"
+            raise InputError(
+                f"{export}: the export has no {what} to measure '{key}' on: give it with --{flag}"
+            )
+    if goal is not None:
+        basis = "given with --goal"
+    else:
+        goal, basis = grown_goal(table, period, growth or 0.0)
+    if period.last_day <= table.as_of.normalize():
+        raise InputError(
+            f"'--period' {period.start} must end after the export's as-of day "
+            f"{table.as_of:%Y-%m-%d}: a plan is for a period still to come"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    text = starter_text(
+        name, Path(export), mapping, table, b, chosen, period, goal, basis, out, currency
+    )
+    tmp = out / f".{name}.yaml.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    try:
+        load_params(tmp)  # the same checks as render; nothing is left behind on failure
+    except ParamsError:
+        tmp.unlink()
+        raise
+    tmp.replace(path)
+    return path

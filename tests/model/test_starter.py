@@ -1,0 +1,122 @@
+"""A plan from one's own export (`funnelkit init`): the period and goal read from the command
+line, the goal grown from the last complete period (checked with plain pandas), a parameters
+file that the render checks accept and that names where each value came from, and clear
+errors for what the export cannot give. Rendering such plans: tests/present/test_own_data.py."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import SAMPLE
+
+from funnelkit import load_params, read_export
+from funnelkit.core.exceptions import InputError
+from funnelkit.model.starter import (
+    Period,
+    grown_goal,
+    init_plan,
+    parse_days,
+    parse_growth,
+    parse_period,
+)
+
+
+def test_a_period_is_a_quarter_or_a_first_month():
+    assert parse_period("2027-Q1") == Period(pd.Period("2027-01", "M"), 3)
+    assert parse_period("2027-Q4").last_day == pd.Timestamp("2027-12-31")
+    assert parse_period("2027-02", 6) == Period(pd.Period("2027-02", "M"), 6)
+    assert parse_period("2027-02").months == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "months", "message"),
+    [
+        (
+            "Q1 2027",
+            None,
+            "'--period' must be a quarter written YYYY-Qn or a month written YYYY-MM (got 'Q1 2027')",
+        ),
+        ("2027-Q1", 6, "'--months' must be 3 for a quarter (got 6)"),
+        ("2027-01", 30, "'--months' must be from 1 to 24 (got 30)"),
+    ],
+)
+def test_a_bad_period_is_named(text, months, message):
+    with pytest.raises(InputError) as err:
+        parse_period(text, months)
+    assert str(err.value) == message
+
+
+def test_growth_and_days_are_read_as_written():
+    assert parse_growth("10%") == pytest.approx(0.10)
+    assert parse_growth("-5%") == pytest.approx(-0.05)
+    assert parse_growth("0.2") == pytest.approx(0.2)
+    assert parse_days(["lead->mql=5", "mql→sql=7.5"]) == {"lead→mql": 5.0, "mql→sql": 7.5}
+    for bad, message in (
+        (lambda: parse_growth("ten"), "'--growth' must be a percentage such as 10% (got 'ten')"),
+        (lambda: parse_growth("-100%"), "'--growth' must be above -100% (got '-100%')"),
+        (
+            lambda: parse_days(["lead->mql"]),
+            "'--days' must be written STEP=DAYS, e.g. 'lead->mql=5' (got 'lead->mql')",
+        ),
+        (
+            lambda: parse_days(["lead->mql=-1"]),
+            "'--days' must be 0 or more days (got 'lead->mql=-1')",
+        ),
+    ):
+        with pytest.raises(InputError) as err:
+            bad()
+        assert str(err.value) == message
+
+
+def test_the_grown_goal_is_the_last_complete_period_s_won_revenue_grown():
+    table = read_export(SAMPLE)  # actuals to 2026-10-31: October is complete
+    goal, basis = grown_goal(table, parse_period("2027-Q1"), 0.10)
+    leads = table.leads
+    won = leads[
+        (leads["outcome"] == "won") & leads["won_at"].between("2026-08-01", "2026-10-31 23:59:59")
+    ]
+    assert goal == pytest.approx(won["amount"].sum() * 1.10)
+    assert basis == (
+        f"2026-08 to 2026-10 won {won['amount'].sum():,.0f} from {len(won):,} customers; "
+        "the goal is +10% on that"
+    )
+
+
+def test_init_writes_a_plan_the_render_checks_accept(tmp_path):
+    path = init_plan(SAMPLE, "own-q1", parse_period("2027-Q1"), tmp_path / "params", goal=400_000)
+    assert path == tmp_path / "params" / "own-q1.yaml"
+    params = load_params(path)
+    assert params.revenue_goal == 400_000
+    assert params.export_file.resolve() == SAMPLE.resolve()
+    assert (params.goals_file, params.definitions_file, params.previous_plan) == (None, None, None)
+    text = path.read_text()
+    assert "revenue_goal: 400000    # given with --goal" in text
+    assert "deal_size: 14894    # measured: mean won amount" in text
+    assert "# set yours: these are defaults" in text
+    raw = yaml.safe_load(text)
+    assert [s["stage"] for s in raw["funnel"]] == ["lead", "mql", "sql", "opportunity", "won"]
+    assert list(tmp_path.joinpath("params").iterdir()) == [path]  # no temporary file left
+
+
+def test_init_refuses_to_replace_a_plan_or_to_plan_the_past(tmp_path):
+    init_plan(SAMPLE, "mine", parse_period("2027-Q1"), tmp_path, goal=1)
+    with pytest.raises(InputError) as err:
+        init_plan(SAMPLE, "mine", parse_period("2027-Q1"), tmp_path, goal=1)
+    assert (
+        str(err.value)
+        == f"{tmp_path / 'mine.yaml'} already exists: choose another --name, or pass --force"
+    )
+    with pytest.raises(InputError) as err:
+        init_plan(SAMPLE, "old", parse_period("2026-Q3"), tmp_path, goal=1)
+    assert str(err.value) == (
+        "'--period' 2026-07 must end after the export's as-of day 2026-10-31: a plan is for a "
+        "period still to come"
+    )
+    with pytest.raises(InputError) as err:
+        init_plan(SAMPLE, "both", parse_period("2027-Q1"), tmp_path, goal=1, growth=0.1)
+    assert str(err.value) == "give the revenue goal with exactly one of --goal and --growth"
+    with pytest.raises(InputError) as err:
+        init_plan(SAMPLE, "my plan", parse_period("2027-Q1"), tmp_path, goal=1)
+    assert str(err.value).startswith("'--name' must be letters, digits")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]

@@ -1,0 +1,67 @@
+"""From one's own export to a rendered plan: `funnelkit init`, then `funnelkit render`, exit 0,
+one value per figure, and a sentence wherever the export cannot give a section its figures."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import REAL, ROOT, SAMPLE, figures_in, untagged
+
+from funnelkit.cli import main
+
+pytestmark = pytest.mark.render
+
+
+def init_and_render(tmp_path, export, *options: str) -> tuple[str, str]:
+    """`funnelkit init` then `funnelkit render` in a project folder of its own: the HTML of
+    the quarterly plan and of the monthly review (or '')."""
+    (tmp_path / "params").mkdir()
+    mapping = [o for o in options if o.endswith(".yaml")]
+    for m in mapping:
+        shutil.copy(m, tmp_path / "params" / "mapping.yaml")
+    options = tuple("params/mapping.yaml" if o in mapping else o for o in options)
+    code = main(["init", str(export), "--name", "own", "--out", str(tmp_path / "params"), *options])
+    assert code == 0
+    params = tmp_path / "params" / "own.yaml"
+    code = main(["render", str(params), "--reports", str(tmp_path / "reports"), "--no-pdf"])
+    assert code == 0
+    folder = tmp_path / "reports" / "own"
+    reviews = sorted(folder.glob("30-monthly-review-*.html"))
+    review = reviews[0].read_text(encoding="utf-8") if reviews else ""
+    return (folder / "20-quarterly-plan.html").read_text(encoding="utf-8"), review
+
+
+def test_a_plan_from_the_sample_export_renders_with_one_value_per_figure(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plan, _ = init_and_render(tmp_path, SAMPLE, "--period", "2027-Q1", "--growth", "10%")
+    assert "The parameters name no goals file, so there is no scorecard." in untagged(plan)
+    found = figures_in(tmp_path / "reports" / "own")
+    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert "Traceback" not in plan
+
+
+@pytest.mark.realdata
+def test_a_plan_from_maven_crm_opportunities_renders_and_says_what_it_cannot_show(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    plan, review = init_and_render(
+        tmp_path,
+        REAL / "maven-crm" / "sales_pipeline.csv",
+        "--mapping",
+        str(ROOT / "params" / "mappings" / "maven-crm.yaml"),
+        "--period",
+        "2018-Q1",
+        "--growth",
+        "5%",
+        "--days",
+        "prospecting->engaging=7",
+        "--marketing-share",
+        "0.6",
+    )
+    text = untagged(plan)
+    assert "The shared goal: " in text
+    assert "No forecast: no history for step 'prospecting→engaging'" in text
+    assert "The export records no first touches" in untagged(review)
+    assert "of hand-offs were touched within the SLA" not in review
