@@ -72,7 +72,13 @@ class LeadTable:
         if self.taken_at is not None:
             return self.taken_at
         times = [self.leads[c].max() for c in self.leads.columns if self.leads[c].dtype.kind == "M"]
-        return max(t for t in times if pd.notna(t))
+        known = [t for t in times if pd.notna(t)]
+        if not known:
+            raise CrmExportError(
+                f"{self.source}: the export holds no dates, so the day it was taken ('as of') is "
+                "unknown: map a stage time or a close date in the mapping"
+            )
+        return max(known)
 
 
 def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:

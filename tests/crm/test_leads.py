@@ -283,3 +283,22 @@ def test_a_dropped_repeated_row_is_reported_once_not_for_its_cells(tmp_path):
     t = read_export(write_export(tmp_path / "r.csv", HUBSPOT_HEADER, [*TINY_ROWS, bad_copy]))
     assert [f.check for f in t.quality.findings] == ["repeated id"]
     assert len(t.leads) == 6
+
+
+def test_an_export_without_dates_has_no_as_of_day_and_says_so(tmp_path):
+    mapping = mapping_from_dict(
+        {
+            "name": "no-dates",
+            "stages": ["lead", "won"],
+            "columns": {"lead_id": "id", "outcome": "Converted"},
+            "values": {"outcome": {"1": "won", "0": "lost"}},
+        }
+    )
+    path = write_export(tmp_path / "d.csv", ["id", "Converted"], [["a", "1"], ["b", "0"]])
+    table = read_export(path, mapping)
+    with pytest.raises(CrmExportError) as err:
+        _ = table.as_of
+    assert str(err.value) == (
+        f"{path}: the export holds no dates, so the day it was taken ('as of') is unknown: map a "
+        "stage time or a close date in the mapping"
+    )
