@@ -12,6 +12,8 @@ from pathlib import Path
 from funnelkit.actuals.baselines import Baselines, measure_baselines
 from funnelkit.actuals.definitions import Definitions, check_columns, load_definitions
 from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
+from funnelkit.core.schema import in_section
+from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.forecast.coverage import Coverage, period_coverage
@@ -21,8 +23,9 @@ from funnelkit.goals.records import GoalSet, load_goals
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
 
-# (export file resolved, mapping) -> the lead table read from it, shared by plans on one export
-TableCache = dict[tuple[str, str], LeadTable]
+# (export file resolved, mapping, deals export) -> the lead table read from them, shared by
+# plans on one export
+TableCache = dict[tuple[str, str, tuple[str, str, str, str] | None], LeadTable]
 
 
 @dataclass(frozen=True)
@@ -70,14 +73,21 @@ class PlanData:
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:
-    """The plan's CRM export as a lead table, read once per export and mapping in `cache`."""
+    """The plan's CRM export as a lead table (joined to its deals export, when the parameters
+    name one), read once per export and mapping in `cache`."""
     if params.export_file is None:
         raise ParamsError(f"{params.name}: 'actuals' must name a CRM export")
-    key = (str(params.export_file.resolve()), params.export_mapping)
+    d = params.deals
+    joined = None if d is None else (str(d.export_file.resolve()), d.mapping, d.key, str(d.stages))
+    key = (str(params.export_file.resolve()), params.export_mapping, joined)
     if cache is None:
         cache = {}
     if key not in cache:
-        cache[key] = read_export(params.export_file, resolve_mapping(params.export_mapping))
+        table = read_export(params.export_file, resolve_mapping(params.export_mapping))
+        if d is not None:
+            deals = read_export(d.export_file, resolve_mapping(d.mapping))
+            table = in_section("deals", join_deals, table, deals, d.key, d.stages)
+        cache[key] = table
     return cache[key]
 
 

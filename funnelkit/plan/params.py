@@ -41,7 +41,8 @@ TOP_KEYS = {
     "previous_plan": False,
     "definitions": False,
 }
-ACTUALS_KEYS = {"export": True, "mapping": False}
+ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False}
+DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
 STAGE_KEYS = {"stage": True, "conversion_rate": False, "days": False}
 SLA_KEYS = {
@@ -57,6 +58,16 @@ PIPELINE_KEYS = {"open_value": False, "win_rate": False}
 DEFAULT_CURRENCY = "USD"
 DEFAULT_MAPPING = "hubspot"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class DealsExport:
+    """A separate export of deals (opportunities) and how it joins the lead export."""
+
+    export_file: Path
+    mapping: str  # a preset name or a mapping YAML file's path
+    key: str  # the lead attribute holding each lead's deal id
+    stages: dict[str, str]  # deal stage -> the lead stage its time fills
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class PlanParams:
     goals_file: Path | None = None  # the plan's goals (YAML); None when it has none
     export_file: Path | None = None  # the CRM export its actuals come from
     export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
+    deals: DealsExport | None = None  # a separate deals export joined to the leads
     previous_plan: Path | None = None  # the previous period's parameters, to compare actuals
     definitions_file: Path | None = None  # the agreed stage definitions (YAML)
 
@@ -177,15 +189,37 @@ def _file(value: Any, key: str, folder: Path) -> Path:
     return path
 
 
-def _actuals(raw: Any, folder: Path) -> tuple[Path, str]:
+def _mapping(raw: dict[str, Any], folder: Path, default: str | None) -> str:
+    """A preset's name or an existing mapping file's path, from the section's 'mapping'."""
+    if "mapping" not in raw and default is None:
+        raise InputError("'mapping' must be given: a preset or a mapping YAML file")
+    mapping = raw.get("mapping", default)
+    if isinstance(mapping, str) and mapping.endswith((".yaml", ".yml")):
+        return str(_file(mapping, "mapping", folder))
+    check_choice("mapping", mapping, PRESET_NAMES)
+    return str(mapping)
+
+
+def _deals(raw: Any, folder: Path) -> DealsExport:
+    raw = check_keys(raw, DEALS_KEYS, "'deals'")
+    stages = raw["stages"]
+    if not isinstance(stages, dict) or not stages:
+        raise InputError(
+            f"'stages' must map deal stages to lead stages, e.g. {{won: won}} (got {stages!r})"
+        )
+    return DealsExport(
+        export_file=_file(raw["export"], "export", folder),
+        mapping=_mapping(raw, folder, None),
+        key=text(raw, "key"),
+        stages={str(k): str(v) for k, v in stages.items()},
+    )
+
+
+def _actuals(raw: Any, folder: Path) -> tuple[Path, str, DealsExport | None]:
     raw = check_keys(raw, ACTUALS_KEYS, "'actuals'")
     export = _file(raw["export"], "export", folder)
-    mapping = raw.get("mapping", DEFAULT_MAPPING)
-    if isinstance(mapping, str) and mapping.endswith((".yaml", ".yml")):
-        mapping = str(_file(mapping, "mapping", folder))
-    else:
-        check_choice("mapping", mapping, PRESET_NAMES)
-    return export, mapping
+    deals = in_section("deals", _deals, raw["deals"], folder) if "deals" in raw else None
+    return export, _mapping(raw, folder, DEFAULT_MAPPING), deals
 
 
 def _build(raw: Any, folder: Path) -> PlanParams:
@@ -211,9 +245,9 @@ def _build(raw: Any, folder: Path) -> PlanParams:
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
             f"since reports are written to reports/<name>/ (got {name!r})"
         )
-    export_file, export_mapping = None, DEFAULT_MAPPING
+    export_file, export_mapping, deals = None, DEFAULT_MAPPING, None
     if "actuals" in raw:
-        export_file, export_mapping = in_section("actuals", _actuals, raw["actuals"], folder)
+        export_file, export_mapping, deals = in_section("actuals", _actuals, raw["actuals"], folder)
     return PlanParams(
         name=name,
         title=text(raw, "title") if "title" in raw else name,
@@ -232,6 +266,7 @@ def _build(raw: Any, folder: Path) -> PlanParams:
         goals_file=_file(raw["goals"], "goals", folder) if "goals" in raw else None,
         export_file=export_file,
         export_mapping=export_mapping,
+        deals=deals,
         previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
         if "previous_plan" in raw
         else None,

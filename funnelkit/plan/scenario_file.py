@@ -76,6 +76,16 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
             "export": _relative(p.export_file, folder),
             "mapping": mapping if mapping in PRESET_NAMES else _relative(Path(mapping), folder),
         }
+        if p.deals is not None:
+            d = p.deals
+            out["actuals"]["deals"] = {
+                "export": _relative(d.export_file, folder),
+                "mapping": d.mapping
+                if d.mapping in PRESET_NAMES
+                else _relative(Path(d.mapping), folder),
+                "key": d.key,
+                "stages": dict(d.stages),
+            }
     if p.previous_plan is not None:
         out["previous_plan"] = _relative(p.previous_plan, folder)
     if p.definitions_file is not None:

@@ -293,7 +293,7 @@ def test_goals_and_actuals_paths_are_relative_to_the_parameters_file(root):
         (
             ["actuals", "file"],
             "x",
-            "q1.yaml: actuals: 'file' is not a known key; known keys are export, mapping",
+            "q1.yaml: actuals: 'file' is not a known key; known keys are export, mapping, deals",
         ),
     ],
 )

@@ -1,0 +1,115 @@
+"""Opening a plan with its data: a plan whose parameters name a separate deals export gets
+its leads joined to their deals, keeps the deals through a scenario's round trip, and names
+a bad join in the parameters' words."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from conftest import write_export
+
+from funnelkit.core.exceptions import ParamsError
+from funnelkit.model.loader import load_plan_data
+from funnelkit.plan.params import load_params, params_from_dict
+from funnelkit.plan.scenario_file import params_to_dict
+
+LEAD_MAPPING = {
+    "name": "sf-leads-with-deal",
+    "preset": "salesforce-leads",
+    "stages": ["lead", "converted", "won"],
+    "values": {"outcome": {"Closed - Converted": "open"}},
+    "attributes": {"deal_id": "Converted Opportunity ID"},
+}
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A project whose plan reads a Salesforce lead report and its opportunity report."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write_export(
+        data / "leads.csv",
+        ["Lead ID", "Created Date", "Lead Source", "Lead Status", "Converted Date", "Lead Owner", "Converted Opportunity ID"],
+        [
+            ["00Q1", "1/5/2026", "Web", "Closed - Converted", "1/20/2026", "Kim", "006A"],
+            ["00Q2", "1/6/2026", "Web", "Closed - Converted", "1/25/2026", "Kim", "006B"],
+            ["00Q3", "1/7/2026", "Trade Show", "Working - Contacted", "", "Lee", ""],
+        ],
+    )  # fmt: skip
+    write_export(
+        data / "opps.csv",
+        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Opportunity Owner"],
+        [
+            ["006A", "Closed Won", "$12,000.00", "3/1/2026", "1/20/2026 10:00 AM", "Ana"],
+            ["006B", "Closed Lost", "$8,000.00", "3/5/2026", "1/25/2026 9:00 AM", "Ana"],
+        ],
+    )
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "leads-mapping.yaml").write_text(yaml.safe_dump(LEAD_MAPPING))
+    plan = {
+        "name": "split",
+        "period": {"start": "2026-04", "months": 3},
+        "revenue_goal": 100_000,
+        "marketing_share": 0.5,
+        "deal_size": 10_000,
+        "funnel": [
+            {"stage": "lead", "conversion_rate": 0.5, "days": 10},
+            {"stage": "converted", "conversion_rate": 0.5, "days": 40},
+            {"stage": "won"},
+        ],
+        "sla": {
+            "handoff_stage": "converted",
+            "first_touch_minutes": 30,
+            "cadence": [{"day": 0, "channel": "call"}],
+            "touches_per_rep_per_day": 40,
+            "reps": 1,
+        },
+        "actuals": {
+            "export": "../data/leads.csv",
+            "mapping": "leads-mapping.yaml",
+            "deals": {
+                "export": "../data/opps.csv",
+                "mapping": "salesforce-opportunities",
+                "key": "deal_id",
+                "stages": {"won": "won"},
+            },
+        },
+    }
+    (params / "split.yaml").write_text(yaml.safe_dump(plan, sort_keys=False))
+    return params / "split.yaml"
+
+
+def test_a_plan_naming_a_deals_export_reads_its_leads_joined_to_their_deals(project):
+    data = load_plan_data(project)
+    leads = data.table.leads.set_index("lead_id")
+    assert leads.loc["00Q1", "amount"] == 12_000
+    assert leads.loc["00Q1", "outcome"] == "won"
+    assert leads.loc["00Q2", "outcome"] == "lost"
+    assert data.params.deals.key == "deal_id"
+    assert data.baselines.deal_size == 12_000  # measured on the joined deals
+
+
+def test_the_deals_export_survives_a_scenario_s_round_trip(project):
+    params = load_params(project)
+    again = params_from_dict(params_to_dict(params, project.parent), folder=project.parent)
+    assert again.deals == params.deals
+
+
+def test_a_bad_join_is_named_in_the_parameters_words(project):
+    raw = yaml.safe_load(project.read_text())
+    raw["actuals"]["deals"]["stages"] = {"closed": "won"}
+    project.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(project)
+    assert str(err.value).startswith(
+        f"{project}: actuals: deals: 'stages' key (a deal stage) must be one of "
+    )
+    raw["actuals"]["deals"]["stages"] = "won"
+    project.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(ParamsError) as err:
+        load_params(project)
+    assert str(err.value) == (
+        f"{project}: actuals: deals: 'stages' must map deal stages to lead stages, e.g. "
+        "{won: won} (got 'won')"
+    )
