@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
 from funnelkit.crm.leads import read_export
@@ -29,6 +30,7 @@ from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
 from funnelkit.model.loader import TableCache, load_plan_data
 from funnelkit.model.starter import init_plan, parse_days, parse_growth, parse_period
+from funnelkit.plan.params import DealsExport
 from funnelkit.present.actuals_report import actuals_text
 from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
 from funnelkit.present.text_report import plan_text
@@ -76,6 +78,25 @@ def _goals(args: argparse.Namespace) -> None:
         print(f"{label}: {', '.join(ids)}")
 
 
+def _deals_export(args: argparse.Namespace) -> DealsExport | None:
+    """The deals export `init` joins, from --deals, --deals-mapping, --deals-key, --deals-stage."""
+    if args.deals is None:
+        if args.deals_key or args.deals_stage:
+            raise InputError("'--deals-key' and '--deals-stage' need '--deals' (the deals export)")
+        return None
+    if not args.deals_key:
+        raise InputError("'--deals-key' must name the lead attribute holding each lead's deal id")
+    stages = {}
+    for entry in args.deals_stage or ["won=won"]:
+        deal_stage, sep, lead_stage = entry.partition("=")
+        if not sep or not deal_stage or not lead_stage:
+            raise InputError(
+                f"'--deals-stage' must be written DEAL_STAGE=LEAD_STAGE, e.g. won=won (got {entry!r})"
+            )
+        stages[deal_stage.strip()] = lead_stage.strip()
+    return DealsExport(Path(args.deals), args.deals_mapping, args.deals_key, stages)
+
+
 def _init(args: argparse.Namespace) -> None:
     try:
         goal = float(args.goal) if args.goal is not None else None
@@ -94,6 +115,7 @@ def _init(args: argparse.Namespace) -> None:
         days=parse_days(args.days),
         marketing_share=args.marketing_share,
         deal_size=args.deal_size,
+        deals=_deals_export(args),
     )
     print(f"Wrote {path}: the baselines measured on {args.export}, the SLA at defaults to set.")
     print(f"Render it with: .venv/bin/funnelkit render {path}")
@@ -197,6 +219,18 @@ def parser() -> argparse.ArgumentParser:
     )
     init.add_argument(
         "--deal-size", type=float, help="average deal size, for an export without won amounts"
+    )
+    init.add_argument("--deals", help="a separate deals (opportunities) export to join")
+    init.add_argument(
+        "--deals-mapping",
+        default="salesforce-opportunities",
+        help="the deals export's preset or mapping file (default salesforce-opportunities)",
+    )
+    init.add_argument("--deals-key", help="the lead attribute holding each lead's deal id")
+    init.add_argument(
+        "--deals-stage",
+        action="append",
+        help="a deal stage and the lead stage its time fills, e.g. won=won (repeat; default won=won)",
     )
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(run=_init)

@@ -15,10 +15,12 @@ import pandas as pd
 
 from funnelkit.actuals.baselines import Baselines, measure_baselines
 from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.core.schema import in_section
+from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.forecast.simulation import won_in
-from funnelkit.plan.params import NAME_PATTERN, load_params
+from funnelkit.plan.params import NAME_PATTERN, DealsExport, load_params
 
 # the SLA a starter plan proposes until the teams agree their own
 DEFAULT_FIRST_TOUCH_MINUTES = 60
@@ -193,6 +195,26 @@ def _relative(path: Path, folder: Path) -> str:
     return str(path)
 
 
+def _deals_text(deals: DealsExport | None, folder: Path) -> str:
+    """The parameters' `actuals.deals` section, or nothing."""
+    if deals is None:
+        return ""
+    mapping = deals.mapping
+    if mapping.endswith((".yaml", ".yml")):
+        mapping = _relative(Path(mapping), folder)
+    stages = ", ".join(f"{k}: {v}" for k, v in deals.stages.items())
+    return "\n".join(
+        [
+            "  deals:    # the deals export, joined to the leads by each lead's deal id",
+            f"    export: {_yaml_text(_relative(deals.export_file, folder))}",
+            f"    mapping: {_yaml_text(mapping)}",
+            f"    key: {_yaml_text(deals.key)}",
+            f"    stages: {{{stages}}}",
+            "",
+        ]
+    )
+
+
 def init_plan(
     export: str | Path,
     name: str,
@@ -206,11 +228,13 @@ def init_plan(
     days: dict[str, float] | None = None,
     marketing_share: float | None = None,
     deal_size: float | None = None,
+    deals: DealsExport | None = None,
 ) -> Path:
     """Measure `export` and write `<out_dir>/<name>.yaml`, a plan for `period` with the given
     goal (or `growth` on the last complete period); `days` times the steps the export cannot,
     `marketing_share` and `deal_size` stand in for what it cannot measure (no sources, no
-    won amounts). Checked as `funnelkit render` checks it."""
+    won amounts); `deals` names a separate deals export to join. Checked as `funnelkit
+    render` checks it."""
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"'--name' must be letters, digits, '.', '_' or '-', starting with a letter or "
@@ -225,6 +249,9 @@ def init_plan(
     if path.exists() and not overwrite:
         raise InputError(f"{path} already exists: choose another --name, or pass --force")
     table = read_export(export, resolve_mapping(mapping))
+    if deals is not None:
+        joined = read_export(deals.export_file, resolve_mapping(deals.mapping))
+        table = in_section("--deals", join_deals, table, joined, deals.key, deals.stages)
     try:
         b = measure_baselines(table, fallback_days=days)
     except InputError as err:
@@ -268,7 +295,7 @@ def init_plan(
     out.mkdir(parents=True, exist_ok=True)
     text = starter_text(
         name, Path(export), mapping, table, b, chosen, period, goal, basis, out, currency
-    )
+    ) + _deals_text(deals, out)
     tmp = out / f".{name}.yaml.tmp"
     tmp.write_text(text, encoding="utf-8")
     try:

@@ -10,7 +10,8 @@ from conftest import write_export
 
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.model.loader import load_plan_data
-from funnelkit.plan.params import load_params, params_from_dict
+from funnelkit.model.starter import init_plan, parse_period
+from funnelkit.plan.params import DealsExport, load_params, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict
 
 LEAD_MAPPING = {
@@ -113,3 +114,28 @@ def test_a_bad_join_is_named_in_the_parameters_words(project):
         f"{project}: actuals: deals: 'stages' must map deal stages to lead stages, e.g. "
         "{won: won} (got 'won')"
     )
+
+
+def test_init_names_the_deals_export_and_the_plan_opens_joined(project, tmp_path):
+    data = tmp_path / "data"
+    path = init_plan(
+        data / "leads.csv",
+        "from-split",
+        parse_period("2026-Q2"),
+        tmp_path / "params",
+        mapping=str(tmp_path / "params" / "leads-mapping.yaml"),
+        goal=50_000,
+        marketing_share=0.5,
+        deals=DealsExport(data / "opps.csv", "salesforce-opportunities", "deal_id", {"won": "won"}),
+    )
+    params = load_params(path)
+    assert (
+        params.deals
+        == DealsExport(
+            (data / "opps.csv").resolve(), "salesforce-opportunities", "deal_id", {"won": "won"}
+        )
+        or params.deals.export_file.resolve() == (data / "opps.csv").resolve()
+    )
+    assert params.deal_size == 12_000  # measured on the joined deals
+    opened = load_plan_data(path)
+    assert opened.table.leads.set_index("lead_id").loc["00Q1", "amount"] == 12_000
