@@ -129,12 +129,11 @@ def test_init_names_the_deals_export_and_the_plan_opens_joined(project, tmp_path
         deals=DealsExport(data / "opps.csv", "salesforce-opportunities", "deal_id", {"won": "won"}),
     )
     params = load_params(path)
-    assert (
-        params.deals
-        == DealsExport(
-            (data / "opps.csv").resolve(), "salesforce-opportunities", "deal_id", {"won": "won"}
-        )
-        or params.deals.export_file.resolve() == (data / "opps.csv").resolve()
+    assert params.deals.export_file.resolve() == (data / "opps.csv").resolve()
+    assert (params.deals.mapping, params.deals.key, params.deals.stages) == (
+        "salesforce-opportunities",
+        "deal_id",
+        {"won": "won"},
     )
     assert params.deal_size == 12_000  # measured on the joined deals
     opened = load_plan_data(path)
