@@ -164,6 +164,39 @@ def write_export(path, header, rows, delimiter=",", eol="\r\n", encoding="utf-8"
     return path
 
 
+SF_LEADS_WITH_DEAL = {  # a Salesforce lead report whose converted leads name their deal
+    "name": "sf-leads-with-deal",
+    "preset": "salesforce-leads",
+    "stages": ["lead", "converted", "won"],
+    "values": {"outcome": {"Closed - Converted": "open"}},
+    "attributes": {"deal_id": "Converted Opportunity ID"},
+}
+
+
+def write_salesforce_split(folder: Path) -> tuple[Path, Path]:
+    """A Salesforce lead report and its opportunity report: one deal won, one lost, one lead
+    not converted, one naming a deal the opportunity report lacks. (leads.csv, opps.csv)"""
+    leads = write_export(
+        folder / "leads.csv",
+        ["Lead ID", "Created Date", "Lead Source", "Lead Status", "Converted Date", "Lead Owner", "Converted Opportunity ID"],
+        [
+            ["00Q1", "1/5/2026", "Web", "Closed - Converted", "1/20/2026", "Kim", "006A"],
+            ["00Q2", "1/6/2026", "Web", "Closed - Converted", "1/25/2026", "Kim", "006B"],
+            ["00Q3", "1/7/2026", "Trade Show", "Working - Contacted", "", "Lee", ""],
+            ["00Q4", "1/8/2026", "Web", "Closed - Converted", "2/1/2026", "Lee", "006Z"],
+        ],
+    )  # fmt: skip
+    opps = write_export(
+        folder / "opps.csv",
+        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Opportunity Owner"],
+        [
+            ["006A", "Closed Won", "$12,000.00", "3/1/2026", "1/20/2026 10:00 AM", "Ana"],
+            ["006B", "Closed Lost", "$8,000.00", "3/5/2026", "1/25/2026 9:00 AM", "Ana"],
+        ],
+    )
+    return leads, opps
+
+
 @pytest.fixture
 def tiny_export(tmp_path):
     """A six-lead HubSpot export whose figures the tests work out by hand."""

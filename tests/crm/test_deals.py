@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from conftest import write_export
+from conftest import SF_LEADS_WITH_DEAL, write_salesforce_split
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.crm.deals import join_deals
@@ -12,41 +12,8 @@ from funnelkit.crm.mapping_file import mapping_from_dict
 
 @pytest.fixture
 def exports(tmp_path):
-    leads = write_export(
-        tmp_path / "leads.csv",
-        [
-            "Lead ID",
-            "Created Date",
-            "Lead Source",
-            "Lead Status",
-            "Converted Date",
-            "Lead Owner",
-            "Converted Opportunity ID",
-        ],
-        [
-            ["00Q1", "1/5/2026", "Web", "Closed - Converted", "1/20/2026", "Kim", "006A"],
-            ["00Q2", "1/6/2026", "Web", "Closed - Converted", "1/25/2026", "Kim", "006B"],
-            ["00Q3", "1/7/2026", "Trade Show", "Working - Contacted", "", "Lee", ""],
-            ["00Q4", "1/8/2026", "Web", "Closed - Converted", "2/1/2026", "Lee", "006Z"],
-        ],
-    )
-    deals = write_export(
-        tmp_path / "opps.csv",
-        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Opportunity Owner"],
-        [
-            ["006A", "Closed Won", "$12,000.00", "3/1/2026", "1/20/2026 10:00 AM", "Ana"],
-            ["006B", "Closed Lost", "$8,000.00", "3/5/2026", "1/25/2026 9:00 AM", "Ana"],
-        ],
-    )
-    lead_mapping = mapping_from_dict(
-        {
-            "name": "sf-leads-with-deal",
-            "preset": "salesforce-leads",
-            "stages": ["lead", "converted", "won"],
-            "values": {"outcome": {"Closed - Converted": "open"}},
-            "attributes": {"deal_id": "Converted Opportunity ID"},
-        }
-    )
+    leads, deals = write_salesforce_split(tmp_path)
+    lead_mapping = mapping_from_dict(SF_LEADS_WITH_DEAL)
     return read_export(leads, lead_mapping), read_export(deals, "salesforce-opportunities")
 
 

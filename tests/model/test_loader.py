@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import write_export
+from conftest import SF_LEADS_WITH_DEAL, write_salesforce_split
 
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.model.loader import load_plan_data
@@ -14,40 +14,16 @@ from funnelkit.model.starter import init_plan, parse_period
 from funnelkit.plan.params import DealsExport, load_params, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict
 
-LEAD_MAPPING = {
-    "name": "sf-leads-with-deal",
-    "preset": "salesforce-leads",
-    "stages": ["lead", "converted", "won"],
-    "values": {"outcome": {"Closed - Converted": "open"}},
-    "attributes": {"deal_id": "Converted Opportunity ID"},
-}
-
 
 @pytest.fixture
 def project(tmp_path):
     """A project whose plan reads a Salesforce lead report and its opportunity report."""
     data = tmp_path / "data"
     data.mkdir()
-    write_export(
-        data / "leads.csv",
-        ["Lead ID", "Created Date", "Lead Source", "Lead Status", "Converted Date", "Lead Owner", "Converted Opportunity ID"],
-        [
-            ["00Q1", "1/5/2026", "Web", "Closed - Converted", "1/20/2026", "Kim", "006A"],
-            ["00Q2", "1/6/2026", "Web", "Closed - Converted", "1/25/2026", "Kim", "006B"],
-            ["00Q3", "1/7/2026", "Trade Show", "Working - Contacted", "", "Lee", ""],
-        ],
-    )  # fmt: skip
-    write_export(
-        data / "opps.csv",
-        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Opportunity Owner"],
-        [
-            ["006A", "Closed Won", "$12,000.00", "3/1/2026", "1/20/2026 10:00 AM", "Ana"],
-            ["006B", "Closed Lost", "$8,000.00", "3/5/2026", "1/25/2026 9:00 AM", "Ana"],
-        ],
-    )
+    write_salesforce_split(data)
     params = tmp_path / "params"
     params.mkdir()
-    (params / "leads-mapping.yaml").write_text(yaml.safe_dump(LEAD_MAPPING))
+    (params / "leads-mapping.yaml").write_text(yaml.safe_dump(SF_LEADS_WITH_DEAL))
     plan = {
         "name": "split",
         "period": {"start": "2026-04", "months": 3},
