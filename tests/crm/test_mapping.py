@@ -1,6 +1,7 @@
 import pytest
 
 from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.core.vocabulary import PRESET_NAMES
 from funnelkit.crm.mapping_file import load_mapping, mapping_from_dict, resolve_mapping
 from funnelkit.crm.presets import HUBSPOT_CONTACTS, PRESETS
 
@@ -118,3 +119,7 @@ def test_a_preset_value_map_gains_and_changes_entries():
     assert m.values["outcome"]["Closed - Converted"] == "open"
     assert m.values["outcome"]["Nurture"] == "open"
     assert m.values["outcome"]["Closed - Not Converted"] == "lost"
+
+
+def test_the_preset_names_a_plan_may_give_are_the_presets():
+    assert tuple(PRESETS) == PRESET_NAMES
