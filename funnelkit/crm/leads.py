@@ -68,10 +68,16 @@ class LeadTable:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        """What 'now' was when the export was taken: `taken_at`, else its latest recorded time."""
+        """What 'now' was when the export was taken: `taken_at`, else its latest recorded
+        event. Close dates are left out: an open deal's is an expectation, possibly in the
+        future, and a won deal's is already its time of reaching the last stage."""
         if self.taken_at is not None:
             return self.taken_at
-        times = [self.leads[c].max() for c in self.leads.columns if self.leads[c].dtype.kind == "M"]
+        times = [
+            self.leads[c].max()
+            for c in self.leads.columns
+            if self.leads[c].dtype.kind == "M" and c != "close_date"
+        ]
         known = [t for t in times if pd.notna(t)]
         if not known:
             raise CrmExportError(

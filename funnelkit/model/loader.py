@@ -104,6 +104,11 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
     if params.export_file is not None:
         try:
             table = read_table(params, cache)
+            if params.funnel.stages != table.stages:
+                raise InputError(
+                    f"the plan's funnel stages ({', '.join(params.funnel.stages)}) must be the "
+                    f"export's stages as its mapping names them ({', '.join(table.stages)})"
+                )
             own_days = dict(zip(params.funnel.steps, params.funnel.days, strict=True))
             baselines = measure_baselines(table, fallback_days=own_days)
             if params.goals_file is not None:

@@ -302,3 +302,16 @@ def test_an_export_without_dates_has_no_as_of_day_and_says_so(tmp_path):
         f"{path}: the export holds no dates, so the day it was taken ('as of') is unknown: map a "
         "stage time or a close date in the mapping"
     )
+
+
+def test_an_open_deal_s_future_close_date_does_not_move_the_as_of_day(tmp_path):
+    path = write_export(
+        tmp_path / "opps.csv",
+        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Opportunity Owner"],
+        [
+            ["006A", "Closed Won", "$12,000.00", "3/1/2026", "1/20/2026 10:00 AM", "Ana"],
+            ["006C", "Prospecting", "$9,000.00", "12/31/2099", "3/2/2026 9:00 AM", "Ana"],
+        ],
+    )
+    table = read_export(path, "salesforce-opportunities")
+    assert table.as_of == pd.Timestamp("2026-03-02 09:00")  # the latest event, not 2099

@@ -114,3 +114,16 @@ def test_init_names_the_deals_export_and_the_plan_opens_joined(project, tmp_path
     assert params.deal_size == 12_000  # measured on the joined deals
     opened = load_plan_data(path)
     assert opened.table.leads.set_index("lead_id").loc["00Q1", "amount"] == 12_000
+
+
+def test_a_plan_whose_stages_are_not_the_export_s_is_stopped_before_any_kernel(project):
+    raw = yaml.safe_load(project.read_text())
+    raw["funnel"][1]["stage"] = "mql"
+    raw["sla"]["handoff_stage"] = "mql"
+    project.write_text(yaml.safe_dump(raw, sort_keys=False))
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(project)
+    assert str(err.value) == (
+        f"{project}: actuals: the plan's funnel stages (lead, mql, won) must be the export's "
+        "stages as its mapping names them (lead, converted, won)"
+    )
