@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from funnelkit.plan.coverage import pipeline_needed
 from funnelkit.plan.params import PlanParams
-from funnelkit.plan.phasing import Phasing, phase_plan
+from funnelkit.plan.phasing import Phasing, next_lead_in, phase_plan
 from funnelkit.plan.sensitivity import Sensitivity, sensitivity
 from funnelkit.plan.sla import SlaPlan, sla_plan
 from funnelkit.plan.targets import ReversePlan, reverse_plan
@@ -25,14 +27,21 @@ class Plan:
     phasing: Phasing  # per period at the parameters' granularity
     monthly: Phasing  # per month (the SLA is monthly)
     sla: SlaPlan
+    lead_in_next: np.ndarray  # (periods of `phasing`, stages): the next period's lead-in, exact
     win_rate: float  # fraction 0–1 used for pipeline figures
     win_rate_source: str  # where the win rate came from, in words
     pipeline_needed: float  # open pipeline the revenue goal needs at the win rate, money
     sensitivity: Sensitivity
 
 
+def next_start(params: PlanParams) -> np.datetime64:
+    """The first day of the period after the plan's (same length)."""
+    return (params.start.astype("datetime64[M]") + params.months).astype("datetime64[D]")
+
+
 def build_plan(params: PlanParams) -> Plan:
-    """Compute every figure of a plan from checked parameters."""
+    """Compute every figure of a plan from checked parameters. The next period's lead-in is
+    the same goal carried forward: the plan's targets and weights for the following period."""
     p = params
     targets = reverse_plan(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel)
     monthly = phase_plan(targets, p.start, p.months, p.weights, "month")
@@ -46,12 +55,14 @@ def build_plan(params: PlanParams) -> Plan:
         source = f"the funnel's {p.funnel.steps[-1]} rate"
     else:
         win_rate, source = p.win_rate, "the parameters"
+    following = phase_plan(targets, next_start(p), p.months, p.weights, p.granularity)
     return Plan(
         params=p,
         targets=targets,
         phasing=phasing,
         monthly=monthly,
         sla=sla_plan(monthly, p.funnel, p.deal_size, p.sla),
+        lead_in_next=next_lead_in(phasing, following),
         win_rate=win_rate,
         win_rate_source=source,
         pipeline_needed=pipeline_needed(p.revenue_goal, win_rate),

@@ -200,3 +200,23 @@ def phase_plan(
         volumes=volumes,
         revenue=revenue,
     )
+
+
+def next_lead_in(current: Phasing, following: Phasing) -> np.ndarray:
+    """The exact volume per stage that the following period needs in each of the current
+    phasing's periods (its lead-in, arriving before it starts), aligned with `current`'s
+    periods: (periods, stages). Both must share a granularity; periods of `current` the
+    following phasing does not reach hold 0."""
+    if current.granularity != following.granularity or current.stages != following.stages:
+        raise InputError(
+            "'following' must have the current phasing's granularity and stages "
+            f"(got {following.granularity}, {', '.join(following.stages)})"
+        )
+    out = np.zeros_like(current.volumes)
+    starts = {d: i for i, d in enumerate(following.period_starts)}
+    before = following.period_starts < following.plan_bounds[0]
+    for k, day in enumerate(current.period_starts):
+        j = starts.get(day)
+        if j is not None and before[j]:
+            out[k] = following.volumes[j]
+    return out

@@ -52,6 +52,22 @@ def phasing_frame(plan: Plan) -> pd.DataFrame:
     return table
 
 
+def next_lead_in_frame(plan: Plan) -> pd.DataFrame:
+    """The next period's lead-in arriving within this plan's periods (the same goal carried
+    forward), whole volumes per stage; only the periods where some arrives."""
+    ph = plan.phasing
+    whole = whole_units(plan.lead_in_next).astype(np.int64)
+    table = pd.DataFrame(whole, columns=ph.stages)
+    table.insert(0, "period", ph.labels)
+    return table.loc[plan.lead_in_next.sum(axis=1) > 0].reset_index(drop=True)
+
+
+NEXT_LEAD_IN_CAPTION = (
+    "The next period's lead-in, arriving in this period's last {unit}s (the same goal carried "
+    "forward): on top of the volumes above, so no monthly target stops at the period's end"
+)
+
+
 def sla_frame(plan: Plan) -> pd.DataFrame:
     """The SLA per month: hand-offs, lead value, working days, capacity and reps."""
     s = plan.sla

@@ -7,8 +7,10 @@ import pandas as pd
 from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.plan.build import Plan
 from funnelkit.present.plan_tables import (
+    NEXT_LEAD_IN_CAPTION,
     headline_frame,
     money,
+    next_lead_in_frame,
     phasing_frame,
     sensitivity_frame,
     sla_frame,
@@ -40,6 +42,15 @@ def plan_text(plan: Plan, coverage: Coverage | None = None) -> str:
         "(* = before the plan period: volume that feeds the period's revenue through the stage lags)",
         _table(phasing_frame(plan)),
         "",
+    ]
+    lead_in = next_lead_in_frame(plan)
+    if len(lead_in):
+        lines += [
+            NEXT_LEAD_IN_CAPTION.format(unit=plan.phasing.granularity),
+            _table(lead_in),
+            "",
+        ]
+    lines += [
         f"The SLA: marketing hands over {p.sla.handoff_stage}; sales calls within "
         f"{p.sla.first_touch_minutes:g} minutes and follows a {p.sla.touches_per_lead}-touch cadence "
         f"with {p.sla.reps:g} reps at {p.sla.touches_per_rep_per_day:g} touches a day",

@@ -154,7 +154,7 @@ def headline(book: Workbook) -> list[object]:
 def targets(book: Workbook) -> list[object]:
     """Targets by stage for the period, then by month, as tables and charts."""
     plan = book.plan
-    return [
+    items: list[object] = [
         table_html(plan_tables.stages_frame(plan), "Targets by stage for the whole period"),
         chart(charts.funnel_chart(plan)),
         table_html(
@@ -162,8 +162,17 @@ def targets(book: Workbook) -> list[object]:
             f"When each stage's volume must arrive, by {plan.phasing.granularity} "
             "(* = before the plan period, feeding it through the stage lags)",
         ),
-        chart(charts.phasing_chart(plan)),
     ]
+    lead_in = plan_tables.next_lead_in_frame(plan)
+    if len(lead_in):
+        items.append(
+            table_html(
+                lead_in,
+                plan_tables.NEXT_LEAD_IN_CAPTION.format(unit=plan.phasing.granularity),
+            )
+        )
+    items.append(chart(charts.phasing_chart(plan)))
+    return items
 
 
 def sla(book: Workbook) -> list[object]:

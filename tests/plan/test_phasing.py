@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import Funnel, InputError, phase_plan, reverse_plan
-from funnelkit.plan.phasing import month_edges, month_weights, parse_month
+from funnelkit.plan.phasing import month_edges, month_weights, next_lead_in, parse_month
 
 
 @pytest.fixture
@@ -217,3 +217,32 @@ def test_unknown_granularity_and_stage_are_named(feb_plan):
     assert str(err.value) == "'granularity' must be one of month, week (got 'day')"
     with pytest.raises(InputError, match=r"^'stage' must be one of lead, won \(got 'mql'\)$"):
         phase_plan(feb_plan, "2026-02", 1).stage_volumes("mql")
+
+
+def test_the_next_period_s_lead_in_is_what_its_own_phasing_puts_before_it(funnel_002):
+    plan = reverse_plan(300_000, 0.6, 10_000, funnel_002)
+    current = phase_plan(plan, "2027-01", 3)
+    following = phase_plan(plan, "2027-04", 3)
+    lead_in = next_lead_in(current, following)
+    assert lead_in.shape == current.volumes.shape
+    before = following.frame().query("not in_plan")  # the following period's lead-in rows
+    for k, label in enumerate(current.labels):
+        expected = before.loc[before["period"] == label, "volume_exact"].to_numpy()
+        assert lead_in[k] == pytest.approx(expected if len(expected) else np.zeros(5))
+    # nothing of the next period arrives before this period's last months; all of its lead-in
+    # that falls inside this period is here
+    assert lead_in[0].sum() == 0
+    inside = before[before["period"].isin(current.labels)]
+    assert lead_in.sum() == pytest.approx(inside["volume_exact"].sum())
+
+
+def test_a_lead_in_needs_the_same_granularity_and_stages(funnel_002):
+    plan = reverse_plan(300_000, 0.6, 10_000, funnel_002)
+    with pytest.raises(InputError) as err:
+        next_lead_in(
+            phase_plan(plan, "2027-01", 3), phase_plan(plan, "2027-04", 3, granularity="week")
+        )
+    assert str(err.value) == (
+        "'following' must have the current phasing's granularity and stages "
+        "(got week, lead, mql, sql, opportunity, won)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from conftest import ROOT, untagged
 
@@ -142,3 +143,13 @@ def test_a_monthly_review_needs_actuals(book):
         with pytest.raises(ParamsError) as err:
             section(*args)
         assert str(err.value) == (f"{EXAMPLE}: 'actuals' must name an export for a monthly review")
+
+
+def test_the_targets_carry_the_next_period_s_lead_in_so_no_month_drops_to_zero(book):
+    text = text_of(wb.targets(book))
+    assert "The next period&#x27;s lead-in, arriving in this period&#x27;s last months" in text
+    lead_in = book.plan.lead_in_next
+    march = book.plan.phasing.labels.index("2027-03")
+    assert book.plan.phasing.whole[march, 0] == 0  # this period's own leads stop in March
+    assert lead_in[march, 0] > 0  # the next period's start there
+    assert f"<td>{int(np.ceil(lead_in[march, 0] - 1e-9)):,}</td>" in text
