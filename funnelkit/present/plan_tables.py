@@ -63,8 +63,7 @@ def next_lead_in_frame(plan: Plan) -> pd.DataFrame:
 
 
 NEXT_LEAD_IN_CAPTION = (
-    "The next period's lead-in, arriving in this period's last {unit}s (the same goal carried "
-    "forward): on top of the volumes above, so no monthly target stops at the period's end"
+    "The next period's lead-in by {unit} (the same goal carried forward), on top of the above"
 )
 
 
