@@ -19,6 +19,7 @@ GLOSSARY: dict[str, str] = {
     "plan.lead_close_rate": "fraction 0–1 of first-stage leads that become customers",
     "plan.win_rate": "fraction 0–1 the pipeline figures use (the parameters', or the funnel's last step)",
     "need.*": "whole volume a stage needs in the period, rounded up from its exact value (count)",
+    "scenario_need.*": "whole volume a stage needs in the explorer's current scenario (count)",
     "sla.handoffs": "hand-offs marketing commits to, month by month with the lead-in months, each month rounded up (count)",
     "sla.lead_value": "expected revenue of the committed hand-offs (money)",
     "sla.first_touch_minutes": "minutes within which sales touches each hand-off",

@@ -34,6 +34,7 @@ from funnelkit.plan.scenario_file import params_to_dict, save_params
 from funnelkit.plan.sla import SlaTerms, Touch
 from funnelkit.present import svg_charts
 from funnelkit.present.plan_tables import money, sla_frame
+from funnelkit.present.tags import tagged_table
 
 THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves
 TABS = ("Funnel", "By month", "SLA and capacity", "Sensitivity")
@@ -501,7 +502,14 @@ class ScenarioExplorer:
             f"<b>{int(t.whole[0]):,} {html.escape(t.funnel.stages[0])}</b>; marketing's part of "
             f"the revenue is {money(t.marketing_revenue_goal, cur)}.</p>"
         )
-        self.targets.value = head + frame.to_html(index=False, border=0, classes="funnelkit-table")
+        stages = t.funnel.stages
+        marks = {
+            "needed": [
+                (f"scenario_need.{s}", float(v)) for s, v in zip(stages, t.whole, strict=True)
+            ],
+            "plan": [(f"need.{s}", float(v)) for s, v in zip(stages, bt.whole, strict=True)],
+        }
+        self.targets.value = head + tagged_table(frame, marks, "funnelkit-table")
 
     def _draw_sla(self) -> None:
         s = self.plan.sla

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
 from funnelkit.model.figures import check_name
 
 
@@ -30,3 +32,23 @@ def tag(name: str, value: float, text: str) -> str:
         f'<span class="fk-q" data-q="{html.escape(check_name(name))}" '
         f'data-v="{float(value)!r}">{html.escape(text)}</span>'
     )
+
+
+def tagged_table(
+    frame: pd.DataFrame, tagged: dict[str, list[tuple[str, float]]], classes: str
+) -> str:
+    """`frame` as an HTML table (no index) with every header and cell escaped; each cell of a
+    column in `tagged` marked with the quantity given for its row as (name, exact value)."""
+    cells = frame.map(lambda v: html.escape(_cell(v)))
+    for column, marks in tagged.items():
+        cells[column] = [
+            tag(name, value, _cell(text))
+            for (name, value), text in zip(marks, frame[column], strict=True)
+        ]
+    cells.columns = [html.escape(str(c)) for c in frame.columns]
+    return cells.to_html(index=False, escape=False, border=0, classes=classes)
+
+
+def _cell(value: object) -> str:
+    """A cell's text as pandas writes it in a table ('NaN' for a missing value)."""
+    return "NaN" if value is None or (isinstance(value, float) and value != value) else str(value)

@@ -36,9 +36,10 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
+from funnelkit.plan.build import Plan
 from funnelkit.present import charts, plan_tables
 from funnelkit.present.plan_tables import money
-from funnelkit.present.tags import HTML_MARKS, tag
+from funnelkit.present.tags import HTML_MARKS, tag, tagged_table
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,12 @@ def show(items: list[object]) -> None:
     display(*items)
 
 
-def table_html(frame: pd.DataFrame, caption: str = "") -> HTML:
-    """A table for a report: no index, every cell escaped, an optional caption."""
-    body = frame.to_html(index=False, escape=True, border=0, classes="funnelkit-table")
+def table_html(
+    frame: pd.DataFrame, caption: str = "", tagged: dict[str, list[tuple[str, float]]] | None = None
+) -> HTML:
+    """A table for a report: no index, every cell escaped, an optional caption; the columns
+    in `tagged` have their cells tagged with the quantity each shows (name, exact value)."""
+    body = tagged_table(frame, tagged or {}, "funnelkit-table")
     if caption:
         body = body.replace(
             ">\n  <thead>", f">\n  <caption>{html.escape(caption)}</caption>\n  <thead>", 1
@@ -151,11 +155,21 @@ def headline(book: Workbook) -> list[object]:
     return [Markdown(text)]
 
 
+def _needs(plan: Plan) -> list[tuple[str, float]]:
+    """Each stage's whole need, as tags for a table's rows (stage order)."""
+    t = plan.targets
+    return [(f"need.{s}", float(w)) for s, w in zip(t.funnel.stages, t.whole, strict=True)]
+
+
 def targets(book: Workbook) -> list[object]:
     """Targets by stage for the period, then by month, as tables and charts."""
     plan = book.plan
     items: list[object] = [
-        table_html(plan_tables.stages_frame(plan), "Targets by stage for the whole period"),
+        table_html(
+            plan_tables.stages_frame(plan),
+            "Targets by stage for the whole period",
+            {"needed": _needs(plan)},
+        ),
         chart(charts.funnel_chart(plan)),
         table_html(
             plan_tables.phasing_frame(plan),

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT, whole_by_hand
+from conftest import FIGURE_TAG, ROOT, untagged, whole_by_hand
 
 from funnelkit import build_plan, load_params, measure_baselines, read_export
 from funnelkit.core.exceptions import ParamsError
@@ -35,7 +35,7 @@ def explorer(tmp_path):
 
 def shown_needed(e: ScenarioExplorer) -> list[int]:
     """The 'needed' column of the targets table as the analyst sees it."""
-    rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", e.targets.value)
+    rows = re.findall(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", untagged(e.targets.value))
     return [int(needed.replace(",", "")) for _, needed in rows]
 
 
@@ -184,3 +184,10 @@ def test_a_burst_of_changes_redraws_at_once_then_once_more_with_the_last_value(t
     e, redraws = asyncio.run(burst())
     assert 1 <= redraws <= 2
     assert e.plan.params.funnel.conversion_rates[0] == pytest.approx(0.40)
+
+
+def test_the_explorer_starts_with_the_report_s_figures_tagged_alike(explorer):
+    tags = {name: float(value) for name, value, _ in FIGURE_TAG.findall(explorer.targets.value)}
+    plan = build_plan(load_params(EXAMPLE))
+    for stage, whole in zip(plan.targets.funnel.stages, plan.targets.whole, strict=True):
+        assert tags[f"need.{stage}"] == tags[f"scenario_need.{stage}"] == whole

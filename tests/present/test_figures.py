@@ -11,6 +11,7 @@ from funnelkit.cli import main
 from funnelkit.core.exceptions import InputError
 from funnelkit.model.figures import GLOSSARY, check_name
 from funnelkit.model.loader import load_plan_data
+from funnelkit.present.explorer import ScenarioExplorer
 from funnelkit.present.tags import tag
 
 TAG = FIGURE_TAG
@@ -95,3 +96,18 @@ def test_the_scorecard_knows_the_forecast(rendered):
     chance = float(dict((n, v) for n, v, _ in TAG.findall(html))["forecast.chance"])
     assert chance < 0.5
     assert f"The forecast gives it a {chance:.0%} chance, below the 50% threshold" in html
+
+
+def test_the_scenario_explorer_opens_on_the_report_s_figures(rendered):
+    reports, _ = rendered
+    report = {
+        n: v.pop() for n, v in figures_in(reports / "example").items() if n.startswith("need.")
+    }
+    explorer = ScenarioExplorer.from_params_file(
+        ROOT / "params" / "example.yaml", throttle_seconds=0
+    )
+    shown = {n: float(v) for n, v, _ in TAG.findall(explorer.targets.value)}
+    assert {n: shown[n] for n in report} == report
+    assert {
+        n.replace("scenario_", ""): v for n, v in shown.items() if n.startswith("scenario_")
+    } == report
