@@ -33,6 +33,7 @@ class Baselines:
     sales_cycle_days: float | None  # median days from first to last stage
     leads_measured: dict[str, int]  # per step, the mature leads its rate rests on
     notes: tuple[str, ...] = field(default=())  # how anything unusual was measured
+    untimed: tuple[str, ...] = field(default=())  # steps whose days were given, not measured
 
     @property
     def lead_close_rate(self) -> float:
@@ -71,6 +72,7 @@ def measure_baselines(
     reached = table.reached()
     maturity = maturity_days(table)
     rates, step_medians, measured, notes = [], [], {}, []
+    untimed: list[str] = []
     for a, b in zip(table.stages, table.stages[1:], strict=False):
         step = step_name(a, b)
         entered = table.leads[stage_field(a)]
@@ -94,11 +96,13 @@ def measure_baselines(
         if step in days:
             step_medians.append(days[step])
             notes.append(f"{step}: days given ({days[step]:g}), not measured")
+            untimed.append(step)
         elif len(observed):
             step_medians.append(float(observed.median()))
         elif step in fallback_days:
             step_medians.append(fallback_days[step])
             notes.append(f"{step}: the export cannot time it; days taken from the plan")
+            untimed.append(step)
         else:
             raise InputError(
                 f"'days' for step '{step}' must be given: the export has no dated pairs to measure it"
@@ -125,5 +129,6 @@ def measure_baselines(
         marketing_share=share,
         sales_cycle_days=float(cycle.median()) if len(cycle) else None,
         leads_measured=measured,
+        untimed=tuple(untimed),
         notes=tuple(notes),
     )

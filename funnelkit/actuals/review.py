@@ -231,9 +231,10 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     """Where the plan asks for more than history shows: each step's rate and days, the deal
     size, the marketing share and sales capacity (pipeline coverage is `forecast.coverage`).
 
-    Columns: driver, plan, history, verdict ('stretch', 'in line', 'easier'), and a
+    Columns: driver, plan, history, verdict ('stretch', 'in line', 'easier', 'not measured'), and a
     sentence. A rate, deal size or share above history by more than STRETCH (relative), or
-    days shorter by more than STRETCH, is a stretch."""
+    days shorter by more than STRETCH, is a stretch; days of a step the export cannot time
+    are 'not measured'."""
     p = plan.params
     rows = []
 
@@ -254,6 +255,18 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
         n = baselines.leads_measured.get(step, 0)
         judge(f"{step} rate", rate, measured, True, "{:.1%}".format, f"{n:,} mature leads")
     for step, days, measured in zip(p.funnel.steps, p.funnel.days, history.days, strict=True):
+        if step in baselines.untimed:
+            rows.append(
+                (
+                    f"{step} days",
+                    days,
+                    np.nan,
+                    "not measured",
+                    f"{step} days: the plan assumes {days:.0f} days; the export cannot time "
+                    "this step, so history cannot check it",
+                )
+            )
+            continue
         judge(f"{step} days", days, measured, False, "{:.0f} days".format, "median")
     if baselines.deal_size is not None:
         judge(

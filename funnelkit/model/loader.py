@@ -42,6 +42,7 @@ class PlanData:
     definitions: Definitions | None  # the agreed stage definitions, checked against the export
     previous: Plan | None  # the previous period's plan
     coverage: Coverage | None  # of what is left of the goal on the export's as-of day
+    coverage_note: str  # why there is no coverage, in words ('' when there is)
 
     @functools.cached_property
     def forecast(self) -> Forecast | None:
@@ -117,6 +118,7 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
                 check_columns(definition, table.leads, f"{params.definitions_file}: ")
         except (InputError, CrmExportError) as err:
             raise ParamsError(f"{params_file}: actuals: {err}") from None
+    coverage, note = _coverage(plan, table)
     return PlanData(
         params_file=Path(params_file),
         params=params,
@@ -126,18 +128,26 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
         goals=goals,
         definitions=definitions,
         previous=previous,
-        coverage=_coverage(plan, table),
+        coverage=coverage,
+        coverage_note=note,
     )
 
 
-def _coverage(plan: Plan, table: LeadTable | None) -> Coverage | None:
-    """Coverage on the export's as-of day; from the parameters alone without an export, and
-    without history to time the open deals by."""
+def _coverage(plan: Plan, table: LeadTable | None) -> tuple[Coverage | None, str]:
+    """Coverage on the export's as-of day, or None and why: the parameters give no figure,
+    and there is no export, or its open deals cannot be timed."""
     if table is None:
-        return period_coverage(plan, None, None, None)
-    as_of = table.as_of.normalize()
-    try:
-        history = measure_history(table, as_of)
-    except InputError:  # too little history to time the deals; the parameters may still give it
-        return period_coverage(plan, table, None, as_of)
-    return period_coverage(plan, table, history, as_of)
+        coverage, reason = period_coverage(plan, None, None, None), "name no export"
+    else:
+        as_of = table.as_of.normalize()
+        try:
+            history = measure_history(table, as_of)
+        except InputError as err:  # the parameters' figure may still give it
+            coverage = period_coverage(plan, table, None, as_of)
+            reason = f"the export's open deals cannot be timed: {err}"
+        else:
+            coverage, reason = period_coverage(plan, table, history, as_of), ""
+    note = (
+        "" if coverage is not None else f"the parameters give no pipeline.open_value and {reason}"
+    )
+    return coverage, note

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from funnelkit.actuals.baselines import Baselines, measure_baselines
+from funnelkit.actuals.measures import step_days
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import in_section
 from funnelkit.crm.deals import join_deals
@@ -67,12 +68,17 @@ def parse_period(text: str, months: int | None = None) -> Period:
 
 
 def parse_growth(text: str) -> float:
-    """'10%' or '0.1' as a fraction (0.1); growth may be negative."""
+    """'10%' as a fraction (0.1), or a fraction written as one ('0.1'); growth may be negative."""
     t = text.strip()
     try:
         value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
         raise InputError(f"'--growth' must be a percentage such as 10% (got {text!r})") from None
+    if not t.endswith("%") and abs(value) > 1:
+        raise InputError(
+            f"'--growth' must be a percentage such as 10%, or a fraction from -1 to 1 "
+            f"(got {text!r}: did you mean {t}%?)"
+        )
     if value <= -1:
         raise InputError(f"'--growth' must be above -100% (got {text!r})")
     return value
@@ -157,15 +163,16 @@ def starter_text(
         f"marketing_share: {chosen['marketing_share'][0]:.3f}    # {chosen['marketing_share'][1]}",
         f"deal_size: {chosen['deal_size'][0]:.0f}    # {chosen['deal_size'][1]}",
         "",
-        "# Measured on the export: each step's rate from leads old enough to have converted, and",
-        "# the median days it took.",
+        "# Measured on the export: each step's rate from the leads that entered it long enough",
+        "# ago to have converted, and the median days it took (unless given with --days).",
         "funnel:",
     ]
     for stage, rate, days, step in zip(f.stages, f.conversion_rates, f.days, f.steps, strict=False):
         n = b.leads_measured.get(step, 0)
+        timing = "days given with --days" if step in b.untimed else "days measured"
         lines.append(
             f"  - {{stage: {stage}, conversion_rate: {rate:.4f}, days: {days:.1f}}}"
-            f"    # {n:,} leads measured"
+            f"    # rate from {n:,} leads; {timing}"
         )
     lines.append(f"  - {{stage: {f.stages[-1]}}}")
     lines += [
@@ -193,6 +200,25 @@ def _relative(path: Path, folder: Path) -> str:
     if path.is_relative_to(folder.parent):
         return os.path.relpath(path, folder)
     return str(path)
+
+
+def _check_days(days: dict[str, float], table: LeadTable) -> None:
+    """Each `--days` step must be a step of the export that it cannot time itself."""
+    steps = tuple(f"{a}→{b}" for a, b in zip(table.stages, table.stages[1:], strict=False))
+    for step in days:
+        if step not in steps:
+            raise InputError(
+                f"'--days' step must be one of {', '.join(s.replace('→', '->') for s in steps)} "
+                f"(got {step.replace('→', '->')!r})"
+            )
+        a, b = step.split("→")
+        timed = step_days(table, a, b)
+        if len(timed):
+            raise InputError(
+                f"'--days' is for steps the export cannot time, but it times "
+                f"{step.replace('→', '->')} itself ({len(timed):,} leads, median "
+                f"{float(timed.median()):.1f} days)"
+            )
 
 
 def _deals_text(deals: DealsExport | None, folder: Path) -> str:
@@ -249,6 +275,7 @@ def init_plan(
     if path.exists() and not overwrite:
         raise InputError(f"{path} already exists: choose another --name, or pass --force")
     table = read_export(export, resolve_mapping(mapping))
+    _check_days(days or {}, table)
     if deals is not None:
         joined = read_export(deals.export_file, resolve_mapping(deals.mapping))
         table = in_section("--deals", join_deals, table, joined, deals.key, deals.stages)

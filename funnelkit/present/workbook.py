@@ -389,10 +389,7 @@ def plan_risks(book: Workbook) -> list[object]:
 def _coverage_text(book: Workbook) -> str:
     """The pipeline coverage of what is left of the goal, or why there is none."""
     if book.coverage is None:
-        return (
-            "*No pipeline coverage: the parameters give no `pipeline.open_value` and there is no "
-            "export with a history of closed deals to time its open deals by.*"
-        )
+        return f"*No pipeline coverage: {html.escape(book.coverage_note)}.*"
     return coverage_sentence(book.coverage, book.plan.params.currency, HTML_MARKS)
 
 

@@ -1,8 +1,11 @@
+import dataclasses
+
 import pytest
 from conftest import REAL, SAMPLE
 
-from funnelkit import build_plan, reverse_plan
+from funnelkit import build_plan, load_params, reverse_plan
 from funnelkit.actuals.baselines import measure_baselines
+from funnelkit.actuals.review import risks
 from funnelkit.core.exceptions import InputError
 from funnelkit.crm.leads import read_export
 
@@ -45,6 +48,22 @@ def test_a_step_without_dated_pairs_needs_days(root):
     assert fallback.funnel.days[1] == 57  # measured: the plan's days are only a fallback
     assert "prospecting→engaging: the export cannot time it; days taken from the plan" in (
         fallback.notes
+    )
+    assert fallback.untimed == ("prospecting→engaging",)
+    plan = build_plan(
+        dataclasses.replace(
+            load_params(root / "params" / "example.yaml"),
+            funnel=fallback.funnel,
+            sla=dataclasses.replace(
+                load_params(root / "params" / "example.yaml").sla, handoff_stage="engaging"
+            ),
+        )
+    )
+    row = risks(plan, fallback).set_index("driver").loc["prospecting→engaging days"]
+    assert (row["verdict"], row["sentence"]) == (
+        "not measured",
+        "prospecting→engaging days: the plan assumes 9 days; the export cannot time this step, "
+        "so history cannot check it",
     )
     b = measure_baselines(t, days={"prospecting→engaging": 7})
     assert b.funnel.conversion_rates[0] == pytest.approx(8300 / 8800)

@@ -56,6 +56,11 @@ def test_growth_and_days_are_read_as_written():
         (lambda: parse_growth("ten"), "'--growth' must be a percentage such as 10% (got 'ten')"),
         (lambda: parse_growth("-100%"), "'--growth' must be above -100% (got '-100%')"),
         (
+            lambda: parse_growth("10"),
+            "'--growth' must be a percentage such as 10%, or a fraction from -1 to 1 (got '10': "
+            "did you mean 10%?)",
+        ),
+        (
             lambda: parse_days(["lead->mql"]),
             "'--days' must be written STEP=DAYS, e.g. 'lead->mql=5' (got 'lead->mql')",
         ),
@@ -120,3 +125,22 @@ def test_init_refuses_to_replace_a_plan_or_to_plan_the_past(tmp_path):
         init_plan(SAMPLE, "my plan", parse_period("2027-Q1"), tmp_path, goal=1)
     assert str(err.value).startswith("'--name' must be letters, digits")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.yaml"]
+
+
+def test_days_are_only_for_steps_the_export_cannot_time(tmp_path):
+    for days, message in (
+        (
+            {"lead→mql": 7.0},
+            "'--days' is for steps the export cannot time, but it times lead->mql itself "
+            "(1,350 leads, median 4.9 days)",
+        ),
+        (
+            {"lead→foo": 7.0},
+            "'--days' step must be one of lead->mql, mql->sql, sql->opportunity, "
+            "opportunity->won (got 'lead->foo')",
+        ),
+    ):
+        with pytest.raises(InputError) as err:
+            init_plan(SAMPLE, "d", parse_period("2027-Q1"), tmp_path, goal=1, days=days)
+        assert str(err.value) == message
+    assert list(tmp_path.iterdir()) == []

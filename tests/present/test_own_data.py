@@ -63,5 +63,10 @@ def test_a_plan_from_maven_crm_opportunities_renders_and_says_what_it_cannot_sho
     text = untagged(plan)
     assert "The shared goal: " in text
     assert "No forecast: no history for step 'prospecting→engaging'" in text
+    assert (
+        "No pipeline coverage: the parameters give no pipeline.open_value and the export's open "
+        "deals cannot be timed: no history for step 'prospecting→engaging'"
+    ) in text
+    assert "the export cannot time this step, so history cannot check it" in text
     assert "The export records no first touches" in untagged(review)
     assert "of hand-offs were touched within the SLA" not in review
