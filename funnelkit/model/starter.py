@@ -38,11 +38,6 @@ class Period:
     months: int
 
     @property
-    def first_day(self) -> pd.Timestamp:
-        """The period's first day."""
-        return self.start.start_time
-
-    @property
     def last_day(self) -> pd.Timestamp:
         """The period's last day."""
         return (self.start + self.months - 1).end_time.normalize()
