@@ -144,13 +144,14 @@ def _month_end(month: str) -> pd.Timestamp:
 
 def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
     """Each stage's month goal (the plan's whole volume for the month) against its entries so
-    far: goal, expected_to_date, actual_to_date, gap, projection, projected_attainment."""
+    far: goal, expected_to_date, actual_to_date, gap, projection, projected_attainment.
+    Stages the export gives no times for are left out: their entries cannot be counted."""
     check_stages(plan, table)
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
     rows = []
     for stage, goal in zip(plan.monthly.stages, plan.monthly.whole[i], strict=True):
-        if goal <= 0:
+        if goal <= 0 or stage in table.undated_stages:
             continue
         p = stage_pacing(table, stage, float(goal), month, as_of)
         rows.append(
@@ -182,14 +183,15 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
 
 def team_pacing(plan: Plan, table: LeadTable, month: str) -> dict[str, tuple[str, Pacing]]:
     """Each team's headline stage paced day by day: marketing's hand-off stage, sales' last
-    stage. Maps team -> (stage, Pacing); a stage the plan gives no volume that month is left out."""
+    stage. Maps team -> (stage, Pacing); a stage the plan gives no volume that month, or the
+    export no times, is left out."""
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
     stages = plan.monthly.stages
     out = {}
     for team, stage in ((MARKETING, plan.sla.terms.handoff_stage), (SALES, stages[-1])):
         goal = float(plan.monthly.whole[i, stages.index(stage)])
-        if goal > 0:
+        if goal > 0 and stage not in table.undated_stages:
             out[team] = (stage, stage_pacing(table, stage, goal, month, as_of))
     return out
 

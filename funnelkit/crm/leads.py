@@ -67,6 +67,16 @@ class LeadTable:
         return pd.DataFrame(reached, columns=list(self.stages), index=self.leads.index)
 
     @property
+    def undated_stages(self) -> tuple[str, ...]:
+        """Stages the export gives no time for (no lead has one), so nothing can be counted
+        by when it was reached."""
+        return tuple(
+            s
+            for s in self.stages
+            if stage_field(s) not in self.leads or self.leads[stage_field(s)].isna().all()
+        )
+
+    @property
     def as_of(self) -> pd.Timestamp:
         """What 'now' was when the export was taken: `taken_at`, else its latest recorded
         event. Close dates are left out: an open deal's is an expectation, possibly in the

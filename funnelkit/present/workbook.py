@@ -456,7 +456,21 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
             "the projection runs the month's pace to its end."
         ),
         table_html(_format_pacing(frame), f"{month}: each stage against its month goal"),
+        *_undated_note(table),
         chart(charts.pacing_chart(review.team_pacing(plan, table, month))),
+    ]
+
+
+def _undated_note(table: LeadTable) -> list[object]:
+    """A sentence naming the stages the export gives no times for, when there are any."""
+    if not table.undated_stages:
+        return []
+    names = ", ".join(html.escape(s) for s in table.undated_stages)
+    return [
+        Markdown(
+            f"*The export gives no times for {names}, so entries into it cannot be counted by "
+            "month: it is left out of the pacing.*"
+        )
     ]
 
 
@@ -504,7 +518,16 @@ def month_sla(book: Workbook, month: str) -> list[object]:
 
 def month_leakage(book: Workbook, month: str) -> list[object]:
     """Where the leads created in the months to `month` stopped, by stage and by source."""
-    leaks = review.month_leakage(_table(book), month)
+    table = _table(book)
+    if table.stages[0] in table.undated_stages:
+        return [
+            Markdown(
+                f"*The export gives no times for {html.escape(table.stages[0])}, the first "
+                "stage, so leads cannot be grouped by when they were created: no leakage by "
+                "creation month.*"
+            )
+        ]
+    leaks = review.month_leakage(table, month)
     first = (pd.Period(month, "M") - (review.LEAKAGE_MONTHS - 1)).strftime("%Y-%m")
     by_source = leaks.assign(
         stopped=leaks["lost"] + leaks["stalled"],

@@ -4,6 +4,7 @@ planned-to-date figures, risks against history, and the discussion points."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,16 @@ def test_month_pacing_is_stage_pacing_against_the_month_whole_volume(tiny_export
         "marketing": "mql",
         "sales": "won",
     }
+
+
+def test_a_stage_the_export_gives_no_times_for_is_left_out_of_the_pacing(tiny_export):
+    table = read_export(tiny_export)
+    undated = dataclasses.replace(table, leads=table.leads.assign(mql_at=pd.NaT))
+    assert undated.undated_stages == ("mql",)
+    plan = march_plan()
+    assert "mql" in set(month_pacing(plan, table, "2026-03")["stage"])
+    assert "mql" not in set(month_pacing(plan, undated, "2026-03")["stage"])
+    assert "marketing" not in team_pacing(plan, undated, "2026-03")  # its stage is mql
 
 
 def baselines(rate: float, days: float, deal: float, share: float) -> Baselines:

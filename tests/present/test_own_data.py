@@ -69,4 +69,7 @@ def test_a_plan_from_maven_crm_opportunities_renders_and_says_what_it_cannot_sho
     ) in text
     assert "the export cannot time this step, so history cannot check it" in text
     assert "The export records no first touches" in untagged(review)
+    assert "The export gives no times for prospecting, so entries into it cannot be" in review
+    assert "no leakage by creation month" in review
+    assert "prospecting is on course" not in review
     assert "of hand-offs were touched within the SLA" not in review
