@@ -189,8 +189,8 @@ def actions(
                 needed,
                 by,
                 f"Add {np.ceil(needed):,.0f} more {stages[handoff].upper()}s by {by:%d %b %Y}: "
-                f"{to_won:.1%} of {stages[handoff].upper()}s are won, and {in_time:.0%} of "
-                f"those added by then close by {forecast.end:%d %b %Y}.",
+                f"at the forecast's rates ({to_won:.1%} of {stages[handoff].upper()}s won), "
+                f"{in_time:.0%} of those added by then close by {forecast.end:%d %b %Y}.",
             )
         )
     else:
@@ -212,8 +212,8 @@ def actions(
         text = f"Even a {name} conversion of 100 % from now on would not reach the goal."
     else:
         text = (
-            f"Or raise {name} conversion to {rate:.0%} from now on "
-            f"(history: {history.rates[step]:.0%})."
+            f"Or raise {name} conversion to {rate:.0%} from now on (the forecast's rate "
+            f"from history: {history.rates[step]:.0%})."
         )
     out.append(Action("rate", name, rate, None, text))
     return out
