@@ -21,6 +21,7 @@ from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.forecast.simulation import won_in
+from funnelkit.plan.funnel import step_name
 from funnelkit.plan.params import NAME_PATTERN, DealsExport, load_params
 
 # the SLA a starter plan proposes until the teams agree their own
@@ -199,7 +200,7 @@ def _relative(path: Path, folder: Path) -> str:
 
 def _check_days(days: dict[str, float], table: LeadTable) -> None:
     """Each `--days` step must be a step of the export that it cannot time itself."""
-    steps = tuple(f"{a}→{b}" for a, b in zip(table.stages, table.stages[1:], strict=False))
+    steps = tuple(step_name(a, b) for a, b in zip(table.stages, table.stages[1:], strict=False))
     for step in days:
         if step not in steps:
             raise InputError(
