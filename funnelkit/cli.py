@@ -32,10 +32,9 @@ from funnelkit.model.loader import TableCache, load_plan_data
 from funnelkit.model.starter import init_plan, parse_days, parse_growth, parse_period
 from funnelkit.plan.params import DealsExport
 from funnelkit.present.actuals_report import actuals_text
-from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, prepare, render
+from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, log, prepare, render
 from funnelkit.present.text_report import plan_text
 
-log = logging.getLogger("funnelkit.render")
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
 

@@ -33,7 +33,7 @@ from funnelkit.plan.params import PlanParams, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict, save_params
 from funnelkit.plan.sla import SlaTerms, Touch
 from funnelkit.present import svg_charts
-from funnelkit.present.plan_tables import money, sla_frame
+from funnelkit.present.plan_tables import money, need_tags, sla_frame
 from funnelkit.present.tags import tagged_table
 
 THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves
@@ -502,13 +502,7 @@ class ScenarioExplorer:
             f"<b>{int(t.whole[0]):,} {html.escape(t.funnel.stages[0])}</b>; marketing's part of "
             f"the revenue is {money(t.marketing_revenue_goal, cur)}.</p>"
         )
-        stages = t.funnel.stages
-        marks = {
-            "needed": [
-                (f"scenario_need.{s}", float(v)) for s, v in zip(stages, t.whole, strict=True)
-            ],
-            "plan": [(f"need.{s}", float(v)) for s, v in zip(stages, bt.whole, strict=True)],
-        }
+        marks = {"needed": need_tags(plan, "scenario_need"), "plan": need_tags(base)}
         self.targets.value = head + tagged_table(frame, marks, "funnelkit-table")
 
     def _draw_sla(self) -> None:

@@ -52,6 +52,13 @@ def phasing_frame(plan: Plan) -> pd.DataFrame:
     return table
 
 
+def need_tags(plan: Plan, family: str = "need") -> list[tuple[str, float]]:
+    """Each stage's whole volume needed as (figure name, value), stage order: the tags of a
+    table's rows ('need.<stage>', or another glossary family such as 'scenario_need')."""
+    t = plan.targets
+    return [(f"{family}.{s}", float(w)) for s, w in zip(t.funnel.stages, t.whole, strict=True)]
+
+
 def next_lead_in_frame(plan: Plan) -> pd.DataFrame:
     """The next period's lead-in arriving within this plan's periods (the same goal carried
     forward), whole volumes per stage; only the periods where some arrives."""

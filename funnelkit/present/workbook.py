@@ -36,7 +36,6 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
-from funnelkit.plan.build import Plan
 from funnelkit.present import charts, plan_tables
 from funnelkit.present.plan_tables import money
 from funnelkit.present.tags import HTML_MARKS, tag, tagged_table
@@ -155,12 +154,6 @@ def headline(book: Workbook) -> list[object]:
     return [Markdown(text)]
 
 
-def _needs(plan: Plan) -> list[tuple[str, float]]:
-    """Each stage's whole need, as tags for a table's rows (stage order)."""
-    t = plan.targets
-    return [(f"need.{s}", float(w)) for s, w in zip(t.funnel.stages, t.whole, strict=True)]
-
-
 def targets(book: Workbook) -> list[object]:
     """Targets by stage for the period, then by month, as tables and charts."""
     plan = book.plan
@@ -168,7 +161,7 @@ def targets(book: Workbook) -> list[object]:
         table_html(
             plan_tables.stages_frame(plan),
             "Targets by stage for the whole period",
-            {"needed": _needs(plan)},
+            {"needed": plan_tables.need_tags(plan)},
         ),
         chart(charts.funnel_chart(plan)),
         table_html(
