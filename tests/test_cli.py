@@ -185,3 +185,40 @@ def test_goals_without_goals_in_the_parameters_exits_2(root, tmp_path):
     bad = run("goals", "params/example.yaml", "--as-of", "22/11/2026", cwd=root)
     assert bad.returncode == 2
     assert "must be a date written YYYY-MM-DD (got '22/11/2026')" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--goal", "500k"], "'--goal' must be a number of money (got '500k')"),
+        (
+            ["--goal", "1", "--deals-key", "deal_id"],
+            "'--deals-key' and '--deals-stage' need '--deals' (the deals export)",
+        ),
+        (
+            ["--goal", "1", "--deals", "opps.csv"],
+            "'--deals-key' must name the lead attribute holding each lead's deal id",
+        ),
+        (
+            ["--goal", "1", "--deals", "opps.csv", "--deals-key", "k", "--deals-stage", "won"],
+            "'--deals-stage' must be written DEAL_STAGE=LEAD_STAGE, e.g. won=won (got 'won')",
+        ),
+    ],
+)
+def test_init_names_a_bad_option_and_writes_nothing(root, tmp_path, options, message):
+    out = tmp_path / "params"
+    args = ["init", "data/sample/hubspot-contacts.csv", "--name", "x", "--period", "2027-Q1"]
+    result = run(*args, "--out", str(out), *options, cwd=root)
+    assert (result.returncode, result.stderr) == (2, f"funnelkit: error: {message}\n")
+    assert not out.exists()
+
+
+def test_init_writes_a_plan_and_says_how_to_render_it(root, tmp_path):
+    out = tmp_path / "params"
+    args = ["init", "data/sample/hubspot-contacts.csv", "--name", "mine", "--period", "2027-Q1"]
+    result = run(*args, "--growth", "10%", "--out", str(out), cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith(
+        f"Render it with: .venv/bin/funnelkit render {out / 'mine.yaml'}\n"
+    )
+    assert (out / "mine.yaml").is_file()

@@ -43,7 +43,7 @@ from funnelkit.present.tags import HTML_MARKS, tag, tagged_table
 
 @dataclass(frozen=True)
 class Workbook(PlanData):
-    """One plan with its data (see `funnelkit.loader`), and how its reports are to show it."""
+    """One plan with its data (see `funnelkit.model.loader`), and how its reports are to show it."""
 
     as_of: dt.date  # the day goal reviews are checked against
     show_lead_rows: bool  # whether lead-level rows (ids, owners, times) may be shown
