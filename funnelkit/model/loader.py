@@ -134,10 +134,12 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
 
 
 def _coverage(plan: Plan, table: LeadTable | None) -> tuple[Coverage | None, str]:
-    """Coverage on the export's as-of day, or None and why: the parameters give no figure,
-    and there is no export, or its open deals cannot be timed."""
+    """Coverage on the export's as-of day, or None and why: the period has ended, or the
+    parameters give no figure and there is no export or its open deals cannot be timed."""
     if table is None:
         coverage, reason = period_coverage(plan, None, None, None), "name no export"
+    elif (end := plan_period(plan)[1]) <= table.as_of.normalize():
+        return None, f"the period ended on {end:%d %b %Y}, so nothing is left to cover"
     else:
         as_of = table.as_of.normalize()
         try:

@@ -127,3 +127,9 @@ def test_a_plan_whose_stages_are_not_the_export_s_is_stopped_before_any_kernel(p
         f"{project}: actuals: the plan's funnel stages (lead, mql, won) must be the export's "
         "stages as its mapping names them (lead, converted, won)"
     )
+
+
+def test_a_period_that_has_ended_has_nothing_left_to_cover(root):
+    data = load_plan_data(root / "params" / "2026-q3.yaml")  # ended 30 Sep; actuals to 31 Oct
+    assert data.coverage is None
+    assert data.coverage_note == "the period ended on 30 Sep 2026, so nothing is left to cover"
