@@ -48,6 +48,7 @@ def plan_copies(count: int) -> list[Path]:
     raw["goals"] = str(ROOT / "params" / raw["goals"])
     raw["actuals"]["export"] = str((ROOT / "params" / raw["actuals"]["export"]).resolve())
     raw["previous_plan"] = str(ROOT / "params" / raw["previous_plan"])
+    raw["definitions"] = str(ROOT / "params" / raw["definitions"])
     paths = []
     for i in range(1, count + 1):
         raw["name"] = f"bench-{i:02d}"
