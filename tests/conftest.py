@@ -8,6 +8,8 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from funnelkit import Funnel
@@ -249,3 +251,37 @@ ONE_CALL_SLA = {  # the smallest valid SLA, for plans whose SLA a test does not 
     "touches_per_rep_per_day": 40,
     "reps": 1,
 }
+
+
+def write_sample_split(folder: Path) -> tuple[Path, Path, Path]:
+    """The bundled sample as a CRM that exports deals separately: contacts without deal
+    figures but naming their deal, and a Salesforce-style opportunity report holding each
+    opportunity's stage, amount, created and close dates. (contacts.csv, mapping.yaml,
+    deals.csv)"""
+    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    opportunity = frame["Became an Opportunity Date"] != ""
+    won = frame["Became a Customer Date"] != ""
+    lost = opportunity & ~won & (frame["Lead Status"] == "Unqualified")
+    deal_id = ("006" + frame["Record ID"]).where(opportunity, "")
+    stage = np.select([won, lost], ["Closed Won", "Closed Lost"], "Proposal/Price Quote")
+    deals = pd.DataFrame(
+        {
+            "Opportunity ID": deal_id,
+            "Stage": stage,
+            "Amount": frame["Recent Deal Amount"],
+            "Close Date": frame["Recent Deal Close Date"].str[:10],
+            "Created Date": frame["Became an Opportunity Date"],
+            "Opportunity Owner": frame["Contact owner"],
+        }
+    )[opportunity]
+    contacts = frame.drop(
+        columns=["Recent Deal Amount", "Recent Deal Close Date", "Became a Customer Date"]
+    ).assign(**{"Deal ID": deal_id})
+    contacts.to_csv(folder / "contacts.csv", index=False)
+    deals.to_csv(folder / "deals.csv", index=False)
+    mapping = folder / "mapping.yaml"
+    mapping.write_text(
+        "name: contacts-with-deal\npreset: hubspot\nattributes: {deal_id: Deal ID}\n",
+        encoding="utf-8",
+    )
+    return folder / "contacts.csv", mapping, folder / "deals.csv"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.validation import check_choice
@@ -19,6 +20,13 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.crm.quality import QualityReport
 
 DEAL_FIELDS = ("amount", "close_date")
+
+
+def _as_ids(column: pd.Series) -> pd.Series:
+    """A key column as id text: whole numbers read as numbers are written without '.0'."""
+    if column.dtype.kind == "f" and (column.dropna() % 1 == 0).all():
+        column = column.astype("Int64")
+    return column.astype("string").str.strip()
 
 
 def join_deals(
@@ -37,7 +45,7 @@ def join_deals(
     if not stages:
         raise InputError("'stages' must map at least 1 deal stage to a lead stage (got none)")
     deal_rows = deals.leads.set_index(ID)
-    wanted = leads.leads[key].astype("string").str.strip()
+    wanted = _as_ids(leads.leads[key])
     has_key = wanted.notna() & (wanted != "")
     found = has_key & wanted.isin(deal_rows.index)
     report = QualityReport(

@@ -314,6 +314,9 @@ def _parse(
             values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds
         return values
     if kind == "attribute":
+        text = pc.cast(column, pa.string())
+        if pc.any(pc.match_substring_regex(text, r"^\s*0\d")).as_py():
+            return column.to_pandas()  # digits with leading zeros are codes (ids), not numbers
         values, bad = parse_numbers(column, mapping.decimal)
         return values if not bad.any() else column.to_pandas()
     mapped = _value_map(path, name, field, pc.cast(column, pa.string()), mapping, ids)

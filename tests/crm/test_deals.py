@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from conftest import SF_LEADS_WITH_DEAL, write_salesforce_split
+from conftest import SF_LEADS_WITH_DEAL, write_export, write_salesforce_split
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.crm.deals import join_deals
@@ -52,3 +52,38 @@ def test_join_errors_are_named(exports):
         join_deals(leads, deals, key="deal_id", stages={"closed": "won"})
     with pytest.raises(InputError, match=r"^'stages' must map at least 1 deal stage"):
         join_deals(leads, deals, key="deal_id", stages={})
+
+
+@pytest.mark.parametrize(
+    ("lead_ids", "deal_ids"),
+    [(["1001", "1002"], ["1001", "1002"]), (["0061001", "0061002"], ["0061001", "0061002"])],
+)
+def test_deal_ids_written_as_digits_join_with_or_without_leading_zeros(
+    tmp_path, lead_ids, deal_ids
+):
+    """A numeric key is not joined as '1001.0'; '0061001' stays a code, not 61001."""
+    leads = write_export(
+        tmp_path / "leads.csv",
+        ["Lead ID", "Created Date", "Lead Status", "Converted Date", "Converted Opportunity ID"],
+        [
+            ["00Q1", "1/5/2026", "Closed - Converted", "1/20/2026", lead_ids[0]],
+            ["00Q2", "1/6/2026", "Closed - Converted", "1/25/2026", lead_ids[1]],
+        ],
+    )
+    deals = write_export(
+        tmp_path / "opps.csv",
+        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date"],
+        [
+            [deal_ids[0], "Closed Won", "12000", "3/1/2026", "1/20/2026"],
+            [deal_ids[1], "Closed Lost", "8000", "3/5/2026", "1/25/2026"],
+        ],
+    )
+    joined = join_deals(
+        read_export(leads, mapping_from_dict(SF_LEADS_WITH_DEAL)),
+        read_export(deals, "salesforce-opportunities"),
+        key="deal_id",
+        stages={"won": "won"},
+    )
+    assert joined.leads["outcome"].tolist() == ["won", "lost"]
+    assert joined.leads["amount"].tolist()[0] == 12_000
+    assert joined.quality.findings == []

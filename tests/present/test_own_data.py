@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
-from conftest import REAL, ROOT, SAMPLE, figures_in, untagged
+from conftest import REAL, ROOT, SAMPLE, figures_in, untagged, write_sample_split
 
 from funnelkit.cli import main
 
@@ -39,6 +40,67 @@ def test_a_plan_from_the_sample_export_renders_with_one_value_per_figure(tmp_pat
     found = figures_in(tmp_path / "reports" / "own")
     assert {n: v for n, v in found.items() if len(v) > 1} == {}
     assert "Traceback" not in plan
+
+
+def test_a_plan_from_the_sample_split_into_contacts_and_deals_renders_the_same_funnel(
+    tmp_path, monkeypatch
+):
+    """Deal figures read from a second export give the plan the sample's own won revenue."""
+    monkeypatch.chdir(tmp_path)
+    contacts, mapping, deals = write_sample_split(tmp_path)
+    plan, review = init_and_render(
+        tmp_path,
+        contacts,
+        "--mapping",
+        str(mapping),
+        "--deals",
+        str(deals),
+        "--deals-key",
+        "deal_id",
+        "--deals-stage",
+        "prospecting=opportunity",
+        "--deals-stage",
+        "won=won",
+        "--period",
+        "2027-Q1",
+        "--growth",
+        "10%",
+    )
+    split = (tmp_path / "params" / "own.yaml").read_text(encoding="utf-8")
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    main(
+        [
+            "init",
+            str(SAMPLE),
+            "--name",
+            "own",
+            "--out",
+            str(whole),
+            "--period",
+            "2027-Q1",
+            "--growth",
+            "10%",
+        ]
+    )
+    one = (whole / "own.yaml").read_text(encoding="utf-8")
+    pick = ("revenue_goal:", "deal_size:", "marketing_share:", "  - {stage")
+    lines = [line.split("    #")[0] for line in split.splitlines() if line.startswith(pick)]
+    whole_lines = [line.split("    #")[0] for line in one.splitlines() if line.startswith(pick)]
+    # the same but for the last step's days: a deal is won at its close date, not at the
+    # contact's "became a customer" time
+    won = pd.read_csv(deals).query("Stage == 'Closed Won'")
+    cycle = pd.to_datetime(won["Close Date"]) - pd.to_datetime(won["Created Date"])
+    last_days = f"days: {cycle.median() / pd.Timedelta(days=1):.1f}}}"
+    assert lines[:-2] == whole_lines[:-2]
+    assert lines[-2].rsplit("days:", 1)[0] == whole_lines[-2].rsplit("days:", 1)[0]
+    assert lines[-2].endswith(last_days)
+    assert lines[-1] == whole_lines[-1]
+    assert "deals:" in split
+    found = figures_in(tmp_path / "reports" / "own")
+    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert "Will we make it?" in untagged(plan)
+    assert "Traceback" not in plan + review
 
 
 @pytest.mark.realdata
