@@ -272,6 +272,7 @@ def write_sample_split(folder: Path) -> tuple[Path, Path, Path]:
             "Close Date": frame["Recent Deal Close Date"].str[:10],
             "Created Date": frame["Became an Opportunity Date"],
             "Opportunity Owner": frame["Contact owner"],
+            "Lead Source": frame["Original Source"],
         }
     )[opportunity]
     contacts = frame.drop(

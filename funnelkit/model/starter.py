@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -129,6 +130,7 @@ def starter_text(
     table: LeadTable,
     b: Baselines,
     chosen: dict[str, tuple[float, str]],
+    split: dict[str, tuple[float, str]],
     period: Period,
     goal: float,
     goal_basis: str,
@@ -136,7 +138,8 @@ def starter_text(
     currency: str,
 ) -> str:
     """The parameters file, with a comment beside each value saying where it came from;
-    `chosen` holds the marketing share and deal size with their sources in words."""
+    `chosen` holds the marketing share and deal size with their sources in words, `split`
+    the days of steps timed only by the span around them, with the rule."""
     f = b.funnel
     rel_export = Path(_relative(export, folder))
     mapping_text = (
@@ -165,7 +168,13 @@ def starter_text(
     ]
     for stage, rate, days, step in zip(f.stages, f.conversion_rates, f.days, f.steps, strict=False):
         n = b.leads_measured.get(step, 0)
-        timing = "days given with --days" if step in b.untimed else "days measured"
+        timing = (
+            split[step][1]
+            if step in split
+            else "days given with --days"
+            if step in b.untimed
+            else "days measured"
+        )
         lines.append(
             f"  - {{stage: {stage}, conversion_rate: {rate:.4f}, days: {days:.1f}}}"
             f"    # rate from {n:,} leads; {timing}"
@@ -215,6 +224,38 @@ def _check_days(days: dict[str, float], table: LeadTable) -> None:
                 f"{step.replace('→', '->')} itself ({len(timed):,} leads, median "
                 f"{float(timed.median()):.1f} days)"
             )
+
+
+def spanned_days(table: LeadTable, given: dict[str, float]) -> dict[str, tuple[float, str]]:
+    """Days for the steps the export cannot time and `given` does not name, where the export
+    times the span around them (e.g. an opportunity report dates its creation and its close
+    but no stage between): the span's median days, less any given days inside it, split
+    evenly over those steps; with the rule in words. Steps no span covers are left out."""
+    stages = table.stages
+    untimed = [not len(step_days(table, a, b)) for a, b in pairwise(stages)]
+    found: dict[str, tuple[float, str]] = {}
+    i = 0
+    while i < len(untimed):
+        if not untimed[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(untimed) and untimed[j]:
+            j += 1  # steps i..j-1 are untimed: stages[i] to stages[j] is the span
+        span = step_days(table, stages[i], stages[j])
+        steps = [step_name(stages[k], stages[k + 1]) for k in range(i, j)]
+        open_steps = [s for s in steps if s not in given]
+        left = float(span.median()) - sum(given.get(s, 0.0) for s in steps) if len(span) else 0
+        if open_steps and left > 0:
+            rule = (
+                f"days split evenly: the export times {stages[i]} to {stages[j]} only "
+                f"(median {float(span.median()):.1f} days over {len(span):,} leads"
+                + (", less the days given" if len(open_steps) < len(steps) else "")
+                + "): set yours"
+            )
+            found |= {s: (left / len(open_steps), rule) for s in open_steps}
+        i = j
+    return found
 
 
 def _deals_text(deals: DealsExport | None, folder: Path) -> str:
@@ -275,8 +316,11 @@ def init_plan(
     if deals is not None:
         joined = read_export(deals.export_file, resolve_mapping(deals.mapping))
         table = in_section("--deals", join_deals, table, joined, deals.key, deals.stages)
+    split = spanned_days(table, days or {})
     try:
-        b = measure_baselines(table, fallback_days=days)
+        b = measure_baselines(
+            table, fallback_days={**{k: v for k, (v, _) in split.items()}, **(days or {})}
+        )
     except InputError as err:
         if not str(err).startswith("'days' for step"):
             raise
@@ -317,7 +361,7 @@ def init_plan(
         )
     out.mkdir(parents=True, exist_ok=True)
     text = starter_text(
-        name, Path(export), mapping, table, b, chosen, period, goal, basis, out, currency
+        name, Path(export), mapping, table, b, chosen, split, period, goal, basis, out, currency
     ) + _deals_text(deals, out)
     tmp = out / f".{name}.yaml.tmp"
     tmp.write_text(text, encoding="utf-8")

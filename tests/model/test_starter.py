@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
-from conftest import SAMPLE
+from conftest import SAMPLE, write_sample_split
 
 from funnelkit import load_params, read_export
 from funnelkit.core.exceptions import InputError
@@ -19,6 +19,7 @@ from funnelkit.model.starter import (
     parse_days,
     parse_growth,
     parse_period,
+    spanned_days,
 )
 
 
@@ -144,3 +145,50 @@ def test_days_are_only_for_steps_the_export_cannot_time(tmp_path):
             init_plan(SAMPLE, "d", parse_period("2027-Q1"), tmp_path, goal=1, days=days)
         assert str(err.value) == message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_steps_an_opportunity_report_cannot_time_share_the_span_it_can(tmp_path):
+    """Created and close dates only: the median days from creation to won, split evenly over
+    the four steps between, less any days given."""
+    _, _, deals = write_sample_split(tmp_path)
+    table = read_export(deals, "salesforce-opportunities")
+    won = pd.read_csv(deals).query("Stage == 'Closed Won'")
+    span = (pd.to_datetime(won["Close Date"]) - pd.to_datetime(won["Created Date"])).median()
+    days = span / pd.Timedelta(days=1)
+    split = spanned_days(table, {})
+    assert list(split) == [
+        "prospecting→qualification",
+        "qualification→proposal",
+        "proposal→negotiation",
+        "negotiation→won",
+    ]
+    assert [d for d, _ in split.values()] == pytest.approx([days / 4] * 4)
+    assert split["negotiation→won"][1] == (
+        f"days split evenly: the export times prospecting to won only (median {days:.1f} days "
+        f"over {len(won)} leads): set yours"
+    )
+    given = spanned_days(table, {"negotiation→won": 2.0})
+    assert "negotiation→won" not in given
+    assert [d for d, _ in given.values()] == pytest.approx([(days - 2) / 3] * 3)
+    assert spanned_days(read_export(SAMPLE, "hubspot"), {}) == {}
+
+
+def test_an_opportunity_report_makes_a_plan_without_days_given(tmp_path):
+    _, _, deals = write_sample_split(tmp_path)
+    path = init_plan(
+        deals,
+        "opps",
+        parse_period("2027-Q1"),
+        tmp_path / "params",
+        "salesforce-opportunities",
+        goal=300_000,
+    )
+    text = path.read_text(encoding="utf-8")
+    assert text.count("days split evenly: the export times prospecting to won only") == 4
+    assert load_params(path).funnel.stages == (
+        "prospecting",
+        "qualification",
+        "proposal",
+        "negotiation",
+        "won",
+    )

@@ -103,6 +103,30 @@ def test_a_plan_from_the_sample_split_into_contacts_and_deals_renders_the_same_f
     assert "Traceback" not in plan + review
 
 
+def test_a_salesforce_opportunity_report_renders_a_plan_with_nothing_but_init(
+    tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    _, _, deals = write_sample_split(tmp_path)
+    plan, review = init_and_render(
+        tmp_path,
+        deals,
+        "--mapping",
+        "salesforce-opportunities",
+        "--period",
+        "2027-Q1",
+        "--growth",
+        "10%",
+    )
+    text = untagged(plan)
+    assert "Marketing owns" in text
+    # the report says why it has no forecast: the export times no step between creation and close
+    assert "No forecast: no history for step 'prospecting→qualification'" in text
+    found = figures_in(tmp_path / "reports" / "own")
+    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert "Traceback" not in plan + review
+
+
 @pytest.mark.realdata
 def test_a_plan_from_maven_crm_opportunities_renders_and_says_what_it_cannot_show(
     tmp_path, monkeypatch
