@@ -29,7 +29,7 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
 from funnelkit.model.loader import TableCache, load_plan_data
-from funnelkit.model.starter import init_plan, parse_days, parse_growth, parse_period
+from funnelkit.model.starter import init_plan, parse_day, parse_days, parse_growth, parse_period
 from funnelkit.plan.params import DealsExport
 from funnelkit.present.actuals_report import actuals_text
 from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, log, prepare, render
@@ -115,6 +115,7 @@ def _init(args: argparse.Namespace) -> None:
         marketing_share=args.marketing_share,
         deal_size=args.deal_size,
         deals=_deals_export(args),
+        as_of=parse_day(args.as_of, "--as-of") if args.as_of is not None else None,
     )
     print(f"Wrote {path}: the baselines measured on {args.export}, the SLA at defaults to set.")
     print(f"Render it with: .venv/bin/funnelkit render {path}")
@@ -218,6 +219,9 @@ def parser() -> argparse.ArgumentParser:
     )
     init.add_argument(
         "--deal-size", type=float, help="average deal size, for an export without won amounts"
+    )
+    init.add_argument(
+        "--as-of", help="the day the export was taken (YYYY-MM-DD), for an export without dates"
     )
     init.add_argument("--deals", help="a separate deals (opportunities) export to join")
     init.add_argument(

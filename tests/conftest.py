@@ -253,6 +253,17 @@ ONE_CALL_SLA = {  # the smallest valid SLA, for plans whose SLA a test does not 
 }
 
 
+SALESFORCE_SOURCES = {  # the sample's HubSpot sources as Salesforce's standard Lead Sources
+    "Organic Search": "Web",
+    "Direct Traffic": "Web",
+    "Email Marketing": "Web",
+    "Paid Search": "Advertisement",
+    "Paid Social": "Advertisement",
+    "Offline Sources": "Trade Show",
+    "Referrals": "External Referral",
+}
+
+
 def write_sample_split(folder: Path) -> tuple[Path, Path, Path]:
     """The bundled sample as a CRM that exports deals separately: contacts without deal
     figures but naming their deal, and a Salesforce-style opportunity report holding each
@@ -272,7 +283,7 @@ def write_sample_split(folder: Path) -> tuple[Path, Path, Path]:
             "Close Date": frame["Recent Deal Close Date"].str[:10],
             "Created Date": frame["Became an Opportunity Date"],
             "Opportunity Owner": frame["Contact owner"],
-            "Lead Source": frame["Original Source"],
+            "Lead Source": frame["Original Source"].replace(SALESFORCE_SOURCES),
         }
     )[opportunity]
     contacts = frame.drop(

@@ -14,6 +14,8 @@ findings count data rows from 1 (the first row after the header).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import difflib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -77,24 +79,42 @@ class LeadTable:
         )
 
     @property
-    def as_of(self) -> pd.Timestamp:
-        """What 'now' was when the export was taken: `taken_at`, else its latest recorded
-        event. Close dates are left out: an open deal's is an expectation, possibly in the
-        future, and a won deal's is already its time of reaching the last stage."""
-        if self.taken_at is not None:
-            return self.taken_at
+    def latest_event(self) -> pd.Timestamp | None:
+        """The export's latest recorded time; None when it holds no dates. Close dates are left
+        out: an open deal's is an expectation, possibly in the future, and a won deal's is
+        already its time of reaching the last stage."""
         times = [
             self.leads[c].max()
             for c in self.leads.columns
             if self.leads[c].dtype.kind == "M" and c != "close_date"
         ]
         known = [t for t in times if pd.notna(t)]
-        if not known:
+        return max(known) if known else None
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """What 'now' was when the export was taken: `taken_at`, else its latest event."""
+        if self.taken_at is not None:
+            return self.taken_at
+        latest = self.latest_event
+        if latest is None:
             raise CrmExportError(
-                f"{self.source}: the export holds no dates, so the day it was taken ('as of') is "
-                "unknown: map a stage time or a close date in the mapping"
+                f"{self.source}: the export holds no dates, so the day it was taken is unknown: "
+                "give it as 'as_of' under 'actuals' (YYYY-MM-DD), or map a stage time or a "
+                "close date in the mapping"
             )
-        return max(known)
+        return latest
+
+    def taken_on(self, day: dt.date) -> LeadTable:
+        """The table as taken at the end of `day`, which must not be before its latest event."""
+        latest = self.latest_event
+        if latest is not None and pd.Timestamp(day) < latest.normalize():
+            raise CrmExportError(
+                f"'as_of' must not be before the export's latest date {latest:%Y-%m-%d} in "
+                f"{self.source} (got {day:%Y-%m-%d})"
+            )
+        end = pd.Timestamp(day) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+        return dataclasses.replace(self, taken_at=end)
 
 
 def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:

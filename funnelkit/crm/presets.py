@@ -99,6 +99,20 @@ HUBSPOT_CONTACTS = Mapping(
 
 SALESFORCE_DATE_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M", "%m/%d/%Y", *ISO_FORMATS)
 
+# Salesforce's standard Lead Source values that marketing programs bring in; the rest
+# (Phone Inquiry, Partner Referral, Employee Referral, External Referral, Word of mouth, Other)
+# are counted as sales-sourced
+SALESFORCE_MARKETING_SOURCES = (
+    "Web",
+    "Advertisement",
+    "Public Relations",
+    "Seminar - Internal",
+    "Seminar - Partner",
+    "Trade Show",
+    "Webinar",
+    "Purchased List",
+)
+
 SALESFORCE_LEADS = Mapping(
     name="salesforce-leads",
     stages=("lead", "converted"),
@@ -122,6 +136,7 @@ SALESFORCE_LEADS = Mapping(
         },
     },
     date_formats=SALESFORCE_DATE_FORMATS,
+    marketing_sources=SALESFORCE_MARKETING_SOURCES,
     required=(ID, "lead_at"),
 )
 
@@ -165,6 +180,7 @@ SALESFORCE_OPPORTUNITIES = Mapping(
         },
     },
     date_formats=SALESFORCE_DATE_FORMATS,
+    marketing_sources=SALESFORCE_MARKETING_SOURCES,
 )
 
 PRESETS: dict[str, Mapping] = {

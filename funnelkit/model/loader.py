@@ -89,7 +89,10 @@ def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable
             deals = read_export(d.export_file, resolve_mapping(d.mapping))
             table = in_section("deals", join_deals, table, deals, d.key, d.stages)
         cache[key] = table
-    return cache[key]
+    table = cache[key]
+    if params.export_as_of is not None:
+        table = table.taken_on(params.export_as_of)
+    return table
 
 
 def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> PlanData:

@@ -6,6 +6,7 @@ teams, not copied from a sample."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass
@@ -79,6 +80,14 @@ def parse_growth(text: str) -> float:
     if value <= -1:
         raise InputError(f"'--growth' must be above -100% (got {text!r})")
     return value
+
+
+def parse_day(text: str, option: str) -> dt.date:
+    """A day written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"'{option}' must be a day written YYYY-MM-DD (got {text!r})") from None
 
 
 def parse_days(given: list[str]) -> dict[str, float]:
@@ -193,6 +202,7 @@ def starter_text(
         "actuals:",
         f"  export: {_yaml_text(str(rel_export))}",
         f"  mapping: {_yaml_text(mapping_text)}",
+        *([f"  as_of: {as_of}    # given with --as-of"] if table.taken_at is not None else []),
         "",
     ]
     return "\n".join(lines)
@@ -292,11 +302,13 @@ def init_plan(
     marketing_share: float | None = None,
     deal_size: float | None = None,
     deals: DealsExport | None = None,
+    as_of: dt.date | None = None,
 ) -> Path:
     """Measure `export` and write `<out_dir>/<name>.yaml`, a plan for `period` with the given
     goal (or `growth` on the last complete period); `days` times the steps the export cannot,
     `marketing_share` and `deal_size` stand in for what it cannot measure (no sources, no
-    won amounts); `deals` names a separate deals export to join. Checked as `funnelkit
+    won amounts); `deals` names a separate deals export to join; `as_of` is the day the
+    export was taken (for an export without dates). Checked as `funnelkit
     render` checks it."""
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
@@ -316,6 +328,13 @@ def init_plan(
     if deals is not None:
         joined = read_export(deals.export_file, resolve_mapping(deals.mapping))
         table = in_section("--deals", join_deals, table, joined, deals.key, deals.stages)
+    if as_of is not None:
+        table = table.taken_on(as_of)
+    elif table.latest_event is None:
+        raise InputError(
+            f"{export}: the export holds no dates: give the day it was taken with "
+            "--as-of YYYY-MM-DD"
+        )
     split = spanned_days(table, days or {})
     try:
         b = measure_baselines(
@@ -339,17 +358,25 @@ def init_plan(
     }
     chosen: dict[str, tuple[float, str]] = {}
     for key, (measured, how) in sources.items():
-        value = given[key]
+        value, flag = given[key], key.replace("_", "-")
         if value is not None:
-            chosen[key] = (value, f"given with --{key.replace('_', '-')}")
-        elif measured is not None:
-            chosen[key] = (measured, f"measured: {how}")
-        else:
-            flag = key.replace("_", "-")
-            what = "sources" if key == "marketing_share" else "won amounts"
+            chosen[key] = (value, f"given with --{flag}")
+            continue
+        if measured is None:
+            what = "sources" if "source" not in table.leads else "won amounts"
             raise InputError(
                 f"{export}: the export has no {what} to measure '{key}' on: give it with --{flag}"
             )
+        if key == "marketing_share" and measured == 0:
+            listed = table.mapping.marketing_sources
+            found = table.leads["source"].dropna().astype(str).unique()[:8]
+            raise InputError(
+                f"{mapping}: no won revenue comes from the mapping's 'marketing_sources' "
+                f"({', '.join(listed) if listed else 'none listed'}); the export's sources "
+                f"include {', '.join(sorted(found))}: list the marketing ones in the mapping, "
+                f"or give the share with --{flag}"
+            )
+        chosen[key] = (measured, f"measured: {how}")
     if goal is not None:
         basis = "given with --goal"
     else:

@@ -41,7 +41,7 @@ TOP_KEYS = {
     "previous_plan": False,
     "definitions": False,
 }
-ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False}
+ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False, "as_of": False}
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
 STAGE_KEYS = {"stage": True, "conversion_rate": False, "days": False}
@@ -92,6 +92,7 @@ class PlanParams:
     export_file: Path | None = None  # the CRM export its actuals come from
     export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
     deals: DealsExport | None = None  # a separate deals export joined to the leads
+    export_as_of: dt.date | None = None  # the day the export was taken; None: its latest date
     previous_plan: Path | None = None  # the previous period's parameters, to compare actuals
     definitions_file: Path | None = None  # the agreed stage definitions (YAML)
 
@@ -215,11 +216,12 @@ def _deals(raw: Any, folder: Path) -> DealsExport:
     )
 
 
-def _actuals(raw: Any, folder: Path) -> tuple[Path, str, DealsExport | None]:
+def _actuals(raw: Any, folder: Path) -> tuple[Path, str, DealsExport | None, dt.date | None]:
     raw = check_keys(raw, ACTUALS_KEYS, "'actuals'")
     export = _file(raw["export"], "export", folder)
     deals = in_section("deals", _deals, raw["deals"], folder) if "deals" in raw else None
-    return export, _mapping(raw, folder, DEFAULT_MAPPING), deals
+    as_of = _date(raw["as_of"], "as_of") if "as_of" in raw else None
+    return export, _mapping(raw, folder, DEFAULT_MAPPING), deals, as_of
 
 
 def _build(raw: Any, folder: Path) -> PlanParams:
@@ -245,9 +247,11 @@ def _build(raw: Any, folder: Path) -> PlanParams:
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
             f"since reports are written to reports/<name>/ (got {name!r})"
         )
-    export_file, export_mapping, deals = None, DEFAULT_MAPPING, None
+    export_file, export_mapping, deals, as_of = None, DEFAULT_MAPPING, None, None
     if "actuals" in raw:
-        export_file, export_mapping, deals = in_section("actuals", _actuals, raw["actuals"], folder)
+        export_file, export_mapping, deals, as_of = in_section(
+            "actuals", _actuals, raw["actuals"], folder
+        )
     return PlanParams(
         name=name,
         title=text(raw, "title") if "title" in raw else name,
@@ -267,6 +271,7 @@ def _build(raw: Any, folder: Path) -> PlanParams:
         export_file=export_file,
         export_mapping=export_mapping,
         deals=deals,
+        export_as_of=as_of,
         previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
         if "previous_plan" in raw
         else None,

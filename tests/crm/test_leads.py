@@ -299,8 +299,8 @@ def test_an_export_without_dates_has_no_as_of_day_and_says_so(tmp_path):
     with pytest.raises(CrmExportError) as err:
         _ = table.as_of
     assert str(err.value) == (
-        f"{path}: the export holds no dates, so the day it was taken ('as of') is unknown: map a "
-        "stage time or a close date in the mapping"
+        f"{path}: the export holds no dates, so the day it was taken is unknown: give it as "
+        "'as_of' under 'actuals' (YYYY-MM-DD), or map a stage time or a close date in the mapping"
     )
 
 

@@ -5,13 +5,15 @@ errors for what the export cannot give. Rendering such plans: tests/present/test
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 import yaml
-from conftest import SAMPLE, write_sample_split
+from conftest import REAL, ROOT, SAMPLE, write_sample_split
 
 from funnelkit import load_params, read_export
-from funnelkit.core.exceptions import InputError
+from funnelkit.core.exceptions import CrmExportError, InputError
 from funnelkit.model.starter import (
     Period,
     grown_goal,
@@ -192,3 +194,58 @@ def test_an_opportunity_report_makes_a_plan_without_days_given(tmp_path):
         "negotiation",
         "won",
     )
+
+
+@pytest.mark.realdata
+def test_an_export_without_dates_needs_the_day_it_was_taken(tmp_path):
+    export = REAL / "x-education" / "Leads.csv"
+    mapping = str(ROOT / "params" / "mappings" / "x-education.yaml")
+    plan = {"goal": 1e5, "deal_size": 5e3, "days": {"lead→won": 30.0}}
+    with pytest.raises(InputError) as err:
+        init_plan(export, "x", parse_period("2027-Q1"), tmp_path, mapping, **plan)
+    assert str(err.value) == (
+        f"{export}: the export holds no dates: give the day it was taken with --as-of YYYY-MM-DD"
+    )
+    with pytest.raises(InputError) as err:
+        init_plan(
+            export,
+            "x",
+            parse_period("2027-Q1"),
+            tmp_path,
+            mapping,
+            as_of=dt.date(2026, 11, 30),
+            **plan,
+        )
+    assert str(err.value) == (
+        f"{export}: the export has no won amounts to measure 'marketing_share' on: give it "
+        "with --marketing-share"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_marketing_share_of_nothing_is_refused(tmp_path):
+    """The mapping's marketing sources match no won deal: a share of 0 would plan no leads."""
+    _, _, deals = write_sample_split(tmp_path)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "name: m\npreset: salesforce-opportunities\nmarketing_sources: [Webinar]\n", "utf-8"
+    )
+    with pytest.raises(InputError) as err:
+        init_plan(deals, "x", parse_period("2027-Q1"), tmp_path, str(mapping), goal=1)
+    assert str(err.value) == (
+        f"{mapping}: no won revenue comes from the mapping's 'marketing_sources' (Webinar); "
+        "the export's sources include Advertisement, External Referral, Trade Show, Web: list "
+        "the marketing ones in the mapping, or give the share with --marketing-share"
+    )
+
+
+def test_the_day_an_export_was_taken_is_not_before_its_latest_date(tmp_path):
+    with pytest.raises(CrmExportError) as err:
+        init_plan(SAMPLE, "x", parse_period("2027-Q1"), tmp_path, goal=1, as_of=dt.date(2026, 1, 1))
+    assert str(err.value).startswith("'as_of' must not be before the export's latest date 2026-")
+    path = init_plan(
+        SAMPLE, "x", parse_period("2027-Q1"), tmp_path, goal=1, as_of=dt.date(2026, 12, 31)
+    )
+    assert "  as_of: 2026-12-31    # given with --as-of" in path.read_text(encoding="utf-8")
+    assert "(actuals to 2026-12-31)" in path.read_text(encoding="utf-8")
+    assert load_params(path).export_as_of == dt.date(2026, 12, 31)

@@ -293,7 +293,12 @@ def test_goals_and_actuals_paths_are_relative_to_the_parameters_file(root):
         (
             ["actuals", "file"],
             "x",
-            "q1.yaml: actuals: 'file' is not a known key; known keys are export, mapping, deals",
+            "q1.yaml: actuals: 'file' is not a known key; known keys are export, mapping, deals, as_of",
+        ),
+        (
+            ["actuals", "as_of"],
+            "30/11/2026",
+            "q1.yaml: actuals: 'as_of' must hold dates written YYYY-MM-DD (got '30/11/2026')",
         ),
     ],
 )

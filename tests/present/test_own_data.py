@@ -159,3 +159,40 @@ def test_a_plan_from_maven_crm_opportunities_renders_and_says_what_it_cannot_sho
     assert "no leakage by creation month" in review
     assert "prospecting is on course" not in review
     assert "of hand-offs were touched within the SLA" not in review
+
+
+@pytest.mark.realdata
+def test_a_plan_from_x_education_leads_without_dates_renders_from_the_day_given(
+    tmp_path, monkeypatch
+):
+    """An export with no dates at all: the day it was taken is given, the step's days too;
+    the sections that need dates say so."""
+    monkeypatch.chdir(tmp_path)
+    plan, review = init_and_render(
+        tmp_path,
+        REAL / "x-education" / "Leads.csv",
+        "--mapping",
+        str(ROOT / "params" / "mappings" / "x-education.yaml"),
+        "--as-of",
+        "2026-11-30",
+        "--period",
+        "2027-Q1",
+        "--goal",
+        "500000",
+        "--days",
+        "lead->won=30",
+        "--deal-size",
+        "5000",
+        "--marketing-share",
+        "0.7",
+    )
+    params = (tmp_path / "params" / "own.yaml").read_text(encoding="utf-8")
+    assert "  as_of: 2026-11-30    # given with --as-of" in params
+    text = untagged(plan)
+    assert "as of 2026-11-30" in text
+    assert "No forecast: no history for step 'lead→won'" in text
+    assert "the export cannot time this step, so history cannot check it" in text
+    assert review == ""  # no month of the plan has actuals yet
+    found = figures_in(tmp_path / "reports" / "own")
+    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert "Traceback" not in plan
