@@ -28,6 +28,9 @@ class Plan:
     monthly: Phasing  # per month (the SLA is monthly)
     sla: SlaPlan
     lead_in_next: np.ndarray  # (periods of `phasing`, stages): the next period's lead-in, exact
+    lead_in_next_monthly: np.ndarray  # (months of `monthly`, stages): the same, per month
+    lead_in_source: str  # where the next period's goal comes from, in words
+    next_period: str  # the next period's first and last month, 'YYYY-MM to YYYY-MM'
     win_rate: float  # fraction 0–1 used for pipeline figures
     win_rate_source: str  # where the win rate came from, in words
     pipeline_needed: float  # open pipeline the revenue goal needs at the win rate, money
@@ -40,8 +43,9 @@ def next_start(params: PlanParams) -> np.datetime64:
 
 
 def build_plan(params: PlanParams) -> Plan:
-    """Compute every figure of a plan from checked parameters. The next period's lead-in is
-    the same goal carried forward: the plan's targets and weights for the following period."""
+    """Compute every figure of a plan from checked parameters. The next period's lead-in
+    comes from the next plan's parameters when given, else from the same goal carried
+    forward (the plan's targets and weights for the following period)."""
     p = params
     targets = reverse_plan(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel)
     monthly = phase_plan(targets, p.start, p.months, p.weights, "month")
@@ -52,19 +56,38 @@ def build_plan(params: PlanParams) -> Plan:
     )
     if p.win_rate is None:
         win_rate = p.funnel.conversion_rates[-1]
-        source = f"the funnel's {p.funnel.steps[-1]} rate"
+        win_source = f"the funnel's {p.funnel.steps[-1]} rate"
     else:
-        win_rate, source = p.win_rate, "the parameters"
-    following = phase_plan(targets, next_start(p), p.months, p.weights, p.granularity)
+        win_rate, win_source = p.win_rate, "the parameters"
+    f = p.following
+    if f is None:
+        f_targets, f_start, f_months, f_weights = targets, next_start(p), p.months, p.weights
+        source = "the same goal carried forward"
+    else:
+        f_targets = reverse_plan(f.revenue_goal, f.marketing_share, f.deal_size, f.funnel)
+        f_start, f_months, f_weights = f.start, f.months, f.weights
+        source = f"the next plan, {f.name}"
+    following = phase_plan(f_targets, f_start, f_months, f_weights, "month")
+    lead_in_monthly = next_lead_in(monthly, following)
+    lead_in = (
+        lead_in_monthly
+        if p.granularity == "month"
+        else next_lead_in(
+            phasing, phase_plan(f_targets, f_start, f_months, f_weights, p.granularity)
+        )
+    )
     return Plan(
         params=p,
         targets=targets,
         phasing=phasing,
         monthly=monthly,
         sla=sla_plan(monthly, p.funnel, p.deal_size, p.sla),
-        lead_in_next=next_lead_in(phasing, following),
+        lead_in_next=lead_in,
+        lead_in_next_monthly=lead_in_monthly,
+        lead_in_source=source,
+        next_period=f"{str(f_start)[:7]} to {f_start.astype('datetime64[M]') + f_months - 1}",
         win_rate=win_rate,
-        win_rate_source=source,
+        win_rate_source=win_source,
         pipeline_needed=pipeline_needed(p.revenue_goal, win_rate),
         sensitivity=sensitivity(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel),
     )

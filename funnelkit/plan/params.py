@@ -39,6 +39,7 @@ TOP_KEYS = {
     "goals": False,
     "actuals": False,
     "previous_plan": False,
+    "next_plan": False,
     "definitions": False,
 }
 ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False, "as_of": False}
@@ -94,6 +95,8 @@ class PlanParams:
     deals: DealsExport | None = None  # a separate deals export joined to the leads
     export_as_of: dt.date | None = None  # the day the export was taken; None: its latest date
     previous_plan: Path | None = None  # the previous period's parameters, to compare actuals
+    next_plan: Path | None = None  # the next period's parameters, whose lead-in this one shows
+    following: PlanParams | None = None  # the next plan's parameters, read from `next_plan`
     definitions_file: Path | None = None  # the agreed stage definitions (YAML)
 
     @property
@@ -167,15 +170,16 @@ def _pipeline(raw: Any) -> dict[str, Any]:
 
 
 def params_from_dict(
-    raw: Any, source: str = "<parameters>", folder: Path | None = None
+    raw: Any, source: str = "<parameters>", folder: Path | None = None, follow: bool = True
 ) -> PlanParams:
     """Check a parsed parameters mapping and build a PlanParams; `source` names it in errors.
 
     Relative file paths (goals, the export, a mapping) are taken from `folder` (the
     parameters file's folder when read by `load_params`), else from the working directory.
+    `follow` reads the next plan's parameters too (not that plan's own next plan).
     """
     try:
-        return _build(raw, folder or Path())
+        return _build(raw, folder or Path(), follow)
     except InputError as err:
         raise ParamsError(f"{source}: {err}") from None
 
@@ -224,7 +228,25 @@ def _actuals(raw: Any, folder: Path) -> tuple[Path, str, DealsExport | None, dt.
     return export, _mapping(raw, folder, DEFAULT_MAPPING), deals, as_of
 
 
-def _build(raw: Any, folder: Path) -> PlanParams:
+def _following(path: Path, start: np.datetime64, months: int, funnel: Funnel) -> PlanParams:
+    """The next plan's parameters: it must start the month after this plan ends and plan the
+    same stages."""
+    following = load_params(path, follow=False)
+    after = start.astype("datetime64[M]") + months
+    if following.start.astype("datetime64[M]") != after:
+        raise InputError(
+            f"'next_plan' must start in {after}, the month after this plan ends "
+            f"(got {str(following.start)[:7]} in {path})"
+        )
+    if following.funnel.stages != funnel.stages:
+        raise InputError(
+            f"'next_plan' must plan this plan's stages ({', '.join(funnel.stages)}) "
+            f"(got {', '.join(following.funnel.stages)} in {path})"
+        )
+    return following
+
+
+def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     raw = check_keys(raw, TOP_KEYS, "the parameters file")
     period = in_section("period", check_keys, raw["period"], PERIOD_KEYS, "'period'")
     months = period["months"]
@@ -252,6 +274,7 @@ def _build(raw: Any, folder: Path) -> PlanParams:
         export_file, export_mapping, deals, as_of = in_section(
             "actuals", _actuals, raw["actuals"], folder
         )
+    next_plan = _file(raw["next_plan"], "next_plan", folder) if "next_plan" in raw else None
     return PlanParams(
         name=name,
         title=text(raw, "title") if "title" in raw else name,
@@ -275,14 +298,21 @@ def _build(raw: Any, folder: Path) -> PlanParams:
         previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
         if "previous_plan" in raw
         else None,
+        next_plan=next_plan,
+        following=in_section("next_plan", _following, next_plan, start, months, funnel)
+        if next_plan is not None and follow
+        else None,
         definitions_file=_file(raw["definitions"], "definitions", folder)
         if "definitions" in raw
         else None,
     )
 
 
-def load_params(path: str | Path) -> PlanParams:
-    """Read and check a plan's parameters YAML file."""
+def load_params(path: str | Path, follow: bool = True) -> PlanParams:
+    """Read and check a plan's parameters YAML file (and, with `follow`, its next plan's)."""
     return params_from_dict(
-        load_yaml(path, "parameters file"), source=str(path), folder=Path(path).parent
+        load_yaml(path, "parameters file"),
+        source=str(path),
+        folder=Path(path).parent,
+        follow=follow,
     )

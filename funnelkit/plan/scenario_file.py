@@ -86,8 +86,12 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
                 "key": d.key,
                 "stages": dict(d.stages),
             }
+        if p.export_as_of is not None:
+            out["actuals"]["as_of"] = p.export_as_of
     if p.previous_plan is not None:
         out["previous_plan"] = _relative(p.previous_plan, folder)
+    if p.next_plan is not None:
+        out["next_plan"] = _relative(p.next_plan, folder)
     if p.definitions_file is not None:
         out["definitions"] = _relative(p.definitions_file, folder)
     return out

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.typing import RcKeyType
 
+from funnelkit.core.rounding import whole_units
 from funnelkit.plan.build import Plan
 from funnelkit.plan.pacing import Pacing
 from funnelkit.present.chart_text import (
@@ -100,8 +101,10 @@ def funnel_chart(plan: Plan, baseline: Plan | None = None) -> Figure:
 @_styled
 def phasing_chart(plan: Plan) -> Figure:
     """Whole volume needed per month and stage, one panel per team's stages; months before the
-    plan period (lead-in for the stage lags) are hatched."""
+    plan period (lead-in for the stage lags) are hatched, and the next period's lead-in sits
+    pale on top of the months it arrives in."""
     ph = plan.monthly
+    following = whole_units(plan.lead_in_next_monthly)
     stages = list(ph.stages)
     handoff = stages.index(plan.sla.terms.handoff_stage)
     groups: tuple[tuple[str, list[str]], ...] = (
@@ -126,11 +129,29 @@ def phasing_chart(plan: Plan) -> Figure:
                 if not inside:
                     bar.set_hatch("//")
                     bar.set_alpha(0.6)
+            ahead = following[:, stages.index(stage)]
+            some = ahead > 0  # no empty bars: their bottoms would pin the axis top
+            if some.any():
+                ax.bar(
+                    (x + (k - (len(names) - 1) / 2) * width)[some],
+                    ahead[some],
+                    width,
+                    bottom=values[some],
+                    color=STAGE_COLOURS[stages.index(stage) % len(STAGE_COLOURS)],
+                    alpha=0.3,
+                    edgecolor="#555555",
+                    linestyle="--",
+                    label=f"{stage}, next period",
+                )
         ax.set_xticks(x, ph.labels, rotation=30)
-        ax.set_xlabel("month (hatched: lead-in before the plan period)")
         ax.set_ylabel(MONTH_VOLUME_AXIS)
         ax.set_title(f"{team}: volume needed by month")
-        ax.legend(frameon=False)
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    fig.supxlabel(
+        "Hatched: months before the plan period, feeding it through the stage lags.\n"
+        f"Pale, dashed: the next period's lead-in ({plan.next_period}), on top.",
+        fontsize=FONT - 1,
+    )
     return fig
 
 

@@ -60,8 +60,8 @@ def need_tags(plan: Plan, family: str = "need") -> list[tuple[str, float]]:
 
 
 def next_lead_in_frame(plan: Plan) -> pd.DataFrame:
-    """The next period's lead-in arriving within this plan's periods (the same goal carried
-    forward), whole volumes per stage; only the periods where some arrives."""
+    """The next period's lead-in arriving within this plan's periods, whole volumes per stage;
+    only the periods where some arrives."""
     ph = plan.phasing
     whole = whole_units(plan.lead_in_next).astype(np.int64)
     table = pd.DataFrame(whole, columns=ph.stages)
@@ -69,9 +69,13 @@ def next_lead_in_frame(plan: Plan) -> pd.DataFrame:
     return table.loc[plan.lead_in_next.sum(axis=1) > 0].reset_index(drop=True)
 
 
-NEXT_LEAD_IN_CAPTION = (
-    "The next period's lead-in by {unit} (the same goal carried forward), on top of the above"
-)
+def next_lead_in_caption(plan: Plan) -> str:
+    """The lead-in table's caption: which period the volumes feed, and its goal's source."""
+    return (
+        f"Lead-in for the next period, {plan.next_period} ({plan.lead_in_source}): volume that "
+        f"must arrive in these {plan.phasing.granularity}s to feed it through the stage lags, "
+        "on top of the above"
+    )
 
 
 def sla_frame(plan: Plan) -> pd.DataFrame:

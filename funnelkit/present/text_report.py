@@ -7,9 +7,9 @@ import pandas as pd
 from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.plan.build import Plan
 from funnelkit.present.plan_tables import (
-    NEXT_LEAD_IN_CAPTION,
     headline_frame,
     money,
+    next_lead_in_caption,
     next_lead_in_frame,
     phasing_frame,
     sensitivity_frame,
@@ -46,7 +46,7 @@ def plan_text(plan: Plan, coverage: Coverage | None = None) -> str:
     lead_in = next_lead_in_frame(plan)
     if len(lead_in):
         lines += [
-            NEXT_LEAD_IN_CAPTION.format(unit=plan.phasing.granularity),
+            next_lead_in_caption(plan),
             _table(lead_in),
             "",
         ]

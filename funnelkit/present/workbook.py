@@ -175,7 +175,7 @@ def targets(book: Workbook) -> list[object]:
         items.append(
             table_html(
                 lead_in,
-                plan_tables.NEXT_LEAD_IN_CAPTION.format(unit=plan.phasing.granularity),
+                plan_tables.next_lead_in_caption(plan),
             )
         )
     items.append(chart(charts.phasing_chart(plan)))

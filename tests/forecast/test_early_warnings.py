@@ -40,7 +40,8 @@ def sample():
 def q4(**changes):
     raw = yaml.safe_load((ROOT / "params" / "2026-q4.yaml").read_text())
     raw.update(changes)
-    raw = {k: v for k, v in raw.items() if k not in ("goals", "actuals", "previous_plan")}
+    files = ("goals", "actuals", "previous_plan", "next_plan")
+    raw = {k: v for k, v in raw.items() if k not in files}
     return build_plan(params_from_dict(raw))
 
 

@@ -1,9 +1,12 @@
 """A whole plan from parameters: its parts agree with each other and with the formulas."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from funnelkit import build_plan, load_params, params_from_dict, pipeline_needed, reverse_plan
+from funnelkit.core.exceptions import ParamsError
 from funnelkit.present.text_report import plan_text
 
 
@@ -61,3 +64,69 @@ def test_text_report_has_every_section(plan):
         "Sensitivity",
     ):
         assert heading in text
+
+
+def test_the_next_plan_s_own_lead_in_is_what_this_plan_shows(request):
+    """2026-q4 names its next plan (example, 2027-Q1): the lead-in its last months show is the
+    next plan's own phasing before its start, month by month and week by week."""
+    params = request.config.rootpath / "params"
+    q4 = load_params(params / "2026-q4.yaml")
+    assert q4.next_plan == params / "example.yaml"
+    assert q4.following is not None
+    assert q4.following.following is None  # the next plan's own next plan is not read
+    plan = build_plan(q4)
+    following = build_plan(load_params(params / "example.yaml"))
+    assert plan.lead_in_source == "the next plan, example"
+    assert plan.next_period == "2027-01 to 2027-03"
+    before = following.monthly.frame().query("not in_plan")
+    for k, label in enumerate(plan.monthly.labels):
+        rows = before[before["period"] == label].sort_values(
+            "stage", key=lambda s: s.map({st: i for i, st in enumerate(plan.monthly.stages)})
+        )
+        expected = rows["volume_exact"].to_numpy() if len(rows) else np.zeros(5)
+        np.testing.assert_allclose(plan.lead_in_next_monthly[k], expected, rtol=1e-12)
+    assert plan.lead_in_next_monthly.sum() > 0
+    # the goal differs from this plan's: carrying this plan's forward would show other numbers
+    carried = build_plan(dataclasses.replace(q4, following=None))
+    assert carried.lead_in_source == "the same goal carried forward"
+    assert not np.allclose(carried.lead_in_next_monthly, plan.lead_in_next_monthly)
+
+
+@pytest.mark.parametrize(
+    ("start", "stages", "message"),
+    [
+        (
+            "2027-02",
+            None,
+            "'next_plan' must start in 2027-01, the month after this plan ends (got 2027-02 in {next})",
+        ),
+        (
+            None,
+            ["lead", "won"],
+            "'next_plan' must plan this plan's stages (lead, mql, sql, opportunity, won) (got lead, won in {next})",
+        ),
+    ],
+)
+def test_a_next_plan_must_follow_on_and_plan_the_same_stages(
+    request, tmp_path, start, stages, message
+):
+
+    import yaml
+
+    params = request.config.rootpath / "params"
+    raw = yaml.safe_load((params / "example.yaml").read_text())
+    if start:
+        raw["period"]["start"] = start
+    if stages:
+        raw["funnel"] = [{"stage": "lead", "conversion_rate": 0.1, "days": 30}, {"stage": "won"}]
+        raw["sla"]["handoff_stage"] = "lead"
+    for key in ("goals", "definitions", "actuals", "previous_plan"):
+        raw.pop(key, None)
+    (tmp_path / "next.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    q4 = yaml.safe_load((params / "2026-q4.yaml").read_text())
+    q4["next_plan"] = "next.yaml"
+    q4.pop("previous_plan")
+    q4.pop("actuals")
+    with pytest.raises(ParamsError) as err:
+        params_from_dict(q4, "q4.yaml", folder=tmp_path)
+    assert str(err.value) == "q4.yaml: next_plan: " + message.format(next=tmp_path / "next.yaml")
