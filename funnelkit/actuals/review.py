@@ -233,14 +233,15 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     """Where the plan asks for more than history shows: each step's rate and days, the deal
     size, the marketing share and sales capacity (pipeline coverage is `forecast.coverage`).
 
-    Columns: driver, plan, history, verdict ('stretch', 'in line', 'easier', 'not measured'), and a
-    sentence. A rate, deal size or share above history by more than STRETCH (relative), or
+    Columns: driver, figure (what the row measures: 'rate.<step>', 'days.<step>', 'deal_size',
+    'marketing_share' or 'reps'), plan, history (for 'reps': the busiest month's need), basis,
+    verdict ('stretch', 'in line', 'easier', 'not measured'), and a sentence. A rate, deal size or share above history by more than STRETCH (relative), or
     days shorter by more than STRETCH, is a stretch; days of a step the export cannot time
     are 'not measured'."""
     p = plan.params
     rows = []
 
-    def judge(driver, planned, measured, higher_is_harder, fmt, basis):
+    def judge(driver, figure, planned, measured, higher_is_harder, fmt, basis):
         change = planned / measured - 1 if measured else np.nan
         harder = change if higher_is_harder else -change
         verdict = "stretch" if harder > STRETCH else "easier" if harder < -STRETCH else "in line"
@@ -248,31 +249,42 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
             f"{driver}: the plan assumes {fmt(planned)}, history shows {fmt(measured)} "
             f"({change:+.0%}; {basis})"
         )
-        rows.append((driver, planned, measured, verdict, sentence))
+        rows.append((driver, figure, planned, measured, basis, verdict, sentence))
 
     history = baselines.funnel
     for step, rate, measured in zip(
         p.funnel.steps, p.funnel.conversion_rates, history.conversion_rates, strict=True
     ):
         n = baselines.leads_measured.get(step, 0)
-        judge(f"{step} rate", rate, measured, True, "{:.1%}".format, f"{n:,} mature leads")
+        judge(
+            f"{step} rate",
+            f"rate.{step}",
+            rate,
+            measured,
+            True,
+            "{:.1%}".format,
+            f"{n:,} mature leads",
+        )
     for step, days, measured in zip(p.funnel.steps, p.funnel.days, history.days, strict=True):
         if step in baselines.untimed:
             rows.append(
                 (
                     f"{step} days",
+                    f"days.{step}",
                     days,
                     np.nan,
+                    "the export cannot time it",
                     "not measured",
                     f"{step} days: the plan assumes {days:.0f} days; the export cannot time "
                     "this step, so history cannot check it",
                 )
             )
             continue
-        judge(f"{step} days", days, measured, False, "{:.0f} days".format, "median")
+        judge(f"{step} days", f"days.{step}", days, measured, False, "{:.0f} days".format, "median")
     if baselines.deal_size is not None:
         judge(
             "deal size",
+            "deal_size",
             p.deal_size,
             baselines.deal_size,
             True,
@@ -282,6 +294,7 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     if baselines.marketing_share is not None:
         judge(
             "marketing share",
+            "marketing_share",
             p.marketing_share,
             baselines.marketing_share,
             True,
@@ -292,14 +305,18 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     rows.append(
         (
             "sales capacity",
+            "reps",
             p.sla.reps,
             peak,
+            "reps the busiest month needs",
             "stretch" if peak > p.sla.reps else "in line",
             f"sales capacity: {p.sla.reps:g} reps; the busiest month needs "
             f"{peak:g} to follow every {p.sla.handoff_stage} up on the cadence",
         )
     )
-    return pd.DataFrame(rows, columns=["driver", "plan", "history", "verdict", "sentence"])
+    return pd.DataFrame(
+        rows, columns=["driver", "figure", "plan", "history", "basis", "verdict", "sentence"]
+    )
 
 
 def discussion_points(

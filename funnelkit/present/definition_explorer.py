@@ -19,6 +19,7 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import PlanParams
+from funnelkit.present.tags import tag
 
 SLIDER_STEPS = 200  # a threshold slider spans its range in this many steps (whole numbers: 1)
 
@@ -124,12 +125,15 @@ class DefinitionExplorer:
         first, stage = self.params.funnel.stages[0], d.stage
         needed = [(s, effect[f"{s}_needed"]) for s in (first, stage)]  # exact, per definition
         as_written = build_plan(self.params).targets
-        cells = [
-            f"{html.escape(s)}: <b>{int(whole_units(n['this'])):,}</b> "
-            f"(agreed definition: {int(whole_units(n['agreed'])):,}; the plan as written, with "
-            f"its own rates: {int(whole_units(as_written.volume(s))):,})"
-            for s, n in needed
-        ]
+        cells = []
+        for s, n in needed:
+            this, agreed = float(whole_units(n["this"])), float(whole_units(n["agreed"]))
+            written = float(whole_units(as_written.volume(s)))
+            cells.append(
+                f"{html.escape(s)}: <b>{tag(f'definition_need.{s}', this, f'{this:,.0f}')}</b> "
+                f"(agreed definition: {tag(f'agreed_definition_need.{s}', agreed, f'{agreed:,.0f}')}; "
+                f"the plan as written, with its own rates: {tag(f'need.{s}', written, f'{written:,.0f}')})"
+            )
         return (
             f"<p>With the {html.escape(stage)} rates this definition gives on history, the plan "
             f"{html.escape(self.params.name)} would need {'; '.join(cells)}.</p>"

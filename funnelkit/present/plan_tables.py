@@ -52,6 +52,90 @@ def phasing_frame(plan: Plan) -> pd.DataFrame:
     return table
 
 
+Marks = list[tuple[str, float] | None]  # per row of a column: (figure name, exact value)
+
+
+def stages_tags(plan: Plan) -> dict[str, Marks]:
+    """The figures of `stages_frame`'s cells, by column."""
+    f = plan.targets.funnel
+    last = f.stages[-1]
+    return {
+        "needed": list(need_tags(plan)),
+        "exact": [
+            (f"need_exact.{s}", float(v))
+            for s, v in zip(f.stages, plan.targets.volumes, strict=True)
+        ],
+        "rate to next": [
+            *(
+                (f"rate.{step}", float(r))
+                for step, r in zip(f.steps, f.conversion_rates, strict=True)
+            ),
+            None,
+        ],
+        f"rate to {last}": [
+            (f"rate_to_last.{s}", float(r)) for s, r in zip(f.stages, f.rates_to_last, strict=True)
+        ],
+        f"days to {last}": [
+            (f"days_to_last.{s}", float(d)) for s, d in zip(f.stages, f.days_to_last, strict=True)
+        ],
+    }
+
+
+def phasing_tags(plan: Plan) -> dict[str, Marks]:
+    """The figures of `phasing_frame`'s cells, by column: each stage's whole volume per month
+    ('month.<stage>.<YYYY-MM>') or week, and the period's revenue."""
+    ph = plan.phasing
+    tags: dict[str, Marks] = {
+        "revenue": [
+            (f"period_revenue.{label}", float(v))
+            for label, v in zip(ph.labels, ph.revenue, strict=True)
+        ]
+    }
+    for k, stage in enumerate(ph.stages):
+        tags[stage] = [
+            (f"{ph.granularity}.{stage}.{label}", float(v))
+            for label, v in zip(ph.labels, ph.whole[:, k], strict=True)
+        ]
+    return tags
+
+
+def lead_in_tags(plan: Plan) -> dict[str, Marks]:
+    """The figures of `next_lead_in_frame`'s cells, by column ('lead_in.<stage>.<period>')."""
+    ph = plan.phasing
+    shown = plan.lead_in_next.sum(axis=1) > 0
+    whole = whole_units(plan.lead_in_next)
+    labels = [label for label, keep in zip(ph.labels, shown, strict=True) if keep]
+    return {
+        stage: [
+            (f"lead_in.{stage}.{label}", float(v))
+            for label, v in zip(labels, whole[shown, k], strict=True)
+        ]
+        for k, stage in enumerate(ph.stages)
+    }
+
+
+def sla_tags(plan: Plan) -> dict[str, Marks]:
+    """The figures of `sla_frame`'s cells, by column: the hand-offs are the hand-off stage's
+    monthly volumes ('month.<stage>.<YYYY-MM>', as in the phasing), the rest 'sla_month.*'."""
+    s = plan.sla
+    months = s.periods
+
+    def column(name: str, values: np.ndarray) -> Marks:
+        return [(f"sla_month.{name}.{m}", float(v)) for m, v in zip(months, values, strict=True)]
+
+    return {
+        s.terms.handoff_stage: [
+            (f"month.{s.terms.handoff_stage}.{m}", float(v))
+            for m, v in zip(months, s.handoffs_whole, strict=True)
+        ],
+        f"lead value ({plan.params.currency})": column("lead_value", s.lead_value),
+        "working days": column("working_days", s.working_days),
+        "capacity": column("capacity", s.capacity),
+        "reps needed": column("reps_needed", s.reps_needed_whole),
+        "reps short": column("reps_short", s.rep_shortfall),
+    }
+
+
 def need_tags(plan: Plan, family: str = "need") -> list[tuple[str, float]]:
     """Each stage's whole volume needed as (figure name, value), stage order: the tags of a
     table's rows ('need.<stage>', or another glossary family such as 'scenario_need')."""

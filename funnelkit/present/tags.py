@@ -5,6 +5,7 @@ that one name carries one value across a plan's reports."""
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -35,15 +36,18 @@ def tag(name: str, value: float, text: str) -> str:
 
 
 def tagged_table(
-    frame: pd.DataFrame, tagged: dict[str, list[tuple[str, float]]], classes: str
+    frame: pd.DataFrame,
+    tagged: Mapping[str, Sequence[tuple[str, float] | None]],
+    classes: str,
 ) -> str:
     """`frame` as an HTML table (no index) with every header and cell escaped; each cell of a
-    column in `tagged` marked with the quantity given for its row as (name, exact value)."""
+    column in `tagged` marked with the quantity given for its row as (name, exact value), or
+    left untagged where the row's mark is None."""
     cells = frame.map(lambda v: html.escape(_cell(v)))
     for column, marks in tagged.items():
         cells[column] = [
-            tag(name, value, _cell(text))
-            for (name, value), text in zip(marks, frame[column], strict=True)
+            html.escape(_cell(text)) if mark is None else tag(mark[0], mark[1], _cell(text))
+            for mark, text in zip(marks, frame[column], strict=True)
         ]
     cells.columns = [html.escape(str(c)) for c in frame.columns]
     return cells.to_html(index=False, escape=False, border=0, classes=classes)

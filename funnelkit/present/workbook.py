@@ -12,6 +12,7 @@ import base64
 import dataclasses
 import datetime as dt
 import html
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +89,9 @@ def show(items: list[object]) -> None:
 
 
 def table_html(
-    frame: pd.DataFrame, caption: str = "", tagged: dict[str, list[tuple[str, float]]] | None = None
+    frame: pd.DataFrame,
+    caption: str = "",
+    tagged: Mapping[str, Sequence[tuple[str, float] | None]] | None = None,
 ) -> HTML:
     """A table for a report: no index, every cell escaped, an optional caption; the columns
     in `tagged` have their cells tagged with the quantity each shows (name, exact value)."""
@@ -161,13 +164,14 @@ def targets(book: Workbook) -> list[object]:
         table_html(
             plan_tables.stages_frame(plan),
             "Targets by stage for the whole period",
-            {"needed": plan_tables.need_tags(plan)},
+            plan_tables.stages_tags(plan),
         ),
         chart(charts.funnel_chart(plan)),
         table_html(
             plan_tables.phasing_frame(plan),
             f"When each stage's volume must arrive, by {plan.phasing.granularity} "
             "(* = before the plan period, feeding it through the stage lags)",
+            plan_tables.phasing_tags(plan),
         ),
     ]
     lead_in = plan_tables.next_lead_in_frame(plan)
@@ -176,6 +180,7 @@ def targets(book: Workbook) -> list[object]:
             table_html(
                 lead_in,
                 plan_tables.next_lead_in_caption(plan),
+                plan_tables.lead_in_tags(plan),
             )
         )
     items.append(chart(charts.phasing_chart(plan)))
@@ -217,7 +222,10 @@ def sla(book: Workbook) -> list[object]:
   minutes of each hand-off, then the cadence: {cadence}.
 - **Capacity:** {capacity}
 """
-    return [Markdown(text), table_html(plan_tables.sla_frame(plan), "The SLA by month")]
+    return [
+        Markdown(text),
+        table_html(plan_tables.sla_frame(plan), "The SLA by month", plan_tables.sla_tags(plan)),
+    ]
 
 
 def goal_scorecard(book: Workbook) -> list[object]:
@@ -356,6 +364,54 @@ def previous_period(book: Workbook) -> list[object]:
     ]
 
 
+def _risks_table(
+    r: pd.DataFrame, currency: str
+) -> tuple[pd.DataFrame, str, dict[str, list[tuple[str, float] | None]]]:
+    """Each assumption against history as a table: the plan's figure and history's side by
+    side, formatted by kind and tagged with their names; with its caption."""
+    kinds = r["figure"].str.split(".").str[0]
+    fmt = {
+        "rate": "{:.1%}".format,
+        "days": "{:.0f} days".format,
+        "deal_size": lambda v: money(v, currency),
+        "marketing_share": "{:.1%}".format,
+        "reps": "{:g} reps".format,
+    }
+
+    def shown(value: float, kind: str) -> str:
+        return "–" if pd.isna(value) else fmt[kind](value)
+
+    plan_names = {"deal_size": "plan.deal_size", "marketing_share": "plan.marketing_share"}
+    plan_names["reps"] = "sla.reps"
+    plan_marks: list[tuple[str, float] | None] = [
+        (plan_names.get(f, f), float(v)) for f, v in zip(r["figure"], r["plan"], strict=True)
+    ]
+    history_marks: list[tuple[str, float] | None] = [
+        None
+        if pd.isna(v)
+        else ("sla.reps_needed_peak" if f == "reps" else f"baseline.{f}", float(v))
+        for f, v in zip(r["figure"], r["history"], strict=True)
+    ]
+    change = [
+        "–" if k == "reps" or pd.isna(h) else f"{p / h - 1:+.0%}"
+        for k, p, h in zip(kinds, r["plan"], r["history"], strict=True)
+    ]
+    frame = pd.DataFrame(
+        {
+            "assumption": r["driver"],
+            "plan": [shown(v, k) for v, k in zip(r["plan"], kinds, strict=True)],
+            "history": [shown(v, k) for v, k in zip(r["history"], kinds, strict=True)],
+            "change": change,
+            "history from": r["basis"],
+            "verdict": r["verdict"],
+        }
+    )
+    caption = (
+        "Each assumption against history (for sales capacity: the reps the busiest month needs)"
+    )
+    return frame, caption, {"plan": plan_marks, "history": history_marks}
+
+
 def plan_risks(book: Workbook) -> list[object]:
     """Where history says the plan is a stretch, then the sensitivity of the first stage."""
     plan = book.plan
@@ -368,7 +424,7 @@ def plan_risks(book: Workbook) -> list[object]:
             Markdown(
                 f"**Stretches against history** (more than {review.STRETCH:.0%} beyond it):\n\n{lines}"
             ),
-            table_html(r[["driver", "verdict", "sentence"]], "Each assumption against history"),
+            table_html(*_risks_table(r, plan.params.currency)),
         ]
     else:
         items.append(
@@ -448,7 +504,20 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
             f"actuals to {as_of:%Y-%m-%d}. Goals are the plan's whole volumes for the month; "
             "the projection runs the month's pace to its end."
         ),
-        table_html(_format_pacing(frame), f"{month}: each stage against its month goal"),
+        table_html(
+            _format_pacing(frame),
+            f"{month}: each stage against its month goal",
+            {
+                "month goal": [
+                    (f"month.{st}.{month}", float(v))
+                    for st, v in zip(frame["stage"], frame["goal"], strict=True)
+                ],
+                "actual to date": [
+                    (f"actual.{st}.{month}", float(v))
+                    for st, v in zip(frame["stage"], frame["actual_to_date"], strict=True)
+                ],
+            },
+        ),
         *_undated_note(table),
         chart(charts.pacing_chart(review.team_pacing(plan, table, month))),
     ]

@@ -11,6 +11,7 @@ from funnelkit.cli import main
 from funnelkit.core.exceptions import InputError
 from funnelkit.model.figures import GLOSSARY, check_name
 from funnelkit.model.loader import load_plan_data
+from funnelkit.present.definition_explorer import DefinitionExplorer
 from funnelkit.present.explorer import ScenarioExplorer
 from funnelkit.present.tags import tag
 
@@ -111,3 +112,37 @@ def test_the_scenario_explorer_opens_on_the_report_s_figures(rendered):
     assert {
         n.replace("scenario_", ""): v for n, v in shown.items() if n.startswith("scenario_")
     } == report
+
+
+def test_the_monthly_review_s_goals_are_the_plan_s_month_volumes(rendered):
+    """The review's month goals, the phasing table and the SLA's hand-offs share one name per
+    stage and month, so the one-value test above compares them."""
+    reports, _ = rendered
+    folder = reports / "2026-q4"
+    plan = {n for n, _, _ in TAG.findall((folder / "20-quarterly-plan.html").read_text("utf-8"))}
+    review = {
+        n for n, _, _ in TAG.findall((folder / "30-monthly-review-2026-10.html").read_text("utf-8"))
+    }
+    stages = load_plan_data(ROOT / "params" / "2026-q4.yaml").plan.params.funnel.stages
+    assert {f"month.{s}.2026-10" for s in stages} <= plan & review
+    found = figures_in(folder)
+    data = load_plan_data(ROOT / "params" / "2026-q4.yaml")
+    k = data.plan.monthly.labels.index("2026-10")
+    assert [found[f"month.{s}.2026-10"] for s in stages] == [
+        {float(v)} for v in data.plan.monthly.whole[k]
+    ]
+
+
+def test_the_definition_explorer_opens_on_the_report_s_needs(rendered):
+    reports, _ = rendered
+    report = {
+        n: v.pop() for n, v in figures_in(reports / "example").items() if n.startswith("need.")
+    }
+    explorer = DefinitionExplorer.from_params_file(ROOT / "params" / "example.yaml", "sql")
+    shown = {n: float(v) for n, v, _ in TAG.findall(explorer.result.value)}
+    assert {"need.lead", "need.sql"} <= set(shown)
+    assert {n: v for n, v in shown.items() if n.startswith("need.")} == {
+        n: report[n] for n in ("need.lead", "need.sql")
+    }
+    # the agreed definition opens: its needs and the current definition's are one figure
+    assert shown["definition_need.sql"] == shown["agreed_definition_need.sql"]
