@@ -127,6 +127,7 @@ def _render(args: argparse.Namespace) -> int:
         format="%(asctime)s funnelkit %(levelname)s %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("papermill").setLevel(logging.WARNING)  # not its per-notebook chatter
     if args.as_of:
         try:
             dt.date.fromisoformat(args.as_of)

@@ -16,6 +16,7 @@ from funnelkit.actuals.baselines import Baselines
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_compliance, stage_pacing
 from funnelkit.actuals.measures import leakage
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
@@ -144,8 +145,10 @@ def _month_end(month: str) -> pd.Timestamp:
 
 def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
     """Each stage's month goal (the plan's whole volume for the month) against its entries so
-    far: goal, expected_to_date, actual_to_date, gap, projection, projected_attainment.
-    Stages the export gives no times for are left out: their entries cannot be counted."""
+    far: stage, team, month, goal, expected_to_date (exact), expected_whole (rounded up, as
+    targets are), actual_to_date, gap (to the whole expected volume), projection,
+    projected_attainment. Stages the export gives no times for are left out: their entries
+    cannot be counted."""
     check_stages(plan, table)
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
@@ -154,14 +157,17 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
         if goal <= 0 or stage in table.undated_stages:
             continue
         p = stage_pacing(table, stage, float(goal), month, as_of)
+        expected = int(whole_units(p.expected_to_date))
         rows.append(
             (
                 stage,
                 team_of(plan, stage),
+                month,
                 int(goal),
                 p.expected_to_date,
+                expected,
                 p.actual_to_date,
-                p.gap,
+                p.actual_to_date - expected,
                 p.projection,
                 p.projected_attainment,
             )
@@ -171,8 +177,10 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
         columns=[
             "stage",
             "team",
+            "month",
             "goal",
             "expected_to_date",
+            "expected_whole",
             "actual_to_date",
             "gap",
             "projection",
@@ -325,27 +333,44 @@ def discussion_points(
     leaks: pd.DataFrame,
     window_minutes: float,
     sla_goal: tuple[str, float, float] | None = None,
+    marks: Marks = PLAIN,
 ) -> list[str]:
     """What the monthly meeting should talk about, in plain sentences, most pressing first:
     stages projected below BEHIND of their month goal, the share touched within the SLA
     window (and, given `sla_goal` as (goal id, target, this month's share), the goal), the
-    owner with the most late follow-ups, and the stage and source that lose the most leads."""
+    owner with the most late follow-ups, and the stage and source that lose the most leads.
+    `marks` marks the figures (named as in the review's tables) and the user's text."""
+    m = marks
     points = []
     behind = pacing.loc[pacing["projected_attainment"] < BEHIND].sort_values("projected_attainment")
-    for row in behind.itertuples():
-        team, stage = str(row.team), str(row.stage)  # text columns; the stubs allow any scalar
+    numbers = behind[
+        ["projection", "goal", "projected_attainment", "actual_to_date", "expected_whole"]
+    ].to_numpy(dtype=float)
+    for team, stage, month, (projection, goal, share, actual, expected) in zip(
+        behind["team"].astype(str),
+        behind["stage"].astype(str),
+        behind["month"],
+        numbers,
+        strict=True,
+    ):
+        key = f"{stage}.{month}"
         points.append(
-            f"{team.capitalize()}: {stage} is on course for {row.projection:,.0f} of "
-            f"{row.goal:,} ({row.projected_attainment:.0%}); {row.actual_to_date:,.0f} so far "
-            f"against {row.expected_to_date:,.1f} expected."
+            f"{team.capitalize()}: {m.text(stage)} is on course for "
+            f"{m.figure(f'pacing.projection.{key}', projection, f'{projection:,.0f}')} of "
+            f"{m.figure(f'month.{key}', goal, f'{goal:,.0f}')} "
+            f"({m.figure(f'pacing.projected_attainment.{key}', share, f'{share:.0%}')}); "
+            f"{m.figure(f'actual.{key}', actual, f'{actual:,.0f}')} so far against "
+            f"{m.figure(f'pacing.expected.{key}', expected, f'{expected:,.0f}')} expected."
         )
     if len(sla):
         handed = sla["handed_off"].sum() - sla["pending"].sum()
         share = sla["within_window"].sum() / handed if handed else np.nan
         if np.isfinite(share):
             points.append(
-                f"Sales: {share:.0%} of hand-offs were touched within the SLA's "
-                f"{window_minutes:g} minutes."
+                f"Sales: {m.figure('review_sla.share_within', share, f'{share:.0%}')} of "
+                "hand-offs were touched within the SLA's "
+                f"{m.figure('sla.first_touch_minutes', window_minutes, f'{window_minutes:g}')} "
+                "minutes."
             )
         late = (
             (sla["handed_off"] - sla["pending"] - sla["within_window"])
@@ -353,24 +378,31 @@ def discussion_points(
             .sum()
         )
         if len(late) and late.max() > 0:
+            owner, most = str(late.idxmax()), float(late.max())
             points.append(
-                f"Sales: {late.idxmax()} has the most hand-offs touched late or not at all "
-                f"({int(late.max())})."
+                f"Sales: {m.text(owner)} has the most hand-offs touched late or not at all "
+                f"({m.figure(f'owner_sla.late.{owner}', most, f'{most:,.0f}')})."
             )
     if sla_goal is not None:
         goal_id, target, measured = sla_goal
         points.append(
-            f"Sales: goal {goal_id} asks for {target:.0%} of hand-offs touched within "
-            f"{SLA_WINDOW_MINUTES:g} minutes; this month {measured:.0%}."
+            f"Sales: goal {m.text(goal_id)} asks for "
+            f"{m.figure(f'goal_target.{goal_id}', target, f'{target:.0%}')} of hand-offs touched "
+            f"within {SLA_WINDOW_MINUTES:g} minutes; this month "
+            f"{m.figure('review_sla.share_within_goal_window', measured, f'{measured:.0%}')}."
         )
     if len(leaks):
         lost = leaks.assign(gone=leaks["lost"] + leaks["stalled"])
         worst = lost.sort_values("gone", ascending=False).iloc[0]
         if worst["gone"] > 0:
-            where = f" from {worst['source']}" if "source" in lost else ""
+            has_source = "source" in lost
+            where = f" from {m.text(str(worst['source']))}" if has_source else ""
+            key = f"{worst['step']}.{worst['source']}" if has_source else str(worst["step"])
+            gone, reached = float(worst["gone"]), float(worst["reached"])
             points.append(
-                f"Both teams: most leads stop at {worst['step']}{where}: "
-                f"{int(worst['gone'])} lost or stalled of {int(worst['reached'])}."
+                f"Both teams: most leads stop at {m.text(str(worst['step']))}{where}: "
+                f"{m.figure(f'leakage.stopped.{key}', gone, f'{gone:,.0f}')} lost or stalled of "
+                f"{m.figure(f'leakage.reached.{key}', reached, f'{reached:,.0f}')}."
             )
     if not points:
         points.append("Every stage is on pace and the SLA holds: no issue to raise.")

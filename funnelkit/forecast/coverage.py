@@ -96,7 +96,7 @@ def period_coverage(
     if p.open_pipeline is not None:
         pipeline, source, deals, later, stalled = (
             float(p.open_pipeline),
-            "the parameters file (pipeline.open_value)",
+            "the figure typed in the parameters (pipeline.open_value), not measured on the export",
             0,
             0,
             0,

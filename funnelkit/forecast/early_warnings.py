@@ -18,6 +18,7 @@ from pandas.api.typing import NaTType
 
 from funnelkit.actuals.review import check_stages, stage_windows, team_of
 from funnelkit.core.marks import PLAIN, Marks
+from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
@@ -46,8 +47,10 @@ def _daily_planned(plan: Plan, stage: int, days: np.ndarray) -> np.ndarray:
 
 def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.DataFrame:
     """Per stage and calendar month whose planned volume has begun to arrive by `as_of`: the
-    volume planned in that month up to `as_of`, the actual entries, the gap, and for a stage
-    behind overall, the day since which its cumulative entries have stayed below plan."""
+    volume planned in that month up to `as_of` (exact, and whole: rounded up as targets are),
+    the actual entries, the gap to the whole volume, and for a stage behind overall, the day
+    since which its cumulative entries have stayed below plan. A month is short when its
+    entries fall a whole lead or more below the exact planned volume."""
     check_stages(plan, table)
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     starts, ends = stage_windows(plan)
@@ -75,19 +78,31 @@ def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.Da
             before_actual = actual[np.argmax(inside) - 1] if np.argmax(inside) > 0 else 0
             month_planned = planned[inside][-1] - before
             month_actual = int(actual[inside][-1] - before_actual)
+            whole = int(whole_units(month_planned))
             rows.append(
                 (
                     stage,
                     team_of(plan, stage),
                     str(month),
                     month_planned,
+                    whole,
                     month_actual,
-                    month_actual - month_planned,
+                    month_actual - whole,
                     since,
                 )
             )
     return pd.DataFrame(
-        rows, columns=["stage", "team", "month", "planned", "actual", "gap", "behind_since"]
+        rows,
+        columns=[
+            "stage",
+            "team",
+            "month",
+            "planned",
+            "planned_whole",
+            "actual",
+            "gap",
+            "behind_since",
+        ],
     )
 
 
@@ -115,9 +130,42 @@ class Action:
 
     kind: str  # 'add', 'rate' or 'none'
     stage: str  # the stage to add volume to, or the step whose rate must rise
-    amount: float  # volume to add, or the rate needed (fraction 0–1)
+    amount: float  # volume to add (inf: none can close in time), or the rate needed (NaN: none)
     by: pd.Timestamp | None  # the day volume must be added by
-    text: str
+    end: pd.Timestamp | None = None  # the period's last day
+    to_won: float = float("nan")  # 'add': the forecast's rate from the stage to won
+    in_time: float = float("nan")  # 'add': share of the added volume's wins closing by `end`
+    history_rate: float = float("nan")  # 'rate': the forecast's rate of the step from history
+
+    def sentence(self, marks: Marks = PLAIN) -> str:
+        """The action in words; `marks` marks its figures."""
+        m, name = marks, marks.text(self.stage.upper())
+        if self.kind == "none":
+            return "The expected customers reach the goal."
+        if self.kind == "add" and np.isinf(self.amount):
+            return (
+                f"No {name} added by {self.by:%d %b %Y} can close by {self.end:%d %b %Y}: "
+                f"history's {name}-to-won time is longer than what is left."
+            )
+        if self.kind == "add":
+            need = float(np.ceil(self.amount))
+            return (
+                f"Add {m.figure(f'action.add.{self.stage}', need, f'{need:,.0f}')} more {name}s "
+                f"by {self.by:%d %b %Y}: at the forecast's rates "
+                f"({m.figure(f'forecast_rate.{self.stage}_to_won', self.to_won, f'{self.to_won:.1%}')} "
+                f"of {name}s won), "
+                f"{m.figure(f'action.in_time.{self.stage}', self.in_time, f'{self.in_time:.0%}')} "
+                f"of those added by then close by {self.end:%d %b %Y}."
+            )
+        step = m.text(self.stage)
+        if np.isnan(self.amount):
+            return f"Even a {step} conversion of 100% from now on would not reach the goal."
+        return (
+            f"Or raise {step} conversion to "
+            f"{m.figure(f'action.rate.{self.stage}', self.amount, f'{self.amount:.0%}')} from now "
+            f"on (the forecast's rate from history: "
+            f"{m.figure(f'forecast_rate.{self.stage}', self.history_rate, f'{self.history_rate:.0%}')})."
+        )
 
 
 def _rate_needed(
@@ -174,49 +222,19 @@ def actions(
     stages = plan.params.funnel.stages
     gap = forecast.customers_goal - forecast.expected_customers
     if gap <= 0:
-        return [Action("none", "", 0.0, None, "The expected customers reach the goal.")]
+        return [Action("none", "", 0.0, None)]
     handoff = stages.index(plan.sla.terms.handoff_stage)
     by = min(forecast.as_of + pd.Timedelta(days=LEAD_TIME_DAYS), forecast.end)
     in_time = cycle_in_time(history, handoff, (forecast.end - by).days, seed)
     to_won = float(np.prod(history.rates[handoff:]))
-    out = []
-    if in_time * to_won > 0:
-        needed = gap / (to_won * in_time)
-        out.append(
-            Action(
-                "add",
-                stages[handoff],
-                needed,
-                by,
-                f"Add {np.ceil(needed):,.0f} more {stages[handoff].upper()}s by {by:%d %b %Y}: "
-                f"at the forecast's rates ({to_won:.1%} of {stages[handoff].upper()}s won), "
-                f"{in_time:.0%} of those added by then close by {forecast.end:%d %b %Y}.",
-            )
-        )
-    else:
-        out.append(
-            Action(
-                "add",
-                stages[handoff],
-                float("inf"),
-                by,
-                f"No {stages[handoff].upper()} added by {by:%d %b %Y} can close by "
-                f"{forecast.end:%d %b %Y}: history's {stages[handoff].upper()}-to-won time is "
-                "longer than what is left.",
-            )
-        )
+    needed = gap / (to_won * in_time) if in_time * to_won > 0 else float("inf")
+    add = Action("add", stages[handoff], needed, by, forecast.end, to_won, in_time)
     step = handoff + 1 if handoff + 1 < len(history.steps) else handoff
     rate = _rate_needed(forecast, history, pipeline, arrivals, step, seed)
-    name = history.steps[step]
-    if np.isnan(rate):
-        text = f"Even a {name} conversion of 100 % from now on would not reach the goal."
-    else:
-        text = (
-            f"Or raise {name} conversion to {rate:.0%} from now on (the forecast's rate "
-            f"from history: {history.rates[step]:.0%})."
-        )
-    out.append(Action("rate", name, rate, None, text))
-    return out
+    raise_rate = Action(
+        "rate", history.steps[step], rate, None, history_rate=float(history.rates[step])
+    )
+    return [add, raise_rate]
 
 
 def warnings_text(
@@ -248,24 +266,27 @@ def warnings_text(
     ]
     gap = forecast.revenue_to_date - revenue_planned
     if gap <= -1:
+        planned = m.figure("pace.revenue_planned", revenue_planned, f"{revenue_planned:,.0f}")
         lines.append(
-            f"Revenue is behind plan: {won} won against "
-            f"{revenue_planned:,.0f} planned by {forecast.as_of:%d %b %Y} ({-gap:,.0f} short)."
+            f"Revenue is behind plan: {won} won against {planned} planned by "
+            f"{forecast.as_of:%d %b %Y} "
+            f"({m.figure('pace.revenue_short', -gap, f'{-gap:,.0f}')} short)."
         )
     stages = late.dropna(subset=["behind_since"]).drop_duplicates("stage")
     for stage, team, since in zip(
         stages["stage"], stages["team"], stages["behind_since"], strict=True
     ):
-        short = late[(late["stage"] == stage) & (late["gap"] <= -1)]
+        short = late[(late["stage"] == stage) & (late["actual"] <= late["planned"] - 1)]
         months = ", ".join(
-            f"{-gap:,.0f} short in {pd.Period(month, 'M'):%B}"
+            f"{m.figure(f'behind.gap.{stage}.{month}', gap, f'{-gap:,.0f}')} short in "
+            f"{pd.Period(month, 'M'):%B}"
             for gap, month in zip(short["gap"], short["month"], strict=True)
         )
         lines.append(
             f"{m.text(stage.upper())} ({team}) has been behind plan since "
             f"{since:%d %b %Y}" + (f": {months}." if months else ".")
         )
-    lines += [m.text(a.text) for a in todo if a.kind != "none"]
+    lines += [a.sentence(m) for a in todo if a.kind != "none"]
     if saving_day <= forecast.end:
         passed = saving_day < forecast.as_of
         lines.append(

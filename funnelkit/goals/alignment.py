@@ -146,7 +146,8 @@ def two_goals_sentence(
         f"{m.figure(f'shared_goal.{a.shared_goal}', a.required, f'{a.required:,.0f}')} {cur}; "
         f"the plan's revenue goal is "
         f"{m.figure('plan.revenue_goal', revenue_goal, f'{revenue_goal:,.0f}')} {cur} "
-        f"({abs(gap):,.0f} {'less' if gap < 0 else 'more'}). The alignment checks the team goals "
+        f"({m.figure(f'alignment.goals_differ.{a.shared_goal}', gap, f'{abs(gap):,.0f}')} "
+        f"{'less' if gap < 0 else 'more'}). The alignment checks the team goals "
         "against the goals file's figure."
     )
 
@@ -193,32 +194,43 @@ def unserved(goal_set: GoalSet) -> tuple[str, ...]:
     )
 
 
-def alignment_text(a: Alignment, currency: str = "") -> str:
+def alignment_text(a: Alignment, currency: str = "", marks: Marks = PLAIN) -> str:
     """The alignment in words: what the shared goal needs, what the team goals deliver, the
-    gap, and how far each goal would have to move alone to close it."""
-    unit = f" {currency}" if currency else ""
-    source = f"bottleneck: {a.bottleneck}" if a.bottleneck else "at the plan's lead volume"
+    gap, and how far each goal would have to move alone to close it. `marks` marks the
+    figures and the goals' text (the lines are plain text either way)."""
+    m = marks
+    unit = f" {m.text(currency)}" if currency else ""
+    shared = a.shared_goal
+    source = f"bottleneck: {m.text(a.bottleneck)}" if a.bottleneck else "at the plan's lead volume"
     lines = [
-        f"Shared goal {a.shared_goal}: revenue {a.required:,.0f}{unit}; "
-        f"the team goals deliver {a.implied:,.0f}{unit} ({source})."
+        f"Shared goal {m.text(shared)}: revenue "
+        f"{m.figure(f'shared_goal.{shared}', a.required, f'{a.required:,.0f}')}{unit}; "
+        f"the team goals deliver "
+        f"{m.figure(f'alignment.delivered.{shared}', a.implied, f'{a.implied:,.0f}')}{unit} "
+        f"({source})."
     ]
     if a.gap <= 0:
-        lines.append(f"  They add up, with {-a.gap:,.0f}{unit} to spare.")
+        spare = m.figure(f"alignment.gap.{shared}", a.gap, f"{-a.gap:,.0f}")
+        lines.append(f"  They add up, with {spare}{unit} to spare.")
         return "\n".join(lines) + "\n"
-    lines.append(f"  Short by {a.gap:,.0f}{unit}. To close the gap alone:")
-    m = a.moves
+    short = m.figure(f"alignment.gap.{shared}", a.gap, f"{a.gap:,.0f}")
+    lines.append(f"  Short by {short}{unit}. To close the gap alone:")
+    moves = a.moves
     for goal, metric, target, to_close, change in zip(
-        m["goal"],
-        m["metric"],
-        m["target"],
-        m["target_to_close_gap"],
-        m["change_needed"],
+        moves["goal"],
+        moves["metric"],
+        moves["target"],
+        moves["target_to_close_gap"],
+        moves["change_needed"],
         strict=True,
     ):
+        what = f"{m.text(str(goal))} ({m.text(str(metric))})"
         if pd.isna(to_close):
-            lines.append(f"  - {goal} ({metric}) cannot: it would need a rate above 100%.")
+            lines.append(f"  - {what} cannot: it would need a rate above 100%.")
         else:
             lines.append(
-                f"  - {goal} ({metric}) from {target:,.4g} to {to_close:,.4g} ({change:+.0%})."
+                f"  - {what} from {m.figure(f'goal_target.{goal}', target, f'{target:,.4g}')} to "
+                f"{m.figure(f'alignment.to_close.{goal}', to_close, f'{to_close:,.4g}')} "
+                f"({change:+.0%})."
             )
     return "\n".join(lines) + "\n"

@@ -27,6 +27,9 @@ SMART = ("specific", "measurable", "attainable", "realistic", "time-based")
 FAST = ("frequently discussed", "ambitious", "specific", "transparent")
 
 
+Stated = tuple[str, float, str, str]  # a figure: name, exact value, its text, the words after it
+
+
 @dataclass(frozen=True)
 class Check:
     """One letter's verdict on one goal."""
@@ -36,6 +39,7 @@ class Check:
     letter: str  # 'specific', 'measurable', …
     status: str  # 'pass', 'warn' or 'fail'
     sentence: str  # why, in words a sales or marketing manager uses
+    figures: tuple[Stated, ...] = ()  # the figures the sentence states
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,15 @@ def check_goal(goal: Goal, context: Context) -> list[Check]:
     """Every SMART and FAST letter for one goal, in the frameworks' order."""
     unit = catalog(context.table.stages)[goal.metric].unit if goal.metric else ""
     where = _position_or_error(goal, context.table)
-    verdicts = [
+    history: tuple[Stated, ...] = ()
+    if isinstance(where, Position):
+        change, did = where.change, 1 - where.rank
+        history = (
+            (f"goal_history.change.{goal.id}", change, f"{change:+.1%}", " on the last"),
+            (f"goal_history.change.{goal.id}", change, f"{change:+.1%}", " is "),
+            (f"goal_history.did_as_well.{goal.id}", did, f"{did:.0%}", " of past"),
+        )
+    verdicts: list[tuple[str, str, tuple[str, str] | tuple[str, str, tuple[Stated, ...]]]] = [
         ("SMART", "specific", _specific(goal, unit)),
         ("SMART", "measurable", _measurable(goal, where, unit, context.thresholds)),
         (
@@ -160,14 +172,20 @@ def check_goal(goal: Goal, context: Context) -> list[Check]:
         ("FAST", "specific", _fast_specific(goal, unit)),
         ("FAST", "transparent", _transparent(goal)),
     ]
-    return [Check(goal.id, framework, letter, *verdict) for framework, letter, verdict in verdicts]
+    checks = []
+    for framework, letter, verdict in verdicts:
+        status, sentence, *chance = verdict
+        figures = history + (chance[0] if chance else ())
+        checks.append(Check(goal.id, framework, letter, status, sentence, figures))
+    return checks
 
 
 def _with_chance(
     verdict: tuple[str, str], goal: Goal, where: Position | str | None, context: Context
-) -> tuple[str, str]:
-    """A verdict with the forecast's chance of the goal added; below the threshold a pass
-    becomes a warning, so the scorecard and the forecast never disagree silently."""
+) -> tuple[str, str] | tuple[str, str, tuple[Stated, ...]]:
+    """A verdict with the forecast's chance of the goal added (and the chance itself); below
+    the threshold a pass becomes a warning, so the scorecard and the forecast never disagree
+    silently."""
     if context.outcomes is None or goal.target is None:
         return verdict
     if goal.target.kind == "value":
@@ -184,7 +202,8 @@ def _with_chance(
     words = f"The forecast gives it a {chance:.0%} chance"
     if low:
         words += f", below the {context.thresholds.min_chance:.0%} threshold (min_chance)"
-    return ("warn" if low and status == "pass" else status), f"{sentence} {words}."
+    figure = ((f"goal_chance.{goal.id}", chance, f"{chance:.0%}", " chance"),)
+    return ("warn" if low and status == "pass" else status), f"{sentence} {words}.", figure
 
 
 def _position_or_error(goal: Goal, table: LeadTable) -> Position | str | None:

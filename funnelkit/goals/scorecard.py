@@ -13,6 +13,7 @@ import html
 
 import pandas as pd
 
+from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.goals.checks import FAST, SMART, Check, Context, check_goal, position, target_text
 from funnelkit.goals.metrics import catalog
 from funnelkit.goals.records import GoalSet
@@ -53,6 +54,8 @@ def scorecard(goal_set: GoalSet, context: Context) -> pd.DataFrame:
                 "target": ""
                 if goal.target is None
                 else target_text(goal, units[goal.metric].unit if goal.metric else ""),
+                "target_kind": None if goal.target is None else goal.target.kind,
+                "target_amount": float("nan") if goal.target is None else goal.target.amount,
                 "history_rank": float("nan") if where is None else where.rank,
                 **{
                     f"{framework} {letter}": status[(framework, letter)]
@@ -73,8 +76,10 @@ def status_cell(status: str) -> str:
     )
 
 
-def scorecard_html(table: pd.DataFrame) -> str:
-    """The scorecard as an HTML table for reports; every text from the goals is escaped."""
+def scorecard_html(table: pd.DataFrame, marks: Marks | None = None) -> str:
+    """The scorecard as an HTML table for reports; every text from the goals is escaped, and
+    with `marks` each target is marked as the figure it is ('goal_target.<id>' for a level,
+    'goal_change.<id>' for a change on history)."""
     letters = [f"{framework} {letter}" for framework, letter in LETTERS]
     head = "".join(
         f"<th>{html.escape(c)}</th>" for c in ["goal", "title", "team", "owner", "target", *letters]
@@ -82,21 +87,39 @@ def scorecard_html(table: pd.DataFrame) -> str:
     body = []
     for row in table.to_dict("records"):
         cells = "".join(
-            f"<td>{html.escape(str(row[c]))}</td>"
-            for c in ("goal", "title", "team", "owner", "target")
+            f"<td>{html.escape(str(row[c]))}</td>" for c in ("goal", "title", "team", "owner")
         )
+        target = html.escape(str(row["target"]))
+        if marks is not None and pd.notna(row["target_amount"]):
+            family = "goal_change" if row["target_kind"] == "change" else "goal_target"
+            target = marks.figure(
+                f"{family}.{row['goal']}", float(row["target_amount"]), str(row["target"])
+            )
+        cells += f"<td>{target}</td>"
         cells += "".join(status_cell(row[c]) for c in letters)
         body.append(f"<tr>{cells}</tr>")
     return f'<table class="funnelkit-scorecard"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def findings(checks: pd.DataFrame, goal_id: str) -> list[str]:
-    """Each letter of one goal that warned or failed, in words: '! SMART attainable: …'."""
+def findings(checks: pd.DataFrame, goal_id: str, marks: Marks = PLAIN) -> list[str]:
+    """Each letter of one goal that warned or failed, in words: '! SMART attainable: …';
+    `marks` marks the figures each sentence states and the goals' text."""
     mine = checks[(checks["goal_id"] == goal_id) & checks["status"].isin(["warn", "fail"])]
-    return [
-        f"{SYMBOLS[str(r.status)]} {r.framework} {r.letter}: {r.sentence}"
-        for r in mine.itertuples()
-    ]
+    lines = []
+    for status, framework, letter, sentence, figures in zip(
+        mine["status"],
+        mine["framework"],
+        mine["letter"],
+        mine["sentence"],
+        mine["figures"],
+        strict=True,
+    ):
+        text = marks.text(str(sentence))
+        for name, value, shown, after in figures:
+            said = marks.text(shown + after)
+            text = text.replace(said, marks.figure(name, value, shown) + marks.text(after), 1)
+        lines.append(f"{SYMBOLS[str(status)]} {framework} {letter}: {text}")
+    return lines
 
 
 def scorecard_text(goal_set: GoalSet, context: Context) -> str:

@@ -210,6 +210,24 @@ def print_pdf(chromium: str, html_file: Path, pdf_file: Path) -> None:
         )
 
 
+def _ipc_kernel_manager(folder: Path) -> type:
+    """A kernel manager whose kernel talks over Unix sockets in `folder` (readable by this
+    user only) instead of unencrypted TCP ports on the machine."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return str(folder / "kernel")
+
+    return IpcKernelManager
+
+
 def render_job(job: Job, chromium: str | None) -> Outcome:
     """Run one notebook and publish its report files; never raises for a failed run."""
     import papermill
@@ -220,6 +238,7 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
     stem = job.stem
     job.out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=job.out_dir))
+    sockets = Path(tempfile.mkdtemp(prefix="funnelkit-kernel-"))  # short: a socket path's limit
     run = tmp / f"{stem}.ipynb"
     failed = job.out_dir / f"{stem}.failed.ipynb"
     try:
@@ -232,6 +251,7 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
                 cwd=str(job.notebook.parent),
                 progress_bar=False,
                 start_timeout=KERNEL_START_SECONDS,
+                kernel_manager_class=_ipc_kernel_manager(sockets),
             )
         except PapermillExecutionError as err:
             where = f"cell {err.exec_count}" if err.exec_count else f"cell #{err.cell_index + 1}"
@@ -275,6 +295,7 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[Outcome]:

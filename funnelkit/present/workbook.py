@@ -103,6 +103,23 @@ def table_html(
     return HTML(body)
 
 
+Marks = list[tuple[str, float] | None]
+
+
+def column_marks(
+    raw: pd.DataFrame, family: str, keys: Sequence[str], columns: dict[str, str]
+) -> dict[str, Marks]:
+    """The tags of a shown table's cells from the raw frame it was formatted from: each shown
+    column's cell named '<family>.<raw column>.<row key>' with the raw value (none if missing)."""
+    return {
+        shown: [
+            None if pd.isna(v) else (f"{family}.{column}.{key}", float(v))
+            for key, v in zip(keys, raw[column], strict=True)
+        ]
+        for shown, column in columns.items()
+    }
+
+
 def chart(fig) -> HTML:
     """A chart as an embedded PNG image whose alternative text is its titles."""
     alt = " / ".join(ax.get_title() for ax in fig.axes if ax.get_title()) or "chart"
@@ -237,13 +254,13 @@ def goal_scorecard(book: Workbook) -> list[object]:
     )
     items: list[object] = [
         Markdown(f"Goals checked on {book.as_of:%Y-%m-%d} (✓ pass, ! warn, ✗ fail)."),
-        HTML(scorecard_html(scorecard(book.goals, context))),
+        HTML(scorecard_html(scorecard(book.goals, context), HTML_MARKS)),
     ]
     checks = checks_frame(book.goals, context)
     why = [
-        f"- **{html.escape(goal.id)}** {html.escape(line)}"
+        f"- **{html.escape(goal.id)}** {line}"
         for goal in book.goals.goals
-        for line in findings(checks, goal.id)
+        for line in findings(checks, goal.id, HTML_MARKS)
     ]
     if why:
         items.append(Markdown("**Why a goal warns or fails:**\n\n" + "\n".join(why)))
@@ -255,8 +272,14 @@ def goal_scorecard(book: Workbook) -> list[object]:
         two = two_goals_sentence(a, p.revenue_goal, p.currency, HTML_MARKS)
         if two is not None:
             items.append(Markdown(two))
-        text = alignment_text(a, p.currency)
-        items.append(HTML(f"<pre>{html.escape(text)}</pre>"))
+        lines = alignment_text(a, p.currency, HTML_MARKS).splitlines()
+        items.append(
+            Markdown(
+                "\n".join(
+                    [lines[0], ""] + [f"- {line.strip().removeprefix('- ')}" for line in lines[1:]]
+                )
+            )
+        )
     for label, ids in loose_ends(book.goals):
         items.append(Markdown(f"**{label}:** {html.escape(', '.join(ids))}"))
     return items
@@ -277,7 +300,7 @@ def agreed_definitions(book: Workbook) -> list[object]:
     ]
     items: list[object] = [Markdown("\n".join(lines))]
     if book.table is not None:
-        rows = []
+        rows, raw = [], []
         for stage, definition in d.stages.items():
             if stage not in stages[1:-1]:
                 continue
@@ -286,22 +309,39 @@ def agreed_definitions(book: Workbook) -> list[object]:
             if among not in book.table.stages or outcome not in book.table.stages:
                 continue
             r = qualification(book.table, definition, outcome, among=among).iloc[0]
+            raw.append(r.rename(stage))
             rows.append(
                 {
                     "definition": stage,
                     "judged among": among,
-                    "qualify": f"{int(r['qualified']):,} of {int(r['leads']):,} ({r['qualified_share']:.0%})",
+                    "leads": f"{int(r['leads']):,}",
+                    "qualify": f"{int(r['qualified']):,}",
+                    "share": f"{r['qualified_share']:.0%}",
                     "went on to": outcome,
                     "qualified": f"{r['qualified_rate']:.1%}",
                     "the others": f"{r['others_rate']:.1%}",
-                    "lift": f"{r['lift']:.2f}x",
+                    "lift": f"{r['lift']:.2f}×",
                 }
             )
         if rows:
+            measured = pd.DataFrame(raw)
             items.append(
                 table_html(
                     pd.DataFrame(rows),
                     "Each definition on history: the leads it qualifies and how they went on",
+                    column_marks(
+                        measured,
+                        "definition",
+                        list(measured.index),
+                        {
+                            "leads": "leads",
+                            "qualify": "qualified",
+                            "share": "qualified_share",
+                            "qualified": "qualified_rate",
+                            "the others": "others_rate",
+                            "lift": "lift",
+                        },
+                    ),
                 )
             )
     return items
@@ -359,13 +399,30 @@ def previous_period(book: Workbook) -> list[object]:
             "less the stage's lag) to the export's as-of day; revenue is won amounts within the "
             "plan period."
         ),
-        table_html(_format_review(frame, prev.params.currency), title),
+        table_html(
+            _format_review(frame, prev.params.currency),
+            title,
+            column_marks(
+                frame.assign(  # whole volumes as shown; revenue in money
+                    planned=frame["planned"].where(
+                        frame["line"] == "revenue", frame["planned_whole"]
+                    )
+                ),
+                "previous",
+                list(frame["line"]),
+                {
+                    "planned to date": "planned",
+                    "actual": "actual",
+                    "attainment": "attainment",
+                },
+            ),
+        ),
         chart(charts.attainment_chart(frame, "Previous plan: actual as % of plan to date")),
     ]
 
 
 def _risks_table(
-    r: pd.DataFrame, currency: str
+    r: pd.DataFrame, currency: str, leads_measured: dict[str, int]
 ) -> tuple[pd.DataFrame, str, dict[str, list[tuple[str, float] | None]]]:
     """Each assumption against history as a table: the plan's figure and history's side by
     side, formatted by kind and tagged with their names; with its caption."""
@@ -375,7 +432,7 @@ def _risks_table(
         "days": "{:.0f} days".format,
         "deal_size": lambda v: money(v, currency),
         "marketing_share": "{:.1%}".format,
-        "reps": "{:g} reps".format,
+        "reps": lambda v: f"{v:g} rep" + ("" if v == 1 else "s"),
     }
 
     def shown(value: float, kind: str) -> str:
@@ -406,10 +463,19 @@ def _risks_table(
             "verdict": r["verdict"],
         }
     )
+    change_marks: list[tuple[str, float] | None] = [
+        None if c == "–" else (f"baseline.change.{f}", float(p / h - 1))
+        for c, f, p, h in zip(change, r["figure"], r["plan"], r["history"], strict=True)
+    ]
+    basis_marks: list[tuple[str, float] | None] = [
+        (f"baseline.leads.{f[5:]}", float(leads_measured[f[5:]])) if f.startswith("rate.") else None
+        for f in r["figure"]
+    ]
     caption = (
         "Each assumption against history (for sales capacity: the reps the busiest month needs)"
     )
-    return frame, caption, {"plan": plan_marks, "history": history_marks}
+    marks = {"plan": plan_marks, "history": history_marks, "change": change_marks}
+    return frame, caption, marks | {"history from": basis_marks}
 
 
 def plan_risks(book: Workbook) -> list[object]:
@@ -424,7 +490,7 @@ def plan_risks(book: Workbook) -> list[object]:
             Markdown(
                 f"**Stretches against history** (more than {review.STRETCH:.0%} beyond it):\n\n{lines}"
             ),
-            table_html(*_risks_table(r, plan.params.currency)),
+            table_html(*_risks_table(r, plan.params.currency, book.baselines.leads_measured)),
         ]
     else:
         items.append(
@@ -484,9 +550,9 @@ def _format_pacing(frame: pd.DataFrame) -> pd.DataFrame:
             "stage": frame["stage"],
             "team": frame["team"],
             "month goal": frame["goal"].map("{:,}".format),
-            "expected to date": frame["expected_to_date"].map("{:,.1f}".format),
+            "expected to date": frame["expected_whole"].map("{:,}".format),
             "actual to date": frame["actual_to_date"].map("{:,.0f}".format),
-            "gap": frame["gap"].map("{:+,.1f}".format),
+            "gap": frame["gap"].map("{:+,.0f}".format),
             "projected": frame["projection"].map("{:,.0f}".format),
             "projected vs goal": frame["projected_attainment"].map("{:.0%}".format),
         }
@@ -498,6 +564,24 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
     plan, table = book.plan, _table(book)
     frame = review.month_pacing(plan, table, month)
     as_of = min(table.as_of, pd.Period(month, "M").end_time)
+    keys = [f"{stage}.{month}" for stage in frame["stage"]]
+    marks = column_marks(
+        frame.assign(expected=frame["expected_whole"]),
+        "pacing",
+        keys,
+        {
+            "expected to date": "expected",
+            "gap": "gap",
+            "projected": "projection",
+            "projected vs goal": "projected_attainment",
+        },
+    )
+    marks["month goal"] = [
+        (f"month.{k}", float(v)) for k, v in zip(keys, frame["goal"], strict=True)
+    ]
+    marks["actual to date"] = [
+        (f"actual.{k}", float(v)) for k, v in zip(keys, frame["actual_to_date"], strict=True)
+    ]
     return [
         Markdown(
             f"# Monthly review: {month}\n\n**{html.escape(plan.params.title)}**, "
@@ -507,16 +591,7 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
         table_html(
             _format_pacing(frame),
             f"{month}: each stage against its month goal",
-            {
-                "month goal": [
-                    (f"month.{st}.{month}", float(v))
-                    for st, v in zip(frame["stage"], frame["goal"], strict=True)
-                ],
-                "actual to date": [
-                    (f"actual.{st}.{month}", float(v))
-                    for st, v in zip(frame["stage"], frame["actual_to_date"], strict=True)
-                ],
-            },
+            marks,
         ),
         *_undated_note(table),
         chart(charts.pacing_chart(review.team_pacing(plan, table, month))),
@@ -549,8 +624,18 @@ def month_sla(book: Workbook, month: str) -> list[object]:
         share_within=frame["share_within"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "–"),
     ).rename(columns=lambda c: c.replace("_", " "))
     window = f"{terms.first_touch_minutes:g} minutes"
+    owners = list(shown["owner"])
     items: list[object] = [
-        table_html(shown, f"{month}: hand-offs touched within {window}, by owner")
+        table_html(
+            shown,
+            f"{month}: hand-offs touched within {window}, by owner",
+            column_marks(
+                frame,
+                "owner_sla",
+                owners,
+                {c.replace("_", " "): c for c in frame.columns if c != "owner"},
+            ),
+        )
     ]
     breaches = sla_breaches(table, terms.first_touch_minutes, terms.handoff_stage, table.as_of)
     breaches = breaches.loc[breaches["handed_off_at"].dt.strftime("%Y-%m") == month]
@@ -564,11 +649,18 @@ def month_sla(book: Workbook, month: str) -> list[object]:
             .reset_index()
             .sort_values("late", ascending=False)
         )
+        marks = column_marks(
+            counts,
+            "owner_late",
+            list(counts["owner"]),
+            {"late": "late", "median minutes late": "median_minutes_late"},
+        )
         counts["median_minutes_late"] = counts["median_minutes_late"].map("{:,.0f}".format)
         items += [
             table_html(
                 counts.rename(columns=lambda c: c.replace("_", " ")),
                 f"{month}: late or missing first touches per owner",
+                marks,
             ),
             Markdown(
                 "*Lead-level rows are left out of this report; render with "
@@ -603,6 +695,19 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
         table_html(
             by_source.drop(columns="stage").rename(columns=lambda c: c.replace("_", " ")),
             "Leakage by step and source (stopped = lost + stalled)",
+            column_marks(
+                leaks.assign(
+                    stopped=leaks["lost"] + leaks["stalled"],
+                    stopped_share=(leaks["lost"] + leaks["stalled"]) / leaks["reached"],
+                ),
+                "leakage",
+                [f"{a}.{b}" for a, b in zip(leaks["step"], leaks["source"], strict=True)],
+                {
+                    c.replace("_", " "): c
+                    for c in ("reached", "advanced", "lost", "stalled", "in_progress", "stopped")
+                }
+                | {"stopped share": "stopped_share"},
+            ),
         ),
     ]
 
@@ -617,11 +722,12 @@ def to_discuss(book: Workbook, month: str) -> list[object]:
         review.month_leakage(table, month),
         plan.sla.terms.first_touch_minutes,
         _sla_goal(book, month),
+        HTML_MARKS,
     )
     if book.baselines is not None:
         r = review.risks(plan, book.baselines)
-        points += [f"Plan: {s}" for s in r.loc[r["verdict"] == "stretch", "sentence"]]
-    return [Markdown("\n".join(f"1. {html.escape(p)}" for p in points))]
+        points += [f"Plan: {html.escape(s)}" for s in r.loc[r["verdict"] == "stretch", "sentence"]]
+    return [Markdown("\n".join(f"1. {p}" for p in points))]
 
 
 def outlook(book: Workbook) -> list[object]:
@@ -640,8 +746,10 @@ def outlook(book: Workbook) -> list[object]:
         won, customers = forecast.won_in(table, start, end)
         return [
             Markdown(
-                f"The period ended on {end:%d %b %Y}: {money(won, plan.params.currency)} won "
-                f"from {customers} customers against the goal of "
+                f"The period ended on {end:%d %b %Y}: "
+                f"{tag('ended.revenue', won, money(won, plan.params.currency))} won from "
+                f"{tag('ended.customers', customers, f'{customers:,}')} customers against the "
+                "goal of "
                 f"{tag('plan.revenue_goal', plan.params.revenue_goal, money(plan.params.revenue_goal, plan.params.currency))}."
             )
         ]
@@ -660,17 +768,19 @@ def outlook(book: Workbook) -> list[object]:
         HTML_MARKS,
     )
     at_history = float(forecast.run_rate_arrivals(table, as_of, len(arrivals)).sum())
+    open_leads, new = float(len(pipeline.ids)), outcome.expected_new_leads
+    trials = float(len(outcome.revenue))
     method = (
-        f"From {len(pipeline.ids):,} open leads and {outcome.expected_new_leads:,.0f} new leads "
-        f"expected at the plan's volume, in {len(outcome.revenue):,} simulated periods drawing "
-        "conversion rates, stage times and deal amounts from the export's history. New leads "
-        "are assumed to arrive as the plan says (the forecast asks: if marketing delivers the "
-        f"plan, will we make it?); at the rate of the last {forecast.RUN_RATE_DAYS} days, "
-        f"{at_history:,.0f} would arrive in the same time."
+        f"From {tag('forecast.open_leads', open_leads, f'{open_leads:,.0f}')} open leads and "
+        f"{tag('forecast.new_leads', new, f'{new:,.0f}')} new leads expected at the plan's "
+        f"volume, in {tag('forecast.trials', trials, f'{trials:,.0f}')} simulated periods "
+        "drawing conversion rates, stage times and deal amounts from the export's history. New "
+        "leads are assumed to arrive as the plan says (the forecast asks: if marketing delivers "
+        f"the plan, will we make it?); at the rate of the last {forecast.RUN_RATE_DAYS} days, "
+        f"{tag('forecast.new_leads_at_history_rate', at_history, f'{at_history:,.0f}')} would "
+        "arrive in the same time."
     )
-    short = late.loc[late["gap"] <= -1].assign(
-        planned=lambda f: f["planned"].round(1), gap=lambda f: f["gap"].round(1)
-    )
+    short = late.loc[late["actual"] <= late["planned"] - 1]
     items: list[object] = [
         Markdown("\n".join(f"- {line}" for line in lines) + f"\n\n*{method}*"),
         chart(
@@ -683,8 +793,35 @@ def outlook(book: Workbook) -> list[object]:
         ),
     ]
     if len(short):
-        frame = short.drop(columns="behind_since")
+        frame = pd.DataFrame(
+            {
+                "stage": short["stage"],
+                "team": short["team"],
+                "month": short["month"],
+                "planned to date": short["planned_whole"].map("{:,}".format),
+                "actual": short["actual"].map("{:,}".format),
+                "short by": (-short["gap"]).map("{:,}".format),
+            }
+        )
+        keys = [f"{st}.{mo}" for st, mo in zip(short["stage"], short["month"], strict=True)]
         items.append(
-            table_html(frame, f"Stages and months behind their phased target to {as_of:%Y-%m-%d}")
+            table_html(
+                frame,
+                f"Stages and months behind their phased target to {as_of:%Y-%m-%d}",
+                {
+                    "planned to date": [
+                        (f"behind.planned.{k}", float(v))
+                        for k, v in zip(keys, short["planned_whole"], strict=True)
+                    ],
+                    "actual": [
+                        (f"behind.actual.{k}", float(v))
+                        for k, v in zip(keys, short["actual"], strict=True)
+                    ],
+                    "short by": [
+                        (f"behind.gap.{k}", float(v))
+                        for k, v in zip(keys, short["gap"], strict=True)
+                    ],
+                },
+            )
         )
     return items

@@ -247,8 +247,10 @@ def test_discussion_points_put_the_most_pressing_first():
         {
             "stage": ["mql", "won"],
             "team": ["marketing", "sales"],
+            "month": ["2026-10", "2026-10"],
             "goal": [100, 10],
-            "expected_to_date": [50.0, 5.0],
+            "expected_to_date": [50.0, 4.5],
+            "expected_whole": [50, 5],
             "actual_to_date": [40.0, 2.0],
             "gap": [-10.0, -3.0],
             "projection": [80.0, 4.0],
@@ -278,8 +280,8 @@ def test_discussion_points_put_the_most_pressing_first():
         }
     )
     assert discussion_points(pacing, sla, leaks, 10, ("sales-follow-up", 0.8, 0.55)) == [
-        "Sales: won is on course for 4 of 10 (40%); 2 so far against 5.0 expected.",
-        "Marketing: mql is on course for 80 of 100 (80%); 40 so far against 50.0 expected.",
+        "Sales: won is on course for 4 of 10 (40%); 2 so far against 5 expected.",
+        "Marketing: mql is on course for 80 of 100 (80%); 40 so far against 50 expected.",
         "Sales: 62% of hand-offs were touched within the SLA's 10 minutes.",
         "Sales: Bob has the most hand-offs touched late or not at all (6).",
         "Sales: goal sales-follow-up asks for 80% of hand-offs touched within 60 minutes; "

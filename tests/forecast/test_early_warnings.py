@@ -54,6 +54,19 @@ def test_month_rows_add_up_to_the_plan_vs_actuals_figures(sample):
         assert rows["actual"].sum() == to_date.loc[stage, "actual"]
 
 
+def test_month_rows_show_whole_volumes_as_targets_do(sample):
+    """Planned volumes are rounded up to whole leads, as every target is; the gap is to that."""
+    late = behind(q4(), sample)
+    assert (late["planned_whole"] == np.ceil(late["planned"] - 1e-9)).all()
+    assert (late["gap"] == late["actual"] - late["planned_whole"]).all()
+    complete = late[late["month"] < "2026-10"]  # months wholly before the as-of day
+    plan = q4()
+    for row in complete.itertuples():
+        k = plan.monthly.labels.index(row.month)
+        stage = plan.monthly.stages.index(row.stage)
+        assert row.planned_whole == plan.monthly.whole[k, stage]
+
+
 def test_behind_since_is_the_start_of_the_last_run_below_plan(sample):
     plan = q4(revenue_goal=680_000)  # twice the goal: every stage falls behind
     late = behind(plan, sample)
@@ -93,7 +106,7 @@ def test_the_actions_close_the_gap(sample):
     in_time = cycle_in_time(history, 1, (outcome.end - add.by).days)
     assert add.amount * np.prod(history.rates[1:]) * in_time == pytest.approx(gap)
     assert add.by == pd.Timestamp("2026-11-14")
-    assert add.text.startswith(f"Add {np.ceil(add.amount):,.0f} more MQLs by 14 Nov 2026")
+    assert add.sentence().startswith(f"Add {np.ceil(add.amount):,.0f} more MQLs by 14 Nov 2026")
     # the rate asked for, fed back through the forecast, brings the expected customers to goal
     assert rate.stage == "sql→opportunity"
     assert history.rates[2] < rate.amount < 1
