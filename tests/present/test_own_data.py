@@ -36,12 +36,17 @@ def init_and_render(tmp_path, export, *options: str) -> tuple[str, str]:
     return (folder / "20-quarterly-plan.html").read_text(encoding="utf-8"), review
 
 
+def assert_one_value_per_figure(tmp_path) -> None:
+    """Every figure the plan's reports tag carries one value across them."""
+    found = figures_in(tmp_path / "reports" / "own")
+    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+
+
 def test_a_plan_from_the_sample_export_renders_with_one_value_per_figure(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     plan, _ = init_and_render(tmp_path, SAMPLE, "--period", "2027-Q1", "--growth", "10%")
     assert "The parameters name no goals file, so there is no scorecard." in untagged(plan)
-    found = figures_in(tmp_path / "reports" / "own")
-    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert_one_value_per_figure(tmp_path)
     assert "Traceback" not in plan
 
 
@@ -100,8 +105,7 @@ def test_a_plan_from_the_sample_split_into_contacts_and_deals_renders_the_same_f
     assert lines[-2].endswith(last_days)
     assert lines[-1] == whole_lines[-1]
     assert "deals:" in split
-    found = figures_in(tmp_path / "reports" / "own")
-    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert_one_value_per_figure(tmp_path)
     assert "Will we make it?" in untagged(plan)
     assert "Traceback" not in plan + review
 
@@ -125,8 +129,7 @@ def test_a_salesforce_opportunity_report_renders_a_plan_with_nothing_but_init(
     assert "Marketing owns" in text
     # the report says why it has no forecast: the export times no step between creation and close
     assert "No forecast: no history for step 'prospecting→qualification'" in text
-    found = figures_in(tmp_path / "reports" / "own")
-    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert_one_value_per_figure(tmp_path)
     assert "Traceback" not in plan + review
 
 
@@ -196,6 +199,5 @@ def test_a_plan_from_x_education_leads_without_dates_renders_from_the_day_given(
     assert "No forecast: no history for step 'lead→won'" in text
     assert re.search(NOT_MEASURED, text)  # the risks row of the step the export cannot time
     assert review == ""  # no month of the plan has actuals yet
-    found = figures_in(tmp_path / "reports" / "own")
-    assert {n: v for n, v in found.items() if len(v) > 1} == {}
+    assert_one_value_per_figure(tmp_path)
     assert "Traceback" not in plan
