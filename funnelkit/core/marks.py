@@ -18,6 +18,10 @@ class Marks(Protocol):
         """Text from the user or the data (a title, a stage name, a currency)."""
         ...
 
+    def strong(self, marked: str) -> str:
+        """Already-marked text set in bold, where the output has bold."""
+        ...
+
 
 class PlainMarks:
     """Figures and text as they are: for the terminal."""
@@ -29,6 +33,10 @@ class PlainMarks:
     def text(self, words: str) -> str:
         """`words` unchanged."""
         return words
+
+    def strong(self, marked: str) -> str:
+        """`marked` unchanged: the terminal has no bold."""
+        return marked
 
 
 PLAIN = PlainMarks()

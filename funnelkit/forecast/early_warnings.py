@@ -256,9 +256,12 @@ def warnings_text(
         "forecast.won_to_date", forecast.revenue_to_date, f"{forecast.revenue_to_date:,.0f}"
     )
     lines = [
-        f"**{m.figure('forecast.chance', forecast.probability, f'{forecast.probability:.0%}')} "
-        f"chance of reaching the goal of "
-        f"{m.figure('plan.revenue_goal', forecast.goal, f'{forecast.goal:,.0f}')} {cur}** by "
+        m.strong(
+            f"{m.figure('forecast.chance', forecast.probability, f'{forecast.probability:.0%}')} "
+            f"chance of reaching the goal of "
+            f"{m.figure('plan.revenue_goal', forecast.goal, f'{forecast.goal:,.0f}')} {cur}"
+        )
+        + " by "
         f"{forecast.end:%d %b %Y}. Expected: "
         f"{m.figure('forecast.expected', forecast.expected_revenue, f'{forecast.expected_revenue:,.0f}')} "
         f"(80 % between {m.figure('forecast.low', low, f'{low:,.0f}')} and "

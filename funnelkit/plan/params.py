@@ -23,6 +23,7 @@ from funnelkit.core.vocabulary import PRESET_NAMES
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import GRANULARITIES, month_edges, month_weights
 from funnelkit.plan.sla import SlaTerms, Touch
+from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames, default_names, plural_of
 
 # key -> required?
 TOP_KEYS = {
@@ -45,7 +46,13 @@ TOP_KEYS = {
 ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False, "as_of": False}
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
-STAGE_KEYS = {"stage": True, "conversion_rate": False, "days": False}
+STAGE_KEYS = {
+    "stage": True,
+    "conversion_rate": False,
+    "days": False,
+    "label": False,
+    "plural": False,
+}
 SLA_KEYS = {
     "handoff_stage": True,
     "first_touch_minutes": True,
@@ -98,6 +105,7 @@ class PlanParams:
     next_plan: Path | None = None  # the next period's parameters, whose lead-in this one shows
     following: PlanParams | None = None  # the next plan's parameters, read from `next_plan`
     definitions_file: Path | None = None  # the agreed stage definitions (YAML)
+    names: StageNames = DEFAULT_NAMES  # what reports call the stages
 
     @property
     def period_label(self) -> str:
@@ -113,6 +121,22 @@ def _date(value: Any, key: str) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise InputError(f"'{key}' must hold dates written YYYY-MM-DD (got {value!r})") from None
+
+
+def _stage_names(raw: list[dict[str, Any]]) -> StageNames:
+    """The display names the funnel's entries give (`label`, `plural`), checked."""
+    given = {}
+    for entry in raw:
+        stage = text(entry, "stage")
+        label, plural = default_names(stage)
+        if "label" in entry:
+            label = text(entry, "label")
+            plural = plural_of(label)
+        if "plural" in entry:
+            plural = text(entry, "plural")
+        if "label" in entry or "plural" in entry:
+            given[stage] = (label, plural)
+    return StageNames(given)
 
 
 def _funnel(raw: Any) -> Funnel:
@@ -261,6 +285,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     check_number("marketing_share", raw["marketing_share"], low=0, high=1)
     check_number("deal_size", raw["deal_size"], low=0, low_open=True)
     funnel = in_section("funnel", _funnel, raw["funnel"])
+    names = in_section("funnel", _stage_names, raw["funnel"])
     sla = in_section("sla", _sla, raw["sla"], funnel)
     pipeline = in_section("pipeline", _pipeline, raw.get("pipeline") or {})
     name = text(raw, "name")
@@ -298,6 +323,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
         previous_plan=_file(raw["previous_plan"], "previous_plan", folder)
         if "previous_plan" in raw
         else None,
+        names=names,
         next_plan=next_plan,
         following=in_section("next_plan", _following, next_plan, start, months, funnel)
         if next_plan is not None and follow

@@ -42,6 +42,9 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
         for s, r, d in zip(f.stages, f.conversion_rates, f.days, strict=False)
     ]
     stages.append({"stage": f.stages[-1]})
+    for entry in stages:
+        if entry["stage"] in p.names.given:
+            entry["label"], entry["plural"] = p.names.given[entry["stage"]]
     sla = p.sla
     out: dict[str, Any] = {
         "name": p.name,

@@ -23,6 +23,10 @@ class HtmlMarks:
         """`words` escaped."""
         return html.escape(words)
 
+    def strong(self, marked: str) -> str:
+        """`marked` (already escaped) in bold."""
+        return f"<strong>{marked}</strong>"
+
 
 HTML_MARKS = HtmlMarks()
 
