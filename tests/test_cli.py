@@ -48,7 +48,7 @@ def test_plan_prints_the_example_plan_figures(root):
     assert plan.params.title in out
     assert f"{int(plan.targets.whole[0]):,}" in out  # leads needed
     assert f"{plan.targets.volumes[0]:,.2f}" in out
-    assert f"{plan.targets.marketing_revenue_goal:,.0f} USD" in out
+    assert f"${plan.targets.marketing_revenue_goal:,.0f}" in out
     for label in plan.phasing.labels:
         assert label in out
     assert result.stderr == ""
@@ -145,10 +145,10 @@ def test_goals_name_every_warning_and_are_checked_as_of_the_export_s_day_like_th
     assert (
         "  ! FAST ambitious: +5.0% is business as usual: 75% of past quarters did as well.\n" in out
     )
-    assert "marketing-mqls: goal 240 mql ≥ the plan's need of 238 mql.\n" in out
+    assert "marketing-mqls: goal 240 MQLs ≥ the plan's need of 238 MQLs.\n" in out
     assert (
-        "The goals file's shared goal shared-revenue asks for 341,450 USD; the plan's revenue goal "
-        "is 341,500 USD (50 less). The alignment checks the team goals against the goals file's "
+        "The goals file's shared goal shared-revenue asks for $341,450; the plan's revenue goal "
+        "is $341,500 ($50 less). The alignment checks the team goals against the goals file's "
         "figure.\n"
     ) in out
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
+from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 NUMBER_OPS = (">=", ">", "<=", "<", "between")
 TEXT_OPS = ("is", "is not", "in", "not in", "contains")
@@ -103,12 +104,12 @@ class Definition:
     def criteria(self) -> list[Criterion]:
         return [c for g in self.parts.values() for c in g.criteria()]
 
-    def text(self) -> str:
-        """The definition in words, generated from the rules."""
+    def text(self, names: StageNames = DEFAULT_NAMES) -> str:
+        """The definition in words, generated from the rules; the stage by its display name."""
         parts = [
             f"{'fits' if p == 'fit' else 'behaves'} ({g.text()})" for p, g in self.parts.items()
         ]
-        return f"A lead counts as {self.stage} when it " + ", and ".join(parts) + "."
+        return f"A lead counts as {names.label(self.stage)} when it " + ", and ".join(parts) + "."
 
 
 @dataclass(frozen=True)

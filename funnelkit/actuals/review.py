@@ -16,14 +16,17 @@ from funnelkit.actuals.baselines import Baselines
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_compliance, stage_pacing
 from funnelkit.actuals.measures import leakage
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.formats import money, percent
 from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.build import Plan
+from funnelkit.plan.funnel import STEP_ARROW
 from funnelkit.plan.pacing import Pacing
 from funnelkit.plan.phasing import month_edges, month_weights, spread
+from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 STRETCH = 0.10  # an assumption better than history by more than this fraction is a stretch
 BEHIND = 0.90  # a projected attainment below this fraction of the goal is behind pace
@@ -247,6 +250,7 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     days shorter by more than STRETCH, is a stretch; days of a step the export cannot time
     are 'not measured'."""
     p = plan.params
+    names = p.names
     rows = []
 
     def judge(driver, figure, planned, measured, higher_is_harder, fmt, basis):
@@ -265,30 +269,38 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     ):
         n = baselines.leads_measured.get(step, 0)
         judge(
-            f"{step} rate",
+            f"{names.step(step)} rate",
             f"rate.{step}",
             rate,
             measured,
             True,
-            "{:.1%}".format,
-            f"{n:,} mature leads",
+            lambda v: percent(v, 1),
+            f"{n:,} mature {names.plural(step.split(STEP_ARROW)[0])}",
         )
     for step, days, measured in zip(p.funnel.steps, p.funnel.days, history.days, strict=True):
         if step in baselines.untimed:
             rows.append(
                 (
-                    f"{step} days",
+                    f"{names.step(step)} days",
                     f"days.{step}",
                     days,
                     np.nan,
                     "the export cannot time it",
                     "not measured",
-                    f"{step} days: the plan assumes {days:.0f} days; the export cannot time "
-                    "this step, so history cannot check it",
+                    f"{names.step(step)} days: the plan assumes {days:.0f} days; the export "
+                    "cannot time this step, so history cannot check it",
                 )
             )
             continue
-        judge(f"{step} days", f"days.{step}", days, measured, False, "{:.0f} days".format, "median")
+        judge(
+            f"{names.step(step)} days",
+            f"days.{step}",
+            days,
+            measured,
+            False,
+            "{:.0f} days".format,
+            "median",
+        )
     if baselines.deal_size is not None:
         judge(
             "deal size",
@@ -296,7 +308,7 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
             p.deal_size,
             baselines.deal_size,
             True,
-            lambda v: f"{v:,.0f} {p.currency}",
+            lambda v: money(v, p.currency),
             "mean won amount",
         )
     if baselines.marketing_share is not None:
@@ -306,7 +318,7 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
             p.marketing_share,
             baselines.marketing_share,
             True,
-            "{:.1%}".format,
+            lambda v: percent(v, 1),
             "share of won revenue",
         )
     peak = plan.sla.reps_needed_peak
@@ -319,7 +331,7 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
             "reps the busiest month needs",
             "stretch" if peak > p.sla.reps else "in line",
             f"sales capacity: {p.sla.reps:g} reps; the busiest month needs "
-            f"{peak:g} to follow every {p.sla.handoff_stage} up on the cadence",
+            f"{peak:g} to follow every {names.label(p.sla.handoff_stage)} up on the cadence",
         )
     )
     return pd.DataFrame(
@@ -334,12 +346,15 @@ def discussion_points(
     window_minutes: float,
     sla_goal: tuple[str, float, float] | None = None,
     marks: Marks = PLAIN,
+    names: StageNames = DEFAULT_NAMES,
+    ended: bool = False,
 ) -> list[str]:
     """What the monthly meeting should talk about, in plain sentences, most pressing first:
     stages projected below BEHIND of their month goal, the share touched within the SLA
     window (and, given `sla_goal` as (goal id, target, this month's share), the goal), the
     owner with the most late follow-ups, and the stage and source that lose the most leads.
-    `marks` marks the figures (named as in the review's tables) and the user's text."""
+    `marks` marks the figures (named as in the review's tables) and the user's text; stages go
+    by `names`; a month that has `ended` is told in the past tense."""
     m = marks
     points = []
     behind = pacing.loc[pacing["projected_attainment"] < BEHIND].sort_values("projected_attainment")
@@ -354,12 +369,17 @@ def discussion_points(
         strict=True,
     ):
         key = f"{stage}.{month}"
+        goal_text = m.figure(f"month.{key}", goal, f"{goal:,.0f}")
+        share_text = m.figure(f"pacing.projected_attainment.{key}", share, percent(share))
+        actual_text = m.figure(f"actual.{key}", actual, f"{actual:,.0f}")
+        who = f"{team.capitalize()}: {m.text(names.plural(stage))}"
+        if ended:
+            points.append(f"{who} ended the month at {actual_text} of {goal_text} ({share_text}).")
+            continue
         points.append(
-            f"{team.capitalize()}: {m.text(stage)} is on course for "
+            f"{who} are on course for "
             f"{m.figure(f'pacing.projection.{key}', projection, f'{projection:,.0f}')} of "
-            f"{m.figure(f'month.{key}', goal, f'{goal:,.0f}')} "
-            f"({m.figure(f'pacing.projected_attainment.{key}', share, f'{share:.0%}')}); "
-            f"{m.figure(f'actual.{key}', actual, f'{actual:,.0f}')} so far against "
+            f"{goal_text} ({share_text}); {actual_text} so far against "
             f"{m.figure(f'pacing.expected.{key}', expected, f'{expected:,.0f}')} expected."
         )
     if len(sla):
@@ -367,7 +387,7 @@ def discussion_points(
         share = sla["within_window"].sum() / handed if handed else np.nan
         if np.isfinite(share):
             points.append(
-                f"Sales: {m.figure('review_sla.share_within', share, f'{share:.0%}')} of "
+                f"Sales: {m.figure('review_sla.share_within', share, percent(share))} of "
                 "hand-offs were touched within the SLA's "
                 f"{m.figure('sla.first_touch_minutes', window_minutes, f'{window_minutes:g}')} "
                 "minutes."
@@ -387,9 +407,9 @@ def discussion_points(
         goal_id, target, measured = sla_goal
         points.append(
             f"Sales: goal {m.text(goal_id)} asks for "
-            f"{m.figure(f'goal_target.{goal_id}', target, f'{target:.0%}')} of hand-offs touched "
-            f"within {SLA_WINDOW_MINUTES:g} minutes; this month "
-            f"{m.figure('review_sla.share_within_goal_window', measured, f'{measured:.0%}')}."
+            f"{m.figure(f'goal_target.{goal_id}', target, percent(target))} of hand-offs "
+            f"touched within {SLA_WINDOW_MINUTES:g} minutes; this month "
+            f"{m.figure('review_sla.share_within_goal_window', measured, percent(measured))}."
         )
     if len(leaks):
         lost = leaks.assign(gone=leaks["lost"] + leaks["stalled"])
@@ -400,7 +420,8 @@ def discussion_points(
             key = f"{worst['step']}.{worst['source']}" if has_source else str(worst["step"])
             gone, reached = float(worst["gone"]), float(worst["reached"])
             points.append(
-                f"Both teams: most leads stop at {m.text(str(worst['step']))}{where}: "
+                f"Both teams: most leads stop at {m.text(names.step(str(worst['step'])))}"
+                f"{where}: "
                 f"{m.figure(f'leakage.stopped.{key}', gone, f'{gone:,.0f}')} lost or stalled of "
                 f"{m.figure(f'leakage.reached.{key}', reached, f'{reached:,.0f}')}."
             )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from funnelkit.core.formats import count, money, multiple, percent
 from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.crm.fields import ID
 from funnelkit.crm.leads import LeadTable
@@ -109,8 +110,8 @@ def period_coverage(
         basis = "close dates" if "close_date" in table.leads else "history's stage times"
         pipeline = float(value[inside].sum())
         source = (
-            f"the open {table.stages[-2]} expected to close by {end:%d %b %Y} (by {basis}), "
-            "each at its amount or the mean won amount"
+            f"the open {plan.params.names.plural(table.stages[-2])} expected to close by "
+            f"{end:%d %b %Y} (by {basis}), each at its amount or the mean won amount"
         )
         deals, later, stalled = int(inside.sum()), int((close > end).sum()), int(close.isna().sum())
     return Coverage(
@@ -128,17 +129,22 @@ def period_coverage(
 def coverage_sentence(c: Coverage, currency: str, marks: Marks = PLAIN) -> str:
     """The coverage in words: the ratio, what is left, the ratio needed, the verdict and
     where the pipeline figure comes from."""
-    m, cur = marks, marks.text(currency)
+    m = marks
     verdict = "enough" if c.enough else "not enough"
-    ratio = "—" if c.remaining <= 0 else m.figure("coverage.ratio", c.ratio, f"{c.ratio:.1f}×")
+    ratio = "—" if c.remaining <= 0 else m.figure("coverage.ratio", c.ratio, multiple(c.ratio))
     counted = ""
     if c.deals or c.later or c.stalled:
-        counted = f" ({c.deals} deals; {c.later} expected later, {c.stalled} stalled)"
+        counted = (
+            f" ({m.figure('coverage.deals', c.deals, count(c.deals))} deals; "
+            f"{m.figure('coverage.later', c.later, count(c.later))} expected later, "
+            f"{m.figure('coverage.stalled', c.stalled, count(c.stalled))} stalled)"
+        )
     return (
-        f"Pipeline coverage: {m.figure('coverage.pipeline', c.pipeline, f'{c.pipeline:,.0f}')} "
-        f"{cur} of open pipeline is {ratio} the "
-        f"{m.figure('coverage.remaining', c.remaining, f'{c.remaining:,.0f}')} {cur} left to win; "
-        f"{m.figure('coverage.needed', c.needed, f'{c.needed:.1f}×')} is needed at the plan's "
-        f"{m.figure('plan.win_rate', c.win_rate, f'{c.win_rate:.1%}')} win rate "
+        f"Pipeline coverage: "
+        f"{m.figure('coverage.pipeline', c.pipeline, money(c.pipeline, currency))} of open "
+        f"pipeline is {ratio} the "
+        f"{m.figure('coverage.remaining', c.remaining, money(c.remaining, currency))} left "
+        f"to win; {m.figure('coverage.needed', c.needed, multiple(c.needed))} is needed at the "
+        f"plan's {m.figure('plan.win_rate', c.win_rate, percent(c.win_rate, 1))} win rate "
         f"({m.text(c.win_rate_source)}): {verdict}. The pipeline is {m.text(c.source)}{counted}."
     )

@@ -17,6 +17,7 @@ import pandas as pd
 from pandas.api.typing import NaTType
 
 from funnelkit.actuals.review import check_stages, stage_windows, team_of
+from funnelkit.core.formats import money, percent
 from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
@@ -26,6 +27,7 @@ from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.forecast.simulation import Forecast, History, Pipeline, simulate
 from funnelkit.plan.build import Plan
 from funnelkit.plan.phasing import month_edges, month_weights, spread
+from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 LEAD_TIME_DAYS = 14  # MQLs asked for are to be added within this many days
 SAVING_SHARE = 0.10  # new leads help while at least this share of their wins can close in time
@@ -137,34 +139,35 @@ class Action:
     in_time: float = float("nan")  # 'add': share of the added volume's wins closing by `end`
     history_rate: float = float("nan")  # 'rate': the forecast's rate of the step from history
 
-    def sentence(self, marks: Marks = PLAIN) -> str:
-        """The action in words; `marks` marks its figures."""
-        m, name = marks, marks.text(self.stage.upper())
+    def sentence(self, marks: Marks = PLAIN, names: StageNames = DEFAULT_NAMES) -> str:
+        """The action in words; `marks` marks its figures, stages go by `names`."""
+        m = marks
+        one, many = m.text(names.label(self.stage)), m.text(names.plural(self.stage))
         if self.kind == "none":
             return "The expected customers reach the goal."
         if self.kind == "add" and np.isinf(self.amount):
             return (
-                f"No {name} added by {self.by:%d %b %Y} can close by {self.end:%d %b %Y}: "
-                f"history's {name}-to-won time is longer than what is left."
+                f"No {one} added by {self.by:%d %b %Y} can close by {self.end:%d %b %Y}: "
+                f"history's time from {one} to won is longer than what is left."
             )
         if self.kind == "add":
             need = float(np.ceil(self.amount))
             return (
-                f"Add {m.figure(f'action.add.{self.stage}', need, f'{need:,.0f}')} more {name}s "
-                f"by {self.by:%d %b %Y}: at the forecast's rates "
-                f"({m.figure(f'forecast_rate.{self.stage}_to_won', self.to_won, f'{self.to_won:.1%}')} "
-                f"of {name}s won), "
-                f"{m.figure(f'action.in_time.{self.stage}', self.in_time, f'{self.in_time:.0%}')} "
+                f"Add {m.figure(f'action.add.{self.stage}', need, f'{need:,.0f}')} more "
+                f"{one if need == 1 else many} by {self.by:%d %b %Y}: at the forecast's rates "
+                f"({m.figure(f'forecast_rate.{self.stage}_to_won', self.to_won, percent(self.to_won))} "
+                f"of {many} won), "
+                f"{m.figure(f'action.in_time.{self.stage}', self.in_time, percent(self.in_time))} "
                 f"of those added by then close by {self.end:%d %b %Y}."
             )
-        step = m.text(self.stage)
+        step = m.text(names.step(self.stage))
         if np.isnan(self.amount):
             return f"Even a {step} conversion of 100% from now on would not reach the goal."
         return (
             f"Or raise {step} conversion to "
-            f"{m.figure(f'action.rate.{self.stage}', self.amount, f'{self.amount:.0%}')} from now "
+            f"{m.figure(f'action.rate.{self.stage}', self.amount, percent(self.amount))} from now "
             f"on (the forecast's rate from history: "
-            f"{m.figure(f'forecast_rate.{self.stage}', self.history_rate, f'{self.history_rate:.0%}')})."
+            f"{m.figure(f'forecast_rate.{self.stage}', self.history_rate, percent(self.history_rate))})."
         )
 
 
@@ -246,34 +249,33 @@ def warnings_text(
     currency: str,
     revenue_planned: float = float("nan"),
     marks: Marks = PLAIN,
+    names: StageNames = DEFAULT_NAMES,
 ) -> list[str]:
     """The warnings in words, most important first; `revenue_planned` is the revenue the plan
     called for by the as-of day (NaN before the period starts). `marks` marks the figures and
     the user's text (plain for the terminal, tagged HTML for reports)."""
-    m, cur = marks, marks.text(currency)
+    m = marks
+
+    def cash(name: str, value: float) -> str:
+        return m.figure(name, value, money(value, currency))
+
     low, high = forecast.interval
-    won = m.figure(
-        "forecast.won_to_date", forecast.revenue_to_date, f"{forecast.revenue_to_date:,.0f}"
-    )
+    won = cash("forecast.won_to_date", forecast.revenue_to_date)
     lines = [
         m.strong(
-            f"{m.figure('forecast.chance', forecast.probability, f'{forecast.probability:.0%}')} "
-            f"chance of reaching the goal of "
-            f"{m.figure('plan.revenue_goal', forecast.goal, f'{forecast.goal:,.0f}')} {cur}"
+            f"{m.figure('forecast.chance', forecast.probability, percent(forecast.probability))} "
+            f"chance of reaching the goal of {cash('plan.revenue_goal', forecast.goal)}"
         )
-        + " by "
-        f"{forecast.end:%d %b %Y}. Expected: "
-        f"{m.figure('forecast.expected', forecast.expected_revenue, f'{forecast.expected_revenue:,.0f}')} "
-        f"(80 % between {m.figure('forecast.low', low, f'{low:,.0f}')} and "
-        f"{m.figure('forecast.high', high, f'{high:,.0f}')}); {won} won so far."
+        + f" by {forecast.end:%d %b %Y}. Expected: "
+        f"{cash('forecast.expected', forecast.expected_revenue)} (80% between "
+        f"{cash('forecast.low', low)} and {cash('forecast.high', high)}); {won} won so far."
     ]
     gap = forecast.revenue_to_date - revenue_planned
     if gap <= -1:
-        planned = m.figure("pace.revenue_planned", revenue_planned, f"{revenue_planned:,.0f}")
         lines.append(
-            f"Revenue is behind plan: {won} won against {planned} planned by "
-            f"{forecast.as_of:%d %b %Y} "
-            f"({m.figure('pace.revenue_short', -gap, f'{-gap:,.0f}')} short)."
+            f"Revenue is behind plan: {won} won against "
+            f"{cash('pace.revenue_planned', revenue_planned)} planned by "
+            f"{forecast.as_of:%d %b %Y} ({cash('pace.revenue_short', -gap)} short)."
         )
     stages = late.dropna(subset=["behind_since"]).drop_duplicates("stage")
     for stage, team, since in zip(
@@ -286,10 +288,10 @@ def warnings_text(
             for gap, month in zip(short["gap"], short["month"], strict=True)
         )
         lines.append(
-            f"{m.text(stage.upper())} ({team}) has been behind plan since "
+            f"{m.text(names.plural_title(stage))} ({team}) have been behind plan since "
             f"{since:%d %b %Y}" + (f": {months}." if months else ".")
         )
-    lines += [a.sentence(m) for a in todo if a.kind != "none"]
+    lines += [a.sentence(m, names) for a in todo if a.kind != "none"]
     if saving_day <= forecast.end:
         passed = saving_day < forecast.as_of
         lines.append(
@@ -298,7 +300,7 @@ def warnings_text(
                 if passed
                 else f"After {saving_day:%d %b %Y} new leads can no longer save the period"
             )
-            + f": fewer than {SAVING_SHARE:.0%} of their wins would close by "
+            + f": fewer than {percent(SAVING_SHARE)} of their wins would close by "
             f"{forecast.end:%d %b %Y}."
         )
     if coverage is not None:

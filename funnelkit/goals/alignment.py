@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.formats import money
 from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.rounding import whole_units
 from funnelkit.crm.leads import LeadTable
@@ -140,13 +141,13 @@ def two_goals_sentence(
     gap = a.required - revenue_goal
     if abs(gap) < 1:
         return None
-    m, cur = marks, marks.text(currency)
+    m = marks
     return (
         f"The goals file's shared goal {m.text(a.shared_goal)} asks for "
-        f"{m.figure(f'shared_goal.{a.shared_goal}', a.required, f'{a.required:,.0f}')} {cur}; "
+        f"{m.figure(f'shared_goal.{a.shared_goal}', a.required, money(a.required, currency))}; "
         f"the plan's revenue goal is "
-        f"{m.figure('plan.revenue_goal', revenue_goal, f'{revenue_goal:,.0f}')} {cur} "
-        f"({m.figure(f'alignment.goals_differ.{a.shared_goal}', gap, f'{abs(gap):,.0f}')} "
+        f"{m.figure('plan.revenue_goal', revenue_goal, money(revenue_goal, currency))} "
+        f"({m.figure(f'alignment.goals_differ.{a.shared_goal}', gap, money(abs(gap), currency))} "
         f"{'less' if gap < 0 else 'more'}). The alignment checks the team goals "
         "against the goals file's figure."
     )
@@ -166,8 +167,9 @@ def volume_goals_sentences(goal_set: GoalSet, plan: Plan, marks: Marks = PLAIN) 
         m = marks
         lines.append(
             f"{m.text(goal.id)}: goal {m.figure(f'goal_target.{goal.id}', target, f'{target:,.0f}')} "
-            f"{m.text(stage)} {relation} the plan's need of "
-            f"{m.figure(f'need.{stage}', need, f'{need:,.0f}')} {m.text(stage)}"
+            f"{m.text(plan.params.names.plural(stage))} {relation} the plan's need of "
+            f"{m.figure(f'need.{stage}', need, f'{need:,.0f}')} "
+            f"{m.text(plan.params.names.plural(stage))}"
             + ("." if target >= need else ": the goal asks for less than the plan needs.")
         )
     return lines
@@ -199,22 +201,24 @@ def alignment_text(a: Alignment, currency: str = "", marks: Marks = PLAIN) -> st
     gap, and how far each goal would have to move alone to close it. `marks` marks the
     figures and the goals' text (the lines are plain text either way)."""
     m = marks
-    unit = f" {m.text(currency)}" if currency else ""
+
+    def cash(value: float) -> str:
+        return money(value, currency) if currency else f"{value:,.0f}"
+
     shared = a.shared_goal
     source = f"bottleneck: {m.text(a.bottleneck)}" if a.bottleneck else "at the plan's lead volume"
     lines = [
         f"Shared goal {m.text(shared)}: revenue "
-        f"{m.figure(f'shared_goal.{shared}', a.required, f'{a.required:,.0f}')}{unit}; "
-        f"the team goals deliver "
-        f"{m.figure(f'alignment.delivered.{shared}', a.implied, f'{a.implied:,.0f}')}{unit} "
+        f"{m.figure(f'shared_goal.{shared}', a.required, cash(a.required))}; the team goals "
+        f"deliver {m.figure(f'alignment.delivered.{shared}', a.implied, cash(a.implied))} "
         f"({source})."
     ]
     if a.gap <= 0:
-        spare = m.figure(f"alignment.gap.{shared}", a.gap, f"{-a.gap:,.0f}")
-        lines.append(f"  They add up, with {spare}{unit} to spare.")
+        spare = m.figure(f"alignment.gap.{shared}", a.gap, cash(-a.gap))
+        lines.append(f"  They add up, with {spare} to spare.")
         return "\n".join(lines) + "\n"
-    short = m.figure(f"alignment.gap.{shared}", a.gap, f"{a.gap:,.0f}")
-    lines.append(f"  Short by {short}{unit}. To close the gap alone:")
+    short = m.figure(f"alignment.gap.{shared}", a.gap, cash(a.gap))
+    lines.append(f"  Short by {short}. To close the gap alone:")
     moves = a.moves
     for goal, metric, target, to_close, change in zip(
         moves["goal"],

@@ -56,7 +56,7 @@ def build_plan(params: PlanParams) -> Plan:
     )
     if p.win_rate is None:
         win_rate = p.funnel.conversion_rates[-1]
-        win_source = f"the funnel's {p.funnel.steps[-1]} rate"
+        win_source = f"the funnel's {p.names.step(p.funnel.steps[-1])} rate"
     else:
         win_rate, win_source = p.win_rate, "the parameters"
     f = p.following

@@ -63,6 +63,11 @@ class StageNames:
         label = self.label(stage)
         return label[:1].upper() + label[1:]
 
+    def plural_title(self, stage: str) -> str:
+        """The plural with a capital first letter, to open a sentence: 'Leads', 'MQLs'."""
+        plural = self.plural(stage)
+        return plural[:1].upper() + plural[1:]
+
     def step(self, step: str) -> str:
         """'lead→mql' as 'Lead → MQL'."""
         a, _, b = step.partition(STEP_ARROW)

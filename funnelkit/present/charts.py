@@ -19,9 +19,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.typing import RcKeyType
 
+from funnelkit.core.formats import compact_money, money, percent
 from funnelkit.core.rounding import whole_units
 from funnelkit.plan.build import Plan
 from funnelkit.plan.pacing import Pacing
+from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 from funnelkit.present.chart_text import (
     MONTH_VOLUME_AXIS,
     VOLUME_AXIS,
@@ -38,6 +40,7 @@ from funnelkit.present.palette import (
     STAGE_COLOURS,
     VERMILLION,
 )
+from funnelkit.present.plan_tables import driver_name
 
 FONT = 13  # points: readable from the back of a meeting room
 STYLE: dict[RcKeyType, int | bool] = {  # sizes in points, switches
@@ -78,22 +81,27 @@ def png(fig: Figure, dpi: int = DPI) -> bytes:
 
 @_styled
 def funnel_chart(plan: Plan, baseline: Plan | None = None) -> Figure:
-    """Whole volume needed per stage as horizontal bars, first stage on top, on a log scale
-    (volumes span orders of magnitude); a baseline plan's volumes as black ticks."""
+    """Whole volume needed per stage as horizontal bars on a linear scale, first stage on top,
+    each labelled with its count and its rate from the stage above; a baseline plan's volumes
+    as black ticks."""
     t = plan.targets
+    n = plan.params.names
     stages = list(t.funnel.stages)
     fig, (ax,) = _figure(10, 0.7 * len(stages) + 1.6)
     y = np.arange(len(stages))[::-1]
     ax.barh(y, t.whole, color=STAGE_COLOURS[: len(stages)], height=0.65)
-    for yi, v in zip(y, t.whole, strict=True):
-        ax.text(v * 1.05, yi, f"{int(v):,}", va="center", fontsize=FONT)
+    rates = [None, *t.funnel.conversion_rates]
+    for yi, v, rate in zip(y, t.whole, rates, strict=True):
+        label = (
+            f"{int(v):,}" if rate is None else f"{int(v):,}  ({percent(rate)} of the stage above)"
+        )
+        ax.text(v + t.whole.max() * 0.01, yi, label, va="center", fontsize=FONT)
     if baseline is not None:
         ax.scatter(baseline.targets.whole, y, marker="|", s=900, color="black", label="baseline")
         ax.legend(loc="lower right", frameon=False)
-    ax.set_yticks(y, stages)
-    ax.set_xscale("log")
-    ax.set_xlim(max(0.5, t.whole.min() / 2), t.whole.max() * 3)
-    ax.set_xlabel(VOLUME_AXIS.replace("(count)", "(count, log scale)"))
+    ax.set_yticks(y, [n.plural_title(s) for s in stages])
+    ax.set_xlim(0, t.whole.max() * 1.45)
+    ax.set_xlabel(VOLUME_AXIS)
     ax.set_title(funnel_title(plan))
     return fig
 
@@ -122,7 +130,7 @@ def phasing_chart(plan: Plan) -> Figure:
                 x + (k - (len(names) - 1) / 2) * width,
                 values,
                 width,
-                label=stage,
+                label=plan.params.names.plural(stage),
                 color=STAGE_COLOURS[stages.index(stage) % len(STAGE_COLOURS)],
             )
             for bar, inside in zip(bars, ph.in_plan, strict=True):
@@ -141,7 +149,7 @@ def phasing_chart(plan: Plan) -> Figure:
                     alpha=0.3,
                     edgecolor="#555555",
                     linestyle="--",
-                    label=f"{stage}, next period",
+                    label=f"{plan.params.names.plural(stage)}, next period",
                 )
         ax.set_xticks(x, ph.labels, rotation=30)
         ax.set_ylabel(MONTH_VOLUME_AXIS)
@@ -168,7 +176,7 @@ def tornado_chart(plan: Plan) -> Figure:
     ax.barh(y, wide["down"], color=BLUE, label=f"driver -{change:.0%}")
     ax.barh(y, wide["up"], color=ORANGE, label=f"driver +{change:.0%}")
     ax.axvline(0, color="black", linewidth=1)
-    ax.set_yticks(y, wide.index)
+    ax.set_yticks(y, [driver_name(d, plan.params.names) for d in wide.index])
     ax.set_xlabel(tornado_axis(plan))
     ax.set_title(tornado_title(plan))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
@@ -176,7 +184,7 @@ def tornado_chart(plan: Plan) -> Figure:
 
 
 @_styled
-def pacing_chart(paced: dict[str, tuple[str, Pacing]]) -> Figure:
+def pacing_chart(paced: dict[str, tuple[str, Pacing]], names: StageNames = DEFAULT_NAMES) -> Figure:
     """Per team, the ideal cumulative line to the month's goal against the actual cumulative
     count to date; `paced` maps team -> (stage, Pacing)."""
     fig, axes = _figure(11, 4.4, ncols=max(1, len(paced)))
@@ -184,10 +192,13 @@ def pacing_chart(paced: dict[str, tuple[str, Pacing]]) -> Figure:
         days = p.days.astype("datetime64[D]").astype(object)
         ax.plot(days, p.ideal, color=GREY, linestyle="--", linewidth=2, label="ideal pace")
         ax.plot(days, p.actual, color=BLUE, linewidth=3, label="actual")
-        ax.axhline(p.goal, color=VERMILLION, linewidth=1, linestyle=":", label=f"goal {p.goal:g}")
-        ax.set_title(f"{team.capitalize()}: {stage} in {str(p.days[0])[:7]}")
+        ax.axhline(
+            p.goal, color=VERMILLION, linewidth=1, linestyle=":", label=f"goal {p.goal:,.0f}"
+        )
+        month = pd.Period(str(p.days[0])[:7], "M")
+        ax.set_title(f"{team.capitalize()}: {names.plural(stage)} in {month:%B %Y}")
         ax.set_xlabel("day of the month")
-        ax.set_ylabel(f"{stage} to date (cumulative count)")
+        ax.set_ylabel(f"{names.plural(stage)} to date (cumulative)")
         ax.set_xticks(days[::7], [d.day for d in days[::7]])
         ax.legend(loc="upper left", frameon=False)
     if not paced:
@@ -197,7 +208,7 @@ def pacing_chart(paced: dict[str, tuple[str, Pacing]]) -> Figure:
 
 
 @_styled
-def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
+def attainment_chart(frame: pd.DataFrame, title: str, names: StageNames = DEFAULT_NAMES) -> Figure:
     """Actual as a share of planned per line of a `review.plan_vs_actuals` frame, with the
     100 % line; lines the plan gave nothing for are left out."""
     rows = frame.loc[frame["planned"] > 0]
@@ -209,7 +220,9 @@ def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
     for yi, v in zip(y, values, strict=True):
         ax.text(v + 1, yi, f"{v:.0f}%", va="center", fontsize=FONT)
     ax.axvline(100, color="black", linewidth=1)
-    ax.set_yticks(y, rows["line"])
+    ax.set_yticks(
+        y, ["Revenue" if line == "revenue" else names.plural_title(line) for line in rows["line"]]
+    )
     ax.set_xlim(0, max(120, float(np.nanmax(values, initial=0)) + 15))
     ax.set_xlabel("actual against plan to date (%)")
     ax.set_title(title)
@@ -217,7 +230,7 @@ def attainment_chart(frame: pd.DataFrame, title: str) -> Figure:
 
 
 @_styled
-def leakage_chart(leaks: pd.DataFrame) -> Figure:
+def leakage_chart(leaks: pd.DataFrame, names: StageNames = DEFAULT_NAMES) -> Figure:
     """Per step, where the leads that reached its first stage went: advanced, lost, stalled,
     in progress (summed over groups), as stacked shares."""
     parts = ["advanced", "lost", "stalled", "in_progress"]
@@ -229,7 +242,7 @@ def leakage_chart(leaks: pd.DataFrame) -> Figure:
         share = (totals[part] / totals["reached"].where(totals["reached"] > 0)).fillna(0) * 100
         ax.barh(y, share, left=left, color=colour, label=part.replace("_", " "))
         left += share.to_numpy()
-    ax.set_yticks(y, totals.index)
+    ax.set_yticks(y, [names.step(step) for step in totals.index])
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of the leads that reached the step's first stage (%)")
     ax.set_title("Leakage: where leads stop")
@@ -244,17 +257,19 @@ def fan_chart(fan: pd.DataFrame, actual: pd.Series, goal: float, currency: str) 
     fig, (ax,) = _figure(11, 4.8)
     assert isinstance(fan.index, pd.DatetimeIndex)  # the forecast's fan is by day
     days = fan.index.to_pydatetime()
-    ax.fill_between(days, fan[0.1], fan[0.9], color=SKY, alpha=0.35, label="80 % of outcomes")
-    ax.fill_between(days, fan[0.25], fan[0.75], color=SKY, alpha=0.7, label="50 % of outcomes")
+    ax.fill_between(days, fan[0.1], fan[0.9], color=SKY, alpha=0.35, label="80% of outcomes")
+    ax.fill_between(days, fan[0.25], fan[0.75], color=SKY, alpha=0.7, label="50% of outcomes")
     ax.plot(days, fan[0.5], color=BLUE, linewidth=2, linestyle="--", label="median forecast")
     if len(actual):
         assert isinstance(actual.index, pd.DatetimeIndex)  # won so far, by day
         ax.plot(actual.index.to_pydatetime(), actual, color=BLUE, linewidth=3, label="won so far")
-    ax.axhline(goal, color=VERMILLION, linewidth=2, linestyle=":", label=f"goal {goal:,.0f}")
+    ax.axhline(
+        goal, color=VERMILLION, linewidth=2, linestyle=":", label=f"goal {money(goal, currency)}"
+    )
     ax.set_ylim(0, max(goal, float(fan[0.9].max())) * 1.35)  # room for the legend
     ax.set_title(f"Revenue forecast to {fan.index[-1]:%d %b %Y}")
     ax.set_xlabel("day")
-    ax.set_ylabel(f"revenue won, cumulative ({currency})")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylabel("revenue won, cumulative")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact_money(v, currency)))
     ax.legend(loc="upper left", frameon=False)
     return fig

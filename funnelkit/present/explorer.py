@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import FunnelkitError, ParamsError
+from funnelkit.core.formats import money
 from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.funnel import Funnel
@@ -33,7 +34,7 @@ from funnelkit.plan.params import PlanParams, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict, save_params
 from funnelkit.plan.sla import SlaTerms, Touch
 from funnelkit.present import svg_charts
-from funnelkit.present.plan_tables import money, need_tags, sla_frame
+from funnelkit.present.plan_tables import need_tags, sla_frame
 from funnelkit.present.tags import tagged_table
 
 THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves

@@ -1,7 +1,9 @@
 """A plan's tables for people: figures formatted as text, the same in the terminal and in reports.
 
-Money is shown to the whole unit with the plan's currency, rates as percentages, volumes as
-whole units (each rounded up from its own exact value) beside the exact value where it helps.
+Stages go by their display names, money carries the plan's currency, rates are percentages,
+volumes whole units (each rounded up from its own exact value); the exact values are in a
+table of their own (`exact_frame`). Each `*_tags` function names the figures of its frame's
+cells, keyed by the same column headers.
 """
 
 from __future__ import annotations
@@ -9,29 +11,44 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from funnelkit.core.formats import count, money, percent
 from funnelkit.core.rounding import whole_units
 from funnelkit.plan.build import Plan
+from funnelkit.plan.stage_names import StageNames
 
 MONEY_DRIVERS = ("revenue_goal", "deal_size")
 
 
-def money(value: float, currency: str) -> str:
-    """Money to the whole unit with thousands separators, e.g. '297,000 USD'."""
-    return f"{value:,.0f} {currency}"
-
-
-def stages_frame(plan: Plan) -> pd.DataFrame:
-    """Targets by stage for the whole period: whole and exact volumes, rates and days."""
+def stages_frame(plan: Plan, exact: bool = False) -> pd.DataFrame:
+    """Targets by stage for the whole period: whole volumes (and, with `exact`, the exact
+    ones), rates and days."""
     t = plan.targets
     f = t.funnel
+    n = plan.params.names
+    last = n.plural(f.stages[-1])
+    table = pd.DataFrame(
+        {
+            "stage": [n.title(s) for s in f.stages],
+            "needed": [count(v) for v in t.whole],
+            "rate to next": [percent(r, 1) for r in f.conversion_rates] + [""],
+            f"rate to {last}": [percent(r, 2) for r in f.rates_to_last],
+            f"days to {last}": [f"{d:g}" for d in f.days_to_last],
+        }
+    )
+    if exact:
+        table.insert(2, "exact", [f"{v:,.2f}" for v in t.volumes])
+    return table
+
+
+def exact_frame(plan: Plan) -> pd.DataFrame:
+    """Each stage's exact volume for the period beside the whole number the plan asks for."""
+    t = plan.targets
+    n = plan.params.names
     return pd.DataFrame(
         {
-            "stage": f.stages,
-            "needed": [f"{int(v):,}" for v in t.whole],
+            "stage": [n.title(s) for s in t.funnel.stages],
             "exact": [f"{v:,.2f}" for v in t.volumes],
-            "rate to next": [f"{r:.1%}" for r in f.conversion_rates] + [""],
-            f"rate to {f.stages[-1]}": [f"{r:.2%}" for r in f.rates_to_last],
-            f"days to {f.stages[-1]}": [f"{d:g}" for d in f.days_to_last],
+            "asked for (rounded up)": [count(v) for v in t.whole],
         }
     )
 
@@ -39,7 +56,8 @@ def stages_frame(plan: Plan) -> pd.DataFrame:
 def phasing_frame(plan: Plan) -> pd.DataFrame:
     """Whole volumes per stage and period with the period's revenue; '*' marks lead-in periods."""
     ph = plan.phasing
-    table = pd.DataFrame(ph.whole.astype(np.int64), columns=ph.stages)
+    n = plan.params.names
+    table = pd.DataFrame(ph.whole.astype(np.int64), columns=[n.plural(s) for s in ph.stages])
     table.insert(
         0,
         "period",
@@ -48,7 +66,7 @@ def phasing_frame(plan: Plan) -> pd.DataFrame:
             for label, inside in zip(ph.labels, ph.in_plan, strict=True)
         ],
     )
-    table.insert(1, "revenue", [f"{v:,.0f}" for v in ph.revenue])
+    table.insert(1, "revenue", [money(v, plan.params.currency) for v in ph.revenue])
     return table
 
 
@@ -58,13 +76,9 @@ Marks = list[tuple[str, float] | None]  # per row of a column: (figure name, exa
 def stages_tags(plan: Plan) -> dict[str, Marks]:
     """The figures of `stages_frame`'s cells, by column."""
     f = plan.targets.funnel
-    last = f.stages[-1]
+    last = plan.params.names.plural(f.stages[-1])
     return {
         "needed": list(need_tags(plan)),
-        "exact": [
-            (f"need_exact.{s}", float(v))
-            for s, v in zip(f.stages, plan.targets.volumes, strict=True)
-        ],
         "rate to next": [
             *(
                 (f"rate.{step}", float(r))
@@ -81,6 +95,17 @@ def stages_tags(plan: Plan) -> dict[str, Marks]:
     }
 
 
+def exact_tags(plan: Plan) -> dict[str, Marks]:
+    """The figures of `exact_frame`'s cells, by column."""
+    t = plan.targets
+    return {
+        "exact": [
+            (f"need_exact.{s}", float(v)) for s, v in zip(t.funnel.stages, t.volumes, strict=True)
+        ],
+        "asked for (rounded up)": list(need_tags(plan)),
+    }
+
+
 def phasing_tags(plan: Plan) -> dict[str, Marks]:
     """The figures of `phasing_frame`'s cells, by column: each stage's whole volume per month
     ('month.<stage>.<YYYY-MM>') or week, and the period's revenue."""
@@ -92,7 +117,7 @@ def phasing_tags(plan: Plan) -> dict[str, Marks]:
         ]
     }
     for k, stage in enumerate(ph.stages):
-        tags[stage] = [
+        tags[plan.params.names.plural(stage)] = [
             (f"{ph.granularity}.{stage}.{label}", float(v))
             for label, v in zip(ph.labels, ph.whole[:, k], strict=True)
         ]
@@ -106,7 +131,7 @@ def lead_in_tags(plan: Plan) -> dict[str, Marks]:
     whole = whole_units(plan.lead_in_next)
     labels = [label for label, keep in zip(ph.labels, shown, strict=True) if keep]
     return {
-        stage: [
+        plan.params.names.plural(stage): [
             (f"lead_in.{stage}.{label}", float(v))
             for label, v in zip(labels, whole[shown, k], strict=True)
         ]
@@ -124,11 +149,11 @@ def sla_tags(plan: Plan) -> dict[str, Marks]:
         return [(f"sla_month.{name}.{m}", float(v)) for m, v in zip(months, values, strict=True)]
 
     return {
-        s.terms.handoff_stage: [
+        plan.params.names.plural(s.terms.handoff_stage): [
             (f"month.{s.terms.handoff_stage}.{m}", float(v))
             for m, v in zip(months, s.handoffs_whole, strict=True)
         ],
-        f"lead value ({plan.params.currency})": column("lead_value", s.lead_value),
+        "expected revenue": column("lead_value", s.lead_value),
         "working days": column("working_days", s.working_days),
         "capacity": column("capacity", s.capacity),
         "reps needed": column("reps_needed", s.reps_needed_whole),
@@ -148,7 +173,7 @@ def next_lead_in_frame(plan: Plan) -> pd.DataFrame:
     only the periods where some arrives."""
     ph = plan.phasing
     whole = whole_units(plan.lead_in_next).astype(np.int64)
-    table = pd.DataFrame(whole, columns=ph.stages)
+    table = pd.DataFrame(whole, columns=[plan.params.names.plural(s) for s in ph.stages])
     table.insert(0, "period", ph.labels)
     return table.loc[plan.lead_in_next.sum(axis=1) > 0].reset_index(drop=True)
 
@@ -169,14 +194,26 @@ def sla_frame(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "month": s.periods,
-            s.terms.handoff_stage: s.handoffs_whole.astype(np.int64),
-            f"lead value ({cur})": [f"{v:,.0f}" for v in s.lead_value],
+            plan.params.names.plural(s.terms.handoff_stage): s.handoffs_whole.astype(np.int64),
+            "expected revenue": [money(v, cur) for v in s.lead_value],
             "working days": s.working_days.astype(np.int64),
-            "capacity": [f"{v:,.0f}" for v in s.capacity],
+            "capacity": [count(v) for v in s.capacity],
             "reps needed": s.reps_needed_whole.astype(np.int64),
             "reps short": [f"{v:g}" for v in s.rep_shortfall],
         }
     )
+
+
+DRIVER_WORDS = {
+    "revenue_goal": "revenue goal",
+    "marketing_share": "marketing share",
+    "deal_size": "deal size",
+}
+
+
+def driver_name(driver: str, names: StageNames) -> str:
+    """A sensitivity driver in words: 'deal size', 'Lead → MQL rate'."""
+    return DRIVER_WORDS.get(driver) or f"{names.step(driver)} rate"
 
 
 def sensitivity_frame(plan: Plan) -> pd.DataFrame:
@@ -184,19 +221,22 @@ def sensitivity_frame(plan: Plan) -> pd.DataFrame:
     s = plan.sensitivity
     table = s.frame()
     cur = plan.params.currency
+    n = plan.params.names
     return pd.DataFrame(
         {
-            "driver": table["driver"],
+            "driver": [driver_name(d, n) for d in table["driver"]],
             "move": [f"{'-' if d == 'down' else '+'}{s.change:.0%}" for d in table["direction"]],
             "value": [
-                money(v, cur) if d in MONEY_DRIVERS else f"{v:.1%}"
+                money(v, cur) if d in MONEY_DRIVERS else percent(v, 1)
                 for d, v in zip(table["driver"], table["value"], strict=True)
             ],
-            f"{plan.targets.funnel.stages[0]} needed": whole_units(
+            f"{n.plural(plan.targets.funnel.stages[0])} needed": whole_units(
                 table["leads_needed"].to_numpy()
             ).astype(np.int64),
             "change": [f"{v:+,.1f}" for v in table["leads_change"]],
-            f"revenue change ({cur})": [f"{v:+,.0f}" for v in table["revenue_change"]],
+            "revenue change": [
+                ("+" if v > 0 else "") + money(v, cur) for v in table["revenue_change"]
+            ],
         }
     )
 
@@ -206,17 +246,19 @@ def headline_frame(plan: Plan) -> pd.DataFrame:
     p = plan.params
     t = plan.targets
     f = p.funnel
+    n = p.names
     cur = p.currency
     customers = t.volumes[-1]
+    first, last = f.stages[0], f.stages[-1]
     return pd.DataFrame(
         [
             ("shared revenue goal", money(p.revenue_goal, cur), ""),
-            ("share from marketing leads", f"{p.marketing_share:.1%}", ""),
+            ("share from marketing leads", percent(p.marketing_share, 1), ""),
             ("marketing revenue goal", money(t.marketing_revenue_goal, cur), ""),
             ("average deal size", money(p.deal_size, cur), ""),
-            (f"{f.stages[-1]} needed", f"{whole_units(customers):,}", f"{customers:,.2f}"),
-            (f"{f.stages[0]} to {f.stages[-1]} rate", f"{f.overall_rate:.2%}", ""),
-            (f"{f.stages[0]} needed", f"{whole_units(t.volumes[0]):,}", f"{t.volumes[0]:,.2f}"),
+            (f"{n.plural(last)} needed", count(whole_units(customers)), f"{customers:,.2f}"),
+            (f"{n.label(first)} to {n.label(last)} rate", percent(f.overall_rate, 2), ""),
+            (f"{n.plural(first)} needed", count(whole_units(t.volumes[0])), f"{t.volumes[0]:,.2f}"),
         ],
         columns=["", "figure", "exact"],
     )

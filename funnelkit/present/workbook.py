@@ -1,5 +1,7 @@
 """The notebooks' side of funnelkit: open a plan with its data once, then one function per
-report section, each returning what the notebook displays (Markdown, HTML tables, PNG charts).
+report section, each returning what the notebook displays: HTML built from
+`funnelkit.present.blocks` (never Markdown, so no user text is read as markup), tables and
+PNG charts.
 
 Notebooks call these and show the result; every figure is computed in the modules they
 call. Goal texts and other data are HTML-escaped. Reports show aggregates only: lead-level
@@ -17,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
 from funnelkit.actuals import review
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches, touches_recorded
 from funnelkit.actuals.qualification import qualification
 from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.core.formats import compact_money, count, duration, money, multiple, percent
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
@@ -37,8 +40,19 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
+from funnelkit.plan.stage_names import StageNames
 from funnelkit.present import charts, plan_tables
-from funnelkit.present.plan_tables import money
+from funnelkit.present.blocks import (
+    block,
+    bullets,
+    code,
+    heading,
+    note,
+    numbered,
+    para,
+    strong,
+    text,
+)
 from funnelkit.present.tags import HTML_MARKS, tag, tagged_table
 
 
@@ -129,55 +143,176 @@ def chart(fig) -> HTML:
     )
 
 
+def _period_words(start: object, months: int) -> str:
+    """A plan period as 'Jan 2027 – Mar 2027'."""
+    first = pd.Period(str(start)[:7], "M")
+    return f"{first:%b %Y} – {first + months - 1:%b %Y}"
+
+
+def _chance_sentence(book: Workbook) -> str:
+    """The forecast's chance of the goal and its 80 % range, or '' without a forecast."""
+    try:
+        f = book.forecast
+    except InputError:
+        return ""
+    if f is None:
+        return ""
+    cur = book.plan.params.currency
+    low, high = f.interval
+    return (
+        f"{strong(tag('forecast.chance', f.probability, percent(f.probability)), ' chance')} of "
+        f"reaching it (80% range {tag('forecast.low', low, compact_money(low, cur))} to "
+        f"{tag('forecast.high', high, compact_money(high, cur))})."
+    )
+
+
+def top_risks(book: Workbook, limit: int = 3) -> list[str]:
+    """The plan's most pressing risks as sentences of markup, most pressing first: a chance
+    below even odds, revenue behind plan, pipeline short of what is left, too few reps, the
+    largest stretches against history, an agreed definition whose leads convert worse."""
+    plan, p = book.plan, book.plan.params
+    cur, n = p.currency, p.names
+    out: list[str] = []
+    threshold = book.goals.thresholds.min_chance if book.goals is not None else 0.5
+    try:
+        f = book.forecast
+    except InputError:
+        f = None
+    if f is not None and f.probability < threshold:
+        out.append(
+            f"The forecast gives the goal a {tag('forecast.chance', f.probability, percent(f.probability))} "
+            f"chance, below {percent(threshold)}."
+        )
+    if f is not None and book.table is not None:
+        start, end = forecast.plan_period(plan)
+        as_of = book.table.as_of.normalize()
+        if start <= as_of <= end:
+            planned = review.planned_to_date(plan, as_of)[1]
+            gap = planned - f.revenue_to_date
+            if gap >= 1:
+                out.append(
+                    f"Revenue is {tag('pace.revenue_short', gap, money(gap, cur))} behind plan "
+                    f"to {as_of:%d %b %Y}."
+                )
+    c = book.coverage
+    if c is not None and not c.enough and c.remaining > 0:
+        out.append(
+            f"Open pipeline covers {tag('coverage.ratio', c.ratio, multiple(c.ratio))} of what is "
+            f"left to win; {tag('coverage.needed', c.needed, multiple(c.needed))} is needed."
+        )
+    peak, reps = plan.sla.reps_needed_peak, p.sla.reps
+    if peak > reps:
+        out.append(
+            f"The busiest month needs {tag('sla.reps_needed_peak', peak, f'{peak:g}')} reps to "
+            f"follow up every {text(n.label(p.sla.handoff_stage))}; the plan has "
+            f"{tag('sla.reps', reps, f'{reps:g}')}."
+        )
+    if book.baselines is not None:
+        r = review.risks(plan, book.baselines)
+        stretch = r[r["verdict"] == "stretch"].assign(
+            size=lambda x: (x["plan"] / x["history"] - 1).abs()
+        )
+        for row in stretch.sort_values("size", ascending=False).itertuples():
+            out.append(f"A stretch against history: {text(row.sentence)}.")
+    if book.definitions is not None and book.table is not None:
+        for stage, lift in _definition_lifts(book).items():
+            if lift < 1:
+                out.append(
+                    f"The agreed {text(n.label(stage))} definition picks leads that convert worse "
+                    f"than the rest (lift {tag(f'definition.lift.{stage}', lift, multiple(lift))})."
+                )
+    return out[:limit]
+
+
 def headline(book: Workbook) -> list[object]:
-    """The plan's title, the shared goal, and what marketing and sales each own."""
+    """The first page: the plan's title, the shared goal and the chance of reaching it, the
+    three figures each team owns, the top risks; then the SLA in one line."""
     plan = book.plan
     p = plan.params
     t = plan.targets
+    n = p.names
     stages = p.funnel.stages
     handoff = p.sla.handoff_stage
     i = stages.index(handoff)
     cur = p.currency
-    whole = dict(zip(stages, (int(v) for v in t.whole), strict=True))
+    whole = dict(zip(stages, (float(v) for v in t.whole), strict=True))
 
-    def owned(names: tuple[str, ...]) -> str:
-        return ", ".join(
-            f"{tag(f'need.{s}', whole[s], f'{whole[s]:,}')} {html.escape(s)}" for s in names
-        )
+    def owned(stage: str) -> str:
+        return f"{tag(f'need.{stage}', whole[stage], count(whole[stage]))} {text(n.plural(stage) if whole[stage] != 1 else n.label(stage))}"
 
     data = (
-        f"Actuals from `{Path(book.table.source).name}`, as of {book.table.as_of:%Y-%m-%d}."
+        f"Actuals from {code(Path(book.table.source).name)} to {book.table.as_of:%d %b %Y}."
         if book.table is not None
         else "No actuals named in the parameters."
     )
-    text = f"""# {html.escape(p.title)}
-
-**Plan period {p.period_label}.** {data}
-
-## The shared goal: {tag("plan.revenue_goal", p.revenue_goal, money(p.revenue_goal, cur))} of revenue
-
-- **Marketing owns** {owned(stages[: i + 1])}: the
-  {tag("plan.marketing_share", p.marketing_share, f"{p.marketing_share:.0%}")} of revenue that
-  comes from marketing-sourced leads
-  ({tag("plan.marketing_revenue_goal", t.marketing_revenue_goal, money(t.marketing_revenue_goal, cur))}),
-  handed to sales as {html.escape(handoff)}.
-- **Sales owns** {owned(stages[i + 1 :])}: every {html.escape(handoff)} called within
-  {tag("sla.first_touch_minutes", p.sla.first_touch_minutes, f"{p.sla.first_touch_minutes:g}")}
-  minutes and followed up on a
-  {tag("sla.touches_per_lead", p.sla.touches_per_lead, str(p.sla.touches_per_lead))}-touch
-  cadence, closing deals of {tag("plan.deal_size", p.deal_size, money(p.deal_size, cur))} on
-  average.
-- Each figure is the whole number needed, rounded up from its exact value; the funnel turns
-  {tag("plan.lead_close_rate", p.funnel.overall_rate, f"{p.funnel.overall_rate:.2%}")} of
-  {html.escape(stages[0])} into {html.escape(stages[-1])}.
-"""
-    return [Markdown(text)]
+    goal = tag("plan.revenue_goal", p.revenue_goal, money(p.revenue_goal, cur))
+    marketing = [owned(s) for s in stages[: i + 1][-2:]] + [
+        f"{tag('plan.marketing_revenue_goal', t.marketing_revenue_goal, money(t.marketing_revenue_goal, cur))} "
+        f"of revenue from marketing-sourced leads "
+        f"({tag('plan.marketing_share', p.marketing_share, percent(p.marketing_share))})"
+    ]
+    sales = [owned(s) for s in stages[i + 1 :][-3:]]
+    owns = (
+        '<table class="fk-owns"><thead><tr><th>Marketing owns</th><th>Sales owns</th></tr>'
+        f"</thead><tbody><tr><td>{bullets(marketing)}</td><td>{bullets(sales)}</td></tr>"
+        "</tbody></table>"
+    )
+    risks = top_risks(book)
+    sla_line = (
+        f"Every {text(n.label(handoff))} is called within "
+        f"{tag('sla.first_touch_minutes', p.sla.first_touch_minutes, f'{p.sla.first_touch_minutes:g}')} "
+        f"minutes and followed up on a "
+        f"{tag('sla.touches_per_lead', p.sla.touches_per_lead, str(p.sla.touches_per_lead))}-touch "
+        f"cadence; deals close at {tag('plan.deal_size', p.deal_size, money(p.deal_size, cur))} "
+        f"on average, and the funnel turns "
+        f"{tag('plan.lead_close_rate', p.funnel.overall_rate, percent(p.funnel.overall_rate, 2))} "
+        f"of {text(n.plural(stages[0]))} into {text(n.plural(stages[-1]))}. Each figure is the "
+        "whole number needed, rounded up; the exact values are in the appendix."
+    )
+    return [
+        block(
+            heading(1, text(p.title)),
+            para(f"Plan period {_period_words(p.start, p.months)}. {data}", cls="fk-meta"),
+            '<div class="fk-summary">',
+            para(
+                f"The shared goal: {strong(goal)} of revenue. {_chance_sentence(book)}",
+                cls="fk-goal",
+            ),
+            owns,
+            heading(3, "Top risks"),
+            numbered(risks)
+            if risks
+            else para("No risk stands out against history and the forecast."),
+            "</div>",
+            para(sla_line),
+        )
+    ]
 
 
 def targets(book: Workbook) -> list[object]:
     """Targets by stage for the period, then by month, as tables and charts."""
     plan = book.plan
-    items: list[object] = [
+    ph = plan.phasing
+    before = plan.phasing.whole[~ph.in_plan, 0].sum()
+    first = plan.params.funnel.stages[0]
+    total = plan.targets.whole[0]
+    items: list[object] = []
+    if before > 0:
+        items.append(
+            block(
+                para(
+                    strong(
+                        f"{tag(f'lead_in_before.{first}', before, count(before))} of the "
+                        f"{tag(f'need.{first}', total, count(total))} "
+                        f"{text(plan.params.names.plural(first))} must arrive before the period "
+                        "starts"
+                    ),
+                    ": the stage lags mean this period's deals begin as earlier months' "
+                    f"{text(plan.params.names.plural(first))} (the rows marked *).",
+                )
+            )
+        )
+    items += [
         table_html(
             plan_tables.stages_frame(plan),
             "Targets by stage for the whole period",
@@ -186,7 +321,7 @@ def targets(book: Workbook) -> list[object]:
         chart(charts.funnel_chart(plan)),
         table_html(
             plan_tables.phasing_frame(plan),
-            f"When each stage's volume must arrive, by {plan.phasing.granularity} "
+            f"When each stage's volume must arrive, by {ph.granularity} "
             "(* = before the plan period, feeding it through the stage lags)",
             plan_tables.phasing_tags(plan),
         ),
@@ -204,13 +339,32 @@ def targets(book: Workbook) -> list[object]:
     return items
 
 
+def appendix(book: Workbook) -> list[object]:
+    """The exact values behind the whole numbers the report asks for."""
+    plan = book.plan
+    return [
+        block(
+            para(
+                "Every volume in this report is the whole number needed, each rounded up from "
+                "its own exact value; these are the exact values of the period's targets."
+            )
+        ),
+        table_html(
+            plan_tables.exact_frame(plan),
+            "Exact volumes for the whole period",
+            plan_tables.exact_tags(plan),
+        ),
+    ]
+
+
 def sla(book: Workbook) -> list[object]:
     """The SLA: marketing's commitment and its value, sales' window, cadence and capacity."""
     plan = book.plan
     s = plan.sla
     terms = s.terms
+    n = plan.params.names
     cur = plan.params.currency
-    cadence = ", ".join(f"day {t.day:g} {html.escape(t.channel)}" for t in terms.cadence)
+    cadence = ", ".join(f"day {t.day:g} {text(t.channel)}" for t in terms.cadence)
     peak = s.reps_needed_peak
     reps = tag("sla.reps", terms.reps, f"{terms.reps:g}")
     per_day = tag(
@@ -223,24 +377,26 @@ def sla(book: Workbook) -> list[object]:
         f"{reps} reps at {per_day} touches a day can follow up every hand-off (the busiest "
         f"month needs {needs})."
         if peak <= terms.reps
-        else f"**{reps} reps are not enough**: the busiest month needs {needs} to follow up "
-        "every hand-off on the cadence."
+        else f"{strong(reps, ' reps are not enough')}: the busiest month needs {needs} to "
+        "follow up every hand-off on the cadence."
     )
     handoffs = float(s.handoffs_whole.sum())
-    handoff = html.escape(terms.handoff_stage)
-    need = int(plan.targets.whole[plan.targets.funnel.stages.index(terms.handoff_stage)])
-    text = f"""- **Marketing commits** to {tag("sla.handoffs", handoffs, f"{handoffs:,.0f}")} {handoff}
-  handed over from {s.periods[0]} to {s.periods[-1]} (each month rounded up, lead-in months
-  before the plan included; the period's deals need
-  {tag(f"need.{terms.handoff_stage}", need, f"{need:,}")}),
-  worth {tag("sla.lead_value", s.lead_value.sum(), money(s.lead_value.sum(), cur))} of expected revenue.
-- **Sales commits** to a first touch within
-  {tag("sla.first_touch_minutes", terms.first_touch_minutes, f"{terms.first_touch_minutes:g}")}
-  minutes of each hand-off, then the cadence: {cadence}.
-- **Capacity:** {capacity}
-"""
+    handoff = text(n.plural(terms.handoff_stage))
+    need = float(plan.targets.whole[plan.targets.funnel.stages.index(terms.handoff_stage)])
+    value = float(s.lead_value.sum())
+    lines = [
+        f"{strong('Marketing commits')} to {tag('sla.handoffs', handoffs, count(handoffs))} "
+        f"{handoff} handed over from {s.periods[0]} to {s.periods[-1]} (each month rounded up, "
+        "lead-in months before the plan included; the period's deals need "
+        f"{tag(f'need.{terms.handoff_stage}', need, count(need))}), worth "
+        f"{tag('sla.lead_value', value, money(value, cur))} of expected revenue.",
+        f"{strong('Sales commits')} to a first touch within "
+        f"{tag('sla.first_touch_minutes', terms.first_touch_minutes, f'{terms.first_touch_minutes:g}')} "
+        f"minutes of each hand-off, then the cadence: {cadence}.",
+        f"{strong('Capacity:')} {capacity}",
+    ]
     return [
-        Markdown(text),
+        block(bullets(lines)),
         table_html(plan_tables.sla_frame(plan), "The SLA by month", plan_tables.sla_tags(plan)),
     ]
 
@@ -248,123 +404,152 @@ def sla(book: Workbook) -> list[object]:
 def goal_scorecard(book: Workbook) -> list[object]:
     """Every goal's SMART and FAST verdicts, and whether the team goals add up to the shared one."""
     if book.goals is None or book.table is None:
-        return [Markdown("*The parameters name no goals file, so there is no scorecard.*")]
+        return [block(note("The parameters name no goals file, so there is no scorecard."))]
     context = Context(
         book.table, book.plan, book.as_of, book.goals.thresholds, book.goals, book.outcomes
     )
     items: list[object] = [
-        Markdown(f"Goals checked on {book.as_of:%Y-%m-%d} (✓ pass, ! warn, ✗ fail)."),
+        block(para(f"Goals checked on {book.as_of:%d %b %Y}.")),
         HTML(scorecard_html(scorecard(book.goals, context), HTML_MARKS)),
     ]
     checks = checks_frame(book.goals, context)
     why = [
-        f"- **{html.escape(goal.id)}** {line}"
+        f"{strong(text(goal.id))} {line}"
         for goal in book.goals.goals
         for line in findings(checks, goal.id, HTML_MARKS)
     ]
     if why:
-        items.append(Markdown("**Why a goal warns or fails:**\n\n" + "\n".join(why)))
+        items.append(block(para(strong("Why a goal warns or fails:")), bullets(why)))
     p = book.plan.params
     volumes = volume_goals_sentences(book.goals, book.plan, HTML_MARKS)
     if volumes:
-        items.append(Markdown("\n".join(f"- {line}" for line in volumes)))
+        items.append(block(bullets(volumes)))
     for a in shared_alignments(book.goals, book.table, book.plan):
         two = two_goals_sentence(a, p.revenue_goal, p.currency, HTML_MARKS)
         if two is not None:
-            items.append(Markdown(two))
+            items.append(block(para(two)))
         lines = alignment_text(a, p.currency, HTML_MARKS).splitlines()
         items.append(
-            Markdown(
-                "\n".join(
-                    [lines[0], ""] + [f"- {line.strip().removeprefix('- ')}" for line in lines[1:]]
-                )
-            )
+            block(para(lines[0]), bullets(line.strip().removeprefix("- ") for line in lines[1:]))
         )
     for label, ids in loose_ends(book.goals):
-        items.append(Markdown(f"**{label}:** {html.escape(', '.join(ids))}"))
+        items.append(block(para(strong(text(label), ":"), " ", text(", ".join(ids)))))
     return items
+
+
+def _definition_rows(book: Workbook) -> list[tuple[str, str, str, pd.Series]]:
+    """Each agreed definition of a stage between the first and the last measured on history:
+    (stage, the stage it is judged among, the stage it should lead to, its qualification)."""
+    d, table = book.definitions, book.table
+    if d is None or table is None:
+        return []
+    stages = book.plan.params.funnel.stages
+    rows = []
+    for stage, definition in d.stages.items():
+        if stage not in stages[1:-1]:
+            continue
+        k = stages.index(stage)
+        among, outcome = stages[k - 1], stages[k + 1]
+        if among in table.stages and outcome in table.stages:
+            r = qualification(table, definition, outcome, among=among).iloc[0]
+            rows.append((stage, among, outcome, r))
+    return rows
+
+
+def _definition_lifts(book: Workbook) -> dict[str, float]:
+    """Each measured definition's lift: its qualified leads' rate over the others'."""
+    return {stage: float(r["lift"]) for stage, _, _, r in _definition_rows(book)}
 
 
 def agreed_definitions(book: Workbook) -> list[object]:
     """The stage definitions both teams agreed, in words from the rules, with their version
-    and who agreed; on history, how many leads each qualifies and how those converted."""
+    and who agreed; on history, how many leads each qualifies and how those converted, and a
+    flag on a definition whose qualified leads convert worse than the rest."""
     d = book.definitions
     if d is None:
-        return [Markdown("*The parameters name no stage definitions.*")]
-    stages = book.plan.params.funnel.stages
-    lines = [
-        f"Version **{html.escape(d.version)}**, agreed by {html.escape(', '.join(d.agreed_by))} "
-        f"on {d.agreed_on:%Y-%m-%d}.",
-        "",
-        *(f"- **{html.escape(s.upper())}**: {html.escape(x.text())}" for s, x in d.stages.items()),
+        return [block(note("The parameters name no stage definitions."))]
+    n = book.plan.params.names
+    items: list[object] = [
+        block(
+            para(
+                f"Version {strong(text(d.version))}, agreed by {text(', '.join(d.agreed_by))} "
+                f"on {d.agreed_on:%d %b %Y}."
+            ),
+            bullets(f"{strong(text(n.label(s)))}: {text(x.text(n))}" for s, x in d.stages.items()),
+        )
     ]
-    items: list[object] = [Markdown("\n".join(lines))]
-    if book.table is not None:
-        rows, raw = [], []
-        for stage, definition in d.stages.items():
-            if stage not in stages[1:-1]:
-                continue
-            k = stages.index(stage)
-            among, outcome = stages[k - 1], stages[k + 1]
-            if among not in book.table.stages or outcome not in book.table.stages:
-                continue
-            r = qualification(book.table, definition, outcome, among=among).iloc[0]
-            raw.append(r.rename(stage))
-            rows.append(
+    measured = _definition_rows(book)
+    if not measured:
+        return items
+    rows = [
+        {
+            "definition": n.label(stage),
+            "judged among": n.plural(among),
+            "leads": count(r["leads"]),
+            "qualify": count(r["qualified"]),
+            "share": percent(r["qualified_share"]),
+            "went on to": n.label(outcome),
+            "qualified": percent(r["qualified_rate"], 1),
+            "the others": percent(r["others_rate"], 1),
+            "lift": multiple(r["lift"]) if r["lift"] >= 0.095 else f"{r['lift']:.2f}×",
+        }
+        for stage, among, outcome, r in measured
+    ]
+    raw = pd.DataFrame([r.rename(stage) for stage, _, _, r in measured])
+    items.append(
+        table_html(
+            pd.DataFrame(rows),
+            "Each definition on history: the leads it qualifies and how they went on",
+            column_marks(
+                raw,
+                "definition",
+                list(raw.index),
                 {
-                    "definition": stage,
-                    "judged among": among,
-                    "leads": f"{int(r['leads']):,}",
-                    "qualify": f"{int(r['qualified']):,}",
-                    "share": f"{r['qualified_share']:.0%}",
-                    "went on to": outcome,
-                    "qualified": f"{r['qualified_rate']:.1%}",
-                    "the others": f"{r['others_rate']:.1%}",
-                    "lift": f"{r['lift']:.2f}×",
-                }
-            )
-        if rows:
-            measured = pd.DataFrame(raw)
-            items.append(
-                table_html(
-                    pd.DataFrame(rows),
-                    "Each definition on history: the leads it qualifies and how they went on",
-                    column_marks(
-                        measured,
-                        "definition",
-                        list(measured.index),
-                        {
-                            "leads": "leads",
-                            "qualify": "qualified",
-                            "share": "qualified_share",
-                            "qualified": "qualified_rate",
-                            "the others": "others_rate",
-                            "lift": "lift",
-                        },
-                    ),
+                    "leads": "leads",
+                    "qualify": "qualified",
+                    "share": "qualified_share",
+                    "qualified": "qualified_rate",
+                    "the others": "others_rate",
+                    "lift": "lift",
+                },
+            ),
+        )
+    )
+    worse = [(stage, float(r["lift"])) for stage, _, _, r in measured if r["lift"] < 1]
+    for stage, lift in worse:
+        items.append(
+            block(
+                para(
+                    strong(f"The agreed {text(n.label(stage))} definition needs another look:"),
+                    f" the leads it qualifies went on less often than the ones it leaves out "
+                    f"(lift {tag(f'definition.lift.{stage}', lift, multiple(lift))}).",
                 )
             )
+        )
     return items
 
 
-def _format_review(frame: pd.DataFrame, currency: str) -> pd.DataFrame:
+def _format_review(frame: pd.DataFrame, currency: str, names: StageNames) -> pd.DataFrame:
+    is_money = frame["line"] == "revenue"
     out = pd.DataFrame(
         {
-            "line": frame["line"],
+            "line": [
+                "Revenue" if m else names.title(line)
+                for line, m in zip(frame["line"], is_money, strict=True)
+            ],
             "team": frame["team"],
-            "counted from": frame["counted_from"].dt.strftime("%Y-%m-%d"),
+            "counted from": frame["counted_from"].dt.strftime("%d %b %Y"),
         }
     )
-    is_money = frame["line"] == "revenue"
     out["planned to date"] = [
-        money(v, currency) if m else f"{int(w):,}"
+        money(v, currency) if m else count(w)
         for v, w, m in zip(frame["planned"], frame["planned_whole"], is_money, strict=True)
     ]
     out["actual"] = [
-        money(v, currency) if m else f"{int(v):,}"
+        money(v, currency) if m else count(v)
         for v, m in zip(frame["actual"], is_money, strict=True)
     ]
-    out["attainment"] = [f"{v:.0%}" if pd.notna(v) else "–" for v in frame["attainment"]]
+    out["attainment"] = [percent(v) for v in frame["attainment"]]
     return out
 
 
@@ -372,15 +557,13 @@ def previous_period(book: Workbook) -> list[object]:
     """The previous period's plan against its actuals so far."""
     prev = book.previous
     if prev is None or book.table is None:
-        return [Markdown("*The parameters name no previous plan to compare actuals against.*")]
+        return [block(note("The parameters name no previous plan to compare actuals against."))]
     frame = review.plan_vs_actuals(prev, book.table)
     as_of = book.table.as_of
-    title = f"{prev.params.title}: actuals against plan to {as_of:%Y-%m-%d}"
+    title = f"{prev.params.title}: actuals against plan to {as_of:%d %b %Y}"
     if not (frame["planned"] > 0).any():
         return [
-            Markdown(
-                f"*{html.escape(prev.params.title)} has no planned volume before {as_of:%Y-%m-%d}.*"
-            )
+            block(note(f"{text(prev.params.title)} has no planned volume before {as_of:%d %b %Y}."))
         ]
     start, end = forecast.plan_period(prev)
     if end <= as_of:
@@ -389,18 +572,21 @@ def previous_period(book: Workbook) -> list[object]:
         months = prev.params.months
         done = min(max((as_of.year - start.year) * 12 + as_of.month - start.month + 1, 0), months)
         status = (
-            f"**in progress**: actuals to {as_of:%Y-%m-%d}, {done} of its {months} months "
-            "begun, so the comparison is to date, not final"
+            f"{strong('in progress')}: actuals to {as_of:%d %b %Y}, {done} of its {months} "
+            "months begun, so the comparison is to date, not final"
         )
     return [
-        Markdown(
-            f"**{html.escape(prev.params.title)}** ({prev.params.period_label}), {status}. Each "
-            "stage is counted from the day its planned volume starts to arrive (the plan start "
-            "less the stage's lag) to the export's as-of day; revenue is won amounts within the "
-            "plan period."
+        block(
+            para(
+                f"{strong(text(prev.params.title))} "
+                f"({_period_words(prev.params.start, prev.params.months)}), {status}. Each stage "
+                "is counted from the day its planned volume starts to arrive (the plan start less "
+                "the stage's lag) to the export's as-of day; revenue is won amounts within the "
+                "plan period."
+            )
         ),
         table_html(
-            _format_review(frame, prev.params.currency),
+            _format_review(frame, prev.params.currency, prev.params.names),
             title,
             column_marks(
                 frame.assign(  # whole volumes as shown; revenue in money
@@ -417,26 +603,42 @@ def previous_period(book: Workbook) -> list[object]:
                 },
             ),
         ),
-        chart(charts.attainment_chart(frame, "Previous plan: actual as % of plan to date")),
+        chart(
+            charts.attainment_chart(
+                frame, "Previous plan: actual as % of plan to date", prev.params.names
+            )
+        ),
     ]
 
 
 def _risks_table(
-    r: pd.DataFrame, currency: str, leads_measured: dict[str, int]
+    r: pd.DataFrame, currency: str, leads_measured: dict[str, int], names: StageNames
 ) -> tuple[pd.DataFrame, str, dict[str, list[tuple[str, float] | None]]]:
-    """Each assumption against history as a table: the plan's figure and history's side by
-    side, formatted by kind and tagged with their names; with its caption."""
+    """Each assumption against history as a table, largest departure first: the plan's figure
+    and history's side by side, formatted by kind and tagged with their names; with its
+    caption."""
+    r = r.assign(size=(r["plan"] / r["history"] - 1).abs()).sort_values(
+        "size", ascending=False, na_position="last", kind="stable"
+    )
     kinds = r["figure"].str.split(".").str[0]
     fmt = {
-        "rate": "{:.1%}".format,
+        "rate": lambda v: percent(v, 1),
         "days": "{:.0f} days".format,
         "deal_size": lambda v: money(v, currency),
-        "marketing_share": "{:.1%}".format,
+        "marketing_share": lambda v: percent(v, 1),
         "reps": lambda v: f"{v:g} rep" + ("" if v == 1 else "s"),
     }
 
     def shown(value: float, kind: str) -> str:
         return "–" if pd.isna(value) else fmt[kind](value)
+
+    def driver(figure: str) -> str:
+        kind, _, step = figure.partition(".")
+        if kind in ("rate", "days"):
+            return f"{names.step(step)} {'rate' if kind == 'rate' else 'days'}"
+        return {"deal_size": "deal size", "marketing_share": "marketing share"}.get(
+            kind, "sales capacity"
+        )
 
     plan_names = {"deal_size": "plan.deal_size", "marketing_share": "plan.marketing_share"}
     plan_names["reps"] = "sla.reps"
@@ -453,26 +655,33 @@ def _risks_table(
         "–" if k == "reps" or pd.isna(h) else f"{p / h - 1:+.0%}"
         for k, p, h in zip(kinds, r["plan"], r["history"], strict=True)
     ]
-    frame = pd.DataFrame(
-        {
-            "assumption": r["driver"],
-            "plan": [shown(v, k) for v, k in zip(r["plan"], kinds, strict=True)],
-            "history": [shown(v, k) for v, k in zip(r["history"], kinds, strict=True)],
-            "change": change,
-            "history from": r["basis"],
-            "verdict": r["verdict"],
-        }
-    )
     change_marks: list[tuple[str, float] | None] = [
         None if c == "–" else (f"baseline.change.{f}", float(p / h - 1))
         for c, f, p, h in zip(change, r["figure"], r["plan"], r["history"], strict=True)
+    ]
+    basis = [
+        f"{count(leads_measured[f[5:]])} mature {names.plural(f[5:].split('→')[0])}"
+        if f.startswith("rate.")
+        else b
+        for f, b in zip(r["figure"], r["basis"], strict=True)
     ]
     basis_marks: list[tuple[str, float] | None] = [
         (f"baseline.leads.{f[5:]}", float(leads_measured[f[5:]])) if f.startswith("rate.") else None
         for f in r["figure"]
     ]
+    frame = pd.DataFrame(
+        {
+            "assumption": [driver(f) for f in r["figure"]],
+            "plan": [shown(v, k) for v, k in zip(r["plan"], kinds, strict=True)],
+            "history": [shown(v, k) for v, k in zip(r["history"], kinds, strict=True)],
+            "change": change,
+            "history from": basis,
+            "verdict": r["verdict"],
+        }
+    )
     caption = (
-        "Each assumption against history (for sales capacity: the reps the busiest month needs)"
+        "Each assumption against history, largest departure first (for sales capacity: the "
+        "reps the busiest month needs)"
     )
     marks = {"plan": plan_marks, "history": history_marks, "change": change_marks}
     return frame, caption, marks | {"history from": basis_marks}
@@ -484,27 +693,42 @@ def plan_risks(book: Workbook) -> list[object]:
     items: list[object] = []
     if book.baselines is not None:
         r = review.risks(plan, book.baselines)
-        stretch = r.loc[r["verdict"] == "stretch", "sentence"]
-        lines = "\n".join(f"- {html.escape(s)}" for s in stretch) or "- none"
+        stretch = [text(s) for s in r.loc[r["verdict"] == "stretch", "sentence"]]
         items += [
-            Markdown(
-                f"**Stretches against history** (more than {review.STRETCH:.0%} beyond it):\n\n{lines}"
+            block(
+                para(
+                    strong("Stretches against history"),
+                    f" (more than {percent(review.STRETCH)} beyond it):",
+                ),
+                bullets(stretch) if stretch else para("None."),
             ),
-            table_html(*_risks_table(r, plan.params.currency, book.baselines.leads_measured)),
+            table_html(
+                *_risks_table(
+                    r, plan.params.currency, book.baselines.leads_measured, plan.params.names
+                )
+            ),
         ]
     else:
         items.append(
-            Markdown("*No actuals, so the plan's assumptions are not checked against history.*")
+            block(note("No actuals, so the plan's assumptions are not checked against history."))
         )
-    items.append(Markdown(_coverage_text(book)))
+    items.append(block(para(_coverage_text(book))))
     items.append(chart(charts.tornado_chart(plan)))
     return items
+
+
+def _public(book: Workbook, message: str) -> str:
+    """A message with the export's path cut to its file name: reports name no server paths."""
+    if book.table is not None:
+        for source in book.table.source.split(" + "):
+            message = message.replace(source, Path(source).name)
+    return message
 
 
 def _coverage_text(book: Workbook) -> str:
     """The pipeline coverage of what is left of the goal, or why there is none."""
     if book.coverage is None:
-        return f"*No pipeline coverage: {html.escape(book.coverage_note)}.*"
+        return f"<em>No pipeline coverage: {text(_public(book, book.coverage_note))}.</em>"
     return coverage_sentence(book.coverage, book.plan.params.currency, HTML_MARKS)
 
 
@@ -520,9 +744,9 @@ def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
 
 
 NO_TOUCHES = (
-    "*The export records no first touches (no first-touch time or response time is mapped), "
+    "The export records no first touches (no first-touch time or response time is mapped), "
     "so follow-up within the SLA cannot be measured. Map them in the export's mapping to see "
-    "it here.*"
+    "it here."
 )
 
 
@@ -544,17 +768,22 @@ def month_under_review(book: Workbook, month: str = "") -> str:
         raise ParamsError(f"{book.params_file}: {err}") from None
 
 
-def _format_pacing(frame: pd.DataFrame) -> pd.DataFrame:
+def _month_ended(book: Workbook, month: str) -> bool:
+    """Whether the reviewed month ended on or before the export's as-of day."""
+    return pd.Period(month, "M").end_time.normalize() <= _table(book).as_of.normalize()
+
+
+def _format_pacing(frame: pd.DataFrame, names: StageNames) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "stage": frame["stage"],
+            "stage": [names.title(s) for s in frame["stage"]],
             "team": frame["team"],
-            "month goal": frame["goal"].map("{:,}".format),
-            "expected to date": frame["expected_whole"].map("{:,}".format),
-            "actual to date": frame["actual_to_date"].map("{:,.0f}".format),
+            "month goal": frame["goal"].map(count),
+            "expected to date": frame["expected_whole"].map(count),
+            "actual to date": frame["actual_to_date"].map(count),
             "gap": frame["gap"].map("{:+,.0f}".format),
-            "projected": frame["projection"].map("{:,.0f}".format),
-            "projected vs goal": frame["projected_attainment"].map("{:.0%}".format),
+            "projected": frame["projection"].map(count),
+            "projected vs goal": frame["projected_attainment"].map(percent),
         }
     )
 
@@ -582,31 +811,42 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
     marks["actual to date"] = [
         (f"actual.{k}", float(v)) for k, v in zip(keys, frame["actual_to_date"], strict=True)
     ]
+    label = f"{pd.Period(month, 'M'):%B %Y}"
+    pace = (
+        "the month has ended, so its figures are final"
+        if _month_ended(book, month)
+        else "the projection runs the month's pace to its end"
+    )
     return [
-        Markdown(
-            f"# Monthly review: {month}\n\n**{html.escape(plan.params.title)}**, "
-            f"actuals to {as_of:%Y-%m-%d}. Goals are the plan's whole volumes for the month; "
-            "the projection runs the month's pace to its end."
+        block(
+            heading(1, f"Monthly review: {label}"),
+            para(
+                f"{strong(text(plan.params.title))}, actuals to {as_of:%d %b %Y}. Goals are the "
+                f"plan's whole volumes for the month; {pace}.",
+                cls="fk-meta",
+            ),
         ),
         table_html(
-            _format_pacing(frame),
-            f"{month}: each stage against its month goal",
+            _format_pacing(frame, plan.params.names),
+            f"{label}: each stage against its month goal",
             marks,
         ),
-        *_undated_note(table),
-        chart(charts.pacing_chart(review.team_pacing(plan, table, month))),
+        *_undated_note(table, plan.params.names),
+        chart(charts.pacing_chart(review.team_pacing(plan, table, month), plan.params.names)),
     ]
 
 
-def _undated_note(table: LeadTable) -> list[object]:
+def _undated_note(table: LeadTable, names: StageNames) -> list[object]:
     """A sentence naming the stages the export gives no times for, when there are any."""
     if not table.undated_stages:
         return []
-    names = ", ".join(html.escape(s) for s in table.undated_stages)
+    undated = ", ".join(text(names.plural(s)) for s in table.undated_stages)
     return [
-        Markdown(
-            f"*The export gives no times for {names}, so entries into it cannot be counted by "
-            "month: it is left out of the pacing.*"
+        block(
+            note(
+                f"The export gives no times for {undated}, so entries cannot be counted by "
+                "month: they are left out of the pacing."
+            )
         )
     ]
 
@@ -616,24 +856,37 @@ def month_sla(book: Workbook, month: str) -> list[object]:
     listed lead by lead when `show_lead_rows` is set."""
     plan, table = book.plan, _table(book)
     terms = plan.sla.terms
+    n = plan.params.names
     if not touches_recorded(table):
-        return [Markdown(NO_TOUCHES)]
-    frame = review.month_sla(plan, table, month)
-    shown = frame.assign(
-        owner=frame["owner"].astype("string").fillna("(no owner)"),
-        share_within=frame["share_within"].map(lambda v: f"{v:.0%}" if pd.notna(v) else "–"),
-    ).rename(columns=lambda c: c.replace("_", " "))
+        return [block(note(text(NO_TOUCHES)))]
+    frame = review.month_sla(plan, table, month).sort_values("share_within", kind="stable")
+    shown = pd.DataFrame(
+        {
+            "owner": frame["owner"].astype("string").fillna("(no owner)"),
+            f"{n.plural(terms.handoff_stage)} handed off": frame["handed_off"].map(count),
+            "touched": frame["touched"].map(count),
+            "within window": frame["within_window"].map(count),
+            "pending": frame["pending"].map(count),
+            "share within": frame["share_within"].map(percent),
+        }
+    )
     window = f"{terms.first_touch_minutes:g} minutes"
     owners = list(shown["owner"])
     items: list[object] = [
         table_html(
             shown,
-            f"{month}: hand-offs touched within {window}, by owner",
+            f"{month}: hand-offs touched within {window}, by owner (lowest share first)",
             column_marks(
                 frame,
                 "owner_sla",
                 owners,
-                {c.replace("_", " "): c for c in frame.columns if c != "owner"},
+                {
+                    f"{n.plural(terms.handoff_stage)} handed off": "handed_off",
+                    "touched": "touched",
+                    "within window": "within_window",
+                    "pending": "pending",
+                    "share within": "share_within",
+                },
             ),
         )
     ]
@@ -653,53 +906,74 @@ def month_sla(book: Workbook, month: str) -> list[object]:
             counts,
             "owner_late",
             list(counts["owner"]),
-            {"late": "late", "median minutes late": "median_minutes_late"},
+            {"late or missing": "late", "median time late": "median_minutes_late"},
         )
-        counts["median_minutes_late"] = counts["median_minutes_late"].map("{:,.0f}".format)
+        shown_counts = pd.DataFrame(
+            {
+                "owner": counts["owner"],
+                "late or missing": counts["late"].map(count),
+                "median time late": counts["median_minutes_late"].map(duration),
+            }
+        )
         items += [
-            table_html(
-                counts.rename(columns=lambda c: c.replace("_", " ")),
-                f"{month}: late or missing first touches per owner",
-                marks,
-            ),
-            Markdown(
-                "*Lead-level rows are left out of this report; render with "
-                "`--show-lead-rows` to list them.*"
+            table_html(shown_counts, f"{month}: late or missing first touches per owner", marks),
+            block(
+                note(
+                    "Lead-level rows are left out of this report; render with "
+                    f"{code('--show-lead-rows')} to list them."
+                )
             ),
         ]
     return items
 
 
 def month_leakage(book: Workbook, month: str) -> list[object]:
-    """Where the leads created in the months to `month` stopped, by stage and by source."""
+    """Where the leads created in the months to `month` stopped, by stage and by source,
+    the largest losses first."""
     table = _table(book)
+    n = book.plan.params.names
     if table.stages[0] in table.undated_stages:
         return [
-            Markdown(
-                f"*The export gives no times for {html.escape(table.stages[0])}, the first "
-                "stage, so leads cannot be grouped by when they were created: no leakage by "
-                "creation month.*"
+            block(
+                note(
+                    f"The export gives no times for {text(n.plural(table.stages[0]))}, the "
+                    "first stage, so leads cannot be grouped by when they were created: no "
+                    "leakage by creation month."
+                )
             )
         ]
     leaks = review.month_leakage(table, month)
-    first = (pd.Period(month, "M") - (review.LEAKAGE_MONTHS - 1)).strftime("%Y-%m")
-    by_source = leaks.assign(
+    leaks = leaks.assign(
         stopped=leaks["lost"] + leaks["stalled"],
-        stopped_share=((leaks["lost"] + leaks["stalled"]) / leaks["reached"]).map(
-            lambda v: f"{v:.0%}" if pd.notna(v) else "–"
-        ),
+        stopped_share=(leaks["lost"] + leaks["stalled"]) / leaks["reached"],
+    ).sort_values(["stopped", "reached"], ascending=False, kind="stable")
+    first = pd.Period(month, "M") - (review.LEAKAGE_MONTHS - 1)
+    shown = pd.DataFrame(
+        {
+            "step": [n.step(s) for s in leaks["step"]],
+            "source": leaks["source"].astype("string").fillna("(no source)"),
+            "reached": leaks["reached"].map(count),
+            "advanced": leaks["advanced"].map(count),
+            "lost": leaks["lost"].map(count),
+            "stalled": leaks["stalled"].map(count),
+            "in progress": leaks["in_progress"].map(count),
+            "stopped": leaks["stopped"].map(count),
+            "stopped share": leaks["stopped_share"].map(percent),
+        }
     )
     return [
-        Markdown(f"Leads created from {first} to {month}, followed to today."),
-        chart(charts.leakage_chart(leaks)),
+        block(
+            para(
+                f"Leads created from {first:%b %Y} to {pd.Period(month, 'M'):%b %Y}, followed to "
+                "today; the steps and sources that lose the most come first."
+            )
+        ),
+        chart(charts.leakage_chart(leaks, n)),
         table_html(
-            by_source.drop(columns="stage").rename(columns=lambda c: c.replace("_", " ")),
+            shown,
             "Leakage by step and source (stopped = lost + stalled)",
             column_marks(
-                leaks.assign(
-                    stopped=leaks["lost"] + leaks["stalled"],
-                    stopped_share=(leaks["lost"] + leaks["stalled"]) / leaks["reached"],
-                ),
+                leaks,
                 "leakage",
                 [f"{a}.{b}" for a, b in zip(leaks["step"], leaks["source"], strict=True)],
                 {
@@ -712,22 +986,55 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
     ]
 
 
+def _outlook_points(book: Workbook) -> list[str]:
+    """The forecast's chance of the goal and the revenue shortfall so far, as the first
+    points of a discussion; none without a forecast."""
+    try:
+        f = book.forecast
+    except InputError:
+        return []
+    if f is None:
+        return []
+    cur = book.plan.params.currency
+    points = [
+        f"Both teams: the forecast gives the goal of "
+        f"{tag('plan.revenue_goal', f.goal, money(f.goal, cur))} a "
+        f"{tag('forecast.chance', f.probability, percent(f.probability))} chance; "
+        f"{tag('forecast.won_to_date', f.revenue_to_date, money(f.revenue_to_date, cur))} "
+        "won so far."
+    ]
+    start, end = forecast.plan_period(book.plan)
+    as_of = _table(book).as_of.normalize()
+    if start <= as_of <= end:
+        planned = review.planned_to_date(book.plan, as_of)[1]
+        gap = planned - f.revenue_to_date
+        if gap >= 1:
+            points.append(
+                f"Both teams: revenue is {tag('pace.revenue_short', gap, money(gap, cur))} "
+                f"behind plan to {as_of:%d %b %Y}."
+            )
+    return points
+
+
 def to_discuss(book: Workbook, month: str) -> list[object]:
-    """What the meeting should talk about, most pressing first."""
+    """What the meeting should talk about, most pressing first: the chance of the goal and
+    the shortfall, then the month's stages, follow-up and leakage, then the plan's stretches."""
     plan, table = book.plan, _table(book)
     sla = review.month_sla(plan, table, month)
-    points = review.discussion_points(
+    points = _outlook_points(book) + review.discussion_points(
         review.month_pacing(plan, table, month),
         sla if touches_recorded(table) else sla.iloc[0:0],  # nothing measured, nothing to say
         review.month_leakage(table, month),
         plan.sla.terms.first_touch_minutes,
         _sla_goal(book, month),
         HTML_MARKS,
+        plan.params.names,
+        ended=_month_ended(book, month),
     )
     if book.baselines is not None:
         r = review.risks(plan, book.baselines)
-        points += [f"Plan: {html.escape(s)}" for s in r.loc[r["verdict"] == "stretch", "sentence"]]
-    return [Markdown("\n".join(f"1. {p}" for p in points))]
+        points += [f"Plan: {text(s)}" for s in r.loc[r["verdict"] == "stretch", "sentence"]]
+    return [block(numbered(points))]
 
 
 def outlook(book: Workbook) -> list[object]:
@@ -735,22 +1042,26 @@ def outlook(book: Workbook) -> list[object]:
     words (behind since when, what to do by when, pipeline coverage) and the fan chart."""
     plan, table = book.plan, book.table
     if table is None:
-        return [Markdown("*No CRM export, so there is no forecast.*")]
+        return [block(note("No CRM export, so there is no forecast."))]
     as_of = table.as_of.normalize()
     start, end = forecast.plan_period(plan)
     try:
         outcome = book.forecast
     except InputError as err:
-        return [Markdown(f"*No forecast: {html.escape(str(err))}.*")]
+        return [block(note(f"No forecast: {text(_public(book, str(err)))}."))]
     if outcome is None:  # the period has ended: what it won
         won, customers = forecast.won_in(table, start, end)
+        cur, last = plan.params.currency, plan.params.funnel.stages[-1]
+        goal = plan.params.revenue_goal
         return [
-            Markdown(
-                f"The period ended on {end:%d %b %Y}: "
-                f"{tag('ended.revenue', won, money(won, plan.params.currency))} won from "
-                f"{tag('ended.customers', customers, f'{customers:,}')} customers against the "
-                "goal of "
-                f"{tag('plan.revenue_goal', plan.params.revenue_goal, money(plan.params.revenue_goal, plan.params.currency))}."
+            block(
+                para(
+                    f"The period ended on {end:%d %b %Y}: "
+                    f"{tag('ended.revenue', won, money(won, cur))} won from "
+                    f"{tag('ended.customers', customers, count(customers))} "
+                    f"{text(plan.params.names.plural(last))} against the goal of "
+                    f"{tag('plan.revenue_goal', goal, money(goal, cur))}."
+                )
             )
         ]
     history = forecast.measure_history(table, as_of)
@@ -766,23 +1077,26 @@ def outlook(book: Workbook) -> list[object]:
         plan.params.currency,
         review.planned_to_date(plan, as_of)[1] if as_of >= start else float("nan"),
         HTML_MARKS,
+        plan.params.names,
     )
     at_history = float(forecast.run_rate_arrivals(table, as_of, len(arrivals)).sum())
     open_leads, new = float(len(pipeline.ids)), outcome.expected_new_leads
     trials = float(len(outcome.revenue))
+    first = plan.params.names.plural(plan.params.funnel.stages[0])
     method = (
-        f"From {tag('forecast.open_leads', open_leads, f'{open_leads:,.0f}')} open leads and "
-        f"{tag('forecast.new_leads', new, f'{new:,.0f}')} new leads expected at the plan's "
-        f"volume, in {tag('forecast.trials', trials, f'{trials:,.0f}')} simulated periods "
-        "drawing conversion rates, stage times and deal amounts from the export's history. New "
-        "leads are assumed to arrive as the plan says (the forecast asks: if marketing delivers "
-        f"the plan, will we make it?); at the rate of the last {forecast.RUN_RATE_DAYS} days, "
-        f"{tag('forecast.new_leads_at_history_rate', at_history, f'{at_history:,.0f}')} would "
+        f"From {tag('forecast.open_leads', open_leads, count(open_leads))} open "
+        f"{text(first)} and {tag('forecast.new_leads', new, count(new))} new ones expected at "
+        f"the plan's volume, in {tag('forecast.trials', trials, count(trials))} simulated "
+        "periods drawing conversion rates, stage times and deal amounts from the export's "
+        f"history. New {text(first)} are assumed to arrive as the plan says (the forecast asks: "
+        "if marketing delivers the plan, will we make it?); at the rate of the last "
+        f"{forecast.RUN_RATE_DAYS} days, "
+        f"{tag('forecast.new_leads_at_history_rate', at_history, count(at_history))} would "
         "arrive in the same time."
     )
     short = late.loc[late["actual"] <= late["planned"] - 1]
     items: list[object] = [
-        Markdown("\n".join(f"- {line}" for line in lines) + f"\n\n*{method}*"),
+        block(bullets(lines), note(method)),
         chart(
             charts.fan_chart(
                 outcome.fan,
@@ -795,19 +1109,19 @@ def outlook(book: Workbook) -> list[object]:
     if len(short):
         frame = pd.DataFrame(
             {
-                "stage": short["stage"],
+                "stage": [plan.params.names.title(st) for st in short["stage"]],
                 "team": short["team"],
                 "month": short["month"],
-                "planned to date": short["planned_whole"].map("{:,}".format),
-                "actual": short["actual"].map("{:,}".format),
-                "short by": (-short["gap"]).map("{:,}".format),
+                "planned to date": short["planned_whole"].map(count),
+                "actual": short["actual"].map(count),
+                "short by": (-short["gap"]).map(count),
             }
         )
         keys = [f"{st}.{mo}" for st, mo in zip(short["stage"], short["month"], strict=True)]
         items.append(
             table_html(
                 frame,
-                f"Stages and months behind their phased target to {as_of:%Y-%m-%d}",
+                f"Stages and months behind their phased target to {as_of:%d %b %Y}",
                 {
                     "planned to date": [
                         (f"behind.planned.{k}", float(v))

@@ -59,11 +59,11 @@ def test_a_step_without_dated_pairs_needs_days(root):
             ),
         )
     )
-    row = risks(plan, fallback).set_index("driver").loc["prospecting→engaging days"]
+    row = risks(plan, fallback).set_index("figure").loc["days.prospecting→engaging"]
     assert (row["verdict"], row["sentence"]) == (
         "not measured",
-        "prospecting→engaging days: the plan assumes 9 days; the export cannot time this step, "
-        "so history cannot check it",
+        "Prospecting → engaging days: the plan assumes 9 days; the export cannot time this "
+        "step, so history cannot check it",
     )
     b = measure_baselines(t, days={"prospecting→engaging": 7})
     assert b.funnel.conversion_rates[0] == pytest.approx(8300 / 8800)

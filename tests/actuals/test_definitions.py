@@ -76,7 +76,7 @@ def test_each_lead_qualifies_or_names_what_failed():
 
 def test_the_definition_in_words():
     assert defined().text() == (
-        "A lead counts as mql when it fits (all of: job is one of CTO, CEO), and behaves "
+        "A lead counts as MQL when it fits (all of: job is one of CTO, CEO), and behaves "
         "(any of: came back (visits ≥ 3); (all of: score between 50 and 80))."
     )
 
@@ -288,15 +288,18 @@ def test_the_quarterly_plan_states_the_agreed_definitions():
     book = wb.open_workbook(str(ROOT / "params" / "example.yaml"))
     text = "\n".join(item.data for item in wb.agreed_definitions(book))
     assert (
-        "Version **2026.11-2**, agreed by Head of Demand Generation, SDR Manager on 2026-11-15."
-        in text
+        "<p>Version <strong>2026.11-2</strong>, agreed by Head of Demand Generation, SDR Manager "
+        "on 15 Nov 2026.</p>" in text
     )
     assert (
-        "- **MQL**: A lead counts as mql when it fits (all of: from a channel that reaches buyers "
-        "(source is none of Paid Social, Offline Sources))." in text
+        "<li><strong>MQL</strong>: A lead counts as MQL when it fits (all of: from a channel that "
+        "reaches buyers (source is none of Paid Social, Offline Sources)).</li>" in text
     )
-    row = r"<td>mql</td>\s*<td>lead</td>\s*<td>3,999</td>\s*<td>3,156</td>\s*<td>79%</td>"
+    row = r"<td>MQL</td>\s*<td>leads</td>\s*<td>3,999</td>\s*<td>3,156</td>\s*<td>79%</td>"
     assert re.search(row, untagged(text))  # measured on the sample data: 3,156 of 3,999 qualify
+    # the SQL definition picks leads that went on less often than the rest: flagged
+    assert "The agreed SQL definition needs another look:" in text
+    assert "The agreed MQL definition needs another look" not in text
 
 
 def test_a_definition_naming_a_missing_column_stops_the_render(tmp_path):

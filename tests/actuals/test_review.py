@@ -200,20 +200,20 @@ def baselines(rate: float, days: float, deal: float, share: float) -> Baselines:
 def test_risks_flag_what_the_plan_asks_beyond_history():
     # plan: rates 0.5, days 10, deal 10,000, share 1.0, one rep
     plan = march_plan()
-    r = risks(plan, baselines(rate=0.4, days=10.5, deal=10000, share=0.8)).set_index("driver")
-    assert r.loc["lead→mql rate", "verdict"] == "stretch"  # +25 %
-    assert r.loc["lead→mql rate", "sentence"] == (
-        "lead→mql rate: the plan assumes 50.0%, history shows 40.0% (+25%; 200 mature leads)"
+    r = risks(plan, baselines(rate=0.4, days=10.5, deal=10000, share=0.8)).set_index("figure")
+    assert r.loc["rate.lead→mql", "verdict"] == "stretch"  # +25 %
+    assert r.loc["rate.lead→mql", "sentence"] == (
+        "Lead → MQL rate: the plan assumes 50.0%, history shows 40.0% (+25%; 200 mature leads)"
     )
-    assert r.loc["lead→mql days", "verdict"] == "in line"  # 10 against 10.5: -5 %
-    assert r.loc["deal size", "verdict"] == "in line"
-    assert r.loc["marketing share", "verdict"] == "stretch"  # 1.0 against 0.8
-    easy = risks(plan, baselines(rate=0.6, days=20, deal=12000, share=1.0)).set_index("driver")
-    assert easy.loc["lead→mql rate", "verdict"] == "easier"
-    assert easy.loc["lead→mql days", "verdict"] == "stretch"  # 10 days against 20: faster
-    assert easy.loc["deal size", "verdict"] == "easier"
-    assert r.loc["sales capacity", "verdict"] == "in line"
-    assert "pipeline coverage" not in r.index  # one definition: funnelkit.forecast.coverage
+    assert r.loc["days.lead→mql", "verdict"] == "in line"  # 10 against 10.5: -5 %
+    assert r.loc["deal_size", "verdict"] == "in line"
+    assert r.loc["marketing_share", "verdict"] == "stretch"  # 1.0 against 0.8
+    easy = risks(plan, baselines(rate=0.6, days=20, deal=12000, share=1.0)).set_index("figure")
+    assert easy.loc["rate.lead→mql", "verdict"] == "easier"
+    assert easy.loc["days.lead→mql", "verdict"] == "stretch"  # 10 days against 20: faster
+    assert easy.loc["deal_size", "verdict"] == "easier"
+    assert r.loc["reps", "verdict"] == "in line"
+    assert "pipeline coverage" not in r["driver"].tolist()  # one definition: forecast.coverage
 
 
 def test_risks_flag_too_few_reps():
@@ -221,23 +221,23 @@ def test_risks_flag_too_few_reps():
         sla={**MARCH_PLAN["sla"], "touches_per_rep_per_day": 1, "reps": 0.5},
         pipeline={"open_value": 40000},
     )
-    r = risks(plan, baselines(0.5, 10, 10000, 1.0)).set_index("driver")
-    assert r.loc["sales capacity", "verdict"] == "stretch"
-    assert r.loc["sales capacity", "sentence"] == (
-        "sales capacity: 0.5 reps; the busiest month needs 2 to follow every mql up on the cadence"
+    r = risks(plan, baselines(0.5, 10, 10000, 1.0)).set_index("figure")
+    assert r.loc["reps", "verdict"] == "stretch"
+    assert r.loc["reps", "sentence"] == (
+        "sales capacity: 0.5 reps; the busiest month needs 2 to follow every MQL up on the cadence"
     )
-    assert "pipeline coverage" not in r.index  # one definition: funnelkit.forecast.coverage
+    assert "pipeline coverage" not in r["driver"].tolist()  # one definition: forecast.coverage
 
 
 def test_capacity_is_judged_by_the_reps_the_busiest_month_needs_not_the_reps_planned():
     plan = march_plan(sla={**MARCH_PLAN["sla"], "reps": 5})
-    r = risks(plan, baselines(0.5, 10, 10000, 1.0)).set_index("driver")
+    r = risks(plan, baselines(0.5, 10, 10000, 1.0)).set_index("figure")
     peak = plan.sla.reps_needed_peak
     assert peak == plan.sla.reps_needed_whole.max() < 5
-    assert r.loc["sales capacity", "verdict"] == "in line"
-    assert r.loc["sales capacity", "history"] == peak
-    assert r.loc["sales capacity", "sentence"] == (
-        f"sales capacity: 5 reps; the busiest month needs {peak:g} to follow every mql up on "
+    assert r.loc["reps", "verdict"] == "in line"
+    assert r.loc["reps", "history"] == peak
+    assert r.loc["reps", "sentence"] == (
+        f"sales capacity: 5 reps; the busiest month needs {peak:g} to follow every MQL up on "
         "the cadence"
     )
 
@@ -280,13 +280,18 @@ def test_discussion_points_put_the_most_pressing_first():
         }
     )
     assert discussion_points(pacing, sla, leaks, 10, ("sales-follow-up", 0.8, 0.55)) == [
-        "Sales: won is on course for 4 of 10 (40%); 2 so far against 5 expected.",
-        "Marketing: mql is on course for 80 of 100 (80%); 40 so far against 50 expected.",
+        "Sales: customers are on course for 4 of 10 (40%); 2 so far against 5 expected.",
+        "Marketing: MQLs are on course for 80 of 100 (80%); 40 so far against 50 expected.",
         "Sales: 62% of hand-offs were touched within the SLA's 10 minutes.",
         "Sales: Bob has the most hand-offs touched late or not at all (6).",
         "Sales: goal sales-follow-up asks for 80% of hand-offs touched within 60 minutes; "
         "this month 55%.",
-        "Both teams: most leads stop at lead→mql from Paid: 35 lost or stalled of 50.",
+        "Both teams: most leads stop at Lead → MQL from Paid: 35 lost or stalled of 50.",
+    ]
+    ended = discussion_points(pacing, sla.iloc[0:0], leaks.iloc[0:0], 10, ended=True)
+    assert ended[:2] == [  # a month that is over is told in the past tense, without a projection
+        "Sales: customers ended the month at 2 of 10 (40%).",
+        "Marketing: MQLs ended the month at 40 of 100 (80%).",
     ]
     on_pace = pacing.assign(projected_attainment=[1.0, 1.2])
     none = sla.iloc[0:0]

@@ -163,12 +163,13 @@ def test_the_warnings_in_words(sample):
         revenue_planned=200_000,
     )
     assert lines[0].startswith(
-        f"**{outcome.probability:.0%} chance of reaching the goal of 680,000 USD**"
+        f"{outcome.probability:.0%} chance of reaching the goal of $680,000 by 31 Dec 2026."
     )
     assert lines[1] == (
-        "Revenue is behind plan: 76,910 won against 200,000 planned by 31 Oct 2026 (123,090 short)."
+        "Revenue is behind plan: $76,910 won against $200,000 planned by 31 Oct 2026 "
+        "($123,090 short)."
     )
-    assert any(line.startswith("LEAD (marketing) has been behind plan since") for line in lines)
+    assert any(line.startswith("Leads (marketing) have been behind plan since") for line in lines)
     assert any(line.startswith("Add ") for line in lines)
     assert "not enough" in lines[-1]
 
@@ -176,11 +177,11 @@ def test_the_warnings_in_words(sample):
 def test_the_workbook_outlook(root):
     items = outlook(open_workbook(str(root / "params" / "2026-q4.yaml")))
     text = untagged(items[0].data)
-    assert "chance of reaching the goal of 340,000 USD" in text
-    assert "Revenue is behind plan: 76,910 won against 108,800 planned" in text
+    assert "chance of reaching the goal of $340,000</strong>" in text
+    assert "Revenue is behind plan: $76,910 won against $108,800 planned" in text
     assert items[1].data.startswith('<img alt="Revenue forecast to 31 Dec 2026"')
     ended = outlook(open_workbook(str(root / "params" / "2026-q3.yaml")))
     assert untagged(ended[0].data) == (
-        "The period ended on 30 Sep 2026: 325,190 USD won from 22 customers against the goal of "
-        "300,000 USD."
+        "<p>The period ended on 30 Sep 2026: $325,190 won from 22 customers against the goal of "
+        "$300,000.</p>"
     )

@@ -88,7 +88,7 @@ def test_the_parameters_figure_overrides_the_export_and_says_so(sample, history)
         == "the figure typed in the parameters (pipeline.open_value), not measured on the export"
     )
     assert coverage_sentence(c, "USD") == (
-        "Pipeline coverage: 900,000 USD of open pipeline is 2.6× the 341,500 USD left to win; "
+        "Pipeline coverage: $900,000 of open pipeline is 2.6× the $341,500 left to win; "
         f"3.2× is needed at the plan's {plan.win_rate:.1%} win rate ({plan.win_rate_source}): "
         "not enough. The pipeline is the figure typed in the parameters (pipeline.open_value), not "
         "measured on the export."

@@ -30,7 +30,7 @@ def test_phasing_and_sla_add_up_to_the_targets(plan):
 
 def test_win_rate_comes_from_the_funnel_unless_given(plan):
     assert plan.win_rate == plan.params.funnel.conversion_rates[-1]
-    assert plan.win_rate_source == "the funnel's opportunity→won rate"
+    assert plan.win_rate_source == "the funnel's Opportunity → customer rate"
     assert plan.pipeline_needed == pytest.approx(
         pipeline_needed(plan.params.revenue_goal, plan.win_rate)
     )

@@ -149,7 +149,7 @@ def test_optional_keys_have_documented_defaults(example):
         (
             ["funnel", 0, "rate"],
             0.5,
-            "q1.yaml: funnel: 'rate' is not a known key; known keys are stage, conversion_rate, days",
+            "q1.yaml: funnel: 'rate' is not a known key; known keys are stage, conversion_rate, days, label, plural",
         ),
         (
             ["funnel", 3, "stage"],

@@ -44,7 +44,7 @@ def test_coverage_has_one_verdict_in_the_outlook_and_the_risks(rendered):
     reports, _ = rendered
     html = (reports / "2026-q4" / "20-quarterly-plan.html").read_text(encoding="utf-8")
     ratios = [text for name, _, text in TAG.findall(html) if name == "coverage.ratio"]
-    assert len(ratios) == 2  # "Will we make it?" and the risks
+    assert len(ratios) == 3  # the top risks on the first page, "Will we make it?", the risks
     assert len(set(ratios)) == 1
     assert html.count("Pipeline coverage: ") == 2
 
@@ -56,8 +56,8 @@ def test_the_command_line_prints_the_reports_coverage(rendered, capsys):
     assert main(["plan", str(ROOT / "params" / "2026-q4.yaml")]) == 0
     out = capsys.readouterr().out
     assert (
-        f"Pipeline coverage: {shown['coverage.pipeline']} USD of open pipeline is "
-        f"{shown['coverage.ratio']} the {shown['coverage.remaining']} USD left to win; "
+        f"Pipeline coverage: {shown['coverage.pipeline']} of open pipeline is "
+        f"{shown['coverage.ratio']} the {shown['coverage.remaining']} left to win; "
         f"{shown['coverage.needed']} is needed" in out
     )
 

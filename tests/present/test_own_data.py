@@ -161,7 +161,7 @@ def test_a_plan_from_maven_crm_opportunities_renders_and_says_what_it_cannot_sho
     ) in text
     assert re.search(NOT_MEASURED, text)  # the risks row of the step the export cannot time
     assert "The export records no first touches" in untagged(review)
-    assert "The export gives no times for prospecting, so entries into it cannot be" in review
+    assert "The export gives no times for prospecting, so entries cannot be" in review
     assert "no leakage by creation month" in review
     assert "prospecting is on course" not in review
     assert "of hand-offs were touched within the SLA" not in review
@@ -195,7 +195,7 @@ def test_a_plan_from_x_education_leads_without_dates_renders_from_the_day_given(
     params = (tmp_path / "params" / "own.yaml").read_text(encoding="utf-8")
     assert "  as_of: 2026-11-30    # given with --as-of" in params
     text = untagged(plan)
-    assert "as of 2026-11-30" in text
+    assert "to 30 Nov 2026" in text
     assert "No forecast: no history for step 'lead→won'" in text
     assert re.search(NOT_MEASURED, text)  # the risks row of the step the export cannot time
     assert review == ""  # no month of the plan has actuals yet

@@ -118,8 +118,8 @@ def test_the_report_is_meeting_ready(rendered):
     html = untagged((reports / "example" / "20-quarterly-plan.html").read_text())
     plan = build_plan(load_params(ROOT / "params" / "example.yaml"))
     assert "<title>Example plan: Q1 2027, all regions</title>" in html
-    assert "The shared goal: 341,500 USD of revenue" in html
-    assert f"{int(plan.targets.whole[0]):,} lead" in html
+    assert "The shared goal: <strong>$341,500</strong> of revenue" in html
+    assert f"{int(plan.targets.whole[0]):,} leads" in html
     for code in ("open_workbook", "wb.show(", "params_file =", "analyst&#39;s note", "Traceback"):
         assert code not in html, code
     assert not re.search(r"In&nbsp;\[|Out\[\d", html)
@@ -129,7 +129,7 @@ def test_the_report_is_meeting_ready(rendered):
     assert "cdnjs" not in html  # opens offline
     assert "<script src=" not in html
     review = (reports / "2026-q4" / "30-monthly-review-2026-10.html").read_text()
-    assert "Monthly review: 2026-10" in review
+    assert "Monthly review: October 2026" in review
 
 
 def test_the_headline_cell_shows_the_plan_figures(rendered):
@@ -137,11 +137,12 @@ def test_the_headline_cell_shows_the_plan_figures(rendered):
     run = nbformat.read(reports / "2026-q4" / "20-quarterly-plan.ipynb", as_version=4)
     plan = build_plan(load_params(ROOT / "params" / "2026-q4.yaml"))
     headline = next(c for c in run.cells if c.source == "wb.show(wb.headline(book))")
-    text = untagged(headline.outputs[0]["data"]["text/markdown"])
+    assert "text/markdown" not in headline.outputs[0]["data"]  # HTML, never Markdown
+    text = untagged(headline.outputs[0]["data"]["text/html"])
     whole = dict(zip(plan.targets.funnel.stages, plan.targets.whole, strict=True))
-    assert "## The shared goal: 340,000 USD of revenue" in text
-    assert f"{int(whole['mql']):,} mql" in text
-    assert f"{int(whole['won']):,} won" in text
+    assert "The shared goal: <strong>$340,000</strong> of revenue" in text
+    assert f"{int(whole['mql']):,} MQLs" in text
+    assert f"{int(whole['won']):,} customers" in text
     injected = [c for c in run.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1
     assert json.dumps(str(ROOT / "params" / "2026-q4.yaml")) in injected[0].source

@@ -4,6 +4,7 @@ plan's, goal text escaped, and lead-level rows only when asked for."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -69,16 +70,28 @@ def test_a_typo_in_the_parameters_file_stops_the_notebook(tmp_path):
 
 
 def test_the_headline_shows_the_shared_goal_and_each_team_s_whole_targets(book):
-    text = text_of(wb.headline(book))
+    text = untagged(text_of(wb.headline(book)))
     whole = dict(zip(book.plan.targets.funnel.stages, book.plan.targets.whole, strict=True))
-    assert "## The shared goal: 341,500 USD of revenue" in text
-    assert f"**Marketing owns** {int(whole['lead']):,} lead, {int(whole['mql']):,} mql" in text
-    assert (
-        f"**Sales owns** {int(whole['sql']):,} sql, {int(whole['opportunity']):,} opportunity, {int(whole['won']):,} won"
-        in text
-    )
-    assert "Actuals from `hubspot-contacts.csv`, as of 2026-10-31." in text
+    assert "The shared goal: <strong>$341,500</strong> of revenue." in text
+    marketing, sales = re.search(
+        r"<th>Marketing owns</th><th>Sales owns</th>.*?<td>(.*?)</td><td>(.*?)</td>", text
+    ).groups()
+    assert re.findall(r"<li>([\d,]+ \w+)", marketing) == [
+        f"{int(whole['lead']):,} leads",
+        f"{int(whole['mql']):,} MQLs",
+    ]
+    assert "$286,860 of revenue from marketing-sourced leads (84%)" in marketing
+    assert re.findall(r"<li>([\d,]+ \w+)", sales) == [
+        f"{int(whole['sql']):,} SQLs",
+        f"{int(whole['opportunity']):,} opportunities",
+        f"{int(whole['won']):,} customers",
+    ]
+    assert "Actuals from <code>hubspot-contacts.csv</code> to 31 Oct 2026." in text
     assert "/work" not in text  # no absolute paths in a report
+    # the first page names the top risks, most pressing first: the forecast below even odds
+    risks = re.search(r"<h3>Top risks</h3><ol>(.*?)</ol>", text).group(1)
+    assert risks.startswith("<li>The forecast gives the goal a ")
+    assert risks.count("<li>") <= 3
 
 
 def test_every_quarterly_section_renders(book):

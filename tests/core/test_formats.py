@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from funnelkit.present.formats import (
+from funnelkit.core.formats import (
     compact_money,
     count,
     duration,
