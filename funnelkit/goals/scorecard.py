@@ -68,26 +68,51 @@ def scorecard(goal_set: GoalSet, context: Context) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def status_cell(status: str) -> str:
-    """A status as HTML: symbol and word on its colour, readable without the colour."""
+def status_cell(status: str, letter: str) -> str:
+    """A status as HTML: its symbol on its colour (readable without the colour), the letter's
+    name and the status in the cell's title."""
     return (
-        f'<td class="status {status}" style="background:{COLOURS[status]};color:#000;'
-        f'font-weight:600;text-align:center">{SYMBOLS[status]} {status}</td>'
+        f'<td class="status {status}" title="{html.escape(letter)}: {status}" '
+        f'style="background:{COLOURS[status]};color:#000;font-weight:600;text-align:center">'
+        f"{SYMBOLS[status]}</td>"
+    )
+
+
+def scorecard_legend() -> str:
+    """What the scorecard's one-letter headers and symbols mean."""
+    smart = ", ".join(f"<b>{x[0].upper()}</b> {x}" for x in SMART)
+    fast = ", ".join(f"<b>{x[0].upper()}</b> {x}" for x in FAST)
+    symbols = ", ".join(f"{SYMBOLS[s]} {s}" for s in SYMBOLS)
+    return (
+        f'<p class="fk-legend">SMART: {smart}. FAST: {fast}. Each cell: {html.escape(symbols)}.</p>'
     )
 
 
 def scorecard_html(table: pd.DataFrame, marks: Marks | None = None) -> str:
-    """The scorecard as an HTML table for reports; every text from the goals is escaped, and
-    with `marks` each target is marked as the figure it is ('goal_target.<id>' for a level,
-    'goal_change.<id>' for a change on history)."""
-    letters = [f"{framework} {letter}" for framework, letter in LETTERS]
-    head = "".join(
-        f"<th>{html.escape(c)}</th>" for c in ["goal", "title", "team", "owner", "target", *letters]
+    """The scorecard as an HTML table for reports, narrow enough for a printed page: the goal
+    (id over title), team and owner, target, then one column per letter headed by its initial
+    (see `scorecard_legend`). Every text from the goals is escaped, and with `marks` each target
+    is marked as the figure it is ('goal_target.<id>' for a level, 'goal_change.<id>' for a
+    change on history)."""
+    head = (
+        '<tr><th rowspan="2">goal</th><th rowspan="2">team, owner</th>'
+        '<th rowspan="2">target</th>'
+        f'<th colspan="{len(SMART)}" class="fk-framework">SMART</th>'
+        f'<th colspan="{len(FAST)}" class="fk-framework">FAST</th></tr><tr>'
+        + "".join(
+            f'<th class="fk-letter" title="{framework} {letter}">{letter[0].upper()}</th>'
+            for framework, letter in LETTERS
+        )
+        + "</tr>"
     )
     body = []
     for row in table.to_dict("records"):
-        cells = "".join(
-            f"<td>{html.escape(str(row[c]))}</td>" for c in ("goal", "title", "team", "owner")
+        goal = (
+            f'<td class="fk-goal-cell"><b>{html.escape(str(row["goal"]))}</b><br>'
+            f"{html.escape(str(row['title']))}</td>"
+        )
+        who = html.escape(str(row["team"])) + (
+            f"<br>{html.escape(str(row['owner']))}" if row["owner"] else ""
         )
         target = html.escape(str(row["target"]))
         if marks is not None and pd.notna(row["target_amount"]):
@@ -95,10 +120,16 @@ def scorecard_html(table: pd.DataFrame, marks: Marks | None = None) -> str:
             target = marks.figure(
                 f"{family}.{row['goal']}", float(row["target_amount"]), str(row["target"])
             )
-        cells += f"<td>{target}</td>"
-        cells += "".join(status_cell(row[c]) for c in letters)
+        cells = goal + f"<td>{who}</td><td>{target}</td>"
+        cells += "".join(
+            status_cell(row[f"{framework} {letter}"], f"{framework} {letter}")
+            for framework, letter in LETTERS
+        )
         body.append(f"<tr>{cells}</tr>")
-    return f'<table class="funnelkit-scorecard"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (
+        f'{scorecard_legend()}<table class="funnelkit-scorecard"><thead>{head}</thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def findings(checks: pd.DataFrame, goal_id: str, marks: Marks = PLAIN) -> list[str]:

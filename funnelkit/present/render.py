@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from funnelkit.actuals.review import months_with_actuals
 from funnelkit.core.exceptions import InputError, ParamsError, RenderError
 from funnelkit.model.loader import TableCache, load_plan_data
@@ -52,6 +54,7 @@ class Job:
     notebook: Path  # the notebook to run
     parameters: dict[str, object]  # the notebook parameters to inject
     out_dir: Path
+    footer: str = ""  # what runs along the foot of each printed page
 
     @property
     def stem(self) -> str:
@@ -74,6 +77,7 @@ class Outcome:
     seconds: float
     files: tuple[Path, ...] = ()  # the report files written (on success)
     message: str = ""  # on failure: where and what; on success: notes such as a skipped PDF
+    warnings: tuple[str, ...] = ()  # what the kernel wrote to stderr, kept out of the report
 
 
 @dataclass
@@ -146,9 +150,18 @@ def prepare(
                     f"{path}: no monthly review: {wanted} is not among the plan's months with "
                     f"actuals ({', '.join(months) or 'none'}; actuals to {table.as_of:%Y-%m-%d})"
                 )
+        actuals = f"actuals to {table.as_of:%d %b %Y}" if table is not None else "no actuals"
         for notebook, parameters in jobs:
             _check_parameters(notebook, parameters, declared[notebook])
-            batch.jobs.append(Job(path.resolve(), params.name, notebook, parameters, out_dir))
+            what = (
+                f"monthly review {pd.Period(str(parameters['month']), 'M'):%B %Y}"
+                if "month" in parameters
+                else "quarterly plan"
+            )
+            footer = f"{params.title} · {what} · {actuals}"
+            batch.jobs.append(
+                Job(path.resolve(), params.name, notebook, parameters, out_dir, footer)
+            )
     return batch
 
 
@@ -162,8 +175,37 @@ def find_chromium() -> str | None:
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-def html_report(notebook_path: Path, title: str) -> str:
-    """A run notebook as a meeting report: no code, no prompts, analyst notes left out."""
+def css_string(text: str) -> str:
+    """`text` as the inside of a CSS string: quotes, backslashes, line ends and '<' escaped."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", " ")
+        .replace("\r", " ")
+        .replace("<", "\\3c ")
+    )
+
+
+def kernel_warnings(notebook) -> list[str]:
+    """Take the kernel's stderr output (warnings raised while computing or drawing) out of a
+    run notebook, and return it: it belongs in the render log, not in the report."""
+    found = []
+    for cell in notebook.cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                found += [line for line in out.get("text", "").splitlines() if line.strip()]
+            else:
+                kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return found
+
+
+def html_report(notebook_path: Path, title: str, footer: str = "") -> tuple[str, list[str]]:
+    """A run notebook as a meeting report: no code, no prompts, analyst notes left out, the
+    kernel's warnings taken out; `footer` runs along the foot of every printed page. Returns
+    the HTML and the warnings."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -178,10 +220,12 @@ def html_report(notebook_path: Path, title: str) -> str:
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags=set(HIDDEN_TAGS)), enabled=True
     )
+    notebook = nbformat.read(notebook_path, as_version=4)
+    warnings = kernel_warnings(notebook)
     body, _ = exporter.from_notebook_node(
-        nbformat.read(notebook_path, as_version=4), resources={"metadata": {"name": title}}
+        notebook, resources={"metadata": {"name": title}, "funnelkit_footer": css_string(footer)}
     )
-    return body
+    return body, warnings
 
 
 def print_pdf(chromium: str, html_file: Path, pdf_file: Path) -> None:
@@ -197,6 +241,11 @@ def print_pdf(chromium: str, html_file: Path, pdf_file: Path) -> None:
             "--disable-sync",
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
+            # no network while printing: every request goes to a proxy that does not exist,
+            # loopback included, and no host name resolves
+            "--proxy-server=http://0.0.0.0:9",
+            "--proxy-bypass-list=<-loopback>",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
             f"--print-to-pdf={pdf_file}",
             html_file.resolve().as_uri(),
         ]
@@ -277,7 +326,8 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
             )
         title = load_params(job.params_file).title
         html_file = tmp / f"{stem}.html"
-        html_file.write_text(html_report(run, title), encoding="utf-8")
+        body, warnings = html_report(run, title, job.footer)
+        html_file.write_text(body, encoding="utf-8")
         note = ""
         if chromium is not None:
             print_pdf(chromium, html_file, tmp / f"{stem}.pdf")
@@ -288,7 +338,9 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
             os.replace(made, job.out_dir / made.name)
             files.append(job.out_dir / made.name)
         failed.unlink(missing_ok=True)
-        return Outcome(job, True, time.perf_counter() - started, tuple(files), note)
+        return Outcome(
+            job, True, time.perf_counter() - started, tuple(files), note, tuple(warnings)
+        )
     except RenderError as err:
         return Outcome(
             job, False, time.perf_counter() - started, message=f"{job.params_file}: {stem}: {err}"
@@ -309,6 +361,8 @@ def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[
 
     def finished(i: int, outcome: Outcome) -> None:
         outcomes[i] = outcome
+        for line in outcome.warnings:
+            log.warning("%s: the kernel warned: %s", outcome.job.label, line)
         what = (
             f"{', '.join(str(f) for f in outcome.files if f.suffix != '.ipynb')}"
             if outcome.ok

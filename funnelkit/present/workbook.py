@@ -271,6 +271,7 @@ def headline(book: Workbook) -> list[object]:
     )
     return [
         block(
+            '<div class="fk-first-page">',
             heading(1, text(p.title)),
             para(f"Plan period {_period_words(p.start, p.months)}. {data}", cls="fk-meta"),
             '<div class="fk-summary">',
@@ -285,6 +286,7 @@ def headline(book: Workbook) -> list[object]:
             else para("No risk stands out against history and the forecast."),
             "</div>",
             para(sla_line),
+            "</div>",
         )
     ]
 

@@ -45,13 +45,17 @@ def test_scorecard_has_a_row_per_goal_and_a_column_per_letter(context):
     assert table.loc[0, "target"] == "+5%"
 
 
-def test_html_escapes_goal_text_and_shows_status_in_words_and_symbols(context):
+def test_html_escapes_goal_text_and_shows_status_in_symbols_with_a_legend(context):
     page = scorecard_html(scorecard(goals(), context))
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
-    assert "✗ fail" in page
-    assert "✓ pass" in page
-    assert page.count("<tr>") == 3
+    # one-letter headers, explained by the legend above the table; each cell a symbol whose
+    # title names the letter and the status
+    assert "SMART: <b>S</b> specific, <b>M</b> measurable, <b>A</b> attainable" in page
+    assert "Each cell: ✓ pass, ! warn, ✗ fail." in page
+    assert 'title="SMART specific: fail"' in page
+    assert '<th class="fk-letter" title="FAST transparent">T</th>' in page
+    assert page.count("<tr>") == 4  # two header rows, two goals
 
 
 def test_text_summary_lists_counts_and_failed_sentences(context):
