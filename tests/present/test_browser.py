@@ -7,7 +7,9 @@ here is skipped with a message saying how to enable them."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+import subprocess
 
 import pytest
 from browser_support import (
@@ -227,3 +229,53 @@ def test_no_cell_raised_and_the_console_is_clean(explorer):
     assert page.locator(".jp-OutputArea-output[data-mime-type*='stderr']").count() == 0
     assert page.locator(".jp-OutputArea-output[data-mime-type*='error']").count() == 0
     assert errors == []
+
+
+PRINT_WIDTH = 726  # CSS px inside a US Letter page's 12 mm margins (A4 is wider)
+
+
+@pytest.mark.parametrize(("plan", "notebook", "charts"), REPORTS, ids=lambda v: str(v))
+def test_a_report_fits_the_printed_page(rendered, chromium, plan, notebook, charts):
+    reports, _ = rendered
+    page = chromium.new_page(viewport={"width": PRINT_WIDTH, "height": 1000})
+    page.emulate_media(media="print")
+    page.goto((reports / plan / f"{notebook}.html").as_uri())
+    wide = page.eval_on_selector_all(
+        "body *",
+        f"""els => els.filter(e => e.getBoundingClientRect().right > {PRINT_WIDTH} + 1)
+                     .map(e => e.tagName + '.' + e.className + ': ' + (e.innerText || '').slice(0, 40))""",
+    )
+    page.close()
+    assert wide == []
+
+
+HEADINGS = {  # the sections' headings, from the notebooks' Markdown cells
+    line.removeprefix("## ").strip()
+    for name in ("20-quarterly-plan", "30-monthly-review")
+    for cell in json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text())["cells"]
+    if cell["cell_type"] == "markdown"
+    for line in "".join(cell["source"]).splitlines()
+    if line.startswith("## ")
+}
+
+
+@pytest.mark.parametrize(("plan", "notebook", "charts"), REPORTS, ids=lambda v: str(v))
+def test_every_printed_page_has_its_footer_and_no_page_ends_with_a_heading(
+    rendered, plan, notebook, charts
+):
+    reports, _ = rendered
+    pdf = reports / plan / f"{notebook}.pdf"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip()]
+        footer = lines[-1]
+        assert footer.endswith(f"page {number} of {len(pages)}"), (number, footer)
+        assert " · actuals to 31 Oct 2026" in footer
+        body = lines[:-1]
+        assert body, number
+        last = body[-1]
+        assert not any(last.startswith(h[:30]) for h in HEADINGS), (number, last)
