@@ -1,6 +1,6 @@
 """The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`,
 `funnelkit actuals EXPORT.csv [--mapping M]`, `funnelkit goals PARAMS.yaml`,
-`funnelkit render PARAMS.yaml...`.
+`funnelkit init EXPORT ...`, `funnelkit render PARAMS.yaml...`.
 
 Exit status: 0 on success, 2 when an input breaks a rule (the message says which), 1 when a
 notebook fails while rendering.
@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
@@ -127,7 +128,8 @@ def _render(args: argparse.Namespace) -> int:
         format="%(asctime)s funnelkit %(levelname)s %(message)s",
         stream=sys.stderr,
     )
-    logging.getLogger("papermill").setLevel(logging.WARNING)  # not its per-notebook chatter
+    # papermill's per-notebook chatter only when asked for
+    logging.getLogger("papermill").setLevel(logging.INFO if args.verbose else logging.WARNING)
     if args.as_of:
         try:
             dt.date.fromisoformat(args.as_of)
@@ -144,10 +146,12 @@ def _render(args: argparse.Namespace) -> int:
     )
     chromium = None if args.no_pdf else find_chromium()
     if args.no_pdf:
-        log.info("PDFs skipped: --no-pdf")
+        log.info("PDF not asked for (--no-pdf): an earlier PDF of each report is removed")
     elif chromium is None:
-        log.info(
-            "PDFs skipped: no Chromium found (install Debian's chromium or set %s)", CHROMIUM_ENV
+        log.warning(
+            "no PDF: no Chromium found (install Debian's chromium or set %s); an earlier PDF "
+            "of each report is removed",
+            CHROMIUM_ENV,
         )
     outcomes = render(batch, args.jobs, chromium)
     failed = [o for o in outcomes if not o.ok]
@@ -158,7 +162,15 @@ def _render(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser for the `funnelkit` command."""
-    top = argparse.ArgumentParser(prog="funnelkit", description=__doc__.splitlines()[0])
+    top = argparse.ArgumentParser(
+        prog="funnelkit",
+        description="Plan a revenue goal backwards through the funnel, check goals and CRM "
+        "exports, and render the reports both teams meet over.",
+        epilog="Exit status: 0 on success, 2 when an input breaks a rule (the message names the "
+        "file, the field, the rule and the value), 1 when a notebook fails while rendering. "
+        "`funnelkit COMMAND --help` describes each command.",
+    )
+    top.add_argument("--version", action="version", version=f"%(prog)s {version('funnelkit')}")
     commands = top.add_subparsers(dest="command", required=True)
     plan = commands.add_parser("plan", help="print a plan's targets as tables")
     plan.add_argument("params", nargs="+", help="parameters YAML file(s), e.g. params/example.yaml")
@@ -268,6 +280,9 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"skip the PDF even when a Chromium is found (${CHROMIUM_ENV})",
     )
+    rend.add_argument(
+        "--verbose", action="store_true", help="log papermill's progress for each notebook too"
+    )
     rend.set_defaults(run=_render)
     return top
 
@@ -277,9 +292,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         status = args.run(args)
+        sys.stdout.flush()
     except FunnelkitError as err:
         print(f"funnelkit: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return status or 0
 
 

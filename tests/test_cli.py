@@ -4,6 +4,7 @@ a user runs it (the installed `funnelkit` script in a process of its own)."""
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from funnelkit import build_plan, load_params
+from funnelkit import build_plan, cli, load_params
 from funnelkit.cli import main
 
 
@@ -222,3 +223,25 @@ def test_init_writes_a_plan_and_says_how_to_render_it(root, tmp_path):
         f"Render it with: .venv/bin/funnelkit render {out / 'mine.yaml'}\n"
     )
     assert (out / "mine.yaml").is_file()
+
+
+def test_version_and_a_complete_help(root):
+    version = run("--version", cwd=root)
+    assert version.returncode == 0
+    assert re.fullmatch(r"funnelkit \d+\.\d+\.\d+\n", version.stdout)
+    help_text = run("--help", cwd=root).stdout
+    assert help_text.rstrip().endswith("`funnelkit COMMAND --help` describes each command.")
+    assert "Exit status: 0 on success, 2 when an input breaks a rule" in " ".join(help_text.split())
+    assert "--verbose" in run("render", "--help", cwd=root).stdout
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(root, monkeypatch, tmp_path):
+    """`funnelkit plan … | head`: the closed pipe is not an error and prints no traceback."""
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli, "_plan", closed)
+    with open(tmp_path / "out", "w") as out:
+        monkeypatch.setattr(sys, "stdout", out)
+        assert main(["plan", str(root / "params" / "example.yaml")]) == 0

@@ -76,7 +76,7 @@ class Outcome:
     ok: bool
     seconds: float
     files: tuple[Path, ...] = ()  # the report files written (on success)
-    message: str = ""  # on failure: where and what; on success: notes such as a skipped PDF
+    message: str = ""  # on failure: where and what
     warnings: tuple[str, ...] = ()  # what the kernel wrote to stderr, kept out of the report
 
 
@@ -328,18 +328,17 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
         html_file = tmp / f"{stem}.html"
         body, warnings = html_report(run, title, job.footer)
         html_file.write_text(body, encoding="utf-8")
-        note = ""
         if chromium is not None:
             print_pdf(chromium, html_file, tmp / f"{stem}.pdf")
-        else:
-            note = "PDF skipped: no Chromium (install Debian's chromium or set FUNNELKIT_CHROMIUM)"
         files = []
         for made in sorted(tmp.iterdir()):
             os.replace(made, job.out_dir / made.name)
             files.append(job.out_dir / made.name)
         failed.unlink(missing_ok=True)
+        if chromium is None:  # an earlier PDF would no longer match the report
+            (job.out_dir / f"{stem}.pdf").unlink(missing_ok=True)
         return Outcome(
-            job, True, time.perf_counter() - started, tuple(files), note, tuple(warnings)
+            job, True, time.perf_counter() - started, tuple(files), warnings=tuple(warnings)
         )
     except RenderError as err:
         return Outcome(

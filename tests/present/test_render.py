@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import shutil
 
@@ -199,3 +200,19 @@ def test_images_in_the_report_are_real_pngs(rendered):
     blobs = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert len(blobs) >= 2
     assert all(base64.b64decode(b).startswith(b"\x89PNG") for b in blobs)
+
+
+def test_a_render_without_pdf_removes_the_pdf_it_no_longer_matches(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    folder = tmp_path / "reports" / "2026-q3"
+    folder.mkdir(parents=True)
+    (folder / "20-quarterly-plan.pdf").write_bytes(b"%PDF-1.4 an older report")
+    params = str(ROOT / "params" / "2026-q3.yaml")
+    assert main(["render", params, "--reports", str(tmp_path / "reports"), "--no-pdf"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "20-quarterly-plan.html",
+        "20-quarterly-plan.ipynb",
+    ]
+    logged = caplog.text
+    assert "PDF not asked for (--no-pdf): an earlier PDF of each report is removed" in logged
+    assert "Input Notebook" not in logged  # no papermill chatter without --verbose
