@@ -11,6 +11,7 @@ from pathlib import Path
 
 from funnelkit.actuals.baselines import Baselines, measure_baselines
 from funnelkit.actuals.definitions import Definitions, check_columns, load_definitions
+from funnelkit.actuals.swings import quarterly_swings
 from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.core.schema import in_section
 from funnelkit.crm.deals import join_deals
@@ -22,6 +23,7 @@ from funnelkit.goals.checks import Outcomes
 from funnelkit.goals.records import GoalSet, load_goals
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
+from funnelkit.plan.sensitivity import Sensitivity, swing_sensitivity
 
 # (export file resolved, mapping, deals export) -> the lead table read from them, shared by
 # plans on one export
@@ -43,6 +45,18 @@ class PlanData:
     previous: Plan | None  # the previous period's plan
     coverage: Coverage | None  # of what is left of the goal on the export's as-of day
     coverage_note: str  # why there is no coverage, in words ('' when there is)
+
+    @functools.cached_property
+    def swings(self) -> Sensitivity | None:
+        """The leads needed at each driver's lowest and highest recent quarter on the export
+        (`funnelkit.actuals.swings`); None without an export or two quarters of any driver."""
+        if self.table is None:
+            return None
+        ranges = quarterly_swings(self.table)
+        if not ranges:
+            return None
+        p = self.params
+        return swing_sensitivity(p.revenue_goal, p.marketing_share, p.deal_size, p.funnel, ranges)
 
     @functools.cached_property
     def forecast(self) -> Forecast | None:

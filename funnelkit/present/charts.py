@@ -23,6 +23,7 @@ from funnelkit.core.formats import compact_money, money, percent
 from funnelkit.core.rounding import whole_units
 from funnelkit.plan.build import Plan
 from funnelkit.plan.pacing import Pacing
+from funnelkit.plan.sensitivity import Sensitivity
 from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 from funnelkit.present.chart_text import (
     MONTH_VOLUME_AXIS,
@@ -164,21 +165,29 @@ def phasing_chart(plan: Plan) -> Figure:
 
 
 @_styled
-def tornado_chart(plan: Plan) -> Figure:
+def tornado_chart(plan: Plan, swings: Sensitivity | None = None) -> Figure:
     """Change in the first stage's volume needed when each driver moves down or up, largest
-    swing on top."""
-    s = plan.sensitivity.frame()
+    swing on top: by ±the plan's fixed fraction, or, given `swings`, to the lowest and highest
+    value each driver has had in its recent quarters."""
+    sens = plan.sensitivity if swings is None else swings
+    s = sens.frame()
     wide = s.pivot(index="driver", columns="direction", values="leads_change")
     wide = wide.reindex(wide.abs().max(axis=1).sort_values().index)
     fig, (ax,) = _figure(10, 0.45 * len(wide) + 1.8)
     y = np.arange(len(wide))
-    change = plan.sensitivity.change
-    ax.barh(y, wide["down"], color=BLUE, label=f"driver -{change:.0%}")
-    ax.barh(y, wide["up"], color=ORANGE, label=f"driver +{change:.0%}")
+    if swings is None:
+        labels = (f"driver -{sens.change:.0%}", f"driver +{sens.change:.0%}")
+        title = tornado_title(plan)
+    else:
+        labels = ("its lowest recent quarter", "its highest recent quarter")
+        first = plan.params.names.plural(plan.targets.funnel.stages[0])
+        title = f"{first[:1].upper()}{first[1:]} needed at each driver's low and high quarter"
+    ax.barh(y, wide["down"], color=BLUE, label=labels[0])
+    ax.barh(y, wide["up"], color=ORANGE, label=labels[1])
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(y, [driver_name(d, plan.params.names) for d in wide.index])
     ax.set_xlabel(tornado_axis(plan))
-    ax.set_title(tornado_title(plan))
+    ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2, frameon=False)
     return fig
 

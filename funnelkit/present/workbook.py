@@ -18,14 +18,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
 from funnelkit.actuals import review
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches, touches_recorded
 from funnelkit.actuals.qualification import qualification
+from funnelkit.actuals.swings import QUARTERS
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.formats import compact_money, count, duration, money, multiple, percent
+from funnelkit.core.rounding import whole_units
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
@@ -40,6 +43,7 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
+from funnelkit.plan.sensitivity import Sensitivity
 from funnelkit.plan.stage_names import StageNames
 from funnelkit.present import charts, plan_tables
 from funnelkit.present.blocks import (
@@ -715,8 +719,72 @@ def plan_risks(book: Workbook) -> list[object]:
             block(note("No actuals, so the plan's assumptions are not checked against history."))
         )
     items.append(block(para(_coverage_text(book))))
-    items.append(chart(charts.tornado_chart(plan)))
+    swings = book.swings
+    if swings is None:
+        items += [
+            block(
+                note(
+                    "The export has too little dated history to show how the drivers have "
+                    "varied, so each is moved by "
+                    f"±{percent(plan.sensitivity.change)}; every rate and the deal size then move "
+                    "the volumes alike."
+                )
+            ),
+            chart(charts.tornado_chart(plan)),
+        ]
+    else:
+        items += [
+            chart(charts.tornado_chart(plan, swings)),
+            table_html(*_swings_table(book, swings)),
+        ]
     return items
+
+
+def _swings_table(
+    book: Workbook, swings: Sensitivity
+) -> tuple[pd.DataFrame, str, dict[str, list[tuple[str, float] | None]]]:
+    """Each driver's lowest and highest recent quarter and the first stage's volume needed at
+    each, the widest swing first; with its caption and tags."""
+    plan = book.plan
+    n, cur = plan.params.names, plan.params.currency
+    first = plan.params.funnel.stages[0]
+    order = np.argsort(-np.abs(swings.leads[:, 1] - swings.leads[:, 0]), kind="stable")
+    drivers = [swings.drivers[i] for i in order]
+
+    def value(driver: str, v: float) -> str:
+        return money(v, cur) if driver == "deal_size" else percent(v, 1)
+
+    lows, highs = swings.values[order, 0], swings.values[order, 1]
+    at_low, at_high = whole_units(swings.leads[order, 0]), whole_units(swings.leads[order, 1])
+    frame = pd.DataFrame(
+        {
+            "driver": [plan_tables.driver_name(d, n) for d in drivers],
+            "lowest quarter": [value(d, v) for d, v in zip(drivers, lows, strict=True)],
+            "highest quarter": [value(d, v) for d, v in zip(drivers, highs, strict=True)],
+            f"{n.plural(first)} needed at lowest": [count(v) for v in at_low],
+            f"{n.plural(first)} needed at highest": [count(v) for v in at_high],
+        }
+    )
+    tags: dict[str, list[tuple[str, float] | None]] = {
+        "lowest quarter": [
+            (f"swing.low.{d}", float(v)) for d, v in zip(drivers, lows, strict=True)
+        ],
+        "highest quarter": [
+            (f"swing.high.{d}", float(v)) for d, v in zip(drivers, highs, strict=True)
+        ],
+        f"{n.plural(first)} needed at lowest": [
+            (f"swing.need_at_low.{d}", float(v)) for d, v in zip(drivers, at_low, strict=True)
+        ],
+        f"{n.plural(first)} needed at highest": [
+            (f"swing.need_at_high.{d}", float(v)) for d, v in zip(drivers, at_high, strict=True)
+        ],
+    }
+    caption = (
+        f"Each driver at its lowest and highest of the last {QUARTERS} quarters on the export, "
+        f"the others as planned ({count(plan.targets.whole[0])} {n.plural(first)} needed as "
+        "planned)"
+    )
+    return frame, caption, tags
 
 
 def _public(book: Workbook, message: str) -> str:
