@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from funnelkit import Funnel
 
@@ -221,14 +222,42 @@ def escaping_plan(folder: Path) -> Path:
     return path
 
 
+LABELS = {  # display names with nothing in common with the stage ids
+    "lead": ("Inquiry", "Inquiries"),
+    "mql": ("Marketing-ready contact", "Marketing-ready contacts"),
+    "sql": ("Sales-accepted contact", "Sales-accepted contacts"),
+    "opportunity": ("Deal", "Deals"),
+    "won": ("Client", "Clients"),
+}
+
+
+def labelled_plan(folder: Path) -> Path:
+    """The Q4 2026 plan with its own names for every stage, to check reports use them."""
+    raw = yaml.safe_load((ROOT / "params" / "2026-q4.yaml").read_text())
+    raw["name"] = "labelled"
+    for entry in raw["funnel"]:
+        entry["label"], entry["plural"] = LABELS[entry["stage"]]
+    raw["actuals"]["export"] = str(SAMPLE)
+    raw["previous_plan"] = str(ROOT / "params" / "2026-q3.yaml")
+    raw["next_plan"] = str(ROOT / "params" / "example.yaml")
+    path = folder / "labelled.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    return path
+
+
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
-    """Every bundled plan, and one whose goal title is markup, rendered once (two notebooks at
-    a time, PDFs when a Chromium is present): (reports folder, outcomes)."""
+    """Every bundled plan, one whose goal title is markup and one with its own stage names,
+    rendered once (two notebooks at a time, PDFs when a Chromium is present): (reports
+    folder, outcomes)."""
     from funnelkit.present.render import find_chromium, prepare, render
 
     folder = tmp_path_factory.mktemp("plans")
-    plans = [*sorted((ROOT / "params").glob("*.yaml")), escaping_plan(folder)]
+    plans = [
+        *sorted((ROOT / "params").glob("*.yaml")),
+        escaping_plan(folder),
+        labelled_plan(folder),
+    ]
     reports = tmp_path_factory.mktemp("reports")
     outcomes = render(prepare(plans, reports), workers=2, chromium=find_chromium())
     return reports, outcomes

@@ -592,7 +592,7 @@ def previous_period(book: Workbook) -> list[object]:
             )
         ),
         table_html(
-            _format_review(frame, prev.params.currency, prev.params.names),
+            _format_review(frame, prev.params.currency, book.plan.params.names),
             title,
             column_marks(
                 frame.assign(  # whole volumes as shown; revenue in money
@@ -611,7 +611,7 @@ def previous_period(book: Workbook) -> list[object]:
         ),
         chart(
             charts.attainment_chart(
-                frame, "Previous plan: actual as % of plan to date", prev.params.names
+                frame, "Previous plan: actual as % of plan to date", book.plan.params.names
             )
         ),
     ]

@@ -216,3 +216,19 @@ def test_a_render_without_pdf_removes_the_pdf_it_no_longer_matches(tmp_path, cap
     logged = caplog.text
     assert "PDF not asked for (--no-pdf): an earlier PDF of each report is removed" in logged
     assert "Input Notebook" not in logged  # no papermill chatter without --verbose
+
+
+def test_reports_call_stages_by_their_display_names(rendered):
+    """A plan naming its stages 'Inquiry', 'Deal', …: no report shows an id instead (the ids
+    stay only inside the figure tags' names), neither in the text nor in the charts' titles."""
+    reports, _ = rendered
+    pages = sorted((reports / "labelled").glob("*.html"))
+    assert [p.stem for p in pages] == ["20-quarterly-plan", "30-monthly-review-2026-10"]
+    for page in pages:
+        html = untagged(page.read_text(encoding="utf-8"))
+        body = html[html.index("<body") :]
+        visible = re.sub(r'data-q="[^"]*"', "", body)
+        ids = re.findall(r"\b(?:mql|sql|opportunit\w*)\b", visible, flags=re.IGNORECASE)
+        assert ids == [], (page.name, ids[:5])
+        assert "Inquiries" in visible
+        assert "Marketing-ready contacts" in visible
