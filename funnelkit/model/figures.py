@@ -68,7 +68,7 @@ GLOSSARY: dict[str, str] = {
     "previous.*": "the previous plan against its actuals to date: '<measure>.<stage or revenue>' for planned (whole volume, or money), actual, attainment (fraction)",
     "owner_sla.*": "the month's SLA by owner: '<measure>.<owner>' for handed_off, touched, within_window, pending, late (touched late or not at all; counts) and share_within (fraction 0–1)",
     "owner_late.*": "late or missing first touches by owner: 'late.<owner>' (count), 'median_minutes_late.<owner>'",
-    "leakage.*": "where the leads created in the review's months stopped: '<measure>.<step>.<source>' for reached, advanced, lost, stalled, in_progress, stopped (counts) and stopped_share (fraction 0–1)",
+    "leakage.*": "where the leads created in the review's months stopped: '<measure>.<step>.<source>' for reached, advanced, lost, stalled, in_progress, stopped (counts) and stopped_share (fraction 0–1); 'stopped_left_out' for the rows the table leaves out",
     "pacing.*": "a stage's month in the review: '<measure>.<stage>.<YYYY-MM>' for expected (whole volume expected to date), gap (actual − expected), projection (count at the month's pace) and projected_attainment (fraction of the month goal)",
     "review_sla.share_within": "share 0–1 of the review month's hand-offs touched within the SLA's window",
     "review_sla.share_within_goal_window": "share 0–1 of the review month's hand-offs touched within the goals' SLA window",

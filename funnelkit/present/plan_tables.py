@@ -148,9 +148,16 @@ def sla_tags(plan: Plan) -> dict[str, Marks]:
     def column(name: str, values: np.ndarray) -> Marks:
         return [(f"sla_month.{name}.{m}", float(v)) for m, v in zip(months, values, strict=True)]
 
-    return {
-        plan.params.names.plural(s.terms.handoff_stage): [
-            (f"month.{s.terms.handoff_stage}.{m}", float(v))
+    handoff = s.terms.handoff_stage
+    ahead = _next_handoffs(plan)
+    tags: dict[str, Marks] = {}
+    if ahead.any():
+        tags[f"{plan.params.names.plural(handoff)} for the next period"] = [
+            (f"lead_in.{handoff}.{m}", float(v)) for m, v in zip(months, ahead, strict=True)
+        ]
+    return tags | {
+        plan.params.names.plural(handoff): [
+            (f"month.{handoff}.{m}", float(v))
             for m, v in zip(months, s.handoffs_whole, strict=True)
         ],
         "expected revenue": column("lead_value", s.lead_value),
@@ -191,10 +198,11 @@ def sla_frame(plan: Plan) -> pd.DataFrame:
     """The SLA per month: hand-offs, lead value, working days, capacity and reps."""
     s = plan.sla
     cur = plan.params.currency
-    return pd.DataFrame(
+    handoff = plan.params.names.plural(s.terms.handoff_stage)
+    table = pd.DataFrame(
         {
             "month": s.periods,
-            plan.params.names.plural(s.terms.handoff_stage): s.handoffs_whole.astype(np.int64),
+            handoff: s.handoffs_whole.astype(np.int64),
             "expected revenue": [money(v, cur) for v in s.lead_value],
             "working days": s.working_days.astype(np.int64),
             "capacity": [count(v) for v in s.capacity],
@@ -202,6 +210,16 @@ def sla_frame(plan: Plan) -> pd.DataFrame:
             "reps short": [f"{v:g}" for v in s.rep_shortfall],
         }
     )
+    ahead = _next_handoffs(plan)
+    if ahead.any():
+        table.insert(2, f"{handoff} for the next period", ahead.astype(np.int64))
+    return table
+
+
+def _next_handoffs(plan: Plan) -> np.ndarray:
+    """Per SLA month, the whole hand-offs the next period needs then (its lead-in)."""
+    k = plan.monthly.stages.index(plan.sla.terms.handoff_stage)
+    return whole_units(plan.lead_in_next_monthly[:, k])
 
 
 DRIVER_WORDS = {

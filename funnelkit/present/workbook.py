@@ -623,9 +623,9 @@ def _risks_table(
     """Each assumption against history as a table, largest departure first: the plan's figure
     and history's side by side, formatted by kind and tagged with their names; with its
     caption."""
-    r = r.assign(size=(r["plan"] / r["history"] - 1).abs()).sort_values(
-        "size", ascending=False, na_position="last", kind="stable"
-    )
+    r = r.assign(
+        stretch=r["verdict"] != "stretch", size=(r["plan"] / r["history"] - 1).abs()
+    ).sort_values(["stretch", "size"], ascending=[True, False], na_position="last", kind="stable")
     kinds = r["figure"].str.split(".").str[0]
     fmt = {
         "rate": lambda v: percent(v, 1),
@@ -686,8 +686,8 @@ def _risks_table(
         }
     )
     caption = (
-        "Each assumption against history, largest departure first (for sales capacity: the "
-        "reps the busiest month needs)"
+        "Each assumption against history: stretches first, then the largest departures (for "
+        "sales capacity: the reps the busiest month needs)"
     )
     marks = {"plan": plan_marks, "history": history_marks, "change": change_marks}
     return frame, caption, marks | {"history from": basis_marks}
@@ -748,7 +748,7 @@ def _swings_table(
     plan = book.plan
     n, cur = plan.params.names, plan.params.currency
     first = plan.params.funnel.stages[0]
-    order = np.argsort(-np.abs(swings.leads[:, 1] - swings.leads[:, 0]), kind="stable")
+    order = np.argsort(-np.abs(swings.leads - swings.base_leads).max(axis=1), kind="stable")
     drivers = [swings.drivers[i] for i in order]
 
     def value(driver: str, v: float) -> str:
@@ -813,6 +813,7 @@ def _sla_goal(book: Workbook, month: str) -> tuple[str, float, float] | None:
     return None
 
 
+LEAKAGE_ROWS = 12  # the step-and-source rows a review's leakage table shows, largest losses first
 NO_TOUCHES = (
     "The export records no first touches (no first-touch time or response time is mapped), "
     "so follow-up within the SLA cannot be measured. Map them in the export's mapping to see "
@@ -1018,6 +1019,8 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
         stopped_share=(leaks["lost"] + leaks["stalled"]) / leaks["reached"],
     ).sort_values(["stopped", "reached"], ascending=False, kind="stable")
     first = pd.Period(month, "M") - (review.LEAKAGE_MONTHS - 1)
+    rest = leaks.iloc[LEAKAGE_ROWS:]
+    leaks = leaks.iloc[:LEAKAGE_ROWS]
     shown = pd.DataFrame(
         {
             "step": [n.step(s) for s in leaks["step"]],
@@ -1031,14 +1034,21 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
             "stopped share": leaks["stopped_share"].map(percent),
         }
     )
+    left_out = (
+        f" The {count(len(rest))} smaller losses left out of the table stopped "
+        f"{tag('leakage.stopped_left_out', float(rest['stopped'].sum()), count(rest['stopped'].sum()))} "
+        "leads between them."
+        if len(rest)
+        else ""
+    )
     return [
         block(
             para(
                 f"Leads created from {first:%b %Y} to {pd.Period(month, 'M'):%b %Y}, followed to "
-                "today; the steps and sources that lose the most come first."
+                f"today; the steps and sources that lose the most come first.{left_out}"
             )
         ),
-        chart(charts.leakage_chart(leaks, n)),
+        chart(charts.leakage_chart(pd.concat([leaks, rest]), n)),
         table_html(
             shown,
             "Leakage by step and source (stopped = lost + stalled)",
