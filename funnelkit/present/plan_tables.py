@@ -152,7 +152,7 @@ def sla_tags(plan: Plan) -> dict[str, Marks]:
     ahead = _next_handoffs(plan)
     tags: dict[str, Marks] = {}
     if ahead.any():
-        tags[f"{plan.params.names.plural(handoff)} for the next period"] = [
+        tags[f"{plan.params.names.plural(handoff)}, next period"] = [
             (f"lead_in.{handoff}.{m}", float(v)) for m, v in zip(months, ahead, strict=True)
         ]
     return tags | {
@@ -212,7 +212,7 @@ def sla_frame(plan: Plan) -> pd.DataFrame:
     )
     ahead = _next_handoffs(plan)
     if ahead.any():
-        table.insert(2, f"{handoff} for the next period", ahead.astype(np.int64))
+        table.insert(2, f"{handoff}, next period", ahead.astype(np.int64))
     return table
 
 

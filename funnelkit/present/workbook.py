@@ -101,8 +101,19 @@ def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = Fals
     )
 
 
-def show(items: list[object]) -> None:
-    """Display a section's items in the notebook."""
+def show(items: list[object], title: str = "") -> None:
+    """Display a section's items in the notebook, under its `title` when given: the heading
+    and the first item are one block, so a printed page never ends with the heading alone."""
+    if title and items:
+        first = items[0]
+        data = first.data if isinstance(first, HTML) and isinstance(first.data, str) else None
+        if data is not None:
+            items = [
+                HTML(f'<div class="fk-keep">{heading(2, text(title))}{data}</div>'),
+                *items[1:],
+            ]
+        else:
+            items = [HTML(heading(2, text(title))), *items]
     display(*items)
 
 

@@ -76,7 +76,7 @@ def corpus(server, tmp_path_factory):
         return " ".join(planted[where])
 
     export = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
-    export.loc[export.index[:60], "Original Source"] = plant("source")
+    export.loc[export.index[:1500], "Original Source"] = plant("source")  # a top source
     export.loc[export.index[:400], "Contact owner"] = plant("owner")
     export.to_csv(folder / "export.csv", index=False)
 
