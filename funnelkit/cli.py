@@ -19,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
+from funnelkit.core.validation import short
 from funnelkit.crm.leads import read_export
 from funnelkit.goals.alignment import (
     alignment_text,
@@ -61,7 +62,7 @@ def _goals(args: argparse.Namespace) -> None:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else data.table.as_of.date()
     except ValueError:
         raise InputError(
-            f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
+            f"'--as-of' must be a date written YYYY-MM-DD (got {short(args.as_of)})"
         ) from None
     goal_set, plan = data.goals, data.plan
     print(f"Goals of {data.params.title}, checked on {as_of}\n")
@@ -91,7 +92,7 @@ def _deals_export(args: argparse.Namespace) -> DealsExport | None:
         deal_stage, sep, lead_stage = entry.partition("=")
         if not sep or not deal_stage or not lead_stage:
             raise InputError(
-                f"'--deals-stage' must be written DEAL_STAGE=LEAD_STAGE, e.g. won=won (got {entry!r})"
+                f"'--deals-stage' must be written DEAL_STAGE=LEAD_STAGE, e.g. won=won (got {short(entry)})"
             )
         stages[deal_stage.strip()] = lead_stage.strip()
     return DealsExport(Path(args.deals), args.deals_mapping, args.deals_key, stages)
@@ -101,7 +102,7 @@ def _init(args: argparse.Namespace) -> None:
     try:
         goal = float(args.goal) if args.goal is not None else None
     except ValueError:
-        raise InputError(f"'--goal' must be a number of money (got {args.goal!r})") from None
+        raise InputError(f"'--goal' must be a number of money (got {short(args.goal)})") from None
     path = init_plan(
         args.export,
         args.name,
@@ -135,10 +136,10 @@ def _render(args: argparse.Namespace) -> int:
             dt.date.fromisoformat(args.as_of)
         except ValueError:
             raise InputError(
-                f"'--as-of' must be a date written YYYY-MM-DD (got {args.as_of!r})"
+                f"'--as-of' must be a date written YYYY-MM-DD (got {short(args.as_of)})"
             ) from None
     if args.month and not re.fullmatch(r"\d{4}-\d{2}", args.month):
-        raise InputError(f"'--month' must be a month written YYYY-MM (got {args.month!r})")
+        raise InputError(f"'--month' must be a month written YYYY-MM (got {short(args.month)})")
     if args.jobs < 1:
         raise InputError(f"'--jobs' must be at least 1 (got {args.jobs})")
     batch = prepare(

@@ -36,6 +36,7 @@ import pandas as pd
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
+from funnelkit.core.validation import short
 from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 NUMBER_OPS = (">=", ">", "<=", "<", "between")
@@ -125,7 +126,7 @@ class Definitions:
     def definition(self, stage: str) -> Definition:
         if stage not in self.stages:
             raise InputError(
-                f"'stage' must be one the definitions give ({', '.join(self.stages)}) (got {stage!r})"
+                f"'stage' must be one the definitions give ({', '.join(self.stages)}) (got {short(stage)})"
             )
         return self.stages[stage]
 
@@ -135,11 +136,17 @@ def _criterion(raw: Any) -> Criterion:
     column, op, value = text(raw, "column"), raw["is"], raw.get("value")
     if op not in OPS:
         match = difflib.get_close_matches(str(op), OPS, n=1)
-        hint = f" (did you mean {match[0]!r}?)" if match else f"; operators are {', '.join(OPS)}"
-        raise InputError(f"'is' for column {column!r} must be an operator{hint} (got {op!r})")
+        hint = (
+            f" (did you mean {short(match[0])}?)" if match else f"; operators are {', '.join(OPS)}"
+        )
+        raise InputError(
+            f"'is' for column {short(column)} must be an operator{hint} (got {short(op)})"
+        )
     if op in ANY_OPS:
         if value is not None:
-            raise InputError(f"'value' for {column!r} {op} must be left out (got {value!r})")
+            raise InputError(
+                f"'value' for {short(column)} {op} must be left out (got {short(value)})"
+            )
     elif op == "between":
         if not (
             isinstance(value, list)
@@ -148,19 +155,21 @@ def _criterion(raw: Any) -> Criterion:
             and value[0] <= value[1]
         ):
             raise InputError(
-                f"'value' for {column!r} between must be [low, high] numbers (got {value!r})"
+                f"'value' for {short(column)} between must be [low, high] numbers (got {short(value)})"
             )
     elif op in NUMBER_OPS:
         if not _is_number(value):
-            raise InputError(f"'value' for {column!r} {op} must be a number (got {value!r})")
+            raise InputError(
+                f"'value' for {short(column)} {op} must be a number (got {short(value)})"
+            )
     elif op in ("in", "not in"):
         if not (isinstance(value, list) and value):
             raise InputError(
-                f"'value' for {column!r} {op} must be a non-empty list (got {value!r})"
+                f"'value' for {short(column)} {op} must be a non-empty list (got {short(value)})"
             )
         value = tuple(str(v) for v in value)
     elif not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise InputError(f"'value' for {column!r} {op} must be text (got {value!r})")
+        raise InputError(f"'value' for {short(column)} {op} must be text (got {short(value)})")
     else:
         value = str(value)
     return Criterion(column, op, value, str(raw.get("label", "")))
@@ -173,13 +182,13 @@ def _is_number(value: Any) -> bool:
 def _group(raw: Any, where: str) -> Group:
     if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in GROUPS:
         raise InputError(
-            f"{where} must be one of 'all:' or 'any:' with a list of criteria (got {raw!r})"
+            f"{where} must be one of 'all:' or 'any:' with a list of criteria (got {short(raw)})"
         )
     how = next(iter(raw))
     items = raw[how]
     if not isinstance(items, list) or not items:
         raise InputError(
-            f"{where} '{how}' must list at least one criterion: an empty rule qualifies every lead (got {items!r})"
+            f"{where} '{how}' must list at least one criterion: an empty rule qualifies every lead (got {short(items)})"
         )
     return Group(
         how,
@@ -193,10 +202,10 @@ def _group(raw: Any, where: str) -> Group:
 
 
 def _definition(stage: str, raw: Any) -> Definition:
-    raw = check_keys(raw, dict.fromkeys(PARTS, False), f"the definition of {stage!r}")
+    raw = check_keys(raw, dict.fromkeys(PARTS, False), f"the definition of {short(stage)}")
     if not raw:
         raise InputError(
-            f"the definition of {stage!r} must give 'fit' or 'behaviour': an empty rule qualifies every lead"
+            f"the definition of {short(stage)} must give 'fit' or 'behaviour': an empty rule qualifies every lead"
         )
     return Definition(
         stage, {p: in_section(p, _group, raw[p], f"'{p}'") for p in PARTS if p in raw}
@@ -209,14 +218,16 @@ def definitions_from_dict(raw: Any, source: str = "<definitions>") -> Definition
         raw = check_keys(raw, TOP_KEYS, "the definitions file")
         stages = raw["stages"]
         if not isinstance(stages, dict) or not stages:
-            raise InputError(f"'stages' must map each defined stage to its rules (got {stages!r})")
+            raise InputError(
+                f"'stages' must map each defined stage to its rules (got {short(stages)})"
+            )
         agreed_on = raw["agreed_on"]
         if not isinstance(agreed_on, dt.date):
             try:
                 agreed_on = dt.date.fromisoformat(str(agreed_on))
             except ValueError:
                 raise InputError(
-                    f"'agreed_on' must be a date written YYYY-MM-DD (got {agreed_on!r})"
+                    f"'agreed_on' must be a date written YYYY-MM-DD (got {short(agreed_on)})"
                 ) from None
         agreed_by = nonempty_list(raw, "agreed_by")
         return Definitions(
@@ -246,7 +257,7 @@ def check_columns(definition: Definition, leads: pd.DataFrame, source: str = "")
             match = difflib.get_close_matches(c.column, columns, n=3, cutoff=0.5)
             close = f"; closest: {', '.join(match)}" if match else ""
             raise InputError(
-                f"{source}{definition.stage}: 'column' {c.column!r} is not a column of the lead "
+                f"{source}{definition.stage}: 'column' {short(c.column)} is not a column of the lead "
                 f"table (its columns: {', '.join(columns)}{close})"
             )
         numeric = pd.api.types.is_numeric_dtype(leads[c.column]) and not pd.api.types.is_bool_dtype(
@@ -254,13 +265,13 @@ def check_columns(definition: Definition, leads: pd.DataFrame, source: str = "")
         )
         if c.op in NUMBER_OPS and not numeric:
             raise InputError(
-                f"{source}{definition.stage}: 'is' {c.op!r} needs a number column, but "
-                f"{c.column!r} holds text (use is, in, contains)"
+                f"{source}{definition.stage}: 'is' {short(c.op)} needs a number column, but "
+                f"{short(c.column)} holds text (use is, in, contains)"
             )
         if c.op in TEXT_OPS and numeric:
             raise InputError(
-                f"{source}{definition.stage}: 'is' {c.op!r} needs a text column, but "
-                f"{c.column!r} holds numbers (use >=, <=, between)"
+                f"{source}{definition.stage}: 'is' {short(c.op)} needs a text column, but "
+                f"{short(c.column)} holds numbers (use >=, <=, between)"
             )
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from funnelkit.actuals.definitions import NUMBER_OPS, Criterion, Definition, Group, apply_definition
 from funnelkit.actuals.measures import as_periods, period_floor
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_choice
+from funnelkit.core.validation import check_choice, short
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.funnel import Funnel
@@ -74,7 +74,7 @@ def qualification(
     dated = ~np.isnat(floors)
     if not dated.any():
         raise InputError(
-            f"'period' needs creation times, but no lead in {table.source} has one (got {period!r})"
+            f"'period' needs creation times, but no lead in {table.source} has one (got {short(period)})"
         )
     rows = []
     for floor in np.unique(floors[dated]):
@@ -188,8 +188,8 @@ def plan_effect(
         went_on = reached[following].to_numpy() & qualifies
         if not qualifies.any() or not went_on.any():
             raise InputError(
-                f"definition {label!r} of {d.stage!r} must qualify leads that went on to "
-                f"{following!r} in {table.source} (got {int(qualifies.sum())} qualified, "
+                f"definition {short(label)} of {short(d.stage)} must qualify leads that went on to "
+                f"{short(following)} in {table.source} (got {int(qualifies.sum())} qualified, "
                 f"{int(went_on.sum())} went on)"
             )
         rates = list(params.funnel.conversion_rates)

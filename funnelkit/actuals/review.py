@@ -20,6 +20,7 @@ from funnelkit.core.formats import money, percent
 from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
+from funnelkit.core.validation import short
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.build import Plan
@@ -137,7 +138,7 @@ def review_month(plan: Plan, table: LeadTable, month: str = "") -> str:
         raise InputError(
             f"'month' must be a month of plan '{plan.params.name}' with actuals "
             f"(months {plan.monthly.labels[0]} to {plan.monthly.labels[-1]}; with actuals to "
-            f"{table.as_of:%Y-%m-%d}: {shown}) (got {wanted!r})"
+            f"{table.as_of:%Y-%m-%d}: {shown}) (got {short(wanted)})"
         )
     return wanted
 

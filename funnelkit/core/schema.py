@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.core.validation import short
 
 
 def closest_key(key: str, known: dict[str, bool]) -> str:
@@ -24,7 +25,7 @@ def closest_key(key: str, known: dict[str, bool]) -> str:
 def check_keys(raw: Any, known: dict[str, bool], what: str) -> dict[str, Any]:
     """Check a mapping's keys: none unknown, every required one present."""
     if not isinstance(raw, dict):
-        raise InputError(f"{what} must be a mapping of keys to values (got {raw!r})")
+        raise InputError(f"{what} must be a mapping of keys to values (got {short(raw)})")
     for key in raw:
         if key not in known:
             raise InputError(f"'{key}' is not a known key{closest_key(str(key), known)}")
@@ -38,7 +39,7 @@ def text(raw: dict[str, Any], key: str) -> str:
     """The non-empty text at `key`."""
     value = raw[key]
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"'{key}' must be non-empty text (got {value!r})")
+        raise InputError(f"'{key}' must be non-empty text (got {short(value)})")
     return value
 
 
@@ -46,7 +47,7 @@ def nonempty_list(raw: dict[str, Any], key: str) -> list[Any]:
     """The non-empty list at `key`."""
     value = raw[key]
     if not isinstance(value, list) or not value:
-        raise InputError(f"'{key}' must be a non-empty list (got {value!r})")
+        raise InputError(f"'{key}' must be a non-empty list (got {short(value)})")
     return value
 
 
@@ -56,6 +57,9 @@ def in_section(section: str, build, *args, **kwargs):
         return build(*args, **kwargs)
     except InputError as err:
         raise InputError(f"{section}: {err}") from None
+
+
+MAX_ALIASES = 100  # YAML aliases a file may use
 
 
 def load_yaml(path: str | Path, what: str) -> Any:
@@ -68,6 +72,12 @@ def load_yaml(path: str | Path, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as err:
         raise ParamsError(f"{path}: cannot be read as UTF-8 text ({err})") from None
     try:
+        aliases = sum(isinstance(e, yaml.AliasEvent) for e in yaml.parse(content))
+        if aliases > MAX_ALIASES:
+            raise ParamsError(
+                f"{path}: uses {aliases:,} YAML aliases (*name); at most {MAX_ALIASES} are "
+                "allowed, since aliases of aliases can expand without bound"
+            )
         return yaml.safe_load(content)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

@@ -7,6 +7,7 @@ Every formula checks its inputs through `check_number`, so every message reads t
 from __future__ import annotations
 
 import math
+import reprlib
 from numbers import Real
 from typing import Any
 
@@ -15,11 +16,35 @@ import numpy as np
 from funnelkit.core.exceptions import InputError
 
 
-def describe_value(value: Any) -> str:
-    """Show a value the way an error message quotes it: numbers plainly, text in quotes."""
+class _Short(reprlib.Repr):
+    """repr with bounds: text to its first MESSAGE_CHARS characters and its length, a few
+    items of a list or mapping, a few levels deep (a YAML alias bomb prints in microseconds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxother = 2, 80
+        self.maxlist = self.maxtuple = self.maxdict = self.maxset = 4
+
+    def repr_str(self, x: str, level: int) -> str:
+        if len(x) <= MESSAGE_CHARS:
+            return repr(x)
+        return f"{short(x[:MESSAGE_CHARS])}… ({len(x):,} characters)"
+
+
+MESSAGE_CHARS = 80  # characters of a quoted value an error message shows
+_SHORT = _Short()
+
+
+def short(value: Any) -> str:
+    """A value as an error message quotes it: like repr, but bounded in length and depth."""
     if isinstance(value, np.generic):
         value = value.item()
-    return repr(value)
+    return _SHORT.repr(value)
+
+
+def describe_value(value: Any) -> str:
+    """Show a value the way an error message quotes it: numbers plainly, text in quotes."""
+    return short(value)
 
 
 def rule_text(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
@@ -46,7 +71,26 @@ def _in_range(
 def check_choice(name: str, value: Any, choices: tuple[str, ...], where: str = "") -> str:
     """Return `value` if it is one of `choices`; the message lists them."""
     if value not in choices:
-        raise InputError(f"'{name}'{where} must be one of {', '.join(choices)} (got {value!r})")
+        raise InputError(
+            f"'{name}'{where} must be one of {', '.join(choices)} (got {short(value)})"
+        )
+    return value
+
+
+def single_number(name: str, value: Any, where: str = "") -> Any:
+    """`value` as one number read from a file: text, lists, booleans and empty values are
+    refused, text with advice to drop the quotes when it reads as a number."""
+    label = f"'{name}'{where}"
+    if isinstance(value, str):
+        try:
+            float(value.replace(",", ""))
+        except ValueError:
+            raise InputError(f"{label} must be a number (got {short(value)})") from None
+        raise InputError(
+            f"{label} must be a number written without quotes (got {short(value)}, which is text)"
+        )
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InputError(f"{label} must be a single number (got {short(value)})")
     return value
 
 
@@ -78,9 +122,17 @@ def check_number(
                 rule = "a finite number"
             raise InputError(f"{label} must be {rule} (got {describe_value(value)})")
         return value
+    if isinstance(value, str):
+        single_number(name, value, where)  # says whether dropping the quotes would do
+    if isinstance(value, bytes):
+        raise InputError(f"{label} must be a number (got {describe_value(value)})")
+    if isinstance(value, list | tuple) and any(isinstance(v, list | tuple | dict) for v in value):
+        raise InputError(f"{label} must be a number (got {describe_value(value)})")
     values = np.asarray(value)
     if values.dtype == bool:
         raise InputError(f"{label} must be a number (got booleans)")
+    if values.dtype.kind in "USO" and not all(isinstance(v, Real) for v in values.ravel()):
+        raise InputError(f"{label} must be a number (got {describe_value(value)})")
     try:
         values = values.astype(float, copy=False)
     except (TypeError, ValueError):

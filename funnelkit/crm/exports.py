@@ -19,6 +19,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from funnelkit.core.exceptions import CrmExportError
+from funnelkit.core.validation import short
 from funnelkit.crm.quality import QualityReport
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -80,7 +81,7 @@ def read_csv(
         if chosen != "utf-8":
             report.notes.append(f"read as {chosen}")
     if delimiter != ",":
-        report.notes.append(f"columns separated by {delimiter!r}")
+        report.notes.append(f"columns separated by {short(delimiter)}")
     return table
 
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
+from funnelkit.core.validation import short
 from funnelkit.crm.exports import read_table
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
@@ -184,9 +185,11 @@ def _value_map(
     if unknown.any():
         counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
         first = ", ".join(map(str, _ids_where(ids, unknown)[:FIRST_IDS]))
-        listed = "; ".join(f"{v!r} ({n} row{'s' * (n != 1)})" for v, n in counts.head(10).items())
+        listed = "; ".join(
+            f"{short(v)} ({n} row{'s' * (n != 1)})" for v, n in counts.head(10).items()
+        )
         raise CrmExportError(
-            f"{path}: column {column_name!r} ({field}) has {unknown.sum()} rows with values the mapping "
+            f"{path}: column {short(column_name)} ({field}) has {unknown.sum()} rows with values the mapping "
             f"does not know: {listed} (first ids {first}); known values are "
             f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
         )

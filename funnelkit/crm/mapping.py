@@ -15,7 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_choice
+from funnelkit.core.validation import check_choice, short
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES
 
 ISO_FORMATS: tuple[str, ...] = (
@@ -57,7 +57,7 @@ class Mapping:
         for key in self.columns:
             if key.endswith("_at") and key[:-3] in self.stages:
                 raise InputError(
-                    f"'columns' must not map stage times ({key!r}): use 'stage_columns'"
+                    f"'columns' must not map stage times ({short(key)}): use 'stage_columns'"
                 )
             check_choice("columns", key, tuple(FIELDS), where=" key")
         for stage in self.stage_columns:
@@ -67,14 +67,14 @@ class Mapping:
             allowed = {"outcome": OUTCOMES, "stage": self.stages}.get(name)
             for raw, value in mapping.items():
                 if allowed is not None and value is not None:
-                    check_choice(f"values.{name}", value, allowed, where=f" for {raw!r}")
+                    check_choice(f"values.{name}", value, allowed, where=f" for {short(raw)}")
         check_choice("response_time_unit", self.response_time_unit, tuple(DURATION_UNITS))
         check_choice("decimal", self.decimal, (".", ","))
         try:
             zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise InputError(
-                f"'timezone' must be an IANA time zone such as 'Europe/Berlin' (got {self.timezone!r})"
+                f"'timezone' must be an IANA time zone such as 'Europe/Berlin' (got {short(self.timezone)})"
             ) from None
         for name in self.required:
             known = (*FIELDS, *(f"{s}_at" for s in self.stages))

@@ -8,7 +8,7 @@ from typing import Any
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, load_yaml, text
-from funnelkit.core.validation import check_choice
+from funnelkit.core.validation import check_choice, short
 from funnelkit.crm.mapping import Mapping
 from funnelkit.crm.presets import PRESETS
 
@@ -35,28 +35,30 @@ MAPPING_KEYS = {
 def _candidates(value: Any, key: str) -> tuple[str, ...]:
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
-        raise InputError(f"'{key}' must name an export column or a list of them (got {value!r})")
+        raise InputError(
+            f"'{key}' must name an export column or a list of them (got {short(value)})"
+        )
     return tuple(names)
 
 
 def _names(raw: dict[str, Any], key: str) -> dict[str, tuple[str, ...]]:
     section = raw.get(key) or {}
     if not isinstance(section, dict):
-        raise InputError(f"'{key}' must map names to export columns (got {section!r})")
+        raise InputError(f"'{key}' must map names to export columns (got {short(section)})")
     return {str(k): _candidates(v, f"{key}.{k}") for k, v in section.items()}
 
 
 def _strings(raw: dict[str, Any], key: str) -> tuple[str, ...]:
     value = raw[key]
     if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-        raise InputError(f"'{key}' must be a list of texts (got {value!r})")
+        raise InputError(f"'{key}' must be a list of texts (got {short(value)})")
     return tuple(str(v) for v in value)
 
 
 def _value_maps(raw: dict[str, Any]) -> dict[str, dict[str, str | None]]:
     values = raw["values"]
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
-        raise InputError(f"'values' must map fields to value maps (got {values!r})")
+        raise InputError(f"'values' must map fields to value maps (got {short(values)})")
     return {
         str(name): {str(k): v for k, v in value_map.items()} for name, value_map in values.items()
     }

@@ -21,6 +21,7 @@ from funnelkit.core.exceptions import InputError
 from funnelkit.core.formats import money
 from funnelkit.core.marks import PLAIN, Marks
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.goals.checks import position, volume_target
 from funnelkit.goals.records import SHARED_TEAM, Goal, GoalSet
@@ -48,14 +49,14 @@ def required_revenue(goal: Goal, table: LeadTable) -> float:
     """The revenue a shared goal asks for: its value, or its change on the measured baseline."""
     if goal.metric != "revenue" or goal.target is None:
         raise InputError(
-            f"'metric' of shared goal {goal.id!r} must be 'revenue' with a target to check alignment (got {goal.metric!r})"
+            f"'metric' of shared goal {short(goal.id)} must be 'revenue' with a target to check alignment (got {short(goal.metric)})"
         )
     if goal.target.kind == "value":
         return goal.target.amount
     where = position(goal, table)
     if where is None:
         raise InputError(
-            f"shared goal {goal.id!r} sets a change ({goal.target.text()}) but the data has no baseline revenue"
+            f"shared goal {short(goal.id)} sets a change ({goal.target.text()}) but the data has no baseline revenue"
         )
     return where.target
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.goals.metrics import catalog, metric_series, scoped
 from funnelkit.goals.records import Goal, GoalSet, Thresholds
@@ -102,7 +103,9 @@ def target_text(goal: Goal, unit: str) -> str:
     """A goal's target in words: '+5%' for a change, else the value in its unit."""
     target = goal.target
     if target is None:
-        raise InputError(f"'target' of goal {goal.id!r} must be set to be put in words (got None)")
+        raise InputError(
+            f"'target' of goal {short(goal.id)} must be set to be put in words (got None)"
+        )
     return target.text() if target.kind == "change" else describe(target.amount, unit)
 
 

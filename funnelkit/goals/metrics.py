@@ -18,7 +18,7 @@ import pandas as pd
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_compliance
 from funnelkit.actuals.measures import as_periods, period_floor, step_days
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_choice
+from funnelkit.core.validation import check_choice, short
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.funnel import step_name
@@ -79,7 +79,7 @@ def scoped(table: LeadTable, scope: dict[str, str]) -> LeadTable:
         values = table.leads[column].astype("string")
         if not (values == value).any():
             raise InputError(
-                f"'scope' {column} = {value!r} matches no lead (the export's values include {', '.join(map(repr, values.dropna().unique()[:5]))})"
+                f"'scope' {column} = {short(value)} matches no lead (the export's values include {', '.join(map(repr, values.dropna().unique()[:5]))})"
             )
         keep &= values == value
     leads = table.leads.loc[keep.fillna(False)].reset_index(drop=True)
@@ -108,7 +108,9 @@ def metric_series(
         return _per_period(np.ones(len(leads)), leads[last], period, "sum")
     if metric in ("revenue", "deal_size"):
         if "amount" not in leads:
-            raise InputError(f"'metric' {metric!r} needs deal amounts (the export has no 'amount')")
+            raise InputError(
+                f"'metric' {short(metric)} needs deal amounts (the export has no 'amount')"
+            )
         won = (leads["outcome"] == "won").to_numpy()
         at = leads[last].where(won)
         return _per_period(

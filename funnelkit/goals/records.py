@@ -17,7 +17,7 @@ from typing import Any
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml
-from funnelkit.core.validation import check_choice, check_number
+from funnelkit.core.validation import check_choice, check_number, short
 from funnelkit.goals.metrics import catalog
 
 DEFAULT_TEAMS: tuple[str, ...] = ("shared", "marketing", "sales")
@@ -132,15 +132,19 @@ def parse_target(raw: Any, metric: str | None, units: dict[str, str]) -> Target:
         return Target("change", float(match.group(1)) / 100)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise InputError(
-            f"'target' must be a number in the metric's unit or a change such as '+5%' (got {raw!r})"
+            f"'target' must be a number in the metric's unit or a change such as '+5%' (got {short(raw)})"
         )
     unit = units.get(metric or "")
     if unit == "fraction":
         check_number(
-            "target", raw, low=0, high=1, where=f" for metric {metric!r} (a fraction 0–1, not %)"
+            "target",
+            raw,
+            low=0,
+            high=1,
+            where=f" for metric {short(metric)} (a fraction 0–1, not %)",
         )
     else:
-        check_number("target", raw, low=0, where=f" for metric {metric!r}" if metric else "")
+        check_number("target", raw, low=0, where=f" for metric {short(metric)}" if metric else "")
     return Target("value", float(raw))
 
 
@@ -150,14 +154,14 @@ def _date(raw: Any, key: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(raw))
     except ValueError:
-        raise InputError(f"'{key}' must be a date written YYYY-MM-DD (got {raw!r})") from None
+        raise InputError(f"'{key}' must be a date written YYYY-MM-DD (got {short(raw)})") from None
 
 
 def _texts(raw: Any, key: str) -> tuple[str, ...]:
     if isinstance(raw, str):
         return (raw,)
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise InputError(f"'{key}' must be a text or a list of texts (got {raw!r})")
+        raise InputError(f"'{key}' must be a text or a list of texts (got {short(raw)})")
     return tuple(raw)
 
 
@@ -180,7 +184,7 @@ def _goal(raw: Any, teams: tuple[str, ...], units: dict[str, str]) -> Goal:
     if "scope" in raw:
         if not isinstance(raw["scope"], dict):
             raise InputError(
-                f"'scope' must map a field to a value, e.g. {{source: Paid Search}} (got {raw['scope']!r})"
+                f"'scope' must map a field to a value, e.g. {{source: Paid Search}} (got {short(raw['scope'])})"
             )
         fields["scope"] = {str(k): str(v) for k, v in raw["scope"].items()}
     if "period" in raw:
@@ -209,7 +213,7 @@ def _goal(raw: Any, teams: tuple[str, ...], units: dict[str, str]) -> Goal:
             fields[key] = float(check_number(key, raw[key], low=0))
     if "published" in raw:
         if not isinstance(raw["published"], bool):
-            raise InputError(f"'published' must be true or false (got {raw['published']!r})")
+            raise InputError(f"'published' must be true or false (got {short(raw['published'])})")
         fields["published"] = raw["published"]
     return Goal(**fields)
 
@@ -234,13 +238,15 @@ def goals_from_dict(raw: Any, stages: tuple[str, ...], source: str = "<goals>") 
         teams = tuple(str(t) for t in raw.get("teams", DEFAULT_TEAMS))
         if SHARED_TEAM not in teams:
             raise InputError(
-                f"'teams' must include {SHARED_TEAM!r}, the team of the shared goals (got {list(teams)})"
+                f"'teams' must include {short(SHARED_TEAM)}, the team of the shared goals (got {list(teams)})"
             )
         if not isinstance(raw["goals"], list) or not raw["goals"]:
-            raise InputError(f"'goals' must be a non-empty list (got {raw['goals']!r})")
+            raise InputError(f"'goals' must be a non-empty list (got {short(raw['goals'])})")
         goals = []
         for item in raw["goals"]:
-            where = f"goal {item.get('id')!r}: " if isinstance(item, dict) and "id" in item else ""
+            where = (
+                f"goal {short(item.get('id'))}: " if isinstance(item, dict) and "id" in item else ""
+            )
             try:
                 goals.append(_goal(item, teams, units))
             except InputError as err:
@@ -248,12 +254,12 @@ def goals_from_dict(raw: Any, stages: tuple[str, ...], source: str = "<goals>") 
         ids = [g.id for g in goals]
         for goal in goals:
             if ids.count(goal.id) > 1:
-                raise InputError(f"'id' must be unique (got {goal.id!r} twice)")
+                raise InputError(f"'id' must be unique (got {short(goal.id)} twice)")
             if goal.parent is not None:
-                check_choice("parent", goal.parent, tuple(ids), where=f" of goal {goal.id!r}")
+                check_choice("parent", goal.parent, tuple(ids), where=f" of goal {short(goal.id)}")
                 if goal.parent == goal.id:
                     raise InputError(
-                        f"'parent' of goal {goal.id!r} must be another goal (got itself)"
+                        f"'parent' of goal {short(goal.id)} must be another goal (got itself)"
                     )
         return GoalSet(
             goals=tuple(goals), teams=teams, thresholds=_thresholds(raw.get("thresholds") or {})

@@ -9,6 +9,7 @@ hand-offs committed month by month (`sla.handoffs`)."""
 from __future__ import annotations
 
 from funnelkit.core.exceptions import InputError
+from funnelkit.core.validation import short
 
 # family -> meaning; a name is '<family>' or '<family>.<member>' for the families marked '*'
 GLOSSARY: dict[str, str] = {
@@ -89,5 +90,5 @@ def check_name(name: str) -> str:
     if name in GLOSSARY or (family in GLOSSARY and name.count(".") >= 1 and name != family):
         return name
     raise InputError(
-        f"figure name {name!r} is not in the glossary (funnelkit.model.figures.GLOSSARY)"
+        f"figure name {short(name)} is not in the glossary (funnelkit.model.figures.GLOSSARY)"
     )

@@ -19,6 +19,7 @@ from funnelkit.actuals.baselines import Baselines, measure_baselines
 from funnelkit.actuals.measures import step_days
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import in_section
+from funnelkit.core.validation import short
 from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
@@ -61,7 +62,7 @@ def parse_period(text: str, months: int | None = None) -> Period:
             raise InputError(f"'--months' must be from 1 to 24 (got {length})")
         return Period(pd.Period(text.strip(), "M"), length)
     raise InputError(
-        f"'--period' must be a quarter written YYYY-Qn or a month written YYYY-MM (got {text!r})"
+        f"'--period' must be a quarter written YYYY-Qn or a month written YYYY-MM (got {short(text)})"
     )
 
 
@@ -71,14 +72,16 @@ def parse_growth(text: str) -> float:
     try:
         value = float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
-        raise InputError(f"'--growth' must be a percentage such as 10% (got {text!r})") from None
+        raise InputError(
+            f"'--growth' must be a percentage such as 10% (got {short(text)})"
+        ) from None
     if not t.endswith("%") and abs(value) > 1:
         raise InputError(
             f"'--growth' must be a percentage such as 10%, or a fraction from -1 to 1 "
-            f"(got {text!r}: did you mean {t}%?)"
+            f"(got {short(text)}: did you mean {t}%?)"
         )
     if value <= -1:
-        raise InputError(f"'--growth' must be above -100% (got {text!r})")
+        raise InputError(f"'--growth' must be above -100% (got {short(text)})")
     return value
 
 
@@ -87,7 +90,9 @@ def parse_day(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"'{option}' must be a day written YYYY-MM-DD (got {text!r})") from None
+        raise InputError(
+            f"'{option}' must be a day written YYYY-MM-DD (got {short(text)})"
+        ) from None
 
 
 def parse_days(given: list[str]) -> dict[str, float]:
@@ -100,10 +105,10 @@ def parse_days(given: list[str]) -> dict[str, float]:
             days[step.strip()] = float(value)
         except ValueError:
             raise InputError(
-                f"'--days' must be written STEP=DAYS, e.g. 'lead->mql=5' (got {entry!r})"
+                f"'--days' must be written STEP=DAYS, e.g. 'lead->mql=5' (got {short(entry)})"
             ) from None
         if days[step.strip()] < 0:
-            raise InputError(f"'--days' must be 0 or more days (got {entry!r})")
+            raise InputError(f"'--days' must be 0 or more days (got {short(entry)})")
     return days
 
 
@@ -313,7 +318,7 @@ def init_plan(
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"'--name' must be letters, digits, '.', '_' or '-', starting with a letter or "
-            f"digit, since reports are written to reports/<name>/ (got {name!r})"
+            f"digit, since reports are written to reports/<name>/ (got {short(name)})"
         )
     if (goal is None) == (growth is None):
         raise InputError("give the revenue goal with exactly one of --goal and --growth")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_number
+from funnelkit.core.validation import check_number, short
 
 
 def conversion_rates(counts: Mapping[str, float] | pd.Series) -> pd.DataFrame:
@@ -29,12 +29,12 @@ def conversion_rates(counts: Mapping[str, float] | pd.Series) -> pd.DataFrame:
     if len(items) < 2:
         raise InputError(f"'counts' must cover at least 2 stages (got {len(items)})")
     for stage, count in items:
-        check_number("count", count, low=0, where=f" for stage {stage!r}")
+        check_number("count", count, low=0, where=f" for stage {short(stage)}")
     for (prev, n_prev), (stage, n) in itertools.pairwise(items):
         if n > n_prev:
             raise InputError(
-                f"'count' for stage {stage!r} must be <= the count for {prev!r}, "
-                f"since a cohort cannot grow down the funnel (got {n!r} > {n_prev!r})"
+                f"'count' for stage {short(stage)} must be <= the count for {short(prev)}, "
+                f"since a cohort cannot grow down the funnel (got {short(n)} > {short(n_prev)})"
             )
     stages = [s for s, _ in items]
     values = np.array([c for _, c in items], dtype=float)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_choice, check_number
+from funnelkit.core.validation import check_choice, check_number, short
 
 DEFAULT_STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
 STEP_ARROW = "→"
@@ -109,9 +109,9 @@ def _check_stages(stages: Sequence[str]) -> None:
         )
     for stage in stages:
         if not isinstance(stage, str) or not stage.strip():
-            raise InputError(f"'stages' must be non-empty names (got {stage!r})")
+            raise InputError(f"'stages' must be non-empty names (got {short(stage)})")
     seen: set[str] = set()
     for stage in stages:
         if stage in seen:
-            raise InputError(f"'stages' must be unique (got {stage!r} twice)")
+            raise InputError(f"'stages' must be unique (got {short(stage)} twice)")
         seen.add(stage)

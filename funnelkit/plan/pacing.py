@@ -18,7 +18,7 @@ import pandas as pd
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
-from funnelkit.core.validation import check_choice, check_number
+from funnelkit.core.validation import check_choice, check_number, short
 from funnelkit.plan.phasing import parse_month
 
 DAY_BASES: tuple[str, ...] = ("calendar", "business")
@@ -28,7 +28,9 @@ def _day(value: Any, name: str) -> np.datetime64:
     try:
         return np.datetime64(pd.Timestamp(value).date(), "D")
     except (TypeError, ValueError):
-        raise InputError(f"'{name}' must be a date, e.g. '2026-01-15' (got {value!r})") from None
+        raise InputError(
+            f"'{name}' must be a date, e.g. '2026-01-15' (got {short(value)})"
+        ) from None
 
 
 def day_weights(days: np.ndarray, basis: str, holidays: Sequence[dt.date] = ()) -> np.ndarray:

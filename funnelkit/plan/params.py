@@ -18,7 +18,7 @@ import numpy as np
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
-from funnelkit.core.validation import check_choice, check_number
+from funnelkit.core.validation import check_choice, check_number, short, single_number
 from funnelkit.core.vocabulary import PRESET_NAMES
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import GRANULARITIES, month_edges, month_weights
@@ -64,6 +64,11 @@ SLA_KEYS = {
 TOUCH_KEYS = {"day": True, "channel": True}
 PIPELINE_KEYS = {"open_value": False, "win_rate": False}
 DEFAULT_CURRENCY = "USD"
+MAX_MONEY = 1e12  # money a plan may name: far above any revenue goal, far below float trouble
+MIN_MONEY = 0.01  # the smallest deal size: a cent
+MIN_RATE = 1e-6  # a step rate below this asks for millions of leads per customer
+MAX_DAYS = 3650  # a step's days: ten years
+MAX_MONTHS = 36  # a plan period's months
 DEFAULT_MAPPING = "hubspot"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -120,7 +125,9 @@ def _date(value: Any, key: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(f"'{key}' must hold dates written YYYY-MM-DD (got {value!r})") from None
+        raise InputError(
+            f"'{key}' must hold dates written YYYY-MM-DD (got {short(value)})"
+        ) from None
 
 
 def _stage_names(raw: list[dict[str, Any]]) -> StageNames:
@@ -141,26 +148,37 @@ def _stage_names(raw: list[dict[str, Any]]) -> StageNames:
 
 def _funnel(raw: Any) -> Funnel:
     if not isinstance(raw, list) or len(raw) < 2:
-        raise InputError(f"'funnel' must list at least 2 stages, first to last (got {raw!r})")
+        raise InputError(f"'funnel' must list at least 2 stages, first to last (got {short(raw)})")
     entries = [check_keys(e, STAGE_KEYS, "each stage") for e in raw]
     stages = [text(e, "stage") for e in entries]
     for entry, stage, next_stage in zip(entries, stages, stages[1:], strict=False):
         for key in ("conversion_rate", "days"):
             if key not in entry:
                 raise InputError(
-                    f"stage {stage!r} must give {key!r} (for the step to {next_stage!r})"
+                    f"stage {short(stage)} must give {short(key)} (for the step to {short(next_stage)})"
                 )
     last = entries[-1]
     for key in ("conversion_rate", "days"):
         if key in last:
             raise InputError(
-                f"the last stage {stages[-1]!r} must not give {key!r} (no stage follows it)"
+                f"the last stage {short(stages[-1])} must not give {short(key)} (no stage follows it)"
             )
-    return Funnel(
-        stages=tuple(stages),
-        conversion_rates=tuple(e["conversion_rate"] for e in entries[:-1]),
-        days=tuple(e["days"] for e in entries[:-1]),
-    )
+    rates, days = [], []
+    for entry, stage in zip(entries[:-1], stages, strict=False):
+        where = f" of stage {short(stage)}"
+        rates.append(single_number("conversion_rate", entry["conversion_rate"], where))
+        days.append(single_number("days", entry["days"], where))
+        if rates[-1] < MIN_RATE and rates[-1] > 0:
+            raise InputError(
+                f"'conversion_rate'{where} must be at least {MIN_RATE:g}: at {rates[-1]:g} the "
+                "plan would need more than a million leads per customer (got "
+                f"{short(entry['conversion_rate'])})"
+            )
+        if days[-1] > MAX_DAYS:
+            raise InputError(
+                f"'days'{where} must be at most {MAX_DAYS:,} (ten years) (got {short(entry['days'])})"
+            )
+    return Funnel(stages=tuple(stages), conversion_rates=tuple(rates), days=tuple(days))
 
 
 def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
@@ -170,25 +188,42 @@ def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
     cadence = []
     for item in nonempty_list(raw, "cadence"):
         touch = check_keys(item, TOUCH_KEYS, "each cadence touch")
-        cadence.append(Touch(day=touch["day"], channel=touch["channel"]))
+        day = single_number("day", touch["day"], " of a cadence touch")
+        cadence.append(Touch(day=day, channel=touch["channel"]))
     holidays = raw.get("holidays") or []
     if not isinstance(holidays, list):
-        raise InputError(f"'holidays' must be a list of dates (got {holidays!r})")
+        raise InputError(f"'holidays' must be a list of dates (got {short(holidays)})")
     return SlaTerms(
         handoff_stage=handoff,
-        first_touch_minutes=raw["first_touch_minutes"],
+        first_touch_minutes=single_number("first_touch_minutes", raw["first_touch_minutes"]),
         cadence=tuple(cadence),
-        touches_per_rep_per_day=raw["touches_per_rep_per_day"],
-        reps=raw["reps"],
+        touches_per_rep_per_day=single_number(
+            "touches_per_rep_per_day", raw["touches_per_rep_per_day"]
+        ),
+        reps=single_number("reps", raw["reps"]),
         holidays=tuple(_date(h, "holidays") for h in holidays),
     )
+
+
+def _money_bounds(key: str, value: float) -> None:
+    """Money a plan can compute with exactly: at most MAX_MONEY, and a deal of a cent or more."""
+    if value > MAX_MONEY:
+        raise InputError(
+            f"'{key}' must be at most {MAX_MONEY:,.0f}, beyond which whole-unit figures lose "
+            f"precision (got {short(value)})"
+        )
+    if key == "deal_size" and value < MIN_MONEY:
+        raise InputError(f"'deal_size' must be at least {MIN_MONEY:g} (got {short(value)})")
 
 
 def _pipeline(raw: Any) -> dict[str, Any]:
     raw = check_keys(raw, PIPELINE_KEYS, "'pipeline'")
     if "open_value" in raw:
+        raw["open_value"] = single_number("open_value", raw["open_value"])
         check_number("open_value", raw["open_value"], low=0)
+        _money_bounds("open_value", raw["open_value"])
     if "win_rate" in raw:
+        raw["win_rate"] = single_number("win_rate", raw["win_rate"])
         check_number("win_rate", raw["win_rate"], low=0, high=1, low_open=True)
     return raw
 
@@ -211,7 +246,7 @@ def params_from_dict(
 def _file(value: Any, key: str, folder: Path) -> Path:
     """An existing file named relative to `folder`."""
     if not isinstance(value, str) or not value.strip():
-        raise InputError(f"'{key}' must name a file (got {value!r})")
+        raise InputError(f"'{key}' must name a file (got {short(value)})")
     path = folder / value
     if not path.is_file():
         raise InputError(f"'{key}' names a file that does not exist: {path}")
@@ -234,7 +269,7 @@ def _deals(raw: Any, folder: Path) -> DealsExport:
     stages = raw["stages"]
     if not isinstance(stages, dict) or not stages:
         raise InputError(
-            f"'stages' must map deal stages to lead stages, e.g. {{won: won}} (got {stages!r})"
+            f"'stages' must map deal stages to lead stages, e.g. {{won: won}} (got {short(stages)})"
         )
     return DealsExport(
         export_file=_file(raw["export"], "export", folder),
@@ -274,6 +309,11 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     raw = check_keys(raw, TOP_KEYS, "the parameters file")
     period = in_section("period", check_keys, raw["period"], PERIOD_KEYS, "'period'")
     months = period["months"]
+    if isinstance(months, int) and not isinstance(months, bool) and months > MAX_MONTHS:
+        raise InputError(
+            f"period: 'months' must be at most {MAX_MONTHS}: plan a longer span as several "
+            f"plans (got {short(months)})"
+        )
     start = in_section("period", month_edges, period["start"], months)[0]
     weights = period.get("weights")
     if weights is not None:
@@ -281,9 +321,13 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     granularity = in_section(
         "period", check_choice, "granularity", period.get("granularity", "month"), GRANULARITIES
     )
+    for key in ("revenue_goal", "marketing_share", "deal_size"):
+        raw[key] = single_number(key, raw[key])
     check_number("revenue_goal", raw["revenue_goal"], low=0)
     check_number("marketing_share", raw["marketing_share"], low=0, high=1)
     check_number("deal_size", raw["deal_size"], low=0, low_open=True)
+    for key in ("revenue_goal", "deal_size"):
+        _money_bounds(key, raw[key])
     funnel = in_section("funnel", _funnel, raw["funnel"])
     names = in_section("funnel", _stage_names, raw["funnel"])
     sla = in_section("sla", _sla, raw["sla"], funnel)
@@ -292,7 +336,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
-            f"since reports are written to reports/<name>/ (got {name!r})"
+            f"since reports are written to reports/<name>/ (got {short(name)})"
         )
     export_file, export_mapping, deals, as_of = None, DEFAULT_MAPPING, None, None
     if "actuals" in raw:

@@ -21,7 +21,7 @@ import pandas as pd
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
-from funnelkit.core.validation import check_choice, check_number
+from funnelkit.core.validation import check_choice, check_number, short
 from funnelkit.plan.targets import ReversePlan
 
 GRANULARITIES: tuple[str, ...] = ("month", "week")
@@ -43,14 +43,16 @@ def parse_month(value: Any, name: str = "start") -> np.datetime64:
             return np.datetime64(value, "M").astype("datetime64[D]")
         except ValueError:
             pass  # not a month: the message below says what is wanted
-    raise InputError(f"'{name}' must be a month written YYYY-MM, e.g. '2026-01' (got {value!r})")
+    raise InputError(
+        f"'{name}' must be a month written YYYY-MM, e.g. '2026-01' (got {short(value)})"
+    )
 
 
 def month_edges(start: DateLike, months: int) -> np.ndarray:
     """Month boundaries of a plan period: `months` + 1 first-of-month dates (datetime64[D])."""
     first = parse_month(start)
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
-        raise InputError(f"'months' must be a whole number >= 1 (got {months!r})")
+        raise InputError(f"'months' must be a whole number >= 1 (got {short(months)})")
     return np.arange(
         first.astype("datetime64[M]"), first.astype("datetime64[M]") + months + 1
     ).astype("datetime64[D]")
@@ -62,7 +64,9 @@ def month_weights(months: int, weights: Any = None) -> np.ndarray:
         return np.full(months, 1.0 / months)
     w = np.asarray(weights, dtype=float) if not isinstance(weights, str) else None
     if w is None or w.ndim != 1 or w.size != months:
-        raise InputError(f"'weights' must list one fraction per month ({months}) (got {weights!r})")
+        raise InputError(
+            f"'weights' must list one fraction per month ({months}) (got {short(weights)})"
+        )
     check_number("weights", w, low=0, high=1)
     if abs(w.sum() - 1.0) > WEIGHT_SUM_TOLERANCE:
         raise InputError(f"'weights' must sum to 1 (got {w.sum():g})")

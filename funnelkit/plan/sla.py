@@ -21,7 +21,7 @@ import pandas as pd
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import Number
-from funnelkit.core.validation import check_number
+from funnelkit.core.validation import check_number, short
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import Phasing
 
@@ -37,7 +37,7 @@ class Touch:
         check_number("day", self.day, low=0, where=" of a cadence touch")
         if not isinstance(self.channel, str) or not self.channel.strip():
             raise InputError(
-                f"'channel' of a cadence touch must be a non-empty name (got {self.channel!r})"
+                f"'channel' of a cadence touch must be a non-empty name (got {short(self.channel)})"
             )
 
 
@@ -64,7 +64,7 @@ class SlaTerms:
         for i, (a, b) in enumerate(itertools.pairwise(days), start=2):
             if b < a:
                 raise InputError(
-                    f"'day' of cadence touch {i} must be >= the day of touch {i - 1} (got {b!r} < {a!r})"
+                    f"'day' of cadence touch {i} must be >= the day of touch {i - 1} (got {short(b)} < {short(a)})"
                 )
 
     @property
@@ -171,12 +171,12 @@ def sla_plan(phasing: Phasing, funnel: Funnel, deal_size: float, terms: SlaTerms
     """The SLA in numbers for each month of a monthly phasing."""
     if phasing.granularity != "month":
         raise InputError(
-            f"'granularity' of the phasing must be 'month' for the SLA (got {phasing.granularity!r})"
+            f"'granularity' of the phasing must be 'month' for the SLA (got {short(phasing.granularity)})"
         )
     k = funnel.stage_index(terms.handoff_stage)
     if k == len(funnel.stages) - 1:
         raise InputError(
-            f"'handoff_stage' must come before the last stage {funnel.stages[-1]!r} (got {terms.handoff_stage!r})"
+            f"'handoff_stage' must come before the last stage {short(funnel.stages[-1])} (got {short(terms.handoff_stage)})"
         )
     handoffs = phasing.stage_volumes(terms.handoff_stage)
     days = working_days(phasing.bounds, terms.holidays)

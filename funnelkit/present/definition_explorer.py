@@ -15,6 +15,7 @@ from funnelkit.actuals.definitions import NUMBER_OPS, Definition, check_columns
 from funnelkit.actuals.qualification import plan_effect, qualification, variant
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.build import build_plan
@@ -72,7 +73,7 @@ class DefinitionExplorer:
         if stage not in stages[1:-1]:
             raise ParamsError(
                 f"{params_file}: 'stage' must be a middle stage of the funnel "
-                f"({', '.join(stages[1:-1])}) (got {stage!r})"
+                f"({', '.join(stages[1:-1])}) (got {short(stage)})"
             )
         k = stages.index(stage)
         agreed = data.definitions.definition(stage)

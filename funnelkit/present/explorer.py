@@ -27,6 +27,7 @@ import pandas as pd
 
 from funnelkit.core.exceptions import FunnelkitError, ParamsError
 from funnelkit.core.formats import money
+from funnelkit.core.validation import short
 from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.funnel import Funnel
@@ -69,7 +70,7 @@ def parse_cadence(text: str) -> tuple[Touch, ...]:
         except (ValueError, FunnelkitError):
             raise ParamsError(
                 f"'cadence' must list touches as 'day channel', separated by commas, "
-                f"e.g. '0 call, 1 email' (got {part!r})"
+                f"e.g. '0 call, 1 email' (got {short(part)})"
             ) from None
     return tuple(touches)
 
@@ -307,7 +308,7 @@ class ScenarioExplorer:
         """Put every control back to the plan (`to='plan'`) or to the baseline measured on
         the export (`to='history'`), and redraw."""
         if to not in ("plan", "history"):
-            raise ParamsError(f"'to' must be 'plan' or 'history' (got {to!r})")
+            raise ParamsError(f"'to' must be 'plan' or 'history' (got {short(to)})")
         b = self.start if to == "plan" or self.history is None else self.history
         with self.hold():
             self.goal.value, self.share.value, self.deal.value = (

@@ -28,6 +28,7 @@ import pandas as pd
 
 from funnelkit.actuals.review import months_with_actuals
 from funnelkit.core.exceptions import InputError, ParamsError, RenderError
+from funnelkit.core.validation import short
 from funnelkit.model.loader import TableCache, load_plan_data
 from funnelkit.plan.params import load_params
 
@@ -130,7 +131,7 @@ def prepare(
         if params.name in seen:
             raise ParamsError(
                 f"{seen[params.name]} and {path}: 'name' must differ between plans rendered "
-                f"together, since reports go to reports/<name>/ (got {params.name!r} twice)"
+                f"together, since reports go to reports/<name>/ (got {short(params.name)} twice)"
             )
         seen[params.name] = path
         common = {"params_file": str(path.resolve()), "as_of": as_of}
@@ -170,7 +171,9 @@ def find_chromium() -> str | None:
     given = os.environ.get(CHROMIUM_ENV)
     if given:
         if not (Path(given).is_file() and os.access(given, os.X_OK)):
-            raise InputError(f"'{CHROMIUM_ENV}' must name an executable Chromium (got {given!r})")
+            raise InputError(
+                f"'{CHROMIUM_ENV}' must name an executable Chromium (got {short(given)})"
+            )
         return given
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 

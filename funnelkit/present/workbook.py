@@ -29,6 +29,7 @@ from funnelkit.actuals.swings import QUARTERS
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.formats import compact_money, count, duration, money, multiple, percent
 from funnelkit.core.rounding import whole_units
+from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
@@ -69,7 +70,7 @@ class Workbook(PlanData):
 
 
 def _parameter_rule(name: str, rule: str, value: object) -> str:
-    return f"notebook parameter '{name}' must be {rule} (got {value!r})"
+    return f"notebook parameter '{name}' must be {rule} (got {short(value)})"
 
 
 def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = False) -> Workbook:

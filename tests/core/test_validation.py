@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_number, rule_text
+from funnelkit.core.validation import check_number, rule_text, short, single_number
 
 
 def test_rule_text_reads_as_interval_or_inequality():
@@ -26,6 +26,32 @@ def test_check_number_names_field_rule_and_value():
             "conversion_rate", 1.4, low=0, high=1, low_open=True, where=" for step 'mql→sql'"
         )
     assert str(err.value) == "'conversion_rate' for step 'mql→sql' must be in (0, 1] (got 1.4)"
+
+
+def test_numbers_written_as_text_or_lists_are_refused_with_advice():
+    with pytest.raises(InputError) as err:
+        check_number("revenue_goal", "341500", low=0)
+    assert str(err.value) == (
+        "'revenue_goal' must be a number written without quotes (got '341500', which is text)"
+    )
+    with pytest.raises(InputError) as err:
+        single_number("revenue_goal", [1e5, 2e5])
+    assert str(err.value) == "'revenue_goal' must be a single number (got [100000.0, 200000.0])"
+    with pytest.raises(InputError) as err:
+        single_number("days", None, " of stage 'lead'")
+    assert str(err.value) == "'days' of stage 'lead' must be a single number (got None)"
+    assert single_number("reps", 2) == 2
+
+
+def test_values_in_messages_are_bounded_in_length_and_depth():
+    assert short("x" * 500) == repr("x" * 80) + "… (500 characters)"
+    bomb: list = ["lol"] * 9
+    for _ in range(40):  # 9**40 strings if expanded
+        bomb = [bomb] * 9
+    assert len(short(bomb)) < 200
+    with pytest.raises(InputError) as err:
+        check_number("revenue_goal", bomb)
+    assert len(str(err.value)) < 300
 
 
 def test_check_number_rejects_text_and_booleans():

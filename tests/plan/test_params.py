@@ -87,6 +87,58 @@ def test_optional_keys_have_documented_defaults(example):
         (["deal_size"], DELETE, "q1.yaml: the parameters file must give 'deal_size'"),
         (["deal_size"], "12k", "q1.yaml: 'deal_size' must be a number (got '12k')"),
         (["deal_size"], 0, "q1.yaml: 'deal_size' must be > 0 (got 0)"),
+        (
+            ["revenue_goal"],
+            "341500",
+            "q1.yaml: 'revenue_goal' must be a number written without quotes (got '341500', "
+            "which is text)",
+        ),
+        (
+            ["revenue_goal"],
+            [1e5, 2e5],
+            "q1.yaml: 'revenue_goal' must be a single number (got [100000.0, 200000.0])",
+        ),
+        (
+            ["revenue_goal"],
+            1e300,
+            "q1.yaml: 'revenue_goal' must be at most 1,000,000,000,000, beyond which whole-unit "
+            "figures lose precision (got 1e+300)",
+        ),
+        (["deal_size"], 1e-300, "q1.yaml: 'deal_size' must be at least 0.01 (got 1e-300)"),
+        (
+            ["funnel", 0, "conversion_rate"],
+            "0.45",
+            "q1.yaml: funnel: 'conversion_rate' of stage 'lead' must be a number written without "
+            "quotes (got '0.45', which is text)",
+        ),
+        (
+            ["funnel", 0, "conversion_rate"],
+            0.000001 / 10,
+            "q1.yaml: funnel: 'conversion_rate' of stage 'lead' must be at least 1e-06: at 1e-07 "
+            "the plan would need more than a million leads per customer (got 1e-07)",
+        ),
+        (
+            ["funnel", 1, "days"],
+            1e9,
+            "q1.yaml: funnel: 'days' of stage 'mql' must be at most 3,650 (ten years) "
+            "(got 1000000000.0)",
+        ),
+        (
+            ["period", "months"],
+            100000,
+            "q1.yaml: period: 'months' must be at most 36: plan a longer span as several plans "
+            "(got 100000)",
+        ),
+        (
+            ["sla", "reps"],
+            "2",
+            "q1.yaml: sla: 'reps' must be a number written without quotes (got '2', which is text)",
+        ),
+        (
+            ["title"],
+            "x" * 300,
+            None,
+        ),
         (["marketing_share"], 55, "q1.yaml: 'marketing_share' must be in [0, 1] (got 55)"),
         (["revenue_goal"], -1, "q1.yaml: 'revenue_goal' must be >= 0 (got -1)"),
         (
@@ -219,7 +271,25 @@ def test_optional_keys_have_documented_defaults(example):
     ],
 )
 def test_each_rule_names_file_section_field_and_value(example, path, value, message):
+    if message is None:  # a valid value: no error
+        params_from_dict(changed(example, path, value), folder=PARAMS)
+        return
     assert error_for(changed(example, path, value)) == message
+
+
+def test_an_alias_bomb_is_refused_quickly_with_a_short_message(tmp_path):
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 13):  # 9**13 strings if expanded
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    lines.append("title: *a12")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ParamsError) as err:
+        load_params(bomb)
+    assert str(err.value) == (
+        f"{bomb}: uses 109 YAML aliases (*name); at most 100 are allowed, since aliases of "
+        "aliases can expand without bound"
+    )
 
 
 def test_a_file_that_is_not_a_mapping_is_named():
