@@ -3,7 +3,8 @@
 `funnelkit init EXPORT ...`, `funnelkit render PARAMS.yaml...`.
 
 Exit status: 0 on success, 2 when an input breaks a rule (the message says which), 1 when a
-notebook fails while rendering.
+notebook fails or a report cannot be written, 130 when interrupted (Ctrl-C), 143 when
+terminated (SIGTERM); finished reports are kept either way.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
@@ -39,6 +41,8 @@ from funnelkit.present.text_report import plan_text
 
 EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 def _plan(args: argparse.Namespace) -> None:
@@ -168,7 +172,8 @@ def parser() -> argparse.ArgumentParser:
         description="Plan a revenue goal backwards through the funnel, check goals and CRM "
         "exports, and render the reports both teams meet over.",
         epilog="Exit status: 0 on success, 2 when an input breaks a rule (the message names the "
-        "file, the field, the rule and the value), 1 when a notebook fails while rendering. "
+        "file, the field, the rule and the value), 1 when a notebook fails or a report cannot "
+        "be written, 130 when interrupted, 143 when terminated. "
         "`funnelkit COMMAND --help` describes each command.",
     )
     top.add_argument("--version", action="version", version=f"%(prog)s {version('funnelkit')}")
@@ -291,6 +296,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         status = args.run(args)
         sys.stdout.flush()
@@ -300,7 +306,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except (KeyboardInterrupt, Terminated) as err:
+        code = EXIT_TERMINATED if isinstance(err, Terminated) else EXIT_INTERRUPTED
+        print(
+            f"funnelkit: {'terminated' if code == EXIT_TERMINATED else 'interrupted'}: reports "
+            "already finished are kept; unfinished ones were not written",
+            file=sys.stderr,
+        )
+        return code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return status or 0
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: stop as an interrupt does."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 if __name__ == "__main__":

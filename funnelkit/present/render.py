@@ -280,16 +280,62 @@ def _ipc_kernel_manager(folder: Path) -> type:
     return IpcKernelManager
 
 
+OWNER_FILE = ".owner"  # in a temporary report folder: the process id of the run writing it
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def remove_stale(out_dir: Path, stem: str) -> list[Path]:
+    """Remove the temporary folders earlier runs of this report left behind (their process is
+    gone: killed, or the machine stopped); a running render's folder is left alone."""
+    removed = []
+    for folder in out_dir.glob(f".{stem}.*"):
+        owner = folder / OWNER_FILE
+        try:
+            pid = int(owner.read_text())
+        except (OSError, ValueError):
+            pid = 0
+        if not (pid and _alive(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def render_job(job: Job, chromium: str | None) -> Outcome:
-    """Run one notebook and publish its report files; never raises for a failed run."""
+    """Run one notebook and publish its report files; never raises for a failed run, nor for
+    a report folder that cannot be written (the message names the path and the reason)."""
+    started = time.perf_counter()
+    try:
+        return _render_job(job, chromium, started)
+    except OSError as err:
+        where = err.filename or job.out_dir
+        return Outcome(
+            job,
+            False,
+            time.perf_counter() - started,
+            message=f"{job.params_file}: {job.stem}: cannot write {where}: "
+            f"{err.strerror or err}; the previous report is kept",
+        )
+
+
+def _render_job(job: Job, chromium: str | None, started: float) -> Outcome:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     logging.getLogger("papermill").setLevel(logging.WARNING)
-    started = time.perf_counter()
     stem = job.stem
     job.out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale(job.out_dir, stem)
     tmp = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=job.out_dir))
+    (tmp / OWNER_FILE).write_text(str(os.getpid()))
     sockets = Path(tempfile.mkdtemp(prefix="funnelkit-kernel-"))  # short: a socket path's limit
     run = tmp / f"{stem}.ipynb"
     failed = job.out_dir / f"{stem}.failed.ipynb"
@@ -335,6 +381,8 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
             print_pdf(chromium, html_file, tmp / f"{stem}.pdf")
         files = []
         for made in sorted(tmp.iterdir()):
+            if made.name == OWNER_FILE:
+                continue
             os.replace(made, job.out_dir / made.name)
             files.append(job.out_dir / made.name)
         failed.unlink(missing_ok=True)
@@ -350,6 +398,23 @@ def render_job(job: Job, chromium: str | None) -> Outcome:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(sockets, ignore_errors=True)
+
+
+PARENT_POLL_SECONDS = 0.5
+
+
+def watch_parent(parent: int) -> None:
+    """In a worker: end this process as soon as `parent` (the render) is gone, even killed
+    with SIGKILL, so no worker goes on rendering or publishing; its kernel follows it (a
+    kernel watches its own parent)."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="funnelkit-parent-watch").start()
 
 
 def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[Outcome]:
@@ -387,11 +452,24 @@ def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[
             finished(i, render_job(job, chromium))
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
-        with futures.ProcessPoolExecutor(min(workers, total), mp_context=context) as pool:
+        pool = futures.ProcessPoolExecutor(
+            min(workers, total),
+            mp_context=context,
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        )
+        try:
             running = {}
             for i, job in enumerate(batch.jobs):
                 log.info("queued %s", job.label)
                 running[pool.submit(render_job, job, chromium)] = i
             for done in futures.as_completed(running):
                 finished(running[done], done.result())
+        except BaseException:  # interrupted: stop the workers now, publish nothing more
+            workers_left = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers_left:
+                process.terminate()
+            raise
+        pool.shutdown()
     return [outcomes[i] for i in range(total)]
