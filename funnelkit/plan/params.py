@@ -70,6 +70,7 @@ MIN_RATE = 1e-6  # a step rate below this asks for millions of leads per custome
 MAX_DAYS = 3650  # a step's days: ten years
 MAX_MONTHS = 36  # a plan period's months
 DEFAULT_MAPPING = "hubspot"
+MAX_NAME = 100  # characters of a plan's name
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -333,6 +334,11 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     sla = in_section("sla", _sla, raw["sla"], funnel)
     pipeline = in_section("pipeline", _pipeline, raw.get("pipeline") or {})
     name = text(raw, "name")
+    if len(name) > MAX_NAME:
+        raise InputError(
+            f"'name' must be at most {MAX_NAME} characters, since it names files and folders "
+            f"(got {short(name)})"
+        )
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from funnelkit.core.exceptions import InputError
 from funnelkit.core.vocabulary import PRESET_NAMES
 from funnelkit.plan.params import PlanParams
 
@@ -100,18 +102,33 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
     return out
 
 
-def save_params(params: PlanParams, path: str | Path, note: str = "") -> Path:
-    """Write the parameters to `path` (YAML) atomically, `note` as a comment at the top."""
+def save_params(
+    params: PlanParams, path: str | Path, note: str = "", overwrite: bool = False
+) -> Path:
+    """Write the parameters to `path` (YAML) atomically, `note` as a comment at the top. An
+    existing file is replaced only with `overwrite`, and then kept as `<name>.bak`; the new
+    file gets the old one's permissions (else the usual ones for a new file)."""
     path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(
+            f"{path} already exists: choose another name, or ask to replace it (the old file "
+            "is then kept beside it as .bak)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     header = "".join(f"# {line}\n" for line in note.splitlines())
     body = yaml.safe_dump(
         params_to_dict(params, path.parent), sort_keys=False, allow_unicode=True, width=100
     )
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(header + body)
+        os.chmod(tmp, mode)
+        if path.exists():
+            shutil.copy2(path, path.with_name(path.name + ".bak"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -253,6 +253,12 @@ class ScenarioExplorer:
         self.save_button = w.Button(
             description="Save scenario", icon="save", button_style="primary"
         )
+        self.replace = w.Checkbox(
+            value=False,
+            description="replace a file of that name (kept as .bak)",
+            indent=False,
+            layout=w.Layout(width="auto"),
+        )
         self.status = w.HTML()
         self.reset_button.on_click(lambda _: self.reset())
         self.history_button.on_click(lambda _: self.reset("history"))
@@ -357,10 +363,16 @@ class ScenarioExplorer:
                 note=f"Scenario saved from the scenario explorer, based on {self.start.name}.\n"
                 f"Render it from the folder above {self.save_dir.name}/ with: "
                 f"{render_command(self.save_dir / f'{params.name}.yaml')}",
+                overwrite=self.replace.value,
             )
-        except FunnelkitError as err:
+        except (FunnelkitError, OSError) as err:
+            reason = (
+                str(err)
+                if isinstance(err, FunnelkitError)
+                else f"cannot write {err.filename or self.save_dir}: {err.strerror or err}"
+            )
             self.status.value = (
-                f'<span style="color:#D55E00">✗ Not saved: {html.escape(str(err))}</span>'
+                f'<span style="color:#D55E00">✗ Not saved: {html.escape(reason)}</span>'
             )
             return None
         self.status.value = (
@@ -399,7 +411,9 @@ class ScenarioExplorer:
             [w.HTML("<b>SLA</b>"), self.minutes, self.reps, self.touches, self.cadence],
             layout=w.Layout(min_width="36em"),
         )
-        actions = w.HBox([self.reset_button, self.history_button, self.name, self.save_button])
+        actions = w.HBox(
+            [self.reset_button, self.history_button, self.name, self.save_button, self.replace]
+        )
         for view, name in (
             (self.targets, "targets"),
             (self.funnel_chart, "chart-funnel"),
@@ -409,6 +423,7 @@ class ScenarioExplorer:
             (self.status, "status"),
             (self.name, "name"),
             (self.save_button, "save"),
+            (self.replace, "replace"),
             (self.reset_button, "reset"),
             (self.history_button, "reset-history"),
         ):

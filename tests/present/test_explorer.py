@@ -171,6 +171,30 @@ def test_save_refuses_a_bad_name_and_writes_nothing(explorer, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_save_never_replaces_a_file_unless_asked_and_then_keeps_a_backup(explorer, tmp_path):
+    plan = tmp_path / "example.yaml"
+    plan.write_text("# the team's plan, with its comments\nname: example\n")
+    plan.chmod(0o640)
+    explorer.name.value = "example"
+    assert explorer.save() is None
+    assert f"{plan} already exists: choose another name, or ask to replace it" in (
+        explorer.status.value.replace("&#x27;", "'")
+    )
+    assert plan.read_text().startswith("# the team's plan")
+    explorer.replace.value = True
+    assert explorer.save() == plan
+    assert (tmp_path / "example.yaml.bak").read_text().startswith("# the team's plan")
+    assert plan.stat().st_mode & 0o777 == 0o640  # the permissions it had
+    assert load_params(plan).name == "example"
+
+
+def test_a_name_too_long_for_a_file_is_refused_in_the_status_line(explorer, tmp_path):
+    explorer.name.value = "a" * 250
+    assert explorer.save() is None
+    assert "&#x27;name&#x27; must be at most 100 characters" in explorer.status.value
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_burst_of_changes_redraws_at_once_then_once_more_with_the_last_value(tmp_path):
     async def burst():
         e = ScenarioExplorer.from_params_file(EXAMPLE, throttle_seconds=0.05)
