@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
 from funnelkit.core.validation import short
@@ -142,7 +143,7 @@ def _render(args: argparse.Namespace) -> int:
             raise InputError(
                 f"'--as-of' must be a date written YYYY-MM-DD (got {short(args.as_of)})"
             ) from None
-    if args.month and not re.fullmatch(r"\d{4}-\d{2}", args.month):
+    if args.month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         raise InputError(f"'--month' must be a month written YYYY-MM (got {short(args.month)})")
     if args.jobs < 1:
         raise InputError(f"'--jobs' must be at least 1 (got {args.jobs})")
@@ -306,8 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (KeyboardInterrupt, Terminated) as err:
-        code = EXIT_TERMINATED if isinstance(err, Terminated) else EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        code = EXIT_TERMINATED if _SIGNALS else EXIT_INTERRUPTED
         print(
             f"funnelkit: {'terminated' if code == EXIT_TERMINATED else 'interrupted'}: reports "
             "already finished are kept; unfinished ones were not written",
@@ -319,12 +320,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status or 0
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: stop as an interrupt does."""
+_SIGNALS: list[int] = []  # SIGTERM, once received
 
 
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM: stop as an interrupt does (KeyboardInterrupt), remembering which it was."""
+    _SIGNALS.append(signum)
+    signal.default_int_handler(signum, frame)
 
 
 if __name__ == "__main__":

@@ -245,3 +245,11 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(root, monkeypatch, t
     with open(tmp_path / "out", "w") as out:
         monkeypatch.setattr(sys, "stdout", out)
         assert main(["plan", str(root / "params" / "example.yaml")]) == 0
+
+
+def test_a_month_that_does_not_exist_is_refused(root):
+    result = run("render", "params/example.yaml", "--month", "2026-13", cwd=root)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "funnelkit: error: '--month' must be a month written YYYY-MM (got '2026-13')\n"
+    )

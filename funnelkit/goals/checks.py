@@ -68,11 +68,17 @@ def history_period(goal: Goal) -> str:
     return "quarter"
 
 
-def position(goal: Goal, table: LeadTable) -> Position | None:
-    """The target's place among past changes; None when there is no baseline to start from."""
+def position(goal: Goal, table: LeadTable, handoff_stage: str | None = None) -> Position | None:
+    """The target's place among past changes; None when there is no baseline to start from.
+    `handoff_stage` is the plan's, for a goal on the SLA share."""
     if goal.metric is None or goal.target is None:
         return None
-    series = metric_series(scoped(table, goal.scope), goal.metric, history_period(goal))
+    series = metric_series(
+        scoped(table, goal.scope),
+        goal.metric,
+        history_period(goal),
+        handoff_stage=handoff_stage,
+    )
     periods = series.index
     assert isinstance(periods, pd.PeriodIndex)  # metric_series indexes by pandas Period
     ends = periods.end_time
@@ -143,7 +149,8 @@ class Context:
 def check_goal(goal: Goal, context: Context) -> list[Check]:
     """Every SMART and FAST letter for one goal, in the frameworks' order."""
     unit = catalog(context.table.stages)[goal.metric].unit if goal.metric else ""
-    where = _position_or_error(goal, context.table)
+    handoff = context.plan.sla.terms.handoff_stage if context.plan is not None else None
+    where = _position_or_error(goal, context.table, handoff)
     history: tuple[Stated, ...] = ()
     if isinstance(where, Position):
         change, did = where.change, 1 - where.rank
@@ -209,12 +216,14 @@ def _with_chance(
     return ("warn" if low and status == "pass" else status), f"{sentence} {words}.", figure
 
 
-def _position_or_error(goal: Goal, table: LeadTable) -> Position | str | None:
+def _position_or_error(
+    goal: Goal, table: LeadTable, handoff_stage: str | None = None
+) -> Position | str | None:
     """The goal's position, the reason the data cannot measure its metric, or None."""
     if goal.metric is None:
         return None
     try:
-        return position(goal, table)
+        return position(goal, table, handoff_stage)
     except InputError as err:
         return str(err)
 

@@ -87,11 +87,17 @@ def scoped(table: LeadTable, scope: dict[str, str]) -> LeadTable:
 
 
 def metric_series(
-    table: LeadTable, metric: str, period: str = "month", window_minutes: float = SLA_WINDOW_MINUTES
+    table: LeadTable,
+    metric: str,
+    period: str = "month",
+    window_minutes: float = SLA_WINDOW_MINUTES,
+    handoff_stage: str | None = None,
 ) -> pd.Series:
     """The metric's value per period (a Series indexed by pandas Period), from actuals.
 
-    Periods with no activity are absent for rates and averages and zero for counts.
+    Periods with no activity are absent for rates and averages and zero for counts. The SLA
+    share counts hand-offs into `handoff_stage` (default: 'mql' when the funnel has it, else
+    its second stage).
     """
     check_choice("metric", metric, tuple(catalog(table.stages)))
     leads, last = table.leads, stage_field(table.stages[-1])
@@ -119,7 +125,10 @@ def metric_series(
     if metric == "sales_cycle":
         days = step_days(table, table.stages[0], table.stages[-1])
         return _per_period(days.to_numpy(), leads.loc[days.index, last], period, "median")
-    return _series(sla_compliance(table, window_minutes, period=period, by=None), "share_within")
+    if handoff_stage is None:
+        handoff_stage = "mql" if "mql" in table.stages else table.stages[1]
+    frame = sla_compliance(table, window_minutes, handoff_stage, period=period, by=None)
+    return _series(frame, "share_within")
 
 
 def _series(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -43,7 +43,8 @@ def scorecard(goal_set: GoalSet, context: Context) -> pd.DataFrame:
     for goal in goal_set.goals:
         mine = checks[checks["goal_id"] == goal.id]
         status = {(r.framework, r.letter): r.status for r in mine.itertuples()}
-        where = position(goal, context.table) if goal.metric and goal.target else None
+        handoff = context.plan.sla.terms.handoff_stage if context.plan is not None else None
+        where = position(goal, context.table, handoff) if goal.metric and goal.target else None
         rows.append(
             {
                 "goal": goal.id,

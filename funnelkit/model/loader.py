@@ -20,6 +20,7 @@ from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.forecast.coverage import Coverage, period_coverage
 from funnelkit.forecast.simulation import Forecast, forecast_plan, measure_history, plan_period
 from funnelkit.goals.checks import Outcomes
+from funnelkit.goals.metrics import scoped
 from funnelkit.goals.records import GoalSet, load_goals
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
@@ -131,6 +132,8 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
             baselines = measure_baselines(table, fallback_days=own_days)
             if params.goals_file is not None:
                 goals = load_goals(params.goals_file, table.stages)
+                for goal in goals.goals:  # a scope must name the export's columns and values
+                    in_section(f"{params.goals_file}: goal {goal.id!s}", scoped, table, goal.scope)
             for definition in definitions.stages.values() if definitions else ():
                 check_columns(definition, table.leads, f"{params.definitions_file}: ")
         except (InputError, CrmExportError) as err:

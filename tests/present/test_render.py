@@ -16,6 +16,7 @@ from conftest import ROOT, untagged
 
 from funnelkit import ParamsError, build_plan, load_params
 from funnelkit.cli import main
+from funnelkit.present import render as render_module
 from funnelkit.present.render import find_chromium, prepare
 
 PLANS = sorted((ROOT / "params").glob("*.yaml"))
@@ -50,18 +51,62 @@ def edited(tmp_path, old: str, new: str, source: str = "2026-q3.yaml"):
             "missing.csv",
             "actuals: 'export' names a file that does not exist: {root}/data/sample/missing.csv",
         ),
+        (
+            "revenue_goal: 300000",
+            'revenue_goal: "300000"',
+            "'revenue_goal' must be a number written without quotes (got '300000', which is text)",
+        ),
+        ("months: 3", "months: 100000", "period: 'months' must be at most 36: plan a longer span"),
+        (
+            "conversion_rate: 0.33",
+            "conversion_rate: 0.0000001",
+            "funnel: 'conversion_rate' of stage 'lead' must be at least 1e-06",
+        ),
+        ("  start: 2026-07", "  start: 2026-13", "period: 'start'"),
     ],
 )
 def test_bad_parameters_exit_2_before_any_kernel_and_write_nothing(
-    tmp_path, capsys, old, new, message
+    tmp_path, capsys, monkeypatch, old, new, message
 ):
+    kernels: list[object] = []
+    monkeypatch.setattr(render_module, "render_job", lambda *a: kernels.append(a))
     path = edited(tmp_path, old, new)
     reports = tmp_path / "reports"
     status = main(["render", str(path), "--reports", str(reports)])
     assert status == 2
     err = capsys.readouterr().err
-    assert f"funnelkit: error: {path}: {message.format(root=ROOT)}\n" in err
+    assert f"funnelkit: error: {path}: {message.format(root=ROOT)}" in err
+    assert err.count("\n") == 1  # one line
     assert not reports.exists()
+    assert kernels == []  # no notebook was started
+
+
+def test_a_goal_scope_the_export_cannot_match_stops_before_any_kernel(
+    tmp_path, capsys, monkeypatch
+):
+    kernels: list[object] = []
+    monkeypatch.setattr(render_module, "render_job", lambda *a: kernels.append(a))
+    goals = (ROOT / "params" / "goals" / "example.yaml").read_text()
+    goals = goals.replace(
+        "    metric: volume:mql\n", "    metric: volume:mql\n    scope: {region: EMEA}\n", 1
+    )
+    (tmp_path / "goals.yaml").write_text(goals)
+    plan = (ROOT / "params" / "example.yaml").read_text()
+    plan = plan.replace("goals: goals/example.yaml", f"goals: {tmp_path / 'goals.yaml'}")
+    plan = plan.replace("definitions: definitions/", f"definitions: {ROOT}/params/definitions/")
+    plan = plan.replace("../data/", f"{ROOT}/data/").replace(
+        "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
+    )
+    path = tmp_path / "scoped.yaml"
+    path.write_text(plan)
+    assert main(["render", str(path), "--reports", str(tmp_path / "reports")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"funnelkit: error: {path}: actuals: {tmp_path / 'goals.yaml'}: goal marketing-mqls: "
+        "'scope' key must be one of"
+    ) in err
+    assert "(got 'region')" in err
+    assert kernels == []
 
 
 def test_plans_rendered_together_must_have_different_names():
