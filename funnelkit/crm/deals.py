@@ -16,7 +16,7 @@ import pandas as pd
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.validation import check_choice
 from funnelkit.crm.fields import ID, stage_field
-from funnelkit.crm.leads import LeadTable
+from funnelkit.crm.leads import LeadTable, check_stage_order
 from funnelkit.crm.quality import QualityReport
 
 DEAL_FIELDS = ("amount", "close_date")
@@ -78,6 +78,8 @@ def join_deals(
         joined[column] = joined[column].where(joined[column].notna() | ~rows, times)
     decided = rows & matched["outcome"].isin(["won", "lost"]).to_numpy()
     joined.loc[decided, "outcome"] = matched["outcome"].to_numpy()[decided]
+    # a deal's times filled lead stages: their order is checked again, as on reading
+    check_stage_order(joined, leads.mapping, {}, report)
     return LeadTable(
         leads=joined,
         stages=leads.stages,

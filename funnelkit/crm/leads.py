@@ -286,7 +286,7 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     if not keep.all():
         leads = leads.loc[keep].reset_index(drop=True)
     _derive_won_time(leads, mapping, report)
-    _check_stage_order(leads, mapping, export_name, report)
+    check_stage_order(leads, mapping, export_name, report)
     _check_outcomes(leads, mapping, report)
     return LeadTable(
         leads=leads, stages=mapping.stages, quality=report, mapping=mapping, source=path
@@ -310,7 +310,16 @@ def _parse(
     if kind == "time":
         values, bad = parse_times(column, mapping.date_formats, mapping.timezone)
         report.add("unparsable date", where, _ids_where(ids, bad & keep), TREATED_AS_MISSING)
-        return values
+        earliest, latest = plausible_window(expected=field == "close_date")
+        implausible = ~np.isnat(values) & ((values < earliest) | (values > latest))
+        report.add(
+            f"date outside {str(earliest)[:4]} to {str(latest)[:10]}",
+            where,
+            _ids_where(ids, implausible & keep),
+            f"{TREATED_AS_MISSING}: before any CRM, or "
+            + ("too far ahead for an expected close" if field == "close_date" else "in the future"),
+        )
+        return np.where(implausible, np.datetime64("NaT"), values)
     if kind in ("money", "count", "duration"):
         values, bad = parse_numbers(column, mapping.decimal, money=kind == "money")
         report.add(
@@ -319,6 +328,11 @@ def _parse(
             _ids_where(ids, bad & keep),
             TREATED_AS_MISSING,
         )
+        infinite = np.isinf(values)
+        report.add(
+            "not a finite number", where, _ids_where(ids, infinite & keep), TREATED_AS_MISSING
+        )
+        values = np.where(infinite, np.nan, values)
         negative = values < 0
         report.add(
             f"negative {'amount' if kind == 'money' else 'number'}",
@@ -344,6 +358,18 @@ def _parse(
         return values if not bad.any() else column.to_pandas()
     mapped = _value_map(path, name, field, pc.cast(column, pa.string()), mapping, ids)
     return mapped.to_pandas()
+
+
+EARLIEST_DATE = np.datetime64("1990-01-01", "s")  # no CRM recorded a lead before this
+EXPECTED_YEARS = 10  # an expected close date may lie this many years ahead
+
+
+def plausible_window(expected: bool = False) -> tuple[np.datetime64, np.datetime64]:
+    """The dates an export's events can have: from EARLIEST_DATE to the end of tomorrow (UTC,
+    for time zones), or up to EXPECTED_YEARS ahead for an `expected` date (a close date)."""
+    today = np.datetime64(dt.datetime.now(dt.UTC).date(), "D")
+    days = 366 * EXPECTED_YEARS if expected else 2
+    return EARLIEST_DATE, (today + days).astype("datetime64[s]") - np.timedelta64(1, "s")
 
 
 def _arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:
@@ -396,7 +422,7 @@ def _derive_won_time(leads: pd.DataFrame, mapping: Mapping, report: QualityRepor
     )
 
 
-def _check_stage_order(
+def check_stage_order(
     leads: pd.DataFrame, mapping: Mapping, export_name: dict[str, str], report: QualityReport
 ) -> None:
     """Report stage times earlier than an earlier stage's time (kept; left out of velocity)."""

@@ -87,3 +87,27 @@ def test_deal_ids_written_as_digits_join_with_or_without_leading_zeros(
     assert joined.leads["outcome"].tolist() == ["won", "lost"]
     assert joined.leads["amount"].tolist()[0] == 12_000
     assert joined.quality.findings == []
+
+
+def test_a_deal_won_before_its_lead_was_created_is_a_finding_after_the_join(tmp_path):
+    leads = write_export(
+        tmp_path / "leads.csv",
+        ["Lead ID", "Created Date", "Lead Status", "Converted Date", "Converted Opportunity ID"],
+        [["00Q1", "3/5/2026", "Closed - Converted", "3/6/2026", "006A"]],
+    )
+    deals = write_export(
+        tmp_path / "opps.csv",
+        ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date"],
+        [["006A", "Closed Won", "12000", "1/10/2026", "1/2/2026"]],  # won before the lead
+    )
+    joined = join_deals(
+        read_export(leads, mapping_from_dict(SF_LEADS_WITH_DEAL)),
+        read_export(deals, "salesforce-opportunities"),
+        key="deal_id",
+        stages={"won": "won"},
+    )
+    (finding,) = [f for f in joined.quality.findings if f.check.startswith("stage date before")]
+    assert (finding.check, finding.first_ids) == (
+        "stage date before an earlier stage's date (won)",
+        ("00Q1",),
+    )

@@ -315,3 +315,38 @@ def test_an_open_deal_s_future_close_date_does_not_move_the_as_of_day(tmp_path):
     )
     table = read_export(path, "salesforce-opportunities")
     assert table.as_of == pd.Timestamp("2026-03-02 09:00")  # the latest event, not 2099
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        (1, "2099-01-05 09:00"),  # a creation date in the future
+        (1, "9999-12-31 23:59"),
+        (1, "1900-01-05 09:00"),  # before any CRM
+        (1, "0001-01-01 00:00"),
+        (5, "2262-05-01 00:00"),  # a customer date at the edge of nanosecond time
+    ],
+)
+def test_implausible_dates_are_findings_and_left_out(tmp_path, column, value):
+    rows = [list(r) for r in TINY_ROWS]
+    rows[0][column] = value
+    table = read_export(write_export(tmp_path / "odd.csv", HUBSPOT_HEADER, rows))
+    good = read_export(write_export(tmp_path / "tiny.csv", HUBSPOT_HEADER, TINY_ROWS))
+    found = [f for f in table.quality.findings if f.check.startswith("date outside 1990 to ")]
+    assert [(f.column, f.count, f.first_ids) for f in found] == [
+        (repr(HUBSPOT_HEADER[column]), 1, ("1",))
+    ]
+    assert found[0].action.startswith("treated as missing: before any CRM, or in the future")
+    assert table.as_of == good.as_of  # one odd date does not move 'now'
+    field = ["lead_at", "lead_at", "lead_at", "lead_at", "mql_at", "won_at"][column]
+    assert pd.isna(table.leads.loc[0, field])
+
+
+def test_an_infinite_response_time_is_a_finding(tmp_path):
+    header = [*HUBSPOT_HEADER, "Lead response time"]
+    rows = [[*r, "60000"] for r in TINY_ROWS]
+    rows[1][-1] = "1e400"
+    table = read_export(write_export(tmp_path / "inf.csv", header, rows))
+    (finding,) = [f for f in table.quality.findings if f.check == "not a finite number"]
+    assert (finding.column, finding.first_ids) == ("'Lead response time'", ("2",))
+    assert pd.isna(table.leads.loc[1, "response_time"])
