@@ -4,13 +4,14 @@ endings, Excel, or Parquet.
 CSV and Excel cells are read as text (typed parsing comes later, column by column, so that
 a bad cell is reported rather than failing the file). The encoding is the mapping's, or
 detected: a byte order mark, else UTF-8, else Windows-1252 (and the quality report notes
-it). The delimiter is the mapping's, or whichever of , ; tab | appears most in the header.
+it); a UTF-8 file with some Windows-1252 lines is read line by line, and those lines named. The delimiter is the mapping's, or whichever of , ; tab | appears most in the header.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -42,12 +43,32 @@ def detect_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _header(path: Path, encoding: str) -> str:
+def _header(path: Path | io.BytesIO, encoding: str) -> str:
+    if isinstance(path, io.BytesIO):
+        first = path.getvalue().split(b"\n", 1)[0]
+        return first.decode(encoding, errors="replace").lstrip("\ufeff").rstrip("\r\n")
     with open(path, encoding=encoding, errors="replace", newline="") as f:
         return f.readline().lstrip("\ufeff").rstrip("\r\n")
 
 
-def _read_csv(path: Path, encoding: str, delimiter: str | None) -> tuple[pa.Table, str]:
+def utf8_by_line(path: Path) -> tuple[bytes, list[int]] | None:
+    """A file that is UTF-8 but for some lines, as UTF-8 throughout (those lines read as
+    Windows-1252), with their numbers; None when no line is UTF-8 beyond ASCII (the whole
+    file is Windows-1252)."""
+    decoded, bad, utf8 = [], [], 0
+    for number, line in enumerate(path.read_bytes().splitlines(keepends=True), start=1):
+        try:
+            decoded.append(line.decode("utf-8"))
+            utf8 += not line.isascii()
+        except UnicodeDecodeError:
+            decoded.append(line.decode(FALLBACK_ENCODING, errors="replace"))
+            bad.append(number)
+    return ("".join(decoded).encode("utf-8"), bad) if utf8 else None
+
+
+def _read_csv(
+    path: Path | io.BytesIO, encoding: str, delimiter: str | None
+) -> tuple[pa.Table, str]:
     header = _header(path, encoding)
     delimiter = delimiter or detect_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
@@ -75,8 +96,21 @@ def read_csv(
     except pa.ArrowInvalid as err:
         if encoding or bom or "utf8" not in str(err).lower().replace("-", ""):
             raise CrmExportError(f"{path}: cannot be read as CSV ({err})") from None
-        table, delimiter = _read_csv(path, FALLBACK_ENCODING, delimiter)
-        report.notes.append(f"not valid UTF-8, so read as {FALLBACK_ENCODING} (Windows Latin-1)")
+        mixed = utf8_by_line(path)
+        if mixed is None:
+            table, delimiter = _read_csv(path, FALLBACK_ENCODING, delimiter)
+            report.notes.append(
+                f"not valid UTF-8, so read as {FALLBACK_ENCODING} (Windows Latin-1)"
+            )
+        else:
+            content, lines = mixed
+            table, delimiter = _read_csv(io.BytesIO(content), "utf-8", delimiter)
+            report.add(
+                "line not valid UTF-8",
+                "(the whole line)",
+                [f"line {n}" for n in lines],
+                f"read as {FALLBACK_ENCODING} (Windows Latin-1); the other lines as UTF-8",
+            )
     else:
         if chosen != "utf-8":
             report.notes.append(f"read as {chosen}")

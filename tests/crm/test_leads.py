@@ -350,3 +350,18 @@ def test_an_infinite_response_time_is_a_finding(tmp_path):
     (finding,) = [f for f in table.quality.findings if f.check == "not a finite number"]
     assert (finding.column, finding.first_ids) == ("'Lead response time'", ("2",))
     assert pd.isna(table.leads.loc[1, "response_time"])
+
+
+def test_a_windows_1252_line_in_a_utf8_file_is_named_and_the_rest_stays_utf8(tmp_path):
+    rows = [list(r) for r in TINY_ROWS]
+    rows[0][8] = "José"  # UTF-8
+    path = write_export(tmp_path / "mixed.csv", HUBSPOT_HEADER, rows)
+    lines = path.read_bytes().split(b"\r\n")
+    lines[3] = lines[3].replace(b'"Bob"', '"Zoë"'.encode("cp1252"))  # the row of lead 3
+    path.write_bytes(b"\r\n".join(lines))
+    table = read_export(path)
+    owners = table.leads.set_index("lead_id")["owner"]
+    assert owners["1"] == "José"  # not 'JosÃ©'
+    assert owners["3"] == "Zoë"
+    (finding,) = [f for f in table.quality.findings if f.check == "line not valid UTF-8"]
+    assert finding.first_ids == ("line 4",)
