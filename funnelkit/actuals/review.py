@@ -14,7 +14,7 @@ import pandas as pd
 
 from funnelkit.actuals.baselines import Baselines
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_compliance, stage_pacing
-from funnelkit.actuals.measures import leakage
+from funnelkit.actuals.measures import leakage, stage_volumes
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.formats import money, percent
 from funnelkit.core.marks import PLAIN, Marks
@@ -338,6 +338,24 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
     return pd.DataFrame(
         rows, columns=["driver", "figure", "plan", "history", "basis", "verdict", "sentence"]
     )
+
+
+def beyond_history(plan: Plan, table: LeadTable) -> pd.DataFrame:
+    """Each stage whose busiest planned month asks for more than the plan's
+    `history_multiple` times the busiest month the export has seen: stage, month, target,
+    busiest (history's busiest month), multiple. Stages the export cannot date are left out."""
+    limit = plan.params.history_multiple
+    seen = stage_volumes(table, "month").groupby("stage", observed=True)["count"].max()
+    rows = []
+    for k, stage in enumerate(plan.monthly.stages):
+        busiest = float(seen.get(stage, 0))
+        if stage in table.undated_stages or busiest <= 0:
+            continue
+        month = int(np.argmax(plan.monthly.whole[:, k]))
+        target = float(plan.monthly.whole[month, k])
+        if target > limit * busiest:
+            rows.append((stage, plan.monthly.labels[month], target, busiest, target / busiest))
+    return pd.DataFrame(rows, columns=["stage", "month", "target", "busiest", "multiple"])
 
 
 def discussion_points(

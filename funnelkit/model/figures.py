@@ -79,6 +79,7 @@ GLOSSARY: dict[str, str] = {
     "alignment.*": "whether the team goals add up to a shared goal: 'delivered.<shared id>' (revenue the team goals deliver, money), 'gap.<shared id>' (required − delivered), 'to_close.<goal id>' (the level a goal alone would need), 'goals_differ.<shared id>' (the goals file's shared goal − the plan's revenue goal, money)",
     "goal_history.*": "where a goal's target sits in history, by '<measure>.<goal id>': change (the target as a change on the last period, fraction) and did_as_well (fraction 0–1 of past periods that did as well)",
     "swing.*": "history's swings, by '<measure>.<driver>': low and high (the driver's lowest and highest recent quarter) and need_at_low, need_at_high (the first stage's whole volume needed at each, count)",
+    "beyond_history.*": "a stage whose busiest planned month is beyond the plan's history_multiple: 'multiple.<stage>' (its target ÷ history's busiest month) and 'busiest.<stage>' (history's busiest month, count)",
     "goal_target.*": "a goal's target, in its metric's unit, from the goals file (by goal id)",
     "shared_goal.*": "revenue a shared revenue goal asks for, from the goals file (by goal id, money)",
 }

@@ -24,6 +24,7 @@ from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import GRANULARITIES, month_edges, month_weights
 from funnelkit.plan.sla import SlaTerms, Touch
 from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames, default_names, plural_of
+from funnelkit.plan.targets import reverse_plan
 
 # key -> required?
 TOP_KEYS = {
@@ -41,6 +42,7 @@ TOP_KEYS = {
     "actuals": False,
     "previous_plan": False,
     "next_plan": False,
+    "history_multiple": False,
     "definitions": False,
 }
 ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False, "as_of": False}
@@ -69,6 +71,8 @@ MIN_MONEY = 0.01  # the smallest deal size: a cent
 MIN_RATE = 1e-6  # a step rate below this asks for millions of leads per customer
 MAX_DAYS = 3650  # a step's days: ten years
 MAX_MONTHS = 36  # a plan period's months
+MAX_VOLUME = 1e8  # leads (or any stage) a plan may ask for
+DEFAULT_HISTORY_MULTIPLE = 3.0  # see PlanParams.history_multiple
 DEFAULT_MAPPING = "hubspot"
 MAX_NAME = 100  # characters of a plan's name
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -112,6 +116,8 @@ class PlanParams:
     following: PlanParams | None = None  # the next plan's parameters, read from `next_plan`
     definitions_file: Path | None = None  # the agreed stage definitions (YAML)
     names: StageNames = DEFAULT_NAMES  # what reports call the stages
+    history_multiple: float = DEFAULT_HISTORY_MULTIPLE  # a month's target beyond this × the
+    # busiest month history has seen is flagged
 
     @property
     def period_label(self) -> str:
@@ -204,6 +210,27 @@ def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
         reps=single_number("reps", raw["reps"]),
         holidays=tuple(_date(h, "holidays") for h in holidays),
     )
+
+
+def _history_multiple(raw: dict[str, Any]) -> float:
+    if "history_multiple" not in raw:
+        return DEFAULT_HISTORY_MULTIPLE
+    value = single_number("history_multiple", raw["history_multiple"])
+    check_number("history_multiple", value, low=1)
+    return float(value)
+
+
+def _volume_bound(raw: dict[str, Any], funnel: Funnel) -> None:
+    """The goal through the funnel must ask for at most MAX_VOLUME of any stage: beyond it the
+    rates or the goal are mistyped, and the phasing would exhaust memory."""
+    plan = reverse_plan(raw["revenue_goal"], raw["marketing_share"], raw["deal_size"], funnel)
+    k = int(np.argmax(plan.volumes))
+    if plan.volumes[k] > MAX_VOLUME:
+        raise InputError(
+            f"the plan must ask for at most {MAX_VOLUME:,.0f} of any stage, but the goal through "
+            f"the funnel's rates needs {plan.volumes[k]:,.0f} of {short(funnel.stages[k])}: "
+            "check 'conversion_rate', 'revenue_goal' and 'deal_size'"
+        )
 
 
 def _money_bounds(key: str, value: float) -> None:
@@ -331,6 +358,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
         _money_bounds(key, raw[key])
     funnel = in_section("funnel", _funnel, raw["funnel"])
     names = in_section("funnel", _stage_names, raw["funnel"])
+    _volume_bound(raw, funnel)
     sla = in_section("sla", _sla, raw["sla"], funnel)
     pipeline = in_section("pipeline", _pipeline, raw.get("pipeline") or {})
     name = text(raw, "name")
@@ -374,6 +402,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
         if "previous_plan" in raw
         else None,
         names=names,
+        history_multiple=_history_multiple(raw),
         next_plan=next_plan,
         following=in_section("next_plan", _following, next_plan, start, months, funnel)
         if next_plan is not None and follow

@@ -18,7 +18,7 @@ import yaml
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.vocabulary import PRESET_NAMES
-from funnelkit.plan.params import PlanParams
+from funnelkit.plan.params import DEFAULT_HISTORY_MULTIPLE, PlanParams
 
 
 def _number(value: Any) -> int | float:
@@ -95,6 +95,8 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
             out["actuals"]["as_of"] = p.export_as_of
     if p.previous_plan is not None:
         out["previous_plan"] = _relative(p.previous_plan, folder)
+    if p.history_multiple != DEFAULT_HISTORY_MULTIPLE:
+        out["history_multiple"] = _number(p.history_multiple)
     if p.next_plan is not None:
         out["next_plan"] = _relative(p.next_plan, folder)
     if p.definitions_file is not None:

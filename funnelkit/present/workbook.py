@@ -210,6 +210,7 @@ def top_risks(book: Workbook, limit: int = 3) -> list[str]:
                     f"Revenue is {tag('pace.revenue_short', gap, money(gap, cur))} behind plan "
                     f"to {as_of:%d %b %Y}."
                 )
+    out += _beyond_history_lines(book)
     c = book.coverage
     if c is not None and not c.enough and c.remaining > 0:
         out.append(
@@ -238,6 +239,26 @@ def top_risks(book: Workbook, limit: int = 3) -> list[str]:
                     f"than the rest (lift {tag(f'definition.lift.{stage}', lift, multiple(lift))})."
                 )
     return out[:limit]
+
+
+def _beyond_history_lines(book: Workbook) -> list[str]:
+    """Each stage whose busiest month asks for more than `history_multiple`× the busiest
+    month history has seen, as a sentence of markup."""
+    if book.table is None:
+        return []
+    n = book.plan.params.names
+    flags = review.beyond_history(book.plan, book.table)
+    numbers = flags[["target", "multiple", "busiest"]].to_numpy(dtype=float)
+    return [
+        f"The plan asks for {tag(f'month.{stage}.{month}', target, count(target))} "
+        f"{text(n.plural(stage))} in {month}, "
+        f"{tag(f'beyond_history.multiple.{stage}', times, multiple(times))} the busiest month "
+        f"history has seen ({tag(f'beyond_history.busiest.{stage}', busiest, count(busiest))}): "
+        "check the rates and the goal."
+        for stage, month, (target, times, busiest) in zip(
+            flags["stage"].astype(str), flags["month"].astype(str), numbers, strict=True
+        )
+    ]
 
 
 def headline(book: Workbook) -> list[object]:
@@ -712,6 +733,7 @@ def plan_risks(book: Workbook) -> list[object]:
     if book.baselines is not None:
         r = review.risks(plan, book.baselines)
         stretch = [text(s) for s in r.loc[r["verdict"] == "stretch", "sentence"]]
+        stretch += _beyond_history_lines(book)
         items += [
             block(
                 para(

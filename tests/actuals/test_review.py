@@ -9,11 +9,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ONE_CALL_SLA
+from conftest import ONE_CALL_SLA, ROOT, SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnelkit import Funnel, InputError, build_plan, params_from_dict, read_export
+from funnelkit import Funnel, InputError, build_plan, load_params, params_from_dict, read_export
+from funnelkit.actuals import review
 from funnelkit.actuals.baselines import Baselines
 from funnelkit.actuals.followup import stage_pacing
 from funnelkit.actuals.review import (
@@ -97,7 +98,7 @@ def test_plan_vs_actuals_refuses_a_plan_with_other_stages(tiny_export):
 @settings(max_examples=40, deadline=None)
 @given(
     goal=st.floats(1000, 1e7),
-    rates=st.lists(st.floats(0.05, 1), min_size=4, max_size=4),
+    rates=st.lists(st.floats(0.06, 1), min_size=4, max_size=4),  # within MAX_VOLUME leads
     days=st.lists(st.floats(0, 60), min_size=4, max_size=4),
     months=st.integers(1, 6),
     day=st.integers(-200, 400),
@@ -309,3 +310,21 @@ def test_sla_share_worked_by_hand(tiny_export):
     assert sla_share(table, "mql", "2026-02", 60) == 0
     assert sla_share(table, "mql", "2026-03", 120) == 1
     assert np.isnan(sla_share(table, "mql", "2026-05", 60))
+
+
+def test_a_month_beyond_what_history_has_seen_is_flagged():
+    """The sample's busiest month of leads, and a plan asking for several times it."""
+    table = read_export(SAMPLE)
+    busiest = (
+        table.leads["lead_at"].dt.to_period("M").value_counts().max()
+    )  # leads created in the busiest month
+    plan = build_plan(load_params(ROOT / "params" / "example.yaml"))
+    assert review.beyond_history(plan, table).empty  # the example plan is within 3×
+    bold = build_plan(dataclasses.replace(plan.params, revenue_goal=plan.params.revenue_goal * 8))
+    flags = review.beyond_history(bold, table).set_index("stage")
+    assert "lead" in flags.index
+    row = flags.loc["lead"]
+    assert row["busiest"] == busiest
+    assert row["target"] == bold.monthly.whole[:, 0].max()
+    assert row["multiple"] == pytest.approx(row["target"] / busiest)
+    assert row["multiple"] > bold.params.history_multiple
