@@ -190,8 +190,7 @@ def _funnel(raw: Any) -> Funnel:
 
 def _sla(raw: Any, funnel: Funnel) -> SlaTerms:
     raw = check_keys(raw, SLA_KEYS, "'sla'")
-    handoff = text(raw, "handoff_stage")
-    funnel.stage_index(handoff)
+    handoff = check_choice("handoff_stage", text(raw, "handoff_stage"), funnel.stages)
     cadence = []
     for item in nonempty_list(raw, "cadence"):
         touch = check_keys(item, TOUCH_KEYS, "each cadence touch")
@@ -351,7 +350,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
     )
     for key in ("revenue_goal", "marketing_share", "deal_size"):
         raw[key] = single_number(key, raw[key])
-    check_number("revenue_goal", raw["revenue_goal"], low=0)
+    check_number("revenue_goal", raw["revenue_goal"], low=0, low_open=True)
     check_number("marketing_share", raw["marketing_share"], low=0, high=1)
     check_number("deal_size", raw["deal_size"], low=0, low_open=True)
     for key in ("revenue_goal", "deal_size"):

@@ -140,7 +140,8 @@ def test_optional_keys_have_documented_defaults(example):
             None,
         ),
         (["marketing_share"], 55, "q1.yaml: 'marketing_share' must be in [0, 1] (got 55)"),
-        (["revenue_goal"], -1, "q1.yaml: 'revenue_goal' must be >= 0 (got -1)"),
+        (["revenue_goal"], -1, "q1.yaml: 'revenue_goal' must be > 0 (got -1)"),
+        (["revenue_goal"], 0, "q1.yaml: 'revenue_goal' must be > 0 (got 0)"),
         (
             ["name"],
             "q1/../../etc",
@@ -217,7 +218,7 @@ def test_optional_keys_have_documented_defaults(example):
         (
             ["sla", "handoff_stage"],
             "marketing",
-            "q1.yaml: sla: 'stage' must be one of lead, mql, sql, opportunity, won (got 'marketing')",
+            "q1.yaml: sla: 'handoff_stage' must be one of lead, mql, sql, opportunity, won (got 'marketing')",
         ),
         (["sla", "cadence"], [], "q1.yaml: sla: 'cadence' must be a non-empty list (got [])"),
         (
