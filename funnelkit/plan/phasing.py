@@ -21,7 +21,7 @@ import pandas as pd
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
-from funnelkit.core.validation import check_choice, check_number, short
+from funnelkit.core.validation import check_choice, check_number, short, single_number
 from funnelkit.plan.targets import ReversePlan
 
 GRANULARITIES: tuple[str, ...] = ("month", "week")
@@ -62,8 +62,12 @@ def month_weights(months: int, weights: Any = None) -> np.ndarray:
     """Fraction (0–1) of the period's revenue per month: even, or the given weights (sum 1)."""
     if weights is None:
         return np.full(months, 1.0 / months)
-    w = np.asarray(weights, dtype=float) if not isinstance(weights, str) else None
-    if w is None or w.ndim != 1 or w.size != months:
+    if not isinstance(weights, list | tuple | np.ndarray) or len(weights) != months:
+        raise InputError(
+            f"'weights' must list one fraction per month ({months}) (got {short(weights)})"
+        )
+    w = np.asarray([single_number("weights", v) for v in weights], dtype=float)
+    if w.ndim != 1 or w.size != months:
         raise InputError(
             f"'weights' must list one fraction per month ({months}) (got {short(weights)})"
         )
