@@ -40,12 +40,13 @@ class PlanData:
     params: PlanParams
     plan: Plan
     table: LeadTable | None  # the plan's CRM export
-    baselines: Baselines | None  # measured on the export
+    baselines: Baselines | None  # measured on the export; None when too little history
     goals: GoalSet | None  # checked against the export's stages
     definitions: Definitions | None  # the agreed stage definitions, checked against the export
     previous: Plan | None  # the previous period's plan
     coverage: Coverage | None  # of what is left of the goal on the export's as-of day
     coverage_note: str  # why there is no coverage, in words ('' when there is)
+    baselines_note: str  # why there are no baselines, in words ("" when there are)
 
     @functools.cached_property
     def swings(self) -> Sensitivity | None:
@@ -120,6 +121,7 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
     definitions = load_definitions(params.definitions_file) if params.definitions_file else None
     previous = build_plan(load_params(params.previous_plan)) if params.previous_plan else None
     table = baselines = goals = None
+    baselines_note = "the parameters name no CRM export"
     if params.export_file is not None:
         try:
             table = read_table(params, cache)
@@ -129,7 +131,11 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
                     f"export's stages as its mapping names them ({', '.join(table.stages)})"
                 )
             own_days = dict(zip(params.funnel.steps, params.funnel.days, strict=True))
-            baselines = measure_baselines(table, fallback_days=own_days)
+            baselines_note = ""
+            try:
+                baselines = measure_baselines(table, fallback_days=own_days)
+            except InputError as err:  # the plan stands; its risks section says why not
+                baselines, baselines_note = None, str(err)
             if params.goals_file is not None:
                 goals = load_goals(params.goals_file, table.stages)
                 for goal in goals.goals:  # a scope must name the export's columns and values
@@ -145,6 +151,7 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
         plan=plan,
         table=table,
         baselines=baselines,
+        baselines_note=baselines_note,
         goals=goals,
         definitions=definitions,
         previous=previous,

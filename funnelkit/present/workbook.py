@@ -750,7 +750,12 @@ def plan_risks(book: Workbook) -> list[object]:
         ]
     else:
         items.append(
-            block(note("No actuals, so the plan's assumptions are not checked against history."))
+            block(
+                note(
+                    "The plan's assumptions are not checked against history: "
+                    f"{text(_public(book, book.baselines_note))}."
+                )
+            )
         )
     items.append(block(para(_coverage_text(book))))
     swings = book.swings

@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from conftest import SF_LEADS_WITH_DEAL, write_salesforce_split
+from conftest import (
+    HUBSPOT_HEADER,
+    ROOT,
+    SF_LEADS_WITH_DEAL,
+    TINY_ROWS,
+    write_export,
+    write_salesforce_split,
+)
 
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.model.loader import load_plan_data
 from funnelkit.model.starter import init_plan, parse_period
 from funnelkit.plan.params import DealsExport, load_params, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict
+from funnelkit.present import workbook as wb
 
 
 @pytest.fixture
@@ -133,3 +141,22 @@ def test_a_period_that_has_ended_has_nothing_left_to_cover(root):
     data = load_plan_data(root / "params" / "2026-q3.yaml")  # ended 30 Sep; actuals to 31 Oct
     assert data.coverage is None
     assert data.coverage_note == "the period ended on 30 Sep 2026, so nothing is left to cover"
+
+
+def test_an_export_too_thin_for_baselines_still_makes_the_plan_and_says_why(tmp_path):
+    """No lead ever won: history cannot give a rate for the last step, but the plan stands;
+    its risks section says why the assumptions are not checked."""
+    rows = [[*r[:5], "", *r[6:]] for r in TINY_ROWS]  # no customer date
+    rows = [[*r[:6], "Open Deal" if r[6] == "" else r[6], *r[7:]] for r in rows]
+    export = write_export(tmp_path / "thin.csv", HUBSPOT_HEADER, rows)
+    raw = yaml.safe_load((ROOT / "params" / "2026-q3.yaml").read_text())
+    raw["actuals"] = {"export": str(export), "mapping": "hubspot"}
+    raw.pop("previous_plan", None)
+    path = tmp_path / "thin.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    data = load_plan_data(path)
+    assert data.baselines is None
+    assert data.baselines_note.startswith("'conversion_rate' for step 'opportunity→won'")
+    book = wb.open_workbook(str(path))
+    text = "".join(item.data for item in wb.plan_risks(book) if isinstance(item.data, str))
+    assert "The plan's assumptions are not checked against history: " in text
