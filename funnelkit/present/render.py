@@ -281,21 +281,27 @@ def _ipc_kernel_manager(folder: Path) -> type:
 
 
 OWNER_FILE = ".owner"  # in a temporary report folder: the process id of the run writing it
+SOCKETS_STEM = "funnelkit-kernel"  # the system temporary folder's .funnelkit-kernel.* folders
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, ended but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # another user's process
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc to ask: it answered the signal
+    return state != "Z"
 
 
 def remove_stale(out_dir: Path, stem: str) -> list[Path]:
-    """Remove the temporary folders earlier runs of this report left behind (their process is
-    gone: killed, or the machine stopped); a running render's folder is left alone."""
+    """Remove the temporary folders `.<stem>.*` in `out_dir` that earlier runs left behind
+    (their process is gone: killed, or the machine stopped); a running render's are left."""
     removed = []
     for folder in out_dir.glob(f".{stem}.*"):
         owner = folder / OWNER_FILE
@@ -336,7 +342,9 @@ def _render_job(job: Job, chromium: str | None, started: float) -> Outcome:
     remove_stale(job.out_dir, stem)
     tmp = Path(tempfile.mkdtemp(prefix=f".{stem}.", dir=job.out_dir))
     (tmp / OWNER_FILE).write_text(str(os.getpid()))
-    sockets = Path(tempfile.mkdtemp(prefix="funnelkit-kernel-"))  # short: a socket path's limit
+    remove_stale(Path(tempfile.gettempdir()), SOCKETS_STEM)  # left by runs that were killed
+    sockets = Path(tempfile.mkdtemp(prefix=f".{SOCKETS_STEM}."))  # short: a socket path's limit
+    (sockets / OWNER_FILE).write_text(str(os.getpid()))
     run = tmp / f"{stem}.ipynb"
     failed = job.out_dir / f"{stem}.failed.ipynb"
     try:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from conftest import ROOT
 
 from funnelkit.cli import main
-from funnelkit.present.render import OWNER_FILE, remove_stale
+from funnelkit.present.render import OWNER_FILE, SOCKETS_STEM, remove_stale
 
 pytestmark = pytest.mark.render
 FUNNELKIT = [sys.executable, "-m", "funnelkit"]
@@ -70,8 +71,16 @@ def wait_for_workers(render: subprocess.Popen) -> set[int]:
 
 def test_a_killed_render_takes_its_workers_and_kernels_with_it(tmp_path):
     render = start_render(tmp_path)
-    wait_for_workers(render)
-    time.sleep(2)  # the kernels start
+    workers = wait_for_workers(render)
+    for _ in range(300):  # until both workers have set up their kernels' socket folders
+        owners = {
+            (p / OWNER_FILE).read_text()
+            for p in Path(tempfile.gettempdir()).glob(f".{SOCKETS_STEM}.*")
+            if (p / OWNER_FILE).exists()
+        }
+        if len({str(w) for w in workers} & owners) >= 2:
+            break
+        time.sleep(0.1)
     spawned = children(render.pid)
     render.kill()
     render.wait()
@@ -80,6 +89,14 @@ def test_a_killed_render_takes_its_workers_and_kernels_with_it(tmp_path):
             break
         time.sleep(0.1)
     assert alive(spawned) == set()
+    # its kernels' socket folders and temporary report folders go at the next run
+    left = remove_stale(Path(tempfile.gettempdir()), SOCKETS_STEM)
+    assert left  # the killed run's workers each had one
+    assert not any(p.exists() for p in left)
+    for plan in ("2026-q4", "example"):
+        for folder in (tmp_path / plan).glob(".*"):
+            remove_stale(tmp_path / plan, folder.name.split(".")[1])
+        assert not list((tmp_path / plan).glob(".*")), plan
 
 
 def test_sigterm_ends_the_render_with_143_and_one_line(tmp_path):
