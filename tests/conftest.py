@@ -231,6 +231,21 @@ LABELS = {  # display names with nothing in common with the stage ids
 }
 
 
+def example_with_goals(folder: Path, goals: str) -> Path:
+    """The example plan in `folder` with its own goals file holding `goals`, every other path
+    pointing back into the project."""
+    (folder / "goals.yaml").write_text(goals)
+    plan = (ROOT / "params" / "example.yaml").read_text()
+    plan = plan.replace("goals: goals/example.yaml", f"goals: {folder / 'goals.yaml'}")
+    plan = plan.replace("definitions: definitions/", f"definitions: {ROOT}/params/definitions/")
+    plan = plan.replace("../data/", f"{ROOT}/data/").replace(
+        "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
+    )
+    path = folder / "plan.yaml"
+    path.write_text(plan)
+    return path
+
+
 def labelled_plan(folder: Path) -> Path:
     """The Q4 2026 plan with its own names for every stage, to check reports use them."""
     raw = yaml.safe_load((ROOT / "params" / "2026-q4.yaml").read_text())

@@ -12,7 +12,7 @@ import shutil
 
 import nbformat
 import pytest
-from conftest import ROOT, untagged
+from conftest import ROOT, example_with_goals, untagged
 
 from funnelkit import ParamsError, build_plan, load_params
 from funnelkit.cli import main
@@ -90,15 +90,7 @@ def test_a_goal_scope_the_export_cannot_match_stops_before_any_kernel(
     goals = goals.replace(
         "    metric: volume:mql\n", "    metric: volume:mql\n    scope: {region: EMEA}\n", 1
     )
-    (tmp_path / "goals.yaml").write_text(goals)
-    plan = (ROOT / "params" / "example.yaml").read_text()
-    plan = plan.replace("goals: goals/example.yaml", f"goals: {tmp_path / 'goals.yaml'}")
-    plan = plan.replace("definitions: definitions/", f"definitions: {ROOT}/params/definitions/")
-    plan = plan.replace("../data/", f"{ROOT}/data/").replace(
-        "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
-    )
-    path = tmp_path / "scoped.yaml"
-    path.write_text(plan)
+    path = example_with_goals(tmp_path, goals)
     assert main(["render", str(path), "--reports", str(tmp_path / "reports")]) == 2
     err = capsys.readouterr().err
     assert (

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT, untagged
+from conftest import ROOT, example_with_goals, untagged
 
 from funnelkit import ParamsError, read_export
 from funnelkit.actuals.followup import sla_breaches
@@ -102,18 +102,10 @@ def test_every_quarterly_section_renders(book):
 
 def test_goal_texts_are_escaped(book, tmp_path):
     goals = (ROOT / "params" / "goals" / "example.yaml").read_text()
-    evil = tmp_path / "goals.yaml"
-    evil.write_text(
-        goals.replace("title: Grow revenue 5% in Q1 2027", "title: <script>alert(1)</script>")
+    path = example_with_goals(
+        tmp_path,
+        goals.replace("title: Grow revenue 5% in Q1 2027", "title: <script>alert(1)</script>"),
     )
-    params = (ROOT / "params" / "example.yaml").read_text()
-    params = params.replace("goals: goals/example.yaml", f"goals: {evil}")
-    params = params.replace("definitions: definitions/", f"definitions: {ROOT}/params/definitions/")
-    params = params.replace("../data/sample/", f"{ROOT}/data/sample/").replace(
-        "previous_plan: 2026-q4.yaml", f"previous_plan: {ROOT}/params/2026-q4.yaml"
-    )
-    path = tmp_path / "plan.yaml"
-    path.write_text(params)
     html = text_of(wb.goal_scorecard(wb.open_workbook(str(path))))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
