@@ -52,11 +52,11 @@ test: $(READY) ## run the linter, the type checker and the whole test suite (bro
 	$(BIN)/mypy
 	$(BIN)/pytest
 
-test-fast: $(READY) ## run every test but the browser, notebook and render ones (well under a minute)
+test-fast: $(READY) ## run every test but the browser, notebook, render and slow ones (well under a minute)
 	@# two workers; nbval's plugin is left out (nothing here runs a notebook), so the addopts
 	@# that configure it are replaced: keep them in step with pyproject.toml
 	$(BIN)/pytest tests -n 2 --dist worksteal -p no:nbval -o addopts="-ra --strict-markers" \
-	  -m "not browser and not notebooks and not render"
+	  -m "not browser and not notebooks and not render and not slow"
 
 lint: $(READY) ## check style with ruff (lint rules and formatting)
 	$(BIN)/ruff check funnelkit tests benchmarks

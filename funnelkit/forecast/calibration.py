@@ -64,7 +64,8 @@ def calibrate(
     """Forecast the quarter of each of `days` as of that day, against what was won.
 
     Columns: as_of, end, low, high (the 80 % interval of the quarter's revenue, money),
-    expected, actual, held. Each quarter must have ended by the table's as-of day."""
+    expected, actual, held, and held_50 (whether the middle 50 % of outcomes held it). Each
+    quarter must have ended by the table's as-of day."""
     rows = []
     for day in days:
         as_of = pd.Timestamp(day).normalize()
@@ -88,8 +89,12 @@ def calibrate(
             to_date=won_in(past, start, as_of),
         )
         low, high = forecast.interval
+        quarter_low, quarter_high = np.quantile(forecast.revenue, [0.25, 0.75])
         actual, _ = won_in(table, start, end)
-        rows.append((as_of, end, low, high, forecast.expected_revenue, actual))
-    out = pd.DataFrame(rows, columns=["as_of", "end", "low", "high", "expected", "actual"])
+        held_50 = bool(quarter_low <= actual <= quarter_high)
+        rows.append((as_of, end, low, high, forecast.expected_revenue, actual, held_50))
+    out = pd.DataFrame(
+        rows, columns=["as_of", "end", "low", "high", "expected", "actual", "held_50"]
+    )
     out["held"] = (out["actual"] >= out["low"]) & (out["actual"] <= out["high"])
     return out

@@ -33,6 +33,7 @@ from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_number
 from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.spreads import measure_spreads
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import step_name
 
@@ -45,6 +46,18 @@ RUN_RATE_DAYS = 90  # the days before the as-of day whose lead creation gives hi
 
 
 @dataclass(frozen=True)
+class Spreads:
+    """How much a funnel moved from month to month beyond sampling noise: standard deviations
+    on the log-odds of each step's rate, and on the log of new-lead volume and of the mean
+    deal amount. A forecast draws one shift of each per trial, so its intervals carry the
+    drift real funnels show between periods."""
+
+    rates: np.ndarray  # per step, log-odds
+    volume: float  # log of new leads per day
+    amount: float  # log of the mean won amount
+
+
+@dataclass(frozen=True)
 class History:
     """What the forecast draws from, as known on `as_of`."""
 
@@ -54,6 +67,8 @@ class History:
     exposure: np.ndarray  # per step, entered leads weighted by the share of durations waited
     durations: tuple[np.ndarray, ...]  # per step, sorted observed days
     amounts: np.ndarray  # won deal amounts (money)
+    # how much past months differed beyond chance (`Spreads`); none: parameter uncertainty only
+    spreads: Spreads | None = None
 
     @property
     def rates(self) -> np.ndarray:
@@ -156,7 +171,9 @@ def measure_history(table: LeadTable, as_of: DateLike | None = None) -> History:
             f"no history of deal amounts in {table.source}: no won lead has an 'amount', and a "
             "forecast draws each deal's amount from those"
         )
+    spread_rates, spread_volume, spread_amount = measure_spreads(table, as_of, tuple(steps))
     return History(
+        spreads=Spreads(spread_rates, spread_volume, spread_amount),
         as_of=as_of,
         steps=tuple(steps),
         converted=np.asarray(converted, dtype=float),
@@ -254,11 +271,19 @@ def simulate(
             "new leads expected"
         )
     first = max(int(_days(start - as_of)), 1)  # first day offset that counts
-    streams = np.random.SeedSequence(seed).spawn(2)
-    shared, new = (np.random.default_rng(s) for s in streams)
+    streams = np.random.SeedSequence(seed).spawn(3)
+    shared, new, drift = (np.random.default_rng(s) for s in streams)
     alpha = history.converted + 1
     beta = np.maximum(history.exposure - history.converted, 0) + 1
     rates = shared.beta(alpha, beta, size=(trials, len(alpha)))
+    volume = amount_shift = np.ones(trials)
+    if history.spreads is not None:  # each trial a period of its own: rates, volume, deal size
+        sp = history.spreads
+        shift = drift.normal(0.0, 1.0, (trials, len(alpha))) * sp.rates
+        logit = np.log(rates) - np.log1p(-np.minimum(rates, 1 - 1e-12))
+        rates = 1 / (1 + np.exp(-(logit + shift)))
+        volume = np.exp(drift.normal(0.0, sp.volume, trials) - sp.volume**2 / 2)
+        amount_shift = np.exp(drift.normal(0.0, sp.amount, trials) - sp.amount**2 / 2)
     through = np.cumprod(rates[:, ::-1], axis=1)[:, ::-1]  # [:, s]: stage s to the last
     beyond = np.c_[through[:, 1:], np.ones(trials)]  # [:, s]: stage s + 1 to the last
     top_rate, top_beyond = rates.max(axis=0), beyond.max(axis=0)
@@ -300,7 +325,7 @@ def simulate(
         day = new.choice(horizon, size=NEW_DRAWS, p=arrivals / expected_new) + new.random(NEW_DRAWS)
         close = np.ceil(day + _draw_later(history, 0, NEW_DRAWS, new)).astype(int)
         close = close[close <= horizon]
-        mean = expected_new * through[:, 0] * len(close) / NEW_DRAWS
+        mean = expected_new * volume * through[:, 0] * len(close) / NEW_DRAWS
         trial = np.repeat(np.arange(trials), new.poisson(mean))
         close = close[new.integers(0, len(close), len(trial))] if len(close) else close
         hits.append(
@@ -311,7 +336,11 @@ def simulate(
     trial, close, amount = (np.concatenate(part) for part in zip(*hits, strict=True))
     counts = (close >= first) & (close <= horizon)
     source = np.repeat(np.arange(len(hits)) < pipeline_hits, [len(h[0]) for h in hits])[counts]
-    trial, close, amount = trial[counts], close[counts], amount[counts]
+    trial, close, amount = (
+        trial[counts],
+        close[counts],
+        amount[counts] * amount_shift[trial[counts]],
+    )
     index = trial * len(points) + np.searchsorted(points, close)
     by_point = np.bincount(index, amount, trials * len(points)).reshape(trials, len(points))
     customers = np.bincount(trial, minlength=trials)

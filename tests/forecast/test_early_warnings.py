@@ -11,6 +11,7 @@ from conftest import ROOT, SAMPLE, untagged
 
 from funnelkit import read_export
 from funnelkit.actuals.review import plan_vs_actuals
+from funnelkit.core.formats import percent
 from funnelkit.forecast.coverage import period_coverage
 from funnelkit.forecast.early_warnings import (
     SAVING_SHARE,
@@ -163,7 +164,7 @@ def test_the_warnings_in_words(sample):
         revenue_planned=200_000,
     )
     assert lines[0].startswith(
-        f"{outcome.probability:.0%} chance of reaching the goal of $680,000 by 31 Dec 2026."
+        f"{percent(outcome.probability)} chance of reaching the goal of $680,000 by 31 Dec 2026."
     )
     assert lines[1] == (
         "Revenue is behind plan: $76,910 won against $200,000 planned by 31 Oct 2026 "

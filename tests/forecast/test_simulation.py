@@ -8,20 +8,23 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import REAL, ROOT, SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import InputError, read_export
+from funnelkit.crm.mapping_file import mapping_from_dict
 from funnelkit.forecast.calibration import calibrate, known_on
 from funnelkit.forecast.simulation import (
     History,
     Pipeline,
+    Spreads,
     forecast_plan,
     measure_history,
     open_pipeline,
     simulate,
 )
+from funnelkit.forecast.spreads import _between
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import load_params
 
@@ -179,9 +182,10 @@ def test_a_seeded_forecast_of_the_current_quarter(sample, q4):
     assert f.expected_revenue == pytest.approx(
         f.revenue_to_date + f.from_pipeline + f.from_new_leads
     )
-    assert round(f.expected_revenue) == 292406
-    assert f.probability == pytest.approx(0.22931)
-    assert f.interval == (209020.0, 382210.0)
+    assert round(f.expected_revenue) == 292546
+    assert f.probability == pytest.approx(0.24246)
+    assert f.interval == pytest.approx((202172.83, 394147.02))
+    assert forecast_plan(q4, sample, seed=0).interval == f.interval  # same seed, same forecast
     assert f.expected_new_leads == pytest.approx(697.84433363 / 92 * 61)
 
 
@@ -240,3 +244,69 @@ def test_inputs_that_cannot_be_forecast(sample, q4):
     with pytest.raises(InputError) as err:
         run(goal=-1)
     assert "'goal'" in str(err.value)
+
+
+def test_no_variation_between_periods_gives_today_s_model():
+    """Zero spreads: every trial draws the same shifts of nothing, so the forecast is the
+    parameter-uncertainty model's, draw for draw."""
+    plain = run(arrivals=2.0, trials=20_000)
+    flat = run(
+        dataclasses.replace(history(), spreads=Spreads(np.zeros(2), 0.0, 0.0)),
+        arrivals=2.0,
+        trials=20_000,
+    )
+    assert np.array_equal(plain.revenue, flat.revenue)
+
+
+def test_a_wider_spread_never_narrows_the_interval():
+    widths = []
+    for scale in (0.0, 0.1, 0.3, 0.6):
+        h = dataclasses.replace(history(), spreads=Spreads(np.full(2, scale), scale, scale))
+        low, high = run(h, arrivals=2.0, trials=20_000).interval
+        widths.append(high - low)
+    assert widths == sorted(widths)
+    assert widths[-1] > 1.5 * widths[0]
+
+
+def test_the_spread_between_periods_is_the_variance_sampling_does_not_explain():
+    # three months of log-rates 0, 0.3, -0.3: variance 0.09 (ddof 1); sampling variance 0.05
+    values, noise = np.array([0.0, 0.3, -0.3]), np.full(3, 0.05)
+    assert _between(values, noise) == pytest.approx(np.sqrt(0.09 - 0.05))
+    assert _between(values, np.full(3, 0.2)) == 0  # all of it noise
+    assert _between(values[:2], noise[:2]) == 0  # too few months
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_the_intervals_hold_as_often_as_they_say_on_maven_crm():
+    """Weekly forecasts of 2017 Q2 and Q3 on the Maven CRM opportunities, each from what the
+    export knew that Monday: the 80 % and 50 % intervals hold about as often as stated (with
+    only parameter uncertainty, 6 of 26 held)."""
+    table = read_export(
+        REAL / "maven-crm" / "sales_pipeline.csv", mapping_from_dict(MAVEN_ENGAGING)
+    )
+    days = pd.date_range("2017-04-03", "2017-09-25", freq="W-MON")
+    checked = calibrate(table, list(days), trials=5_000)
+    assert len(checked) == 26
+    assert 0.65 <= checked["held"].mean() <= 0.95
+    assert 0.35 <= checked["held_50"].mean() <= 0.65
+
+
+MAVEN_ENGAGING = {  # Maven's opportunities from their engage date to won at the close date
+    "name": "maven-engaging",
+    "stages": ["engaging", "won"],
+    "columns": {
+        "lead_id": "opportunity_id",
+        "owner": "sales_agent",
+        "stage": "deal_stage",
+        "outcome": "deal_stage",
+        "amount": "close_value",
+        "close_date": "close_date",
+    },
+    "stage_columns": {"engaging": "engage_date"},
+    "values": {
+        "stage": {"Prospecting": None, "Engaging": "engaging", "Won": "won", "Lost": None},
+        "outcome": {"Prospecting": "open", "Engaging": "open", "Won": "won", "Lost": "lost"},
+    },
+    "date_formats": ["%Y-%m-%d"],
+}
