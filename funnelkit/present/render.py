@@ -264,7 +264,7 @@ def print_pdf(chromium: str, html_file: Path, pdf_file: Path) -> None:
 
 def _ipc_kernel_manager(folder: Path) -> type:
     """A kernel manager whose kernel talks over Unix sockets in `folder` (readable by this
-    user only) instead of unencrypted TCP ports on the machine."""
+    user only) instead of unencrypted TCP ports on the machine, its own log silenced."""
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -276,6 +276,13 @@ def _ipc_kernel_manager(folder: Path) -> type:
         @default("ip")
         def _default_ip(self) -> str:
             return str(folder / "kernel")
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: object) -> None:
+            # the kernel process's own log ("KeyboardInterrupt caught in kernel" on shutdown)
+            # is not the report's nor the reader's; cell output reaches the notebook anyway
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return IpcKernelManager
 

@@ -239,7 +239,7 @@ def test_images_in_the_report_are_real_pngs(rendered):
     assert all(base64.b64decode(b).startswith(b"\x89PNG") for b in blobs)
 
 
-def test_a_render_without_pdf_removes_the_pdf_it_no_longer_matches(tmp_path, caplog):
+def test_a_render_without_pdf_removes_the_pdf_it_no_longer_matches(tmp_path, caplog, capfd):
     caplog.set_level(logging.INFO)
     folder = tmp_path / "reports" / "2026-q3"
     folder.mkdir(parents=True)
@@ -253,6 +253,7 @@ def test_a_render_without_pdf_removes_the_pdf_it_no_longer_matches(tmp_path, cap
     logged = caplog.text
     assert "PDF not asked for (--no-pdf): an earlier PDF of each report is removed" in logged
     assert "Input Notebook" not in logged  # no papermill chatter without --verbose
+    assert "IPKernelApp" not in capfd.readouterr().err  # nor the kernel process's own log
 
 
 def test_reports_call_stages_by_their_display_names(rendered):
