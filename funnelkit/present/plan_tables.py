@@ -19,14 +19,14 @@ from funnelkit.plan.stage_names import StageNames
 MONEY_DRIVERS = ("revenue_goal", "deal_size")
 
 
-def stages_frame(plan: Plan, exact: bool = False) -> pd.DataFrame:
-    """Targets by stage for the whole period: whole volumes (and, with `exact`, the exact
-    ones), rates and days."""
+def stages_frame(plan: Plan) -> pd.DataFrame:
+    """Targets by stage for the whole period: whole volumes, rates and days (the exact volumes
+    are `exact_frame`'s)."""
     t = plan.targets
     f = t.funnel
     n = plan.params.names
     last = n.plural(f.stages[-1])
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "stage": [n.title(s) for s in f.stages],
             "needed": [count(v) for v in t.whole],
@@ -35,9 +35,6 @@ def stages_frame(plan: Plan, exact: bool = False) -> pd.DataFrame:
             f"days to {last}": [f"{d:g}" for d in f.days_to_last],
         }
     )
-    if exact:
-        table.insert(2, "exact", [f"{v:,.2f}" for v in t.volumes])
-    return table
 
 
 def exact_frame(plan: Plan) -> pd.DataFrame:

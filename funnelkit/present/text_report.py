@@ -7,6 +7,7 @@ import pandas as pd
 from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.plan.build import Plan
 from funnelkit.present.plan_tables import (
+    exact_frame,
     headline_frame,
     money,
     next_lead_in_caption,
@@ -37,6 +38,9 @@ def plan_text(plan: Plan, coverage: Coverage | None = None) -> str:
         "Targets by stage for the whole period",
         "(whole units: each rounded up from its own exact figure)",
         _table(stages_frame(plan)),
+        "",
+        "Exact volumes for the whole period",
+        _table(exact_frame(plan)),
         "",
         f"When each stage's volume must arrive, by {plan.phasing.granularity}",
         "(* = before the plan period: volume that feeds the period's revenue through the stage lags)",

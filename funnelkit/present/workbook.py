@@ -165,12 +165,33 @@ def _period_words(start: object, months: int) -> str:
     return f"{first:%b %Y} – {first + months - 1:%b %Y}"
 
 
+def _forecast(book: Workbook) -> forecast.Forecast | None:
+    """The plan's forecast, or None when the period has ended or the export cannot give one
+    (the outlook section says why)."""
+    try:
+        return book.forecast
+    except InputError:
+        return None
+
+
+def _revenue_short(book: Workbook) -> tuple[float, pd.Timestamp] | None:
+    """How far revenue won is behind what the plan called for by the export's as-of day, and
+    that day; None when it is not behind by a currency unit or more, or the day is outside
+    the period."""
+    f = _forecast(book)
+    if f is None or book.table is None:
+        return None
+    start, end = forecast.plan_period(book.plan)
+    as_of = book.table.as_of.normalize()
+    if not start <= as_of <= end:
+        return None
+    gap = review.planned_to_date(book.plan, as_of)[1] - f.revenue_to_date
+    return (gap, as_of) if gap >= 1 else None
+
+
 def _chance_sentence(book: Workbook) -> str:
     """The forecast's chance of the goal and its 80 % range, or '' without a forecast."""
-    try:
-        f = book.forecast
-    except InputError:
-        return ""
+    f = _forecast(book)
     if f is None:
         return ""
     cur = book.plan.params.currency
@@ -190,26 +211,19 @@ def top_risks(book: Workbook, limit: int = 3) -> list[str]:
     cur, n = p.currency, p.names
     out: list[str] = []
     threshold = book.goals.thresholds.min_chance if book.goals is not None else 0.5
-    try:
-        f = book.forecast
-    except InputError:
-        f = None
+    f = _forecast(book)
     if f is not None and f.probability < threshold:
         out.append(
             f"The forecast gives the goal a {tag('forecast.chance', f.probability, percent(f.probability))} "
             f"chance, below {percent(threshold)}."
         )
-    if f is not None and book.table is not None:
-        start, end = forecast.plan_period(plan)
-        as_of = book.table.as_of.normalize()
-        if start <= as_of <= end:
-            planned = review.planned_to_date(plan, as_of)[1]
-            gap = planned - f.revenue_to_date
-            if gap >= 1:
-                out.append(
-                    f"Revenue is {tag('pace.revenue_short', gap, money(gap, cur))} behind plan "
-                    f"to {as_of:%d %b %Y}."
-                )
+    short = _revenue_short(book)
+    if short is not None:
+        gap, as_of = short
+        out.append(
+            f"Revenue is {tag('pace.revenue_short', gap, money(gap, cur))} behind plan "
+            f"to {as_of:%d %b %Y}."
+        )
     out += _beyond_history_lines(book)
     c = book.coverage
     if c is not None and not c.enough and c.remaining > 0:
@@ -671,14 +685,6 @@ def _risks_table(
     def shown(value: float, kind: str) -> str:
         return "–" if pd.isna(value) else fmt[kind](value)
 
-    def driver(figure: str) -> str:
-        kind, _, step = figure.partition(".")
-        if kind in ("rate", "days"):
-            return f"{names.step(step)} {'rate' if kind == 'rate' else 'days'}"
-        return {"deal_size": "deal size", "marketing_share": "marketing share"}.get(
-            kind, "sales capacity"
-        )
-
     plan_names = {"deal_size": "plan.deal_size", "marketing_share": "plan.marketing_share"}
     plan_names["reps"] = "sla.reps"
     plan_marks: list[tuple[str, float] | None] = [
@@ -710,7 +716,7 @@ def _risks_table(
     ]
     frame = pd.DataFrame(
         {
-            "assumption": [driver(f) for f in r["figure"]],
+            "assumption": r["driver"],
             "plan": [shown(v, k) for v, k in zip(r["plan"], kinds, strict=True)],
             "history": [shown(v, k) for v, k in zip(r["history"], kinds, strict=True)],
             "change": change,
@@ -1108,10 +1114,7 @@ def month_leakage(book: Workbook, month: str) -> list[object]:
 def _outlook_points(book: Workbook) -> list[str]:
     """The forecast's chance of the goal and the revenue shortfall so far, as the first
     points of a discussion; none without a forecast."""
-    try:
-        f = book.forecast
-    except InputError:
-        return []
+    f = _forecast(book)
     if f is None:
         return []
     cur = book.plan.params.currency
@@ -1122,16 +1125,13 @@ def _outlook_points(book: Workbook) -> list[str]:
         f"{tag('forecast.won_to_date', f.revenue_to_date, money(f.revenue_to_date, cur))} "
         "won so far."
     ]
-    start, end = forecast.plan_period(book.plan)
-    as_of = _table(book).as_of.normalize()
-    if start <= as_of <= end:
-        planned = review.planned_to_date(book.plan, as_of)[1]
-        gap = planned - f.revenue_to_date
-        if gap >= 1:
-            points.append(
-                f"Both teams: revenue is {tag('pace.revenue_short', gap, money(gap, cur))} "
-                f"behind plan to {as_of:%d %b %Y}."
-            )
+    short = _revenue_short(book)
+    if short is not None:
+        gap, as_of = short
+        points.append(
+            f"Both teams: revenue is {tag('pace.revenue_short', gap, money(gap, cur))} "
+            f"behind plan to {as_of:%d %b %Y}."
+        )
     return points
 
 
