@@ -1,4 +1,4 @@
-"""Will the period make its goal: the Monte Carlo attainment forecast, its calibration on
+"""Will the period make its goal: the Monte Carlo attainment forecast, its backtest on
 history, and early warnings in plain words.
 
 May import: `funnelkit.core`, `plan`, `crm`, `actuals`. Never `goals` or any layer above."""

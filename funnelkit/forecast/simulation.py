@@ -20,7 +20,7 @@ reaching the goal, exactly, for a given seed.
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import overload
 
@@ -33,7 +33,10 @@ from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_number
 from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.lead_streams import lead_keys, uniform_pairs, uniforms
 from funnelkit.forecast.spreads import measure_spreads
+from funnelkit.forecast.trends import MONTHS as TREND_MONTHS
+from funnelkit.forecast.trends import NO_TRENDS, Trends, measure_trends
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import step_name
 
@@ -41,6 +44,10 @@ TRIALS = 100_000
 INTERVAL = (0.10, 0.90)  # the stated 80 % interval
 FAN = (0.10, 0.25, 0.50, 0.75, 0.90)  # quantiles of cumulative revenue in the fan chart
 RESIDUAL_DRAWS = 512  # draws of each open lead's time to close, sorted into quantiles
+CHUNK_DRAWS = 2_000_000  # about the most draws (leads × trials) held in memory at once
+BLOCKS = 16  # blocks of trials, in order of their rates, each with its own bound on a win
+DENSE = 0.5  # a lead this likely to win in a block is tried in every trial of it
+_RESIDUAL, _GAP, _ACCEPT, _AMOUNT = range(4)  # the uses of an open lead's own numbers
 NEW_DRAWS = 20_000  # draws of a new lead's arrival and time to close
 RUN_RATE_DAYS = 90  # the days before the as-of day whose lead creation gives history's rate
 
@@ -69,6 +76,8 @@ class History:
     amounts: np.ndarray  # won deal amounts (money)
     # how much past months differed beyond chance (`Spreads`); none: parameter uncertainty only
     spreads: Spreads | None = None
+    trends: Trends = NO_TRENDS  # growth of new leads and deal size
+    amount_ages: np.ndarray | None = None  # days before as_of each amount was won
 
     @property
     def rates(self) -> np.ndarray:
@@ -140,8 +149,12 @@ def _days(delta: pd.Series | pd.Timedelta) -> pd.Series | float:
     )
 
 
-def measure_history(table: LeadTable, as_of: DateLike | None = None) -> History:
-    """Conversion counts, stage times and won amounts from `table` as known on `as_of`."""
+def measure_history(table: LeadTable, as_of: DateLike | None = None, trend: bool = True) -> History:
+    """Conversion counts, stage times and won amounts from `table` as known on `as_of`, and,
+    with `trend`, the trends in new-lead volume and deal size history shows (`trends`).
+
+    With a trend in deal size, amounts are those won in the trend's months, each grown along
+    the trend to its deal's close day."""
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     reached = table.reached()
     steps, converted, exposure, durations = [], [], [], []
@@ -163,23 +176,33 @@ def measure_history(table: LeadTable, as_of: DateLike | None = None) -> History:
         exposure.append(float(share_waited.sum()))
         durations.append(days)
     leads = table.leads
+    trends = measure_trends(table, as_of) if trend else NO_TRENDS
     won = (leads["outcome"] == "won") if "outcome" in leads else reached[table.stages[-1]]
-    amounts = leads.loc[won, "amount"].dropna().to_numpy() if "amount" in leads else np.array([])
-    amounts = amounts[amounts > 0]
+    won_at = leads[stage_field(table.stages[-1])]
+    if trends.amount:
+        won &= won_at >= as_of - pd.DateOffset(months=TREND_MONTHS)
+    if "amount" in leads:
+        won &= leads["amount"] > 0
+    amounts = leads.loc[won, "amount"].to_numpy(float) if "amount" in leads else np.array([])
+    ages = _days(as_of - won_at[won]).to_numpy(float)
     if len(amounts) == 0:
         raise InputError(
             f"no history of deal amounts in {table.source}: no won lead has an 'amount', and a "
             "forecast draws each deal's amount from those"
         )
-    spread_rates, spread_volume, spread_amount = measure_spreads(table, as_of, tuple(steps))
+    spread_rates, spread_volume, spread_amount = measure_spreads(
+        table, as_of, tuple(steps), trends.volume
+    )
     return History(
         spreads=Spreads(spread_rates, spread_volume, spread_amount),
+        trends=trends,
+        amount_ages=ages if trends.amount else None,
         as_of=as_of,
         steps=tuple(steps),
         converted=np.asarray(converted, dtype=float),
         exposure=np.asarray(exposure),
         durations=tuple(durations),
-        amounts=np.asarray(amounts, dtype=float),
+        amounts=amounts,
     )
 
 
@@ -204,11 +227,6 @@ def open_pipeline(table: LeadTable, as_of: DateLike | None = None) -> Pipeline:
     )
 
 
-def _lead_stream(seed: int, lead_id: object) -> np.random.Generator:
-    key = zlib.crc32(str(lead_id).encode())
-    return np.random.default_rng(np.random.SeedSequence([seed, key]))
-
-
 def _draw_later(history: History, first: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """Days through the steps from index `first` to the last, `size` draws (sum of each step's)."""
     total = np.zeros(size)
@@ -217,19 +235,174 @@ def _draw_later(history: History, first: int, size: int, rng: np.random.Generato
     return total
 
 
-def _residuals(
-    days: np.ndarray, age: float, later: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Sorted draws of an open lead's days from now to the last stage, given it advances: the
-    rest of its current step (`days` longer than `age`) plus `later` (the following steps)."""
-    longer = days[np.searchsorted(days, age, side="right") :]
-    return np.sort(longer[rng.integers(0, len(longer), len(later))] - age + later)
-
-
 def _advance(rate: np.ndarray | float, survive: float) -> np.ndarray | float:
     """The chance a lead advances given it has not yet, with `survive` the share of observed
     durations longer than its wait: p·S / (1 − p + p·S)."""
     return rate * survive / (1 - rate + rate * survive)
+
+
+def _ranges(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For groups of `sizes` items laid end to end: each item's group and place in it."""
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    first = np.cumsum(sizes) - sizes
+    return group, np.arange(len(group)) - first[group]
+
+
+def _candidates(
+    keys: np.ndarray, lo: np.ndarray, n: np.ndarray, bound: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate positions in segments of positions `lo` … `lo + n − 1`, each position a
+    candidate with its segment's chance `bound`, drawn as geometric gaps between one
+    candidate and the next from the numbers of the segment's lead (`keys`). Returns each
+    candidate's segment, position and a uniform number (0–1) of its own."""
+    every = np.flatnonzero(bound >= 1)  # a candidate at every position: no gaps to draw
+    segment, place = _ranges(n[every])
+    segment = every[segment]
+    position = lo[segment] + place
+    found = [(segment, position, uniform_pairs(keys[segment], _ACCEPT, position)[0])]
+    start, used = lo.copy(), np.zeros(len(lo), dtype=np.int64)  # next position, gaps drawn
+    active = np.flatnonzero((bound > 0) & (bound < 1))
+    while len(active):
+        left = lo[active] + n[active] - start[active]
+        mean = left * bound[active]
+        size = np.minimum(np.ceil(mean + 3 * np.sqrt(mean) + 3).astype(np.int64), left)
+        group, place = _ranges(size)
+        segment = active[group]
+        u_gap, u = uniform_pairs(keys[segment], _GAP, lo[segment] + used[segment] + place)
+        gap = 1 + np.floor(np.log(u_gap) / np.log1p(-bound[segment]))
+        gap = np.minimum(gap, n[segment] + 1).astype(np.int64)
+        total = np.cumsum(gap)
+        first = np.cumsum(size) - size
+        position = start[segment] + total - (total - gap)[first][group] - 1
+        keep = position < lo[segment] + n[segment]
+        found.append((segment[keep], position[keep], u[keep]))
+        last = position[first + size - 1]
+        start[active], used[active] = last + 1, used[active] + size
+        active = active[last + 1 < lo[active] + n[active]]
+    segment, position, u = (np.concatenate(part) for part in zip(*found, strict=True))
+    return segment, position, u
+
+
+def _pipeline_hits(
+    history: History,
+    pipeline: Pipeline,
+    rates: np.ndarray,
+    beyond: np.ndarray,
+    later: np.ndarray,
+    horizon: int,
+    seed: int,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The open leads' wins closing by day `horizon`: (trial, close day, amount) arrays, one
+    tuple per group of leads (groups of about CHUNK_DRAWS ÷ trials leads).
+
+    `rates` and `beyond` per trial and stage: the step's rate and the rate from the next
+    stage to the last; `later` per stage: RESIDUAL_DRAWS draws of the days through the steps
+    after it. A lead that waited `t` days advances with the chance `_advance`, and its
+    remaining time is drawn from history's durations longer than `t` plus `later`; a lead that
+    waited longer than any lead ever did is stalled. Each lead draws from its own numbers
+    (`lead_streams`), so adding a lead only ever adds wins to a trial.
+
+    A trial wins in time when u < win·in_time for u uniform. Per stage the trials are put in
+    order of their rate to the end and cut into BLOCKS blocks; in each block u is drawn only
+    below the block's bound of win·in_time (few draws are wasted), and the close time given a
+    win is the residual quantile at u / win.
+    """
+    trials = len(rates)
+    stage, age = pipeline.stage, pipeline.age_days
+    sizes = np.array([len(d) for d in history.durations])
+    offset = np.r_[0, np.cumsum(sizes)[:-1]]
+    durations = np.concatenate(history.durations)
+    waited = np.zeros(len(stage), dtype=np.int64)  # observed durations no longer than the age
+    for k, days in enumerate(history.durations):
+        at = stage == k
+        waited[at] = np.searchsorted(days, age[at], side="right")
+    longer = sizes[stage] - waited
+    alive = np.flatnonzero(longer > 0)
+    all_keys = lead_keys(pipeline.ids[alive], seed)
+    order = np.argsort(rates * beyond, axis=0, kind="stable")  # [position, stage] → trial
+    in_order = np.take_along_axis(rates, order, 0), np.take_along_axis(beyond, order, 0)
+    edges = np.unique(np.linspace(0, trials, min(BLOCKS, trials) + 1).astype(np.int64))
+    top_rate, top_beyond = (np.maximum.reduceat(x, edges[:-1], axis=0) for x in in_order)
+    blocks = len(edges) - 1
+    draws = np.arange(RESIDUAL_DRAWS)
+    chunk = max(CHUNK_DRAWS // trials, 1)
+    for lo in range(0, len(alive), chunk):
+        idx, keys = alive[lo : lo + chunk], all_keys[lo : lo + chunk]
+        st, n_longer = stage[idx], longer[idx][:, None]
+        survive = longer[idx] / sizes[st]
+        pick = ((1 - uniforms(keys[:, None], _RESIDUAL, draws)) * n_longer).astype(np.int64)
+        chosen = durations[(offset[st] + waited[idx])[:, None] + pick]
+        residual = np.sort(chosen - age[idx][:, None] + later[st], axis=1)
+        in_time = (residual <= horizon).sum(axis=1) / RESIDUAL_DRAWS
+        seg_lead, block = _ranges(np.full(len(idx), blocks))
+        seg_stage = st[seg_lead]
+        bound = (
+            _advance(top_rate[block, seg_stage], survive[seg_lead])
+            * top_beyond[block, seg_stage]
+            * in_time[seg_lead]
+        )
+        bound[bound >= DENSE] = 1.0  # gaps would cost more than trying every position
+        segment, position, u = _candidates(
+            keys[seg_lead], edges[block], np.diff(edges)[block], bound
+        )
+        lead, s = seg_lead[segment], seg_stage[segment]
+        u *= bound[segment]
+        win = _advance(in_order[0][position, s], survive[lead]) * in_order[1][position, s]
+        won = u < win * in_time[lead]
+        lead, trial, given = lead[won], order[position[won], s[won]], u[won] / win[won]
+        close = np.ceil(residual[lead, (given * RESIDUAL_DRAWS).astype(np.int64)])
+        which = (uniforms(keys[lead], _AMOUNT, trial) * len(history.amounts)).astype(np.int64)
+        yield trial, close.astype(np.int64), _amounts(history, which, close)
+
+
+def _amounts(history: History, which: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """Won amounts `which` (indexes into history's) for deals closing `close` days after the
+    as-of day, grown along history's trend in deal size when it shows one (money)."""
+    amounts = history.amounts[which]
+    if history.amount_ages is None:
+        return amounts
+    return amounts * history.trends.amount_factor(close + history.amount_ages[which])
+
+
+PIPELINE, NEW_LEADS = 0, 1  # where a win came from
+
+
+class _Tally:
+    """Wins summed by trial, source (PIPELINE or NEW_LEADS) and fan point, a batch at a time.
+
+    Batches are kept until they hold about as many wins as the sums have cells, then summed,
+    so memory stays bounded and each summing pass is worth its cost."""
+
+    def __init__(self, trials: int, points: np.ndarray, first: int) -> None:
+        self.trials, self.points, self.first = trials, len(points), first
+        self.sums = np.zeros(trials * 2 * self.points)
+        self.customers = np.zeros(trials, dtype=np.int64)
+        self.batch: list[tuple[np.ndarray, np.ndarray]] = []
+        self.held = 0
+
+    def add(self, source: int, trial: np.ndarray, close: np.ndarray, amount: np.ndarray) -> None:
+        """Wins of one source: trial, close day (offset from the as-of day) and amount each;
+        those closing before the period's first day do not count."""
+        if self.first > 1:
+            counts = close >= self.first
+            trial, close, amount = trial[counts], close[counts], amount[counts]
+        point = np.minimum(-(-close // 7), self.points - 1)  # the fan point it falls in
+        self.batch.append(((trial * 2 + source) * self.points + point, amount))
+        self.customers += np.bincount(trial, minlength=self.trials)
+        self.held += len(trial)
+        if self.held >= max(len(self.sums), CHUNK_DRAWS):
+            self._sum()
+
+    def _sum(self) -> None:
+        if self.batch:
+            cell, amount = (np.concatenate(part) for part in zip(*self.batch, strict=True))
+            self.sums += np.bincount(cell, amount, len(self.sums))
+        self.batch, self.held = [], 0
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """Amounts by [trial, source, point], and customers by trial."""
+        self._sum()
+        return self.sums.reshape(self.trials, 2, self.points), self.customers
 
 
 def simulate(
@@ -286,36 +459,13 @@ def simulate(
         amount_shift = np.exp(drift.normal(0.0, sp.amount, trials) - sp.amount**2 / 2)
     through = np.cumprod(rates[:, ::-1], axis=1)[:, ::-1]  # [:, s]: stage s to the last
     beyond = np.c_[through[:, 1:], np.ones(trials)]  # [:, s]: stage s + 1 to the last
-    top_rate, top_beyond = rates.max(axis=0), beyond.max(axis=0)
-    later = [_draw_later(history, s + 1, RESIDUAL_DRAWS, shared) for s in range(len(alpha))]
-    rate_of, beyond_of = list(np.ascontiguousarray(rates.T)), list(np.ascontiguousarray(beyond.T))
-    none = np.zeros(0, dtype=np.int64)
-    hits = [(none, none, np.zeros(0))]  # (trial, close day, amount) per lead, then new leads
-
-    for lead_id, stage, age in zip(pipeline.ids, pipeline.stage, pipeline.age_days, strict=True):
-        days = history.durations[stage]
-        survive = (len(days) - np.searchsorted(days, age, side="right")) / len(days)
-        if survive == 0:  # waited longer than any lead ever did: stalled
-            continue
-        rng = _lead_stream(seed, lead_id)
-        residual = _residuals(days, age, later[stage], rng)
-        in_time = np.searchsorted(residual, horizon, side="right") / RESIDUAL_DRAWS
-        if in_time == 0:
-            continue
-        # A trial wins in time when u < win·in_time for u uniform; u is drawn only below the
-        # bound of win·in_time over all trials, and the close time given a win is the
-        # residual quantile at u / win.
-        bound = _advance(top_rate[stage], survive) * top_beyond[stage] * in_time
-        trial = rng.choice(trials, rng.binomial(trials, bound), replace=False)
-        u = rng.random(len(trial)) * bound
-        win = _advance(rate_of[stage][trial], survive) * beyond_of[stage][trial]
-        won = u < win * in_time
-        trial, given = trial[won], u[won] / win[won]
-        close = np.ceil(residual[(given * RESIDUAL_DRAWS).astype(int)]).astype(int)
-        hits.append(
-            (trial, close, history.amounts[rng.integers(0, len(history.amounts), len(trial))])
-        )
-    pipeline_hits = len(hits)
+    later = np.stack(
+        [_draw_later(history, s + 1, RESIDUAL_DRAWS, shared) for s in range(len(alpha))]
+    )
+    points = np.unique(np.r_[np.arange(0, horizon, 7), horizon])  # fan: weekly and the end
+    tally = _Tally(trials, points, first)
+    for hits in _pipeline_hits(history, pipeline, rates, beyond, later, horizon, seed):
+        tally.add(PIPELINE, *hits)
 
     expected_new = float(arrivals.sum())
     if expected_new > 0:
@@ -326,25 +476,20 @@ def simulate(
         close = np.ceil(day + _draw_later(history, 0, NEW_DRAWS, new)).astype(int)
         close = close[close <= horizon]
         mean = expected_new * volume * through[:, 0] * len(close) / NEW_DRAWS
-        trial = np.repeat(np.arange(trials), new.poisson(mean))
-        close = close[new.integers(0, len(close), len(trial))] if len(close) else close
-        hits.append(
-            (trial, close, history.amounts[new.integers(0, len(history.amounts), len(trial))])
+        wins = new.poisson(mean)
+        cuts = np.searchsorted(
+            np.cumsum(wins), np.arange(1, wins.sum() // CHUNK_DRAWS + 1) * CHUNK_DRAWS
         )
+        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, trials], strict=True):
+            trial = np.repeat(np.arange(lo, hi), wins[lo:hi])
+            pick = new.integers(0, len(close), len(trial)) if len(close) else trial[:0]
+            which = new.integers(0, len(history.amounts), len(trial))
+            tally.add(NEW_LEADS, trial, close[pick], _amounts(history, which, close[pick]))
 
-    points = np.unique(np.r_[np.arange(0, horizon, 7), horizon])  # fan: weekly and the end
-    trial, close, amount = (np.concatenate(part) for part in zip(*hits, strict=True))
-    counts = (close >= first) & (close <= horizon)
-    source = np.repeat(np.arange(len(hits)) < pipeline_hits, [len(h[0]) for h in hits])[counts]
-    trial, close, amount = (
-        trial[counts],
-        close[counts],
-        amount[counts] * amount_shift[trial[counts]],
-    )
-    index = trial * len(points) + np.searchsorted(points, close)
-    by_point = np.bincount(index, amount, trials * len(points)).reshape(trials, len(points))
-    customers = np.bincount(trial, minlength=trials)
-    cumulative = np.cumsum(by_point, axis=1) + to_date[0]
+    by_point, customers = tally.totals()
+    by_point *= amount_shift[:, None, None]  # [trial, source, point]
+    cumulative = np.cumsum(by_point.sum(axis=1), axis=1) + to_date[0]
+    from_pipeline, from_new = by_point.sum(axis=(0, 2)) / trials
     fan = pd.DataFrame(
         np.quantile(cumulative, FAN, axis=0).T,
         index=as_of + pd.to_timedelta(points, unit="D"),
@@ -360,8 +505,8 @@ def simulate(
         customers=customers + int(to_date[1]),
         revenue_to_date=float(to_date[0]),
         customers_to_date=int(to_date[1]),
-        from_pipeline=float(amount[source].sum() / trials),
-        from_new_leads=float(amount[~source].sum() / trials),
+        from_pipeline=float(from_pipeline),
+        from_new_leads=float(from_new),
         expected_new_leads=expected_new,
         fan=fan,
         pipeline=pipeline,
@@ -393,14 +538,22 @@ def cumulative_won(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) ->
 
 
 def run_rate_arrivals(
-    table: LeadTable, as_of: DateLike, days: int, window: int = RUN_RATE_DAYS
+    table: LeadTable,
+    as_of: DateLike,
+    days: int,
+    window: int = RUN_RATE_DAYS,
+    trends: Trends | None = None,
 ) -> np.ndarray:
     """Expected new leads per day for `days` days after `as_of`: the daily rate at which leads
-    were created in the `window` days to `as_of`."""
+    were created in the `window` days to `as_of`, grown along `trends` (a volume trend) from
+    the window's middle day."""
     as_of = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     created = table.leads[stage_field(table.stages[0])]
     count = int(((created >= as_of - pd.Timedelta(days=window)) & (created < as_of)).sum())
-    return np.full(days, count / window)
+    rate = np.full(days, count / window)
+    if trends is None or not trends.volume:
+        return rate
+    return rate * trends.volume_factor(np.arange(days) + 0.5 + window / 2)
 
 
 def plan_period(plan: Plan) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -426,12 +579,13 @@ def forecast_plan(
     plan: Plan, table: LeadTable, as_of: DateLike | None = None, trials: int = TRIALS, seed: int = 0
 ) -> Forecast:
     """The plan's period forecast from its lead table: the open pipeline, history as known on
-    `as_of` (default: the export's), and new leads at `plan_arrivals`."""
+    `as_of` (default: the export's; its trends unless the plan switches them off), and new
+    leads at `plan_arrivals`."""
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     p = plan.params
     start, end = plan_period(plan)
     return simulate(
-        measure_history(table, as_of),
+        measure_history(table, as_of, trend=p.forecast_trend),
         open_pipeline(table, as_of),
         plan_arrivals(plan, as_of),
         start,

@@ -36,10 +36,11 @@ def _between(values: np.ndarray, noise: np.ndarray) -> float:
 
 
 def measure_spreads(
-    table: LeadTable, as_of: DateLike, steps: tuple[str, ...]
+    table: LeadTable, as_of: DateLike, steps: tuple[str, ...], growth: float = 0.0
 ) -> tuple[np.ndarray, float, float]:
     """Per step the spread of the log-odds rate, then the spread of log volume and of log mean
-    deal amount (see the module's docstring)."""
+    deal amount (see the module's docstring). `growth`: the volume trend the run rate is
+    grown along (log per month), so the spread is the error left after it."""
     as_of = pd.Timestamp(as_of)
     since = (pd.Period(as_of, "M") - MONTHS).start_time
     cohorts = cohort_conversion(table, "month", as_of=as_of)
@@ -65,6 +66,7 @@ def measure_spreads(
     # the run rate's error: each month against the mean of the RUN_MONTHS before it, its bias
     # included (a ramp is an error the run rate makes)
     trailing = np.convolve(counts, np.ones(RUN_MONTHS) / RUN_MONTHS, "valid")[:-1]
+    trailing = trailing * np.exp(growth * (RUN_MONTHS + 1) / 2)  # to the month it predicts
     actual = counts[RUN_MONTHS:]
     keep = (trailing > 0) & (actual > 0)
     actual, trailing = actual[keep][-MONTHS:], trailing[keep][-MONTHS:]

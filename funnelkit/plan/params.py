@@ -44,7 +44,9 @@ TOP_KEYS = {
     "next_plan": False,
     "history_multiple": False,
     "definitions": False,
+    "forecast": False,
 }
+FORECAST_KEYS = {"trend": False}
 ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False, "as_of": False}
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
@@ -118,6 +120,7 @@ class PlanParams:
     names: StageNames = DEFAULT_NAMES  # what reports call the stages
     history_multiple: float = DEFAULT_HISTORY_MULTIPLE  # a month's target beyond this × the
     # busiest month history has seen is flagged
+    forecast_trend: bool = True  # the forecast follows the trends history shows (`forecast.trend`)
 
     @property
     def period_label(self) -> str:
@@ -241,6 +244,15 @@ def _money_bounds(key: str, value: float) -> None:
         )
     if key == "deal_size" and value < MIN_MONEY:
         raise InputError(f"'deal_size' must be at least {MIN_MONEY:g} (got {short(value)})")
+
+
+def _forecast(raw: Any) -> bool:
+    """Whether the forecast follows history's trends: the `trend` key, true by default."""
+    raw = check_keys(raw, FORECAST_KEYS, "'forecast'")
+    trend = raw.get("trend", True)
+    if not isinstance(trend, bool):
+        raise InputError(f"'trend' must be true or false (got {short(trend)})")
+    return trend
 
 
 def _pipeline(raw: Any) -> dict[str, Any]:
@@ -402,6 +414,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
         else None,
         names=names,
         history_multiple=_history_multiple(raw),
+        forecast_trend=in_section("forecast", _forecast, raw.get("forecast") or {}),
         next_plan=next_plan,
         following=in_section("next_plan", _following, next_plan, start, months, funnel)
         if next_plan is not None and follow

@@ -1,5 +1,5 @@
 """The attainment forecast: worked expectations, properties, a seeded run on the sample data,
-the calibration figure, and the inputs that cannot be forecast."""
+and the inputs that cannot be forecast. Its track record on history: test_backtest.py."""
 
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REAL, ROOT, SAMPLE
+from conftest import ROOT, SAMPLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import InputError, read_export
-from funnelkit.crm.mapping_file import mapping_from_dict
-from funnelkit.forecast.calibration import calibrate, known_on
 from funnelkit.forecast.simulation import (
     History,
     Pipeline,
@@ -182,37 +180,11 @@ def test_a_seeded_forecast_of_the_current_quarter(sample, q4):
     assert f.expected_revenue == pytest.approx(
         f.revenue_to_date + f.from_pipeline + f.from_new_leads
     )
-    assert round(f.expected_revenue) == 292546
-    assert f.probability == pytest.approx(0.24246)
-    assert f.interval == pytest.approx((202172.83, 394147.02))
+    assert round(f.expected_revenue) == 292238
+    assert f.probability == pytest.approx(0.24153)
+    assert f.interval == pytest.approx((201832.48, 393979.43))
     assert forecast_plan(q4, sample, seed=0).interval == f.interval  # same seed, same forecast
     assert f.expected_new_leads == pytest.approx(697.84433363 / 92 * 61)
-
-
-def test_the_80_percent_interval_held_on_the_sample_history(sample):
-    days = pd.date_range("2025-10-02", "2026-09-24", freq="7D")  # weekly, four quarters
-    checked = calibrate(sample, list(days))
-    assert len(checked) == 52
-    assert int(checked["held"].sum()) == 46  # 88 %: close to 80 %, a little wide
-    assert ((checked["actual"] < checked["low"]) | (checked["actual"] > checked["high"])).sum() == 6
-
-
-def test_the_table_as_known_on_a_past_day(sample):
-    past = known_on(sample, "2026-03-15")
-    assert past.as_of == pd.Timestamp("2026-03-15 23:59:59")
-    assert past.leads["lead_at"].max() < pd.Timestamp("2026-03-16")
-    for column in past.stage_columns:
-        assert not (past.leads[column] >= pd.Timestamp("2026-03-16")).any()
-    won = past.leads["outcome"] == "won"
-    assert won.sum() == (sample.leads["won_at"] < pd.Timestamp("2026-03-16")).sum()
-    assert past.leads.loc[~won, "amount"].isna().all()
-    # a lead that became an SQL after the day stood at its earlier stage
-    later = sample.leads[
-        (sample.leads["sql_at"] >= "2026-03-16") & (sample.leads["mql_at"] < "2026-03-15")
-    ]
-    row = past.leads.set_index("lead_id").loc[later["lead_id"].iloc[0]]
-    assert row["stage"] == "mql"
-    assert row["outcome"] == "open"
 
 
 def test_inputs_that_cannot_be_forecast(sample, q4):
@@ -274,39 +246,3 @@ def test_the_spread_between_periods_is_the_variance_sampling_does_not_explain():
     assert _between(values, noise) == pytest.approx(np.sqrt(0.09 - 0.05))
     assert _between(values, np.full(3, 0.2)) == 0  # all of it noise
     assert _between(values[:2], noise[:2]) == 0  # too few months
-
-
-@pytest.mark.realdata
-@pytest.mark.slow
-def test_the_intervals_hold_as_often_as_they_say_on_maven_crm():
-    """Weekly forecasts of 2017 Q2 and Q3 on the Maven CRM opportunities, each from what the
-    export knew that Monday: the 80 % and 50 % intervals hold about as often as stated (with
-    only parameter uncertainty, 6 of 26 held)."""
-    table = read_export(
-        REAL / "maven-crm" / "sales_pipeline.csv", mapping_from_dict(MAVEN_ENGAGING)
-    )
-    days = pd.date_range("2017-04-03", "2017-09-25", freq="W-MON")
-    checked = calibrate(table, list(days), trials=5_000)
-    assert len(checked) == 26
-    assert 0.65 <= checked["held"].mean() <= 0.95
-    assert 0.35 <= checked["held_50"].mean() <= 0.65
-
-
-MAVEN_ENGAGING = {  # Maven's opportunities from their engage date to won at the close date
-    "name": "maven-engaging",
-    "stages": ["engaging", "won"],
-    "columns": {
-        "lead_id": "opportunity_id",
-        "owner": "sales_agent",
-        "stage": "deal_stage",
-        "outcome": "deal_stage",
-        "amount": "close_value",
-        "close_date": "close_date",
-    },
-    "stage_columns": {"engaging": "engage_date"},
-    "values": {
-        "stage": {"Prospecting": None, "Engaging": "engaging", "Won": "won", "Lost": None},
-        "outcome": {"Prospecting": "open", "Engaging": "open", "Won": "won", "Lost": "lost"},
-    },
-    "date_formats": ["%Y-%m-%d"],
-}

@@ -1,0 +1,242 @@
+"""Backtesting the forecast: forecast each past period every Monday from what the lead table
+knew that day, and score the forecasts against what was won.
+
+What the table knew on a day (`known_on`): the leads created by then, the stage times up to
+then, and won deals (with their amounts) closed by then. The export does not record when a
+lead was lost, so on a past day every lead not yet won is open; the forecast's waiting-time
+rule (a lead that waited longer than history's stage times is stalled) carries the rest. New
+leads are assumed to arrive at the run rate of the 90 days before (`run_rate_arrivals`): a
+past period has no plan volume to assume.
+
+Scores, for revenue and for customers (customers only when won deals carry no amounts):
+how often the 50 % and 80 % intervals held the actual figure; the Brier score of the stated
+chance of reaching the goal (the mean squared gap between the chance, 0–1, and what happened,
+0 or 1; 0 is perfect, 0.25 is what always saying 50 % scores); the bias (the mean of
+actual − expected as a share of expected); and a calibration table (forecasts grouped by the
+chance they gave, against how often the goal was met). A goal applies to a past period when
+one is given for it (e.g. the plan for that period); otherwise the goal is the median of what
+the backtested periods won, the line hardest to call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from funnelkit.core.exceptions import InputError
+from funnelkit.core.types import DateLike
+from funnelkit.crm.fields import stage_field
+from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.simulation import (
+    measure_history,
+    open_pipeline,
+    run_rate_arrivals,
+    simulate,
+    won_in,
+)
+
+TRIALS = 5_000  # simulated periods per backtested forecast
+WEEKS = 26  # weekly forecasts in a track record
+MIN_FORECASTS = 8  # forecasts a track record needs
+LEVELS = {50: (0.25, 0.75), 80: (0.10, 0.90)}  # interval (%) → its quantiles
+CHANCE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the calibration table's groups of stated chance
+MEASURES = ("revenue", "customers")
+
+
+def known_on(table: LeadTable, day: DateLike) -> LeadTable:
+    """The lead table as it stood at the end of `day`."""
+    cut = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
+    leads = table.leads
+    created = leads[stage_field(table.stages[0])]
+    leads = leads.loc[created.notna() & (created < cut)].copy()
+    for column in leads.columns:
+        if leads[column].dtype.kind == "M":
+            leads.loc[leads[column] >= cut, column] = pd.NaT
+    times = leads[table.stage_columns].notna().to_numpy()
+    furthest = np.where(times.any(axis=1), times.shape[1] - 1 - times[:, ::-1].argmax(axis=1), 0)
+    leads["stage"] = pd.Categorical.from_codes(furthest, categories=pd.Index(table.stages))
+    won = leads[stage_field(table.stages[-1])].notna()
+    leads["outcome"] = pd.Categorical(
+        np.where(won, "won", "open"), categories=leads["outcome"].cat.categories
+    )
+    if "amount" in leads:
+        leads.loc[~won, "amount"] = np.nan
+    return dataclasses.replace(table, leads=leads, taken_at=cut - pd.Timedelta(seconds=1))
+
+
+def period_of(day: DateLike, months: int, first: pd.Period) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the period of `months` months holding `day`, periods being laid
+    end to end from month `first` (e.g. a plan's first month)."""
+    month = pd.Period(pd.Timestamp(day), "M")
+    start = first + ((month - first).n // months) * months
+    end = start + months - 1
+    return start.start_time.normalize(), end.end_time.normalize()
+
+
+def has_amounts(table: LeadTable) -> bool:
+    """Whether won deals carry amounts, so revenue can be forecast."""
+    leads = table.leads
+    if "amount" not in leads or "outcome" not in leads:
+        return False
+    return bool((leads.loc[leads["outcome"] == "won", "amount"] > 0).any())
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Past forecasts against what happened."""
+
+    forecasts: pd.DataFrame  # a row per forecast and measure (columns: see `backtest`)
+    measures: tuple[str, ...]  # 'revenue' (when deals carry amounts), 'customers'
+    trials: int  # simulated periods per forecast
+    skipped: int  # forecast days with too little history to forecast from
+
+    def rows(self, measure: str) -> pd.DataFrame:
+        """The forecasts of one measure."""
+        return self.forecasts[self.forecasts["measure"] == measure]
+
+    def held(self, measure: str, level: int) -> int:
+        """How many of the measure's `level` % intervals (50 or 80) held the actual figure."""
+        return int(self.rows(measure)[f"held_{level}"].sum())
+
+    def coverage(self, measure: str, level: int) -> float:
+        """The share (0–1) of the measure's `level` % intervals that held."""
+        return float(self.rows(measure)[f"held_{level}"].mean())
+
+    def brier(self, measure: str) -> float:
+        """Mean of (chance − met)², chance 0–1 and met 0 or 1: 0 is perfect."""
+        r = self.rows(measure)
+        return float(((r["chance"] - r["met"]) ** 2).mean())
+
+    def bias(self, measure: str) -> float:
+        """Mean of (actual − expected) ÷ expected: above 0, the forecasts were low."""
+        r = self.rows(measure)
+        r = r[r["expected"] > 0]
+        return float(((r["actual"] - r["expected"]) / r["expected"]).mean())
+
+    def calibration(self, measure: str) -> pd.DataFrame:
+        """Forecasts grouped by the chance they gave: columns chance (the group, e.g.
+        '20–40%'), forecasts, stated (their mean chance, 0–1), met (the share that met the
+        goal, 0–1; NaN in an empty group)."""
+        r = self.rows(measure)
+        edges = np.asarray(CHANCE_BINS)
+        group = np.clip(np.searchsorted(edges, r["chance"], side="right") - 1, 0, len(edges) - 2)
+        out = []
+        for g in range(len(edges) - 1):
+            inside = r[group == g]
+            label = f"{edges[g]:.0%}–{edges[g + 1]:.0%}".replace("%–", "–")
+            out.append((label, len(inside), inside["chance"].mean(), inside["met"].mean()))
+        return pd.DataFrame(out, columns=["chance", "forecasts", "stated", "met"])
+
+
+def _counted(table: LeadTable) -> LeadTable:
+    """The table with each won deal's amount 1, so the forecast's revenue counts customers."""
+    leads = table.leads.assign(amount=np.where(table.leads["outcome"] == "won", 1.0, np.nan))
+    return dataclasses.replace(table, leads=leads)
+
+
+def forecast_days(
+    table: LeadTable, months: int, first: pd.Period, weeks: int = WEEKS
+) -> list[pd.Timestamp]:
+    """Mondays whose period (see `period_of`) ended before the export's as-of day, the latest
+    last, at most `weeks` × 2 of them (`backtest` skips days history cannot forecast from)."""
+    created = table.leads[stage_field(table.stages[0])].dropna()
+    if created.empty:
+        return []
+    as_of = table.as_of.normalize()
+    mondays = pd.date_range(created.min().normalize(), as_of, freq="W-MON")
+    ended = [d for d in mondays if period_of(d, months, first)[1] < as_of]
+    return ended[-2 * weeks :]
+
+
+def backtest(
+    table: LeadTable,
+    months: int = 3,
+    first: pd.Period | None = None,
+    weeks: int = WEEKS,
+    trials: int = TRIALS,
+    seed: int = 0,
+    goals: Mapping[tuple[str, pd.Timestamp], float] | None = None,
+    trend: bool = True,
+) -> Backtest:
+    """Forecast the period of `months` months (laid from month `first`; default January) of
+    each of the last `weeks` Mondays whose period has ended, from what `table` knew that
+    Monday, and score the forecasts (see the module's docstring).
+
+    `goals`: the goal of a measure ('revenue' or 'customers') for the period starting on a
+    day; a measure without one for a period is scored at the median of what the backtested
+    periods won. `forecasts` columns: measure, as_of, start, end, expected, low_50, high_50,
+    low_80, high_80 (the intervals' ends), actual, goal, chance (0–1, of reaching the goal),
+    met, held_50, held_80. `trend`: whether each forecast follows the trends history showed
+    that day (`funnelkit.forecast.trends`). Raises InputError when fewer than MIN_FORECASTS
+    forecasts can be made."""
+    first = pd.Period("2000-01", "M") if first is None else first
+    measures = MEASURES if has_amounts(table) else ("customers",)
+    source = table if "revenue" in measures else _counted(table)
+    made: list[tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]] = []
+    skipped = 0
+    for day in reversed(forecast_days(table, months, first, weeks)):
+        if len(made) == weeks:
+            break
+        start, end = period_of(day, months, first)
+        past = known_on(source, day)
+        try:
+            history = measure_history(past, past.as_of, trend)
+            f = simulate(
+                history,
+                open_pipeline(past, past.as_of),
+                run_rate_arrivals(past, day, (end - day).days, trends=history.trends),
+                start,
+                end,
+                goal=0.0,
+                trials=trials,
+                seed=seed,
+                to_date=won_in(past, start, day),
+            )
+        except InputError:
+            skipped += 1
+            continue
+        made.append((day, start, end, f.revenue, f.customers.astype(float)))
+    if len(made) < MIN_FORECASTS:
+        raise InputError(
+            f"too little history in {table.source} to backtest: {len(made)} weekly forecasts "
+            f"of periods that have ended could be made, and a track record needs "
+            f"{MIN_FORECASTS} or more"
+        )
+    made.reverse()
+    rows = []
+    for measure in measures:
+        actual = {}
+        for _, start, end, _, _ in made:
+            won, count = won_in(source, start, end)
+            actual[start] = won if measure == "revenue" else float(count)
+        median = float(np.median(list(actual.values())))
+        for day, start, end, revenue, customers in made:
+            outcomes: np.ndarray = revenue if measure == "revenue" else customers
+            goal = (goals or {}).get((measure, start), median)
+            q = np.quantile(outcomes, [*LEVELS[50], *LEVELS[80]])
+            rows.append(
+                {
+                    "measure": measure,
+                    "as_of": day,
+                    "start": start,
+                    "end": end,
+                    "expected": float(outcomes.mean()),
+                    "low_50": q[0],
+                    "high_50": q[1],
+                    "low_80": q[2],
+                    "high_80": q[3],
+                    "actual": actual[start],
+                    "goal": goal,
+                    "chance": float((outcomes >= goal).mean()),
+                    "met": float(actual[start] >= goal),
+                }
+            )
+    forecasts = pd.DataFrame(rows)
+    for level in LEVELS:
+        low, high = forecasts[f"low_{level}"], forecasts[f"high_{level}"]
+        forecasts[f"held_{level}"] = (forecasts["actual"] >= low) & (forecasts["actual"] <= high)
+    return Backtest(forecasts, measures, trials, skipped)

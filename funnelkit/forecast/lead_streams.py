@@ -1,0 +1,57 @@
+"""Random numbers of an open lead's own, drawn for many leads at once.
+
+Each lead has a key (a 64-bit hash of the seed and its id), and the uniform for a lead, a use
+(`domain`) and a counter (e.g. a trial's index) is a hash of the three: SplitMix64's
+finaliser, which turns consecutive counters into independent-looking 64-bit words. A lead's
+numbers depend on nothing but its key, so adding a lead to the pipeline leaves every other
+lead's draws as they were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_DOMAIN_SHIFT = np.uint64(40)  # counters below 2**40 never reach the next domain's
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser on each 64-bit word (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * _MIX1
+        x = (x ^ (x >> np.uint64(27))) * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+def lead_keys(ids: np.ndarray, seed: int) -> np.ndarray:
+    """One 64-bit key per lead id (any hashable values; equal ids, equal keys) and seed."""
+    hashed = pd.util.hash_array(np.asarray([str(i) for i in ids], dtype=object))
+    with np.errstate(over="ignore"):
+        return _mix(hashed.astype(np.uint64) ^ _mix(np.asarray([seed], dtype=np.uint64)))
+
+
+def _words(keys: np.ndarray, domain: int, counters: np.ndarray) -> np.ndarray:
+    """A 64-bit word per (key, counter) pair (arrays broadcast together); `domain` (0–255)
+    separates a lead's uses, so each draws numbers of its own."""
+    counters = np.asarray(counters).astype(np.uint64) + (np.uint64(domain) << _DOMAIN_SHIFT)
+    with np.errstate(over="ignore"):
+        return _mix(keys + counters * _GOLDEN)
+
+
+def uniforms(keys: np.ndarray, domain: int, counters: np.ndarray) -> np.ndarray:
+    """Uniform numbers in (0, 1] with 53-bit resolution, one per (key, counter) pair."""
+    return ((_words(keys, domain, counters) >> np.uint64(11)) + 1.0) * 2.0**-53
+
+
+def uniform_pairs(
+    keys: np.ndarray, domain: int, counters: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two uniform numbers in (0, 1) with 32-bit resolution per (key, counter) pair, from the
+    two halves of one word."""
+    words = _words(keys, domain, counters)
+    high = (words >> np.uint64(32)).astype(np.float64)
+    low = (words & np.uint64(0xFFFFFFFF)).astype(np.float64)
+    return (high + 0.5) * 2.0**-32, (low + 0.5) * 2.0**-32

@@ -1,0 +1,86 @@
+"""Trends in new-lead volume and deal size, measured on an export as known on a day.
+
+Each is a least-squares line through the log of a monthly figure over the last MONTHS
+complete months: the count of leads entering the first stage, and the mean won amount (months
+with MIN_WON won deals or more). A trend is shown when its slope is at least SHOWN standard
+errors from zero (the errors measured from the months' own scatter about the line) over
+MIN_MONTHS months or more; otherwise it is 0. Slopes are per month, in log units: 0.05 is
+about 5 % a month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from funnelkit.core.types import DateLike
+from funnelkit.crm.fields import stage_field
+from funnelkit.crm.leads import LeadTable
+
+MONTHS = 12  # complete months a trend is fitted on
+MIN_MONTHS = 12  # months a trend needs: a year, so a season or a ramp-up is not taken for one
+MIN_WON = 5  # won deals a month needs for its mean amount to count
+SHOWN = 2.0  # standard errors the slope must be from zero
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class Trends:
+    """Growth per month (log) of new leads and of the mean deal amount; 0 where history
+    shows none."""
+
+    volume: float = 0.0
+    amount: float = 0.0
+    months: int = 0  # the months the volume trend was fitted on
+
+    def volume_factor(self, days: np.ndarray | float) -> np.ndarray | float:
+        """How much more new-lead volume `days` days on (×)."""
+        return np.exp(self.volume * np.asarray(days) / DAYS_PER_MONTH)
+
+    def amount_factor(self, days: np.ndarray | float) -> np.ndarray | float:
+        """How much larger a deal won `days` days later is (×)."""
+        return np.exp(self.amount * np.asarray(days) / DAYS_PER_MONTH)
+
+
+NO_TRENDS = Trends()
+
+
+def _slope(month: np.ndarray, values: np.ndarray) -> float:
+    """The least-squares slope of `values` over `month` (numbers), or 0 when it is not SHOWN
+    standard errors from zero or there are fewer than MIN_MONTHS values."""
+    n = len(values)
+    if n < MIN_MONTHS:
+        return 0.0
+    x = month - month.mean()
+    slope = float(x @ values / (x @ x))
+    residual = values - values.mean() - slope * x
+    error = np.sqrt(residual @ residual / (n - 2) / (x @ x))
+    return slope if abs(slope) >= SHOWN * error else 0.0
+
+
+def measure_trends(table: LeadTable, as_of: DateLike) -> Trends:
+    """The trends in `table` as known on `as_of` (see the module's docstring)."""
+    as_of = pd.Timestamp(as_of)
+    current = pd.Period(as_of, "M")
+    months = pd.period_range(current - MONTHS, current - 1, freq="M")
+    leads = table.leads
+    created = leads[stage_field(table.stages[0])]
+    counts = created[created <= as_of].dt.to_period("M").value_counts()
+    first = (
+        counts.index.min() + 1 if len(counts) else current
+    )  # the export's first month is partial
+    counts = counts.reindex(months[months >= first], fill_value=0).to_numpy(float)
+    index = np.arange(len(counts), dtype=float)
+    volume = _slope(index, np.log(counts)) if len(counts) and counts.min() > 0 else 0.0
+    amount = 0.0
+    last = stage_field(table.stages[-1])
+    if "amount" in leads and "outcome" in leads:
+        won = leads[(leads["outcome"] == "won") & (leads["amount"] > 0) & (leads[last] <= as_of)]
+        by_month = won.groupby(won[last].dt.to_period("M"))["amount"].agg(["size", "mean"])
+        by_month = by_month.reindex(months).dropna()
+        by_month = by_month[by_month["size"] >= MIN_WON]
+        month = np.asarray([(m - months[0]).n for m in by_month.index], dtype=float)
+        amount = _slope(month, np.log(by_month["mean"].to_numpy(float)))
+    return Trends(volume=volume, amount=amount, months=len(counts))
