@@ -69,6 +69,7 @@ bench: $(READY) ## run the benchmarks and print medians (the first run generates
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_actuals.py
 	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_backtest.py
 	$(BIN)/python benchmarks/bench_render.py
 	$(BIN)/python benchmarks/bench_browser.py
 

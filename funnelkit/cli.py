@@ -1,6 +1,6 @@
 """The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`,
 `funnelkit actuals EXPORT.csv [--mapping M]`, `funnelkit goals PARAMS.yaml`,
-`funnelkit init EXPORT ...`, `funnelkit render PARAMS.yaml...`.
+`funnelkit init EXPORT ...`, `funnelkit backtest PARAMS.yaml`, `funnelkit render PARAMS.yaml...`.
 
 Exit status: 0 on success, 2 when an input breaks a rule (the message says which), 1 when a
 notebook fails or a report cannot be written, 130 when interrupted (Ctrl-C), 143 when
@@ -24,6 +24,8 @@ from typing import Any
 from funnelkit.core.exceptions import FunnelkitError, InputError, ParamsError
 from funnelkit.core.validation import short
 from funnelkit.crm.leads import read_export
+from funnelkit.forecast.backtest import MIN_FORECASTS, WEEKS
+from funnelkit.forecast.backtest import TRIALS as BACKTEST_TRIALS
 from funnelkit.goals.alignment import (
     alignment_text,
     loose_ends,
@@ -33,10 +35,11 @@ from funnelkit.goals.alignment import (
 )
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
-from funnelkit.model.loader import TableCache, load_plan_data
+from funnelkit.model.loader import TableCache, load_plan_data, plan_backtest
 from funnelkit.model.starter import init_plan, parse_day, parse_days, parse_growth, parse_period
 from funnelkit.plan.params import DealsExport
 from funnelkit.present.actuals_report import actuals_text
+from funnelkit.present.backtest_text import backtest_text
 from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, log, prepare, render
 from funnelkit.present.text_report import plan_text
 
@@ -44,6 +47,7 @@ EXIT_BAD_INPUT = 2
 EXIT_RENDER_FAILED = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 EXIT_TERMINATED = 143  # 128 + SIGTERM
+MAX_TRIALS = 1_000_000  # simulated periods a backtest's forecast may ask for
 
 
 def _plan(args: argparse.Namespace) -> None:
@@ -126,6 +130,25 @@ def _init(args: argparse.Namespace) -> None:
     )
     print(f"Wrote {path}: the baselines measured on {args.export}, the SLA at defaults to set.")
     print(f"Render it with: .venv/bin/funnelkit render {path}")
+
+
+def _backtest(args: argparse.Namespace) -> None:
+    data = load_plan_data(args.params)
+    if args.weeks < MIN_FORECASTS:
+        raise InputError(f"'--weeks' must be at least {MIN_FORECASTS} (got {args.weeks})")
+    if not 1 <= args.trials <= MAX_TRIALS:
+        raise InputError(f"'--trials' must be from 1 to {MAX_TRIALS:,} (got {args.trials})")
+    trend = data.params.forecast_trend and not args.no_trend
+    record = plan_backtest(data, args.weeks, args.trials, trend)
+    assert data.params.export_file is not None  # plan_backtest needs the export
+    print(backtest_text(record, data.params, data.params.export_file.name, trend))
+    if args.csv:
+        out = Path(args.csv)
+        try:
+            record.forecasts.to_csv(out, index=False)
+        except OSError as err:
+            raise InputError(f"cannot write '--csv' file {out}: {err.strerror}") from None
+        print(f"\nWrote each forecast to {out}")
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -257,6 +280,29 @@ def parser() -> argparse.ArgumentParser:
     )
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(run=_init)
+    back = commands.add_parser(
+        "backtest",
+        help="check the forecast on the export's past periods: how often its ranges held",
+        description="Forecast each past period of the plan's length every Monday from what the "
+        "export knew that day, and score the forecasts against what was won: how often the "
+        "80%% and 50%% ranges held, the Brier score of the chance of the goal, the bias, and a "
+        "calibration table, for revenue and customers. The reports show the same figures.",
+    )
+    back.add_argument("params", help="parameters YAML file, e.g. params/example.yaml")
+    back.add_argument(
+        "--weeks", type=int, default=WEEKS, help=f"weekly forecasts to make (default {WEEKS})"
+    )
+    back.add_argument(
+        "--trials",
+        type=int,
+        default=BACKTEST_TRIALS,
+        help=f"simulated periods per forecast (default {BACKTEST_TRIALS:,})",
+    )
+    back.add_argument(
+        "--no-trend", action="store_true", help="leave history's trends out of the forecasts"
+    )
+    back.add_argument("--csv", help="also write each forecast, one row per measure, to this CSV")
+    back.set_defaults(run=_backtest)
     rend = commands.add_parser(
         "render",
         help="run the quarterly plan (and monthly review) notebooks into reports/<plan>/",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from funnelkit import build_plan, cli, load_params
 from funnelkit.cli import main
@@ -253,3 +254,44 @@ def test_a_month_that_does_not_exist_is_refused(root):
     assert result.stderr == (
         "funnelkit: error: '--month' must be a month written YYYY-MM (got '2026-13')\n"
     )
+
+
+def test_backtest_prints_the_scores_and_writes_each_forecast(root, tmp_path):
+    out = tmp_path / "forecasts.csv"
+    result = run("backtest", "params/2026-q4.yaml", "--trials", "400", "--csv", str(out), cwd=root)
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("Backtest of Q4 2026 plan, all regions on hubspot-contacts.csv\n")
+    assert "26 weekly forecasts made on Mondays 06 Apr 2026 to 28 Sep 2026" in text
+    assert "400 simulated periods each" in text
+    for heading in ("Revenue, each period", "Customers, calibration"):
+        assert heading in text
+    assert "01 Jul 2026 – 30 Sep 2026" in text
+    rows = out.read_text().splitlines()
+    assert len(rows) == 1 + 2 * 26  # a header, then each forecast of revenue and of customers
+    assert rows[0].startswith("measure,as_of,start,end,expected,")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--weeks", "3"], "'--weeks' must be at least 8 (got 3)"),
+        (["--trials", "0"], "'--trials' must be from 1 to 1,000,000 (got 0)"),
+    ],
+)
+def test_backtest_refuses_options_that_make_no_sense(root, options, message):
+    result = run("backtest", "params/2026-q4.yaml", *options, cwd=root)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"funnelkit: error: {message}"
+    assert result.stdout == ""
+
+
+def test_backtest_without_an_export_exits_2(root, tmp_path):
+    raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
+    for key in ("actuals", "goals", "definitions", "previous_plan", "next_plan"):
+        raw.pop(key, None)
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump(raw))
+    result = run("backtest", str(plain), cwd=root)
+    assert result.returncode == 2
+    assert "'actuals' must name a CRM export to backtest on" in result.stderr

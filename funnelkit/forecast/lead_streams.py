@@ -19,11 +19,15 @@ _DOMAIN_SHIFT = np.uint64(40)  # counters below 2**40 never reach the next domai
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64's finaliser on each 64-bit word (wrapping arithmetic)."""
+    """SplitMix64's finaliser on each 64-bit word (wrapping arithmetic), in place."""
+    shifted = np.empty_like(x)
     with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * _MIX1
-        x = (x ^ (x >> np.uint64(27))) * _MIX2
-    return x ^ (x >> np.uint64(31))
+        for shift, factor in ((30, _MIX1), (27, _MIX2), (31, None)):
+            np.right_shift(x, np.uint64(shift), out=shifted)
+            np.bitwise_xor(x, shifted, out=x)
+            if factor is not None:
+                np.multiply(x, factor, out=x)
+    return x
 
 
 def lead_keys(ids: np.ndarray, seed: int) -> np.ndarray:
@@ -36,9 +40,11 @@ def lead_keys(ids: np.ndarray, seed: int) -> np.ndarray:
 def _words(keys: np.ndarray, domain: int, counters: np.ndarray) -> np.ndarray:
     """A 64-bit word per (key, counter) pair (arrays broadcast together); `domain` (0–255)
     separates a lead's uses, so each draws numbers of its own."""
-    counters = np.asarray(counters).astype(np.uint64) + (np.uint64(domain) << _DOMAIN_SHIFT)
+    words = np.asarray(counters).astype(np.uint64)
     with np.errstate(over="ignore"):
-        return _mix(keys + counters * _GOLDEN)
+        words += np.uint64(domain) << _DOMAIN_SHIFT
+        words = np.multiply(words, _GOLDEN, out=words) + keys
+    return _mix(words)
 
 
 def uniforms(keys: np.ndarray, domain: int, counters: np.ndarray) -> np.ndarray:
@@ -53,5 +59,8 @@ def uniform_pairs(
     two halves of one word."""
     words = _words(keys, domain, counters)
     high = (words >> np.uint64(32)).astype(np.float64)
-    low = (words & np.uint64(0xFFFFFFFF)).astype(np.float64)
-    return (high + 0.5) * 2.0**-32, (low + 0.5) * 2.0**-32
+    low = np.bitwise_and(words, np.uint64(0xFFFFFFFF), out=words).astype(np.float64)
+    for half in (high, low):
+        half += 0.5
+        half *= 2.0**-32
+    return high, low

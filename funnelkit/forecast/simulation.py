@@ -44,10 +44,11 @@ TRIALS = 100_000
 INTERVAL = (0.10, 0.90)  # the stated 80 % interval
 FAN = (0.10, 0.25, 0.50, 0.75, 0.90)  # quantiles of cumulative revenue in the fan chart
 RESIDUAL_DRAWS = 512  # draws of each open lead's time to close, sorted into quantiles
-CHUNK_DRAWS = 2_000_000  # about the most draws (leads × trials) held in memory at once
+CHUNK_DRAWS = 500_000  # about the most candidate wins held in memory at once
+LEADS_AT_ONCE = 1024  # open leads whose close days are drawn at once (× RESIDUAL_DRAWS)
 BLOCKS = 16  # blocks of trials, in order of their rates, each with its own bound on a win
 DENSE = 0.5  # a lead this likely to win in a block is tried in every trial of it
-_RESIDUAL, _GAP, _ACCEPT, _AMOUNT = range(4)  # the uses of an open lead's own numbers
+_RESIDUAL, _GAP, _ACCEPT = range(3)  # the uses of an open lead's own numbers
 NEW_DRAWS = 20_000  # draws of a new lead's arrival and time to close
 RUN_RATE_DAYS = 90  # the days before the as-of day whose lead creation gives history's rate
 
@@ -293,7 +294,7 @@ def _pipeline_hits(
     seed: int,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The open leads' wins closing by day `horizon`: (trial, close day, amount) arrays, one
-    tuple per group of leads (groups of about CHUNK_DRAWS ÷ trials leads).
+    tuple per group of leads (of about CHUNK_DRAWS candidate wins each).
 
     `rates` and `beyond` per trial and stage: the step's rate and the rate from the next
     stage to the last; `later` per stage: RESIDUAL_DRAWS draws of the days through the steps
@@ -325,14 +326,16 @@ def _pipeline_hits(
     top_rate, top_beyond = (np.maximum.reduceat(x, edges[:-1], axis=0) for x in in_order)
     blocks = len(edges) - 1
     draws = np.arange(RESIDUAL_DRAWS)
-    chunk = max(CHUNK_DRAWS // trials, 1)
-    for lo in range(0, len(alive), chunk):
-        idx, keys = alive[lo : lo + chunk], all_keys[lo : lo + chunk]
+    sizes_of_block = np.diff(edges)
+    for lo in range(0, len(alive), LEADS_AT_ONCE):
+        idx, keys = alive[lo : lo + LEADS_AT_ONCE], all_keys[lo : lo + LEADS_AT_ONCE]
         st, n_longer = stage[idx], longer[idx][:, None]
         survive = longer[idx] / sizes[st]
         pick = ((1 - uniforms(keys[:, None], _RESIDUAL, draws)) * n_longer).astype(np.int64)
         chosen = durations[(offset[st] + waited[idx])[:, None] + pick]
-        residual = np.sort(chosen - age[idx][:, None] + later[st], axis=1)
+        # close days (whole days after the as-of day; rounding up keeps the order)
+        residual = np.sort(np.ceil(chosen - age[idx][:, None] + later[st]), axis=1)
+        residual = residual.astype(np.int32)
         in_time = (residual <= horizon).sum(axis=1) / RESIDUAL_DRAWS
         seg_lead, block = _ranges(np.full(len(idx), blocks))
         seg_stage = st[seg_lead]
@@ -342,17 +345,52 @@ def _pipeline_hits(
             * in_time[seg_lead]
         )
         bound[bound >= DENSE] = 1.0  # gaps would cost more than trying every position
-        segment, position, u = _candidates(
-            keys[seg_lead], edges[block], np.diff(edges)[block], bound
-        )
-        lead, s = seg_lead[segment], seg_stage[segment]
-        u *= bound[segment]
-        win = _advance(in_order[0][position, s], survive[lead]) * in_order[1][position, s]
-        won = u < win * in_time[lead]
-        lead, trial, given = lead[won], order[position[won], s[won]], u[won] / win[won]
-        close = np.ceil(residual[lead, (given * RESIDUAL_DRAWS).astype(np.int64)])
-        which = (uniforms(keys[lead], _AMOUNT, trial) * len(history.amounts)).astype(np.int64)
-        yield trial, close.astype(np.int64), _amounts(history, which, close)
+        # leads in groups of about CHUNK_DRAWS expected candidates, so arrays stay small
+        expected = np.cumsum((bound * sizes_of_block[block]).reshape(len(idx), blocks).sum(1))
+        cuts = np.searchsorted(expected, np.arange(CHUNK_DRAWS, expected[-1], CHUNK_DRAWS))
+        for first, last in zip(np.r_[0, cuts], np.r_[cuts, len(idx)], strict=True):
+            if last > first:
+                part = slice(first * blocks, last * blocks)
+                segments = (seg_lead, seg_stage, edges[block], sizes_of_block[block], bound)
+                yield _wins(
+                    tuple(x[part] for x in segments),
+                    keys,
+                    (survive, in_time, residual),
+                    (order, *in_order),
+                    len(history.amounts),
+                    history,
+                )
+
+
+def _wins(
+    segments: tuple[np.ndarray, ...],
+    keys: np.ndarray,
+    leads: tuple[np.ndarray, np.ndarray, np.ndarray],
+    trials: tuple[np.ndarray, np.ndarray, np.ndarray],
+    amounts: int,
+    history: History,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The wins of a group of leads: (trial, close day, amount) arrays. `segments`: each
+    segment's lead, stage, first position, positions and bound; `leads`: each lead's survival share,
+    chance of closing in time and sorted close days; `trials`: per position and stage, the
+    trial, its step rate and its rate from the next stage to the last."""
+    seg_lead, seg_stage, seg_lo, seg_n, bound = segments
+    survive, in_time, residual = leads
+    order, rate, beyond = trials
+    segment, position, u = _candidates(keys[seg_lead], seg_lo, seg_n, bound)
+    lead, s = seg_lead[segment], seg_stage[segment]
+    u *= bound[segment]
+    win = _advance(rate[position, s], survive[lead]) * beyond[position, s]
+    won = u < win * in_time[lead]
+    lead, trial = lead[won], order[position[won], s[won]]
+    # given a win, u / win is uniform below in_time, so u / win × RESIDUAL_DRAWS is uniform
+    # below a whole number: its whole part picks the close day, its fraction (uniform and
+    # independent of the whole part) the deal's amount
+    quantile = u[won] / win[won] * RESIDUAL_DRAWS
+    pick = quantile.astype(np.int64)
+    close = residual[lead, pick]
+    which = ((quantile - pick) * amounts).astype(np.int64)
+    return trial, close, _amounts(history, which, close)
 
 
 def _amounts(history: History, which: np.ndarray, close: np.ndarray) -> np.ndarray:
@@ -375,6 +413,8 @@ class _Tally:
 
     def __init__(self, trials: int, points: np.ndarray, first: int) -> None:
         self.trials, self.points, self.first = trials, len(points), first
+        days = np.arange(int(points[-1]) + 1)
+        self.point_of = np.minimum(-(-days // 7), len(points) - 1)  # close day → its fan point
         self.sums = np.zeros(trials * 2 * self.points)
         self.customers = np.zeros(trials, dtype=np.int64)
         self.batch: list[tuple[np.ndarray, np.ndarray]] = []
@@ -386,8 +426,7 @@ class _Tally:
         if self.first > 1:
             counts = close >= self.first
             trial, close, amount = trial[counts], close[counts], amount[counts]
-        point = np.minimum(-(-close // 7), self.points - 1)  # the fan point it falls in
-        self.batch.append(((trial * 2 + source) * self.points + point, amount))
+        self.batch.append(((trial * 2 + source) * self.points + self.point_of[close], amount))
         self.customers += np.bincount(trial, minlength=self.trials)
         self.held += len(trial)
         if self.held >= max(len(self.sums), CHUNK_DRAWS):

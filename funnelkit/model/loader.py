@@ -9,6 +9,8 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from funnelkit.actuals.baselines import Baselines, measure_baselines
 from funnelkit.actuals.definitions import Definitions, check_columns, load_definitions
 from funnelkit.actuals.swings import quarterly_swings
@@ -17,6 +19,8 @@ from funnelkit.core.schema import in_section
 from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.forecast.backtest import TRIALS as BACKTEST_TRIALS
+from funnelkit.forecast.backtest import WEEKS, Backtest, backtest
 from funnelkit.forecast.coverage import Coverage, period_coverage
 from funnelkit.forecast.simulation import Forecast, forecast_plan, measure_history, plan_period
 from funnelkit.goals.checks import Outcomes
@@ -71,6 +75,17 @@ class PlanData:
             return None
         return forecast_plan(self.plan, self.table, as_of)
 
+    @functools.cached_property
+    def track_record(self) -> Backtest | str:
+        """The forecast's backtest on the export as `plan_backtest` makes it by default; or
+        why there is none, in words."""
+        if self.table is None:
+            return "no CRM export"
+        try:
+            return plan_backtest(self)
+        except InputError as err:
+            return str(err)
+
     @property
     def outcomes(self) -> Outcomes | None:
         """The forecast's totals per trial, for the goal checks' chance of each goal; None
@@ -87,6 +102,38 @@ class PlanData:
             last=f.end.date(),
             trials={"revenue": f.revenue, f"volume:{last_stage}": f.customers},
         )
+
+
+def plan_backtest(
+    data: PlanData,
+    weeks: int = WEEKS,
+    trials: int = BACKTEST_TRIALS,
+    trend: bool | None = None,
+) -> Backtest:
+    """The forecast's backtest on the plan's export (`funnelkit.forecast.backtest`): the
+    periods of the plan's length before its as-of day, laid from its first month, each
+    forecast every Monday from what the export knew then and scored against what was won. The
+    previous plan's goals score its own period. `trend`: None follows the plan's
+    `forecast.trend`."""
+    if data.table is None:
+        raise ParamsError(f"{data.params_file}: 'actuals' must name a CRM export to backtest on")
+    p, goals = data.params, {}
+    if data.previous is not None and data.previous.params.months == p.months:
+        q = data.previous.params
+        start = pd.Timestamp(q.start)
+        goals = {
+            ("revenue", start): q.revenue_goal,
+            ("customers", start): q.revenue_goal / q.deal_size,
+        }
+    return backtest(
+        data.table,
+        p.months,
+        pd.Period(str(p.start)[:7], "M"),
+        weeks=weeks,
+        trials=trials,
+        goals=goals,
+        trend=p.forecast_trend if trend is None else trend,
+    )
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:

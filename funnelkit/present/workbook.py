@@ -34,6 +34,8 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
 from funnelkit.forecast.coverage import coverage_sentence
+from funnelkit.forecast.trends import MONTHS as TREND_MONTHS
+from funnelkit.forecast.trends import Trends
 from funnelkit.goals.alignment import (
     alignment_text,
     loose_ends,
@@ -190,7 +192,8 @@ def _revenue_short(book: Workbook) -> tuple[float, pd.Timestamp] | None:
 
 
 def _chance_sentence(book: Workbook) -> str:
-    """The forecast's chance of the goal and its 80 % range, or '' without a forecast."""
+    """The forecast's chance of the goal and its 80 % range, and how often such ranges held on
+    the export; '' without a forecast."""
     f = _forecast(book)
     if f is None:
         return ""
@@ -199,8 +202,115 @@ def _chance_sentence(book: Workbook) -> str:
     return (
         f"{strong(tag('forecast.chance', f.probability, percent(f.probability)), ' chance')} of "
         f"reaching it (80% range {tag('forecast.low', low, compact_money(low, cur))} to "
-        f"{tag('forecast.high', high, compact_money(high, cur))})."
+        f"{tag('forecast.high', high, compact_money(high, cur))}). {_track_record_line(book)}"
     )
+
+
+def _periods_word(months: int, n: int) -> str:
+    """'quarter(s)', 'month(s)' or 'period(s)' for `n` periods of `months` months."""
+    word = {1: "month", 3: "quarter", 12: "year"}.get(months, "period")
+    return word if n == 1 else f"{word}s"
+
+
+def _track_record_line(book: Workbook) -> str:
+    """One sentence: how often the forecast's 80 % range held on the export's past periods,
+    or why that cannot be told."""
+    record = book.track_record
+    if isinstance(record, str):
+        return f"Too little history to tell how often such ranges have held ({text(_public(book, record))})."
+    r = record.rows(record.measures[0])
+    held, n = record.held(record.measures[0], 80), len(r)
+    periods = r["start"].nunique()
+    measure = "revenue" if record.measures[0] == "revenue" else "customers won"
+    return (
+        f"On this export's last {tag('track.forecasts', n, count(n))} weekly forecasts of "
+        f"{measure} ({tag('track.periods', periods, count(periods))} "
+        f"{_periods_word(book.params.months, periods)}), the 80% range held what was won in "
+        f"{tag('track.held_80', held, count(held))} of them."
+    )
+
+
+def _track_record(book: Workbook) -> list[object]:
+    """The forecast's track record on the export, in a paragraph: coverage of both ranges,
+    the Brier score and the bias, and what those forecasts assumed."""
+    record = book.track_record
+    if isinstance(record, str):
+        return [block(note(f"No track record: {text(_public(book, record))}."))]
+    months = book.params.months
+    measure = record.measures[0]
+    r = record.rows(measure)
+    n, periods = len(r), r["start"].nunique()
+    first, last = r["start"].min(), r["end"].max()
+    held_80, held_50 = record.held(measure, 80), record.held(measure, 50)
+    brier, bias = record.brier(measure), record.bias(measure)
+    given = r.loc[r["goal"] != r.groupby("start")["actual"].transform("first").median()]
+    goal_words = (
+        "the previous plan's goal for its own "
+        f"{_periods_word(months, 1)} and the median of what the {_periods_word(months, 2)} "
+        "won for the others"
+        if len(given)
+        else f"the median of what the {_periods_word(months, 2)} won"
+    )
+    what = "revenue" if measure == "revenue" else "customers won"
+    direction = "above" if bias >= 0 else "below"
+    return [
+        block(
+            para(
+                f"{strong('Track record.')} Forecasting each "
+                f"{_periods_word(months, 1)} from {first:%d %b %Y} to {last:%d %b %Y} every "
+                f"Monday from what the export knew that day "
+                f"({tag('track.forecasts', n, count(n))} forecasts of {what}, "
+                f"{tag('track.periods', periods, count(periods))} "
+                f"{_periods_word(months, periods)}): the 80% range held "
+                f"{tag('track.held_80', held_80, count(held_80))} times and the 50% range "
+                f"{tag('track.held_50', held_50, count(held_50))} times. The chance each gave of "
+                f"reaching the goal ({goal_words}) scores "
+                f"{tag('track.brier', brier, f'{brier:.2f}')} on the Brier score (0 is perfect; "
+                f"saying even odds every time scores 0.25). On average the actual came in "
+                f"{tag('track.bias', bias, percent(abs(bias)))} {direction} the forecasts' "
+                f"expectation. Those forecasts took new {text(_first_plural(book))} at the rate of "
+                f"the {forecast.RUN_RATE_DAYS} days before each Monday, since a past "
+                f"{_periods_word(months, 1)} has no plan volume. Weekly forecasts of the same "
+                f"{_periods_word(months, 1)} rise and fall together, so with "
+                f"{tag('track.periods', periods, count(periods))} "
+                f"{_periods_word(months, periods)} behind them these counts "
+                "are a rough guide."
+            )
+        )
+    ]
+
+
+def _trend_words(book: Workbook, trends: Trends) -> str:
+    """What the forecast assumes about trends in new leads and deal size, in a sentence."""
+    if not book.params.forecast_trend:
+        return "Trends in history are left out: the plan switches them off."
+    months = TREND_MONTHS
+    parts = []
+    for name, slope, what in (
+        ("trend.volume", trends.volume, f"new {text(_first_plural(book))} per month"),
+        ("trend.amount", trends.amount, "the mean deal size"),
+    ):
+        if slope:
+            growth = float(np.expm1(slope))
+            parts.append(
+                f"{what} {'grew' if growth > 0 else 'fell'} "
+                f"{tag(name, growth, percent(abs(growth)))} a month"
+            )
+    if not parts:
+        return (
+            f"Over the last {months} months neither new {text(_first_plural(book))} nor deal "
+            "size show a steady trend, so the forecast assumes none."
+        )
+    said = " and ".join(parts)
+    return (
+        f"Over the last {months} months {said}; the forecast carries "
+        f"{'that trend' if len(parts) == 1 else 'both trends'} on."
+    )
+
+
+def _first_plural(book: Workbook) -> str:
+    """What the plan calls its first stage's leads, plural."""
+    return book.params.names.plural(book.params.funnel.stages[0])
 
 
 def top_risks(book: Workbook, limit: int = 3) -> list[str]:
@@ -1183,7 +1293,7 @@ def outlook(book: Workbook) -> list[object]:
                 )
             )
         ]
-    history = forecast.measure_history(table, as_of)
+    history = forecast.measure_history(table, as_of, plan.params.forecast_trend)
     pipeline = forecast.open_pipeline(table, as_of)
     arrivals = forecast.plan_arrivals(plan, as_of)
     late = early_warnings.behind(plan, table, as_of)
@@ -1198,7 +1308,9 @@ def outlook(book: Workbook) -> list[object]:
         HTML_MARKS,
         plan.params.names,
     )
-    at_history = float(forecast.run_rate_arrivals(table, as_of, len(arrivals)).sum())
+    at_history = float(
+        forecast.run_rate_arrivals(table, as_of, len(arrivals), trends=history.trends).sum()
+    )
     open_leads, new = float(len(pipeline.ids)), outcome.expected_new_leads
     trials = float(len(outcome.revenue))
     first = plan.params.names.plural(plan.params.funnel.stages[0])
@@ -1209,13 +1321,14 @@ def outlook(book: Workbook) -> list[object]:
         "periods drawing conversion rates, stage times and deal amounts from the export's "
         f"history. New {text(first)} are assumed to arrive as the plan says (the forecast asks: "
         "if marketing delivers the plan, will we make it?); at the rate of the last "
-        f"{forecast.RUN_RATE_DAYS} days, "
+        f"{forecast.RUN_RATE_DAYS} days{' and its trend' if history.trends.volume else ''}, "
         f"{tag('forecast.new_leads_at_history_rate', at_history, count(at_history))} would "
-        "arrive in the same time."
+        f"arrive in the same time. {_trend_words(book, history.trends)}"
     )
     short = late.loc[late["actual"] <= late["planned"] - 1]
     items: list[object] = [
         block(bullets(lines), note(method)),
+        *_track_record(book),
         chart(
             charts.fan_chart(
                 outcome.fan,

@@ -8,30 +8,12 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REAL, SAMPLE
+from conftest import REAL, ROOT, SAMPLE
 
 from funnelkit import InputError, read_export
-from funnelkit.crm.mapping_file import mapping_from_dict
 from funnelkit.forecast.backtest import Backtest, backtest, known_on, period_of
 
-MAVEN_ENGAGING = {  # Maven's opportunities from their engage date to won at the close date
-    "name": "maven-engaging",
-    "stages": ["engaging", "won"],
-    "columns": {
-        "lead_id": "opportunity_id",
-        "owner": "sales_agent",
-        "stage": "deal_stage",
-        "outcome": "deal_stage",
-        "amount": "close_value",
-        "close_date": "close_date",
-    },
-    "stage_columns": {"engaging": "engage_date"},
-    "values": {
-        "stage": {"Prospecting": None, "Engaging": "engaging", "Won": "won", "Lost": None},
-        "outcome": {"Prospecting": "open", "Engaging": "open", "Won": "won", "Lost": "lost"},
-    },
-    "date_formats": ["%Y-%m-%d"],
-}
+MAVEN_ENGAGING = ROOT / "params" / "mappings" / "maven-crm-engaging.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +151,7 @@ def test_the_intervals_hold_as_often_as_they_say_on_maven_crm():
     """Weekly forecasts of 2017 Q2 and Q3 on the Maven CRM opportunities, each from what the
     export knew that Monday: the revenue intervals hold about as often as stated (with only
     parameter uncertainty, 6 of 26 80 % intervals held)."""
-    table = read_export(
-        REAL / "maven-crm" / "sales_pipeline.csv", mapping_from_dict(MAVEN_ENGAGING)
-    )
+    table = read_export(REAL / "maven-crm" / "sales_pipeline.csv", str(MAVEN_ENGAGING))
     b = backtest(table)
     r = b.rows("revenue")
     assert len(r) == 26

@@ -180,7 +180,14 @@ def test_the_workbook_outlook(root):
     text = untagged(items[0].data)
     assert "chance of reaching the goal of $340,000</strong>" in text
     assert "Revenue is behind plan: $76,910 won against $108,800 planned" in text
-    assert items[1].data.startswith('<img alt="Revenue forecast to 31 Dec 2026"')
+    record = untagged(items[1].data)
+    assert record.startswith(
+        "<p><strong>Track record.</strong> Forecasting each quarter from 01 Apr 2026 to "
+        "30 Sep 2026 every Monday from what the export knew that day (26 forecasts of revenue, "
+        "2 quarters): the 80% range held 26 times and the 50% range 24 times."
+    )
+    assert "the previous plan's goal for its own quarter" in record
+    assert items[2].data.startswith('<img alt="Revenue forecast to 31 Dec 2026"')
     ended = outlook(open_workbook(str(root / "params" / "2026-q3.yaml")))
     assert untagged(ended[0].data) == (
         "<p>The period ended on 30 Sep 2026: $325,190 won from 22 customers against the goal of "
