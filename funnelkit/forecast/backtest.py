@@ -202,9 +202,9 @@ def backtest(
         made.append((day, start, end, f.revenue, f.customers.astype(float)))
     if len(made) < MIN_FORECASTS:
         raise InputError(
-            f"too little history in {table.source} to backtest: {len(made)} weekly forecasts "
-            f"of periods that have ended could be made, and a track record needs "
-            f"{MIN_FORECASTS} or more"
+            f"{table.source} has too little history to backtest the forecast on: "
+            f"{len(made)} weekly forecasts of periods that have ended could be made, and "
+            f"{MIN_FORECASTS} or more are needed"
         )
     made.reverse()
     rows = []

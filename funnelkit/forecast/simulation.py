@@ -11,7 +11,10 @@ Everything uncertain is drawn from history as the lead table knows it on `as_of`
   `t`, and its remaining time is drawn from those longer durations; a lead that has waited
   longer than any lead ever did is stalled;
 - new leads arrive at the expected daily volumes given (e.g. the plan's) as a Poisson process;
-- each won deal's amount from the won amounts.
+- each won deal's amount from the won amounts (grown along history's trend in deal size to
+  the deal's close day, where the last year shows one: `funnelkit.forecast.trends`);
+- each trial is a period of its own: it shifts every step's rate, the new-lead volume and the
+  deal size by the spread history shows between months (`funnelkit.forecast.spreads`).
 
 Random numbers are drawn per open lead from its own stream (keyed by its id), so adding a
 lead to the pipeline only ever adds wins to a trial: more pipeline never lowers the chance of

@@ -217,7 +217,7 @@ def _track_record_line(book: Workbook) -> str:
     or why that cannot be told."""
     record = book.track_record
     if isinstance(record, str):
-        return f"Too little history to tell how often such ranges have held ({text(_public(book, record))})."
+        return f"How often such ranges have held cannot be told yet: {text(_public(book, record))}."
     r = record.rows(record.measures[0])
     held, n = record.held(record.measures[0], 80), len(r)
     periods = r["start"].nunique()

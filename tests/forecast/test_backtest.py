@@ -141,8 +141,10 @@ def test_too_short_a_history_is_named(sample):
     short = known_on(sample, "2025-08-20")
     with pytest.raises(InputError) as err:
         backtest(short, trials=200)
-    assert str(err.value).startswith(f"too little history in {sample.source} to backtest: ")
-    assert "needs 8 or more" in str(err.value)
+    assert str(err.value) == (
+        f"{sample.source} has too little history to backtest the forecast on: 0 weekly "
+        "forecasts of periods that have ended could be made, and 8 or more are needed"
+    )
 
 
 @pytest.mark.realdata
@@ -160,3 +162,17 @@ def test_the_intervals_hold_as_often_as_they_say_on_maven_crm():
     assert 0.65 <= b.coverage("revenue", 80) <= 0.95
     assert 0.35 <= b.coverage("revenue", 50) <= 0.65
     assert np.isfinite(b.brier("revenue"))
+
+
+@pytest.mark.realdata
+def test_an_export_without_dates_cannot_be_backtested_and_says_so():
+    """X Education's leads carry no dates: no past day can be told apart, so no forecast of
+    a past period can be made."""
+    table = read_export(
+        REAL / "x-education" / "Leads.csv", str(ROOT / "params" / "mappings" / "x-education.yaml")
+    ).taken_on(pd.Timestamp("2020-06-30").date())
+    with pytest.raises(InputError) as err:
+        backtest(table, trials=200)
+    assert "has too little history to backtest the forecast on: 0 weekly forecasts" in str(
+        err.value
+    )

@@ -3,6 +3,8 @@ the actions that close the gap (fed back through the forecast), coverage, and th
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from conftest import ROOT, SAMPLE, untagged
 from funnelkit import read_export
 from funnelkit.actuals.review import plan_vs_actuals
 from funnelkit.core.formats import percent
+from funnelkit.forecast.backtest import known_on
 from funnelkit.forecast.coverage import period_coverage
 from funnelkit.forecast.early_warnings import (
     SAVING_SHARE,
@@ -30,7 +33,7 @@ from funnelkit.forecast.simulation import (
 )
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import params_from_dict
-from funnelkit.present.workbook import open_workbook, outlook
+from funnelkit.present.workbook import _track_record, _track_record_line, open_workbook, outlook
 
 
 @pytest.fixture(scope="module")
@@ -192,4 +195,19 @@ def test_the_workbook_outlook(root):
     assert untagged(ended[0].data) == (
         "<p>The period ended on 30 Sep 2026: $325,190 won from 22 customers against the goal of "
         "$300,000.</p>"
+    )
+
+
+def test_a_history_too_short_to_backtest_is_said_beside_the_chance(root):
+    book = open_workbook(str(root / "params" / "2026-q4.yaml"))
+    short = dataclasses.replace(book, table=known_on(book.table, "2025-09-30"))
+    assert _track_record_line(short) == (
+        "How often such ranges have held cannot be told yet: hubspot-contacts.csv has too "
+        "little history to backtest the forecast on: 0 weekly forecasts of periods that have "
+        "ended could be made, and 8 or more are needed."
+    )
+    assert untagged(_track_record(short)[0].data) == (
+        '<p class="fk-note"><em>No track record: hubspot-contacts.csv has too little history '
+        "to backtest the forecast on: 0 weekly forecasts of periods that have ended could be "
+        "made, and 8 or more are needed.</em></p>"
     )
