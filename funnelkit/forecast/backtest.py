@@ -29,17 +29,21 @@ import pandas as pd
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
-from funnelkit.crm.fields import stage_field
+from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.simulation import (
+    expected_wins,
     measure_history,
     open_pipeline,
     run_rate_arrivals,
     simulate,
+    trials_for,
     won_in,
 )
 
-TRIALS = 5_000  # simulated periods per backtested forecast
+TRIALS = 5_000  # simulated periods per backtested forecast, at most
+WIN_BUDGET = 2_000_000  # wins simulated per backtested forecast, about (`trials_for`)
+MIN_TRIALS = 1_000  # simulated periods per backtested forecast, at least
 WEEKS = 26  # weekly forecasts in a track record
 MIN_FORECASTS = 8  # forecasts a track record needs
 LEVELS = {50: (0.25, 0.75), 80: (0.10, 0.90)}  # interval (%) → its quantiles
@@ -48,21 +52,23 @@ MEASURES = ("revenue", "customers")
 
 
 def known_on(table: LeadTable, day: DateLike) -> LeadTable:
-    """The lead table as it stood at the end of `day`."""
+    """The lead table as it stood at the end of `day`: the columns a forecast reads (ids,
+    stage times, stage, outcome, amount, close date)."""
     cut = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     leads = table.leads
     created = leads[stage_field(table.stages[0])]
-    leads = leads.loc[created.notna() & (created < cut)].copy()
+    keep = [c for c in (ID, *table.stage_columns, "outcome", "amount", "close_date") if c in leads]
+    leads = leads.loc[created.notna() & (created < cut), keep].copy()
     for column in leads.columns:
         if leads[column].dtype.kind == "M":
             leads.loc[leads[column] >= cut, column] = pd.NaT
     times = leads[table.stage_columns].notna().to_numpy()
     furthest = np.where(times.any(axis=1), times.shape[1] - 1 - times[:, ::-1].argmax(axis=1), 0)
     leads["stage"] = pd.Categorical.from_codes(furthest, categories=pd.Index(table.stages))
-    won = leads[stage_field(table.stages[-1])].notna()
-    leads["outcome"] = pd.Categorical(
-        np.where(won, "won", "open"), categories=leads["outcome"].cat.categories
-    )
+    won = leads[stage_field(table.stages[-1])].notna().to_numpy()
+    categories = list(leads["outcome"].cat.categories)
+    codes = np.where(won, categories.index("won"), categories.index("open"))
+    leads["outcome"] = pd.Categorical.from_codes(codes, categories=pd.Index(categories))
     if "amount" in leads:
         leads.loc[~won, "amount"] = np.nan
     return dataclasses.replace(table, leads=leads, taken_at=cut - pd.Timedelta(seconds=1))
@@ -91,7 +97,7 @@ class Backtest:
 
     forecasts: pd.DataFrame  # a row per forecast and measure (columns: see `backtest`)
     measures: tuple[str, ...]  # 'revenue' (when deals carry amounts), 'customers'
-    trials: int  # simulated periods per forecast
+    trials: int  # simulated periods per forecast, at most (the rows' `trials`: each one's)
     skipped: int  # forecast days with too little history to forecast from
 
     def rows(self, measure: str) -> pd.DataFrame:
@@ -161,6 +167,7 @@ def backtest(
     seed: int = 0,
     goals: Mapping[tuple[str, pd.Timestamp], float] | None = None,
     trend: bool = True,
+    budget: float | None = WIN_BUDGET,
 ) -> Backtest:
     """Forecast the period of `months` months (laid from month `first`; default January) of
     each of the last `weeks` Mondays whose period has ended, from what `table` knew that
@@ -170,8 +177,9 @@ def backtest(
     day; a measure without one for a period is scored at the median of what the backtested
     periods won. `forecasts` columns: measure, as_of, start, end, expected, low_50, high_50,
     low_80, high_80 (the intervals' ends), actual, goal, chance (0–1, of reaching the goal),
-    met, held_50, held_80. `trend`: whether each forecast follows the trends history showed
-    that day (`funnelkit.forecast.trends`). Raises InputError when fewer than MIN_FORECASTS
+    met, held_50, held_80, trials. `trend`: whether each forecast follows the trends history
+    showed that day (`funnelkit.forecast.trends`). `budget`: fewer trials than `trials` for a
+    funnel so large that they would draw more wins than this (None: always `trials`). Raises InputError when fewer than MIN_FORECASTS
     forecasts can be made."""
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
@@ -185,14 +193,17 @@ def backtest(
         past = known_on(source, day)
         try:
             history = measure_history(past, past.as_of, trend)
+            pipeline = open_pipeline(past, past.as_of)
+            arrivals = run_rate_arrivals(past, day, (end - day).days, trends=history.trends)
+            wins = expected_wins(history, pipeline, arrivals)
             f = simulate(
                 history,
-                open_pipeline(past, past.as_of),
-                run_rate_arrivals(past, day, (end - day).days, trends=history.trends),
+                pipeline,
+                arrivals,
                 start,
                 end,
                 goal=0.0,
-                trials=trials,
+                trials=trials if budget is None else trials_for(wins, trials, budget, MIN_TRIALS),
                 seed=seed,
                 to_date=won_in(past, start, day),
             )
@@ -233,6 +244,7 @@ def backtest(
                     "goal": goal,
                     "chance": float((outcomes >= goal).mean()),
                     "met": float(actual[start] >= goal),
+                    "trials": len(outcomes),
                 }
             )
     forecasts = pd.DataFrame(rows)

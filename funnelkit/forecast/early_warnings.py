@@ -24,14 +24,22 @@ from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.coverage import Coverage, coverage_sentence
-from funnelkit.forecast.simulation import Forecast, History, Pipeline, simulate
+from funnelkit.forecast.simulation import (
+    Forecast,
+    History,
+    Pipeline,
+    expected_wins,
+    simulate,
+    trials_for,
+)
 from funnelkit.plan.build import Plan
 from funnelkit.plan.phasing import month_edges, month_weights, spread
 from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 LEAD_TIME_DAYS = 14  # MQLs asked for are to be added within this many days
 SAVING_SHARE = 0.10  # new leads help while at least this share of their wins can close in time
-ACTION_TRIALS = 5_000  # trials per step of the search for a needed rate
+ACTION_TRIALS = 5_000  # trials per step of the search for a needed rate, at most
+ACTION_WINS = 2_000_000  # wins simulated per step of that search, about
 RATE_STEPS = 12  # halvings in that search: the rate to within 0.03 points
 CYCLE_DRAWS = 20_000  # draws of the time from a stage to the last
 
@@ -197,7 +205,9 @@ def _rate_needed(
             forecast.start,
             forecast.end,
             goal=forecast.goal,
-            trials=ACTION_TRIALS,
+            trials=trials_for(
+                expected_wins(fixed, pipeline, arrivals), ACTION_TRIALS, ACTION_WINS, 500
+            ),
             seed=seed,
             to_date=(forecast.revenue_to_date, forecast.customers_to_date),
         )

@@ -30,7 +30,7 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
-from funnelkit.actuals.measures import SECONDS_PER_DAY, step_days
+from funnelkit.actuals.measures import MATURITY_QUANTILE, SECONDS_PER_DAY, step_days
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_number
@@ -43,11 +43,14 @@ from funnelkit.forecast.trends import NO_TRENDS, Trends, measure_trends
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import step_name
 
-TRIALS = 100_000
+TRIALS = 100_000  # simulated periods of a forecast, at most
+MIN_TRIALS = 4_000  # … and at least, however large the funnel
+WIN_BUDGET = 10_000_000  # wins simulated in all a forecast's trials, about (bounds its time)
 INTERVAL = (0.10, 0.90)  # the stated 80 % interval
 FAN = (0.10, 0.25, 0.50, 0.75, 0.90)  # quantiles of cumulative revenue in the fan chart
-RESIDUAL_DRAWS = 512  # draws of each open lead's time to close, sorted into quantiles
-CHUNK_DRAWS = 500_000  # about the most candidate wins held in memory at once
+RESIDUAL_DRAWS = 512  # draws of the days through the steps after a stage
+RESIDUAL_SIZES = (32, 128, RESIDUAL_DRAWS)  # draws of an open lead's close day, by its wins
+CHUNK_DRAWS = 100_000  # about the most candidate wins held in memory at once
 LEADS_AT_ONCE = 1024  # open leads whose close days are drawn at once (× RESIDUAL_DRAWS)
 BLOCKS = 16  # blocks of trials, in order of their rates, each with its own bound on a win
 DENSE = 0.5  # a lead this likely to win in a block is tried in every trial of it
@@ -194,8 +197,12 @@ def measure_history(table: LeadTable, as_of: DateLike | None = None, trend: bool
             f"no history of deal amounts in {table.source}: no won lead has an 'amount', and a "
             "forecast draws each deal's amount from those"
         )
+    maturity = {
+        step: float(np.quantile(days, MATURITY_QUANTILE))
+        for step, days in zip(steps, durations, strict=True)
+    }
     spread_rates, spread_volume, spread_amount = measure_spreads(
-        table, as_of, tuple(steps), trends.volume
+        table, as_of, tuple(steps), trends.volume, maturity
     )
     return History(
         spreads=Spreads(spread_rates, spread_volume, spread_amount),
@@ -314,8 +321,6 @@ def _pipeline_hits(
     trials = len(rates)
     stage, age = pipeline.stage, pipeline.age_days
     sizes = np.array([len(d) for d in history.durations])
-    offset = np.r_[0, np.cumsum(sizes)[:-1]]
-    durations = np.concatenate(history.durations)
     waited = np.zeros(len(stage), dtype=np.int64)  # observed durations no longer than the age
     for k, days in enumerate(history.durations):
         at = stage == k
@@ -327,42 +332,82 @@ def _pipeline_hits(
     in_order = np.take_along_axis(rates, order, 0), np.take_along_axis(beyond, order, 0)
     edges = np.unique(np.linspace(0, trials, min(BLOCKS, trials) + 1).astype(np.int64))
     top_rate, top_beyond = (np.maximum.reduceat(x, edges[:-1], axis=0) for x in in_order)
-    blocks = len(edges) - 1
-    draws = np.arange(RESIDUAL_DRAWS)
-    sizes_of_block = np.diff(edges)
-    for lo in range(0, len(alive), LEADS_AT_ONCE):
-        idx, keys = alive[lo : lo + LEADS_AT_ONCE], all_keys[lo : lo + LEADS_AT_ONCE]
-        st, n_longer = stage[idx], longer[idx][:, None]
-        survive = longer[idx] / sizes[st]
-        pick = ((1 - uniforms(keys[:, None], _RESIDUAL, draws)) * n_longer).astype(np.int64)
-        chosen = durations[(offset[st] + waited[idx])[:, None] + pick]
-        # close days (whole days after the as-of day; rounding up keeps the order)
-        residual = np.sort(np.ceil(chosen - age[idx][:, None] + later[st]), axis=1)
-        residual = residual.astype(np.int32)
-        in_time = (residual <= horizon).sum(axis=1) / RESIDUAL_DRAWS
-        seg_lead, block = _ranges(np.full(len(idx), blocks))
-        seg_stage = st[seg_lead]
-        bound = (
-            _advance(top_rate[block, seg_stage], survive[seg_lead])
-            * top_beyond[block, seg_stage]
-            * in_time[seg_lead]
-        )
-        bound[bound >= DENSE] = 1.0  # gaps would cost more than trying every position
-        # leads in groups of about CHUNK_DRAWS expected candidates, so arrays stay small
-        expected = np.cumsum((bound * sizes_of_block[block]).reshape(len(idx), blocks).sum(1))
-        cuts = np.searchsorted(expected, np.arange(CHUNK_DRAWS, expected[-1], CHUNK_DRAWS))
-        for first, last in zip(np.r_[0, cuts], np.r_[cuts, len(idx)], strict=True):
-            if last > first:
-                part = slice(first * blocks, last * blocks)
-                segments = (seg_lead, seg_stage, edges[block], sizes_of_block[block], bound)
-                yield _wins(
-                    tuple(x[part] for x in segments),
-                    keys,
-                    (survive, in_time, residual),
-                    (order, *in_order),
-                    len(history.amounts),
-                    history,
-                )
+    # a lead's close days are drawn as many times as its wins might need: few for the many
+    # leads that win in few trials
+    mean = history.rates
+    mean_beyond = np.r_[np.cumprod(mean[::-1])[::-1][1:], 1.0]
+    survive_all = longer / sizes[stage]
+    likely = trials * _advance(mean[stage[alive]], survive_all[alive]) * mean_beyond[stage[alive]]
+    size_of = np.asarray(RESIDUAL_SIZES)[
+        np.minimum(np.searchsorted(RESIDUAL_SIZES, likely), len(RESIDUAL_SIZES) - 1)
+    ]
+    for draws in RESIDUAL_SIZES:
+        group = np.flatnonzero(size_of == draws)
+        for lo in range(0, len(group), LEADS_AT_ONCE):
+            at = group[lo : lo + LEADS_AT_ONCE]
+            yield from _lead_group(
+                alive[at],
+                all_keys[at],
+                draws,
+                (stage, age, longer, waited),
+                history,
+                later,
+                horizon,
+                (order, in_order, edges, top_rate, top_beyond),
+            )
+
+
+def _lead_group(
+    idx: np.ndarray,
+    keys: np.ndarray,
+    draws: int,
+    leads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    history: History,
+    later: np.ndarray,
+    horizon: int,
+    trials: tuple[np.ndarray, tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray, np.ndarray],
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The wins of the open leads `idx` (with their `keys`), each drawing `draws` close days:
+    (trial, close day, amount) arrays, one tuple per group of about CHUNK_DRAWS candidates.
+    `leads`: every open lead's stage, age, count of observed durations longer than its age
+    and of those no longer; `trials`: the trials in rate order, the rates in that order, the
+    blocks' edges and the blocks' highest rates."""
+    stage, age, longer, waited = leads
+    order, in_order, edges, top_rate, top_beyond = trials
+    sizes = np.array([len(d) for d in history.durations])
+    offset = np.r_[0, np.cumsum(sizes)[:-1]]
+    durations = np.concatenate(history.durations)
+    blocks, sizes_of_block = len(edges) - 1, np.diff(edges)
+    st, n_longer = stage[idx], longer[idx][:, None]
+    survive = longer[idx] / sizes[st]
+    pick = ((1 - uniforms(keys[:, None], _RESIDUAL, np.arange(draws))) * n_longer).astype(np.int64)
+    chosen = durations[(offset[st] + waited[idx])[:, None] + pick]
+    # close days (whole days after the as-of day; rounding up keeps the order)
+    residual = np.sort(np.ceil(chosen - age[idx][:, None] + later[st, :draws]), axis=1)
+    residual = residual.astype(np.int32)
+    in_time = (residual <= horizon).sum(axis=1) / draws
+    seg_lead, block = _ranges(np.full(len(idx), blocks))
+    seg_stage = st[seg_lead]
+    bound = (
+        _advance(top_rate[block, seg_stage], survive[seg_lead])
+        * top_beyond[block, seg_stage]
+        * in_time[seg_lead]
+    )
+    bound[bound >= DENSE] = 1.0  # gaps would cost more than trying every position
+    # leads in groups of about CHUNK_DRAWS expected candidates, so arrays stay small
+    expected = np.cumsum((bound * sizes_of_block[block]).reshape(len(idx), blocks).sum(1))
+    cuts = np.searchsorted(expected, np.arange(CHUNK_DRAWS, expected[-1], CHUNK_DRAWS))
+    segments = (seg_lead, seg_stage, edges[block], sizes_of_block[block], bound)
+    for first, last in zip(np.r_[0, cuts], np.r_[cuts, len(idx)], strict=True):
+        if last > first:
+            part = slice(first * blocks, last * blocks)
+            yield _wins(
+                tuple(x[part] for x in segments),
+                keys,
+                (survive, in_time, residual),
+                (order, *in_order),
+                history,
+            )
 
 
 def _wins(
@@ -370,7 +415,6 @@ def _wins(
     keys: np.ndarray,
     leads: tuple[np.ndarray, np.ndarray, np.ndarray],
     trials: tuple[np.ndarray, np.ndarray, np.ndarray],
-    amounts: int,
     history: History,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The wins of a group of leads: (trial, close day, amount) arrays. `segments`: each
@@ -389,10 +433,10 @@ def _wins(
     # given a win, u / win is uniform below in_time, so u / win × RESIDUAL_DRAWS is uniform
     # below a whole number: its whole part picks the close day, its fraction (uniform and
     # independent of the whole part) the deal's amount
-    quantile = u[won] / win[won] * RESIDUAL_DRAWS
+    quantile = u[won] / win[won] * residual.shape[1]
     pick = quantile.astype(np.int64)
     close = residual[lead, pick]
-    which = ((quantile - pick) * amounts).astype(np.int64)
+    which = ((quantile - pick) * len(history.amounts)).astype(np.int64)
     return trial, close, _amounts(history, which, close)
 
 
@@ -617,19 +661,51 @@ def plan_arrivals(plan: Plan, as_of: pd.Timestamp) -> np.ndarray:
     return np.full(horizon, plan.targets.volumes[0] / ((end - start).days + 1))
 
 
+def expected_wins(history: History, pipeline: Pipeline, arrivals: np.ndarray) -> float:
+    """About how many wins a trial holds, closing in time or not: each open lead's chance at
+    history's mean rates, plus the new leads times the rate through the funnel."""
+    rates = history.rates
+    through = np.cumprod(rates[::-1])[::-1]
+    beyond = np.r_[through[1:], 1.0]
+    total = float(np.sum(arrivals) * through[0])
+    for k, days in enumerate(history.durations):
+        age = pipeline.age_days[pipeline.stage == k]
+        survive = (len(days) - np.searchsorted(days, age, side="right")) / len(days)
+        total += float(np.sum(_advance(rates[k], survive)) * beyond[k])
+    return total
+
+
+def trials_for(wins: float, most: int, budget: float = WIN_BUDGET, least: int = MIN_TRIALS) -> int:
+    """Trials for a forecast whose trials hold about `wins` wins each: `most`, or fewer so
+    that all trials hold about `budget` wins, never fewer than `least` (nor more than `most`).
+    The simulation's time grows with the wins it draws; the chance's sampling error at
+    `least` trials is under 1 point."""
+    return int(min(most, max(least, budget // max(wins, 1.0))))
+
+
 def forecast_plan(
-    plan: Plan, table: LeadTable, as_of: DateLike | None = None, trials: int = TRIALS, seed: int = 0
+    plan: Plan,
+    table: LeadTable,
+    as_of: DateLike | None = None,
+    trials: int | None = None,
+    seed: int = 0,
 ) -> Forecast:
     """The plan's period forecast from its lead table: the open pipeline, history as known on
     `as_of` (default: the export's; its trends unless the plan switches them off), and new
-    leads at `plan_arrivals`."""
+    leads at `plan_arrivals`. `trials`: None for TRIALS, or fewer for a funnel so large that
+    they would draw more than WIN_BUDGET wins (`trials_for`)."""
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     p = plan.params
     start, end = plan_period(plan)
+    history = measure_history(table, as_of, trend=p.forecast_trend)
+    pipeline = open_pipeline(table, as_of)
+    arrivals = plan_arrivals(plan, as_of)
+    if trials is None:
+        trials = trials_for(expected_wins(history, pipeline, arrivals), TRIALS)
     return simulate(
-        measure_history(table, as_of, trend=p.forecast_trend),
-        open_pipeline(table, as_of),
-        plan_arrivals(plan, as_of),
+        history,
+        pipeline,
+        arrivals,
         start,
         end,
         goal=p.revenue_goal,

@@ -36,14 +36,20 @@ def _between(values: np.ndarray, noise: np.ndarray) -> float:
 
 
 def measure_spreads(
-    table: LeadTable, as_of: DateLike, steps: tuple[str, ...], growth: float = 0.0
+    table: LeadTable,
+    as_of: DateLike,
+    steps: tuple[str, ...],
+    growth: float = 0.0,
+    maturity: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, float, float]:
     """Per step the spread of the log-odds rate, then the spread of log volume and of log mean
     deal amount (see the module's docstring). `growth`: the volume trend the run rate is
-    grown along (log per month), so the spread is the error left after it."""
+    grown along (log per month), so the spread is the error left after it. `maturity`: the
+    days after which each step's cohort is mature, when already measured
+    (`funnelkit.actuals.measures.maturity_days`)."""
     as_of = pd.Timestamp(as_of)
     since = (pd.Period(as_of, "M") - MONTHS).start_time
-    cohorts = cohort_conversion(table, "month", as_of=as_of)
+    cohorts = cohort_conversion(table, "month", as_of=as_of, maturity=maturity)
     cohorts = cohorts[
         cohorts["mature"]
         & (cohorts["entered"] >= MIN_ENTERED)

@@ -27,6 +27,14 @@ def _signed(value: float) -> str:
     return f"{'+' if value >= 0 else '−'}{percent(abs(value))}"
 
 
+def _trials(record: Backtest) -> str:
+    """How many simulated periods each forecast drew, in words."""
+    low, high = record.forecasts["trials"].min(), record.forecasts["trials"].max()
+    if low == high:
+        return f"{count(high)} simulated periods each"
+    return f"{count(low)} to {count(high)} simulated periods each (fewer for larger funnels)"
+
+
 def backtest_text(record: Backtest, params: PlanParams, source: str, trend: bool) -> str:
     """The backtest of the plan `params` on the export named `source` (its file name)."""
     first = record.forecasts["as_of"].min()
@@ -38,7 +46,7 @@ def backtest_text(record: Backtest, params: PlanParams, source: str, trend: bool
         f"Backtest of {params.title} on {source}",
         f"{n} weekly forecasts made on Mondays {first:%d %b %Y} to {last:%d %b %Y}, of "
         f"{periods} past periods of {params.months} months, each from what the export knew "
-        f"that day; {count(record.trials)} simulated periods each. New leads at the rate of the "
+        f"that day; {_trials(record)}. New leads at the rate of the "
         f"{RUN_RATE_DAYS} days before each Monday; trends "
         f"{'followed where history shows one' if trend else 'left out'}."
         + (f" {record.skipped} earlier Mondays had too little history." if record.skipped else ""),

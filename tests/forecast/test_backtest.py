@@ -176,3 +176,11 @@ def test_an_export_without_dates_cannot_be_backtested_and_says_so():
     assert "has too little history to backtest the forecast on: 0 weekly forecasts" in str(
         err.value
     )
+
+
+def test_a_large_funnel_is_backtested_on_fewer_trials(sample):
+    full = backtest(sample, weeks=8, trials=2_000)
+    assert (full.forecasts["trials"] == 2_000).all()
+    lean = backtest(sample, weeks=8, trials=2_000, budget=20_000)
+    assert (lean.forecasts["trials"] < 2_000).all()
+    assert (lean.forecasts["trials"] >= 1_000).all()

@@ -17,10 +17,12 @@ from funnelkit.forecast.simulation import (
     History,
     Pipeline,
     Spreads,
+    expected_wins,
     forecast_plan,
     measure_history,
     open_pipeline,
     simulate,
+    trials_for,
 )
 from funnelkit.forecast.spreads import _between
 from funnelkit.plan.build import build_plan
@@ -180,9 +182,9 @@ def test_a_seeded_forecast_of_the_current_quarter(sample, q4):
     assert f.expected_revenue == pytest.approx(
         f.revenue_to_date + f.from_pipeline + f.from_new_leads
     )
-    assert round(f.expected_revenue) == 291983
-    assert f.probability == pytest.approx(0.23968)
-    assert f.interval == pytest.approx((201870.57, 393424.59))
+    assert round(f.expected_revenue) == 291965
+    assert f.probability == pytest.approx(0.23963)
+    assert f.interval == pytest.approx((201828.21, 393463.63))
     assert forecast_plan(q4, sample, seed=0).interval == f.interval  # same seed, same forecast
     assert f.expected_new_leads == pytest.approx(697.84433363 / 92 * 61)
 
@@ -246,3 +248,26 @@ def test_the_spread_between_periods_is_the_variance_sampling_does_not_explain():
     assert _between(values, noise) == pytest.approx(np.sqrt(0.09 - 0.05))
     assert _between(values, np.full(3, 0.2)) == 0  # all of it noise
     assert _between(values[:2], noise[:2]) == 0  # too few months
+
+
+def test_trials_shrink_only_for_funnels_too_large_to_draw_in_full():
+    assert trials_for(30, 100_000) == 100_000  # 3 million wins: within the budget
+    assert trials_for(1_000, 100_000) == 10_000  # 10 million wins over 10,000 trials
+    assert trials_for(1e6, 100_000) == 4_000  # never under the floor
+    assert trials_for(0, 100_000) == 100_000
+    assert trials_for(500, 5_000, budget=1_000_000, least=1_000) == 2_000
+
+
+def test_the_expected_wins_of_a_trial_worked_by_hand():
+    # two steps at Beta means (40+1)/(100+2) and (30+1)/(60+2); one lead at each stage, neither
+    # waiting longer than history's durations (1, 2 and 1, 3 days), and 10 new leads
+    h = history()
+    r0, r1 = 41 / 102, 31 / 62
+    p = pipeline(stages=[0, 1], ages=[0.5, 0.5])
+    expected = r0 * r1 + r1 + 10 * r0 * r1
+    assert expected_wins(h, p, np.full(5, 2.0)) == pytest.approx(expected)
+    # a lead that waited 1.5 days at stage 0: half the durations are longer
+    waited = pipeline(stages=[0], ages=[1.5])
+    assert expected_wins(h, waited, np.zeros(1)) == pytest.approx(
+        r0 * 0.5 / (1 - r0 + r0 * 0.5) * r1
+    )
