@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from bench_plan import QUICK
 
 from funnelkit.actuals import followup
 from funnelkit.actuals import measures as actuals
@@ -28,9 +29,9 @@ from funnelkit.crm.sample import generate_leads, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
-LEADS = 1_000_000
+LEADS = 2_000 if QUICK else 1_000_000
 SEED = 11
-RUNS = 5
+RUNS = 1 if QUICK else 5
 GOALS = {"parquet": 1.5, "csv": 2.0}  # funnelkit ÷ DuckDB
 MEMORY_GOAL_BYTES = 2 * 1024**3
 
@@ -122,7 +123,7 @@ def main() -> None:
     paths = files()
     results = {}
     print(
-        f"{'read and measure 1,000,000 leads':<36} {'funnelkit':>10} {'DuckDB':>9} {'ratio':>7} {'goal':>6} {'peak memory':>12}"
+        f"{f'read and measure {LEADS:,} leads':<36} {'funnelkit':>10} {'DuckDB':>9} {'ratio':>7} {'goal':>6} {'peak memory':>12}"
     )
     for kind in ("parquet", "csv"):
         path = paths[kind]

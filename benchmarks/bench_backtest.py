@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench_plan import median_seconds, print_rows
+from bench_plan import QUICK, median_seconds, print_rows
 
 from funnelkit import read_export
 from funnelkit.forecast.backtest import backtest
@@ -27,6 +27,10 @@ GOAL = 10.0  # seconds for 26 weekly forecasts at 5,000 trials
 
 def main() -> None:
     sample = read_export(ROOT / "data" / "sample" / "hubspot-contacts.csv")
+    if QUICK:
+        quick = median_seconds(lambda: backtest(sample, weeks=8, trials=200), 1, 1)
+        print_rows([("sample: 8 weekly forecasts × 200 trials (--quick)", quick, None)])
+        return
     rows = [
         (
             "sample: 26 weekly forecasts (default)",

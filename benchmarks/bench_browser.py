@@ -30,7 +30,7 @@ from browser_support import (  # noqa: E402  (the tests' helpers, shared with th
 
 
 def main() -> None:
-    moves = int(os.environ.get("MOVES", "25"))
+    moves = 2 if "--quick" in sys.argv[1:] else int(os.environ.get("MOVES", "25"))
     chromium = chromium_or_none()
     if chromium is None:
         print(f"Slider latency: skipped ({HOW_TO_ENABLE})")

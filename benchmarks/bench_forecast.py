@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench_plan import median_seconds, print_rows
+from bench_plan import QUICK, median_seconds, print_rows
 
 from funnelkit import read_export
 from funnelkit.forecast.early_warnings import actions
@@ -39,12 +39,14 @@ def main() -> None:
     start, end = plan_period(plan)
     goal = plan.params.revenue_goal
 
+    trial_count = 2_000 if QUICK else TRIALS
+
     def trials():
-        return simulate(history, pipeline, arrivals, start, end, goal, trials=TRIALS)
+        return simulate(history, pipeline, arrivals, start, end, goal, trials=trial_count)
 
     outcome = forecast_plan(plan, table)
     rows = [
-        (f"{TRIALS:,} trials of the quarter (simulate)", median_seconds(trials, 11, 1), GOAL),
+        (f"{trial_count:,} trials of the quarter (simulate)", median_seconds(trials, 11, 1), GOAL),
         (
             "history and pipeline measured from the export",
             median_seconds(lambda: (measure_history(table), open_pipeline(table)), 11, 3),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from bench_plan import QUICK
 from nbformat.v4 import new_code_cell, new_notebook
 
 from funnelkit.present.render import Batch, Job, prepare, render, render_job
@@ -65,8 +66,9 @@ def timed(call) -> float:
 
 
 def main() -> None:
-    render_runs = int(os.environ.get("RENDER_RUNS", "5"))
-    batch_runs = int(os.environ.get("BATCH_RUNS", "3"))
+    render_runs = 1 if QUICK else int(os.environ.get("RENDER_RUNS", "5"))
+    batch_runs = 1 if QUICK else int(os.environ.get("BATCH_RUNS", "3"))
+    batch_size = 2 if QUICK else 12
     plan_job = prepare([ROOT / "params" / "example.yaml"], WORK / "reports").jobs[0]
     trivial = trivial_job()
 
@@ -82,8 +84,8 @@ def main() -> None:
         plan_times.append(timed(lambda: run(plan_job)))
     plan_s, trivial_s = statistics.median(plan_times), statistics.median(trivial_times)
 
-    batch = prepare(plan_copies(12), WORK / "reports")
-    assert len(batch.jobs) == 12
+    batch = prepare(plan_copies(batch_size), WORK / "reports")
+    assert len(batch.jobs) == batch_size
     quiet = Batch(batch.jobs)
     serial_times, parallel_times = [], []
     for _ in range(batch_runs):
@@ -96,9 +98,9 @@ def main() -> None:
     print(
         f"  default quarterly plan      {plan_s:6.2f} s   ratio {plan_s / trivial_s:.2f}x (goal <= 2.5x)"
     )
-    print(f"  12 plans, one at a time     {serial_s:6.1f} s   ({batch_runs} runs)")
+    print(f"  {batch_size} plans, one at a time     {serial_s:6.1f} s   ({batch_runs} runs)")
     print(
-        f"  12 plans, 2 workers         {parallel_s:6.1f} s   throughput "
+        f"  {batch_size} plans, 2 workers         {parallel_s:6.1f} s   throughput "
         f"{serial_s / parallel_s:.2f}x (goal >= 1.7x)"
     )
 
