@@ -32,7 +32,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 def lead_keys(ids: np.ndarray, seed: int) -> np.ndarray:
     """One 64-bit key per lead id (any hashable values; equal ids, equal keys) and seed."""
-    hashed = pd.util.hash_array(np.asarray([str(i) for i in ids], dtype=object))
+    text = pd.Series(np.asarray(ids, dtype=object)).astype("string[pyarrow]")
+    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
     with np.errstate(over="ignore"):
         return _mix(hashed.astype(np.uint64) ^ _mix(np.asarray([seed], dtype=np.uint64)))
 
