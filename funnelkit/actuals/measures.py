@@ -143,9 +143,9 @@ def cohort_conversion(
             frame = table.leads.loc[dated, groups].assign(
                 period=floors[dated], converted=reached.loc[dated, b]
             )
-            agg = frame.groupby(["period", *groups], observed=True, dropna=False)[
-                "converted"
-            ].agg(["size", "sum"])
+            agg = frame.groupby(["period", *groups], observed=True, dropna=False)["converted"].agg(
+                ["size", "sum"]
+            )
             agg = agg.rename(columns={"size": "entered", "sum": "converted"}).reset_index()
         else:  # one key: counted directly, much quicker than a group-by
             keys, cohort = np.unique(floors[dated], return_inverse=True)
