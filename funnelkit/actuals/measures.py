@@ -35,11 +35,18 @@ def period_floor(times: pd.Series, period: str) -> np.ndarray:
     if period == "week":  # weeks run Monday to Sunday; 1970-01-01 was a Thursday
         number = days.view(np.int64)
         floors = (number - (number + 3) % 7).view("datetime64[D]")
-    else:
-        months = days.astype("datetime64[M]")
+    else:  # each day's month found among the months' first days (quicker than the calendar)
+        dated = days[~np.isnat(days)]
+        if len(dated) == 0:
+            return days
+        span = np.arange(
+            dated.min().astype("datetime64[M]"), dated.max().astype("datetime64[M]") + 1
+        )
         if period == "quarter":
-            months = months - months.view(np.int64) % 3
-        floors = months.astype("datetime64[D]")
+            span = np.unique(span - span.view(np.int64) % 3)
+        starts = span.astype("datetime64[D]")
+        at = np.searchsorted(starts.view(np.int64), days.view(np.int64), side="right") - 1
+        floors = starts[np.clip(at, 0, len(starts) - 1)]
     return np.where(np.isnat(days), np.datetime64("NaT", "D"), floors)
 
 
@@ -147,14 +154,17 @@ def cohort_conversion(
                 ["size", "sum"]
             )
             agg = agg.rename(columns={"size": "entered", "sum": "converted"}).reset_index()
-        else:  # one key: counted directly, much quicker than a group-by
-            keys, cohort = np.unique(floors[dated], return_inverse=True)
-            hits = reached[b].to_numpy()[dated]
+        else:  # one key, a day number: counted directly, much quicker than a group-by
+            day = floors[dated].view(np.int64)
+            first = int(day.min()) if len(day) else 0
+            entered = np.bincount(day - first)
+            converted = np.bincount(day - first, reached[b].to_numpy()[dated])
+            seen = np.flatnonzero(entered)
             agg = pd.DataFrame(
                 {
-                    "period": keys,
-                    "entered": np.bincount(cohort, minlength=len(keys)),
-                    "converted": np.bincount(cohort, hits, minlength=len(keys)).astype(np.int64),
+                    "period": (seen + first).astype("datetime64[D]"),
+                    "entered": entered[seen],
+                    "converted": converted[seen].astype(np.int64),
                 }
             )
         agg["period"] = as_periods(agg["period"], period)

@@ -331,7 +331,9 @@ def _pipeline_hits(
     order = np.argsort(rates * beyond, axis=0, kind="stable")  # [position, stage] → trial
     in_order = np.take_along_axis(rates, order, 0), np.take_along_axis(beyond, order, 0)
     edges = np.unique(np.linspace(0, trials, min(BLOCKS, trials) + 1).astype(np.int64))
-    top_rate, top_beyond = (np.maximum.reduceat(x, edges[:-1], axis=0) for x in in_order)
+    blocked = (edges, *(np.maximum.reduceat(x, edges[:-1], axis=0) for x in in_order))
+    # one block for the leads that win in few trials: their few candidates waste little
+    whole = (np.array([0, trials]), *(x.max(axis=0, keepdims=True) for x in in_order))
     # a lead's close days are drawn as many times as its wins might need: few for the many
     # leads that win in few trials
     mean = history.rates
@@ -353,7 +355,7 @@ def _pipeline_hits(
                 history,
                 later,
                 horizon,
-                (order, in_order, edges, top_rate, top_beyond),
+                (order, in_order, *(whole if draws == RESIDUAL_SIZES[0] else blocked)),
             )
 
 
