@@ -179,8 +179,8 @@ def backtest(
     low_80, high_80 (the intervals' ends), actual, goal, chance (0–1, of reaching the goal),
     met, held_50, held_80, trials. `trend`: whether each forecast follows the trends history
     showed that day (`funnelkit.forecast.trends`). `budget`: fewer trials than `trials` for a
-    funnel so large that they would draw more wins than this (None: always `trials`). Raises InputError when fewer than MIN_FORECASTS
-    forecasts can be made."""
+    funnel so large that they would draw more wins than this (None: always `trials`). Raises
+    InputError when fewer than MIN_FORECASTS forecasts can be made."""
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
     source = table if "revenue" in measures else _counted(table)

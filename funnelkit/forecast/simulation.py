@@ -420,9 +420,10 @@ def _wins(
     history: History,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The wins of a group of leads: (trial, close day, amount) arrays. `segments`: each
-    segment's lead, stage, first position, positions and bound; `leads`: each lead's survival share,
-    chance of closing in time and sorted close days; `trials`: per position and stage, the
-    trial, its step rate and its rate from the next stage to the last."""
+    segment's lead, stage, first position, positions and bound; `leads`: each lead's share of
+    durations longer than its wait, chance of closing in time and sorted close days;
+    `trials`: per position and stage, the trial, its step rate and its rate from the next
+    stage to the last."""
     seg_lead, seg_stage, seg_lo, seg_n, bound = segments
     survive, in_time, residual = leads
     order, rate, beyond = trials
@@ -432,7 +433,7 @@ def _wins(
     win = _advance(rate[position, s], survive[lead]) * beyond[position, s]
     won = u < win * in_time[lead]
     lead, trial = lead[won], order[position[won], s[won]]
-    # given a win, u / win is uniform below in_time, so u / win × RESIDUAL_DRAWS is uniform
+    # given a win, u / win is uniform below in_time, so u / win × the lead's draws is uniform
     # below a whole number: its whole part picks the close day, its fraction (uniform and
     # independent of the whole part) the deal's amount
     quantile = u[won] / win[won] * residual.shape[1]

@@ -1,10 +1,11 @@
 """How much a funnel moved between months beyond chance, measured on an export as known on a
 day (the forecast's `Spreads`).
 
-For each step, the log-odds of the rate of each month's mature cohort (leads that entered the
-step's first stage that month, MIN_ENTERED or more); for new leads, how far each month's count of
-first-stage entries fell from the run rate of the RUN_MONTHS before it (in log); for deal size, the log of each month's mean won amount (MIN_WON
-deals or more). Of each series' variance, the part sampling noise explains (binomial, Poisson,
+For each step, the log-odds of the rate of each month's mature cohort (leads that entered
+the step's first stage that month, MIN_ENTERED or more); for new leads, how far each month's
+count of first-stage entries fell from the run rate of the RUN_MONTHS before it (in log,
+after growing the run rate along the volume trend, if any); for deal size, the log of each
+month's mean won amount (MIN_WON deals or more). Of each series' variance, the part sampling noise explains (binomial, Poisson,
 the amounts' own variance over the deals) is taken out; what is left is the spread between
 periods. The last MONTHS months are used; fewer than MIN_MONTHS months give no spread.
 """
