@@ -214,67 +214,108 @@ def _periods_word(months: int, n: int) -> str:
 
 def _track_record_line(book: Workbook) -> str:
     """One sentence: how often the forecast's 80 % range held on the export's past periods,
-    or why that cannot be told."""
+    and what that suggests; or why that cannot be told."""
     record = book.track_record
     if isinstance(record, str):
         return f"How often such ranges have held cannot be told yet: {text(_public(book, record))}."
-    r = record.rows(record.measures[0])
-    held, n = record.held(record.measures[0], 80), len(r)
+    measure = record.measures[0]
+    r = record.rows(measure)
+    held, n = record.held(measure, 80), len(r)
     periods = r["start"].nunique()
-    measure = "revenue" if record.measures[0] == "revenue" else "customers won"
+    what = "revenue" if measure == "revenue" else "customers won"
     return (
-        f"On this export's last {tag('track.forecasts', n, count(n))} weekly forecasts of "
-        f"{measure} ({tag('track.periods', periods, count(periods))} "
-        f"{_periods_word(book.params.months, periods)}), the 80% range held what was won in "
-        f"{tag('track.held_80', held, count(held))} of them."
+        f"Re-run every Monday of {r['start'].min():%b %Y} – {r['end'].max():%b %Y} on what the "
+        f"export knew that day ({tag('track.forecasts', n, count(n))} runs), the final {what} "
+        f"fell inside the 80% range {tag('track.held_80', held, count(held))} times: "
+        f"{_held_words(held / n, 0.8)} (with {tag('track.periods', periods, count(periods))} "
+        f"{_periods_word(book.params.months, periods)} behind it, a rough guide)."
     )
+
+
+def _held_words(share: float, level: float) -> str:
+    """What a range that held `share` of the time says about a `level` range, in words."""
+    advice = _range_advice(share, level)
+    if advice is None:
+        return "about as often as it claims"
+    more = "more" if share > level else "less"
+    return f"{more} often than it claims, so {advice}"
+
+
+def _range_advice(share: float, level: float) -> str | None:
+    """What to make of a `level` range that held `share` of the time, when that is more than
+    10 points away from `level`; None when it is about right."""
+    off = round(share - level, 9)  # 10 points exactly is still about right
+    if off > 0.1:
+        return "the range may be wider than it needs to be"
+    if off < -0.1:
+        return "treat the range as too narrow"
+    return None
 
 
 def _track_record(book: Workbook) -> list[object]:
-    """The forecast's track record on the export, in a paragraph: coverage of both ranges,
-    the Brier score and the bias, and what those forecasts assumed."""
+    """The forecast's track record on the export, in a paragraph: how often both ranges held
+    against how often they should, the accuracy of its chances, its bias, what those runs
+    assumed, and what follows for today's forecast."""
     record = book.track_record
     if isinstance(record, str):
         return [block(note(f"No track record: {text(_public(book, record))}."))]
-    months = book.params.months
+    months, cur = book.params.months, book.params.currency
     measure = record.measures[0]
     r = record.rows(measure)
     n, periods = len(r), r["start"].nunique()
-    first, last = r["start"].min(), r["end"].max()
     held_80, held_50 = record.held(measure, 80), record.held(measure, 50)
     brier, bias = record.brier(measure), record.bias(measure)
-    given = r.loc[r["goal"] != r.groupby("start")["actual"].transform("first").median()]
-    goal_words = (
-        "the previous plan's goal for its own "
-        f"{_periods_word(months, 1)} and the median of what the {_periods_word(months, 2)} "
-        "won for the others"
-        if len(given)
-        else f"the median of what the {_periods_word(months, 2)} won"
-    )
     what = "revenue" if measure == "revenue" else "customers won"
+    shown = (lambda v: money(v, cur)) if measure == "revenue" else count
+    by_period = r.groupby("start").agg(end=("end", "first"), goal=("goal", "first"))
+    median = float(np.median(r.groupby("start")["actual"].first()))
+    middle = f"the middle of what the {_periods_word(months, 2)} won"
+    goals = [
+        (start, end, goal, tag(f"track_goal.{start:%Y-%m}", goal, shown(goal)))
+        for start, end, goal in zip(
+            pd.DatetimeIndex(by_period.index), by_period["end"], by_period["goal"], strict=True
+        )
+    ]
+    if all(goal == median for *_, goal, _ in goals):
+        scored = f"Its chances of reaching {goals[0][3]} ({middle}) scored"
+    else:
+        own = "its plan's goal"
+        each = "; ".join(
+            f"{figure}, {own if goal != median else middle}, for {start:%b %Y} – {end:%b %Y}"
+            for start, end, goal, figure in goals
+        )
+        scored = f"Its chances of reaching each {_periods_word(months, 1)}'s goal ({each}) scored"
     direction = "above" if bias >= 0 else "below"
+    advice = _range_advice(held_80 / n, 0.8)
+    today = [] if advice is None else [advice]
+    if abs(bias) >= 0.05:
+        today.append(
+            "the chance may be "
+            + ("understated" if bias > 0 else "overstated")
+            + f" ({what} came in {direction} the runs' expectation)"
+        )
+    followed = f" For today's forecast: {'; '.join(today)}." if today else ""
     return [
         block(
             para(
-                f"{strong('Track record.')} Forecasting each "
-                f"{_periods_word(months, 1)} from {first:%d %b %Y} to {last:%d %b %Y} every "
-                f"Monday from what the export knew that day "
-                f"({tag('track.forecasts', n, count(n))} forecasts of {what}, "
+                f"{strong('Track record.')} The forecast was re-run every Monday from "
+                f"{r['as_of'].min():%d %b %Y} to {r['as_of'].max():%d %b %Y}, each time on what "
+                f"the export knew that day, for the {_periods_word(months, 1)} that Monday fell "
+                f"in ({tag('track.forecasts', n, count(n))} runs, "
                 f"{tag('track.periods', periods, count(periods))} "
-                f"{_periods_word(months, periods)}): the 80% range held "
-                f"{tag('track.held_80', held_80, count(held_80))} times and the 50% range "
-                f"{tag('track.held_50', held_50, count(held_50))} times. The chance each gave of "
-                f"reaching the goal ({goal_words}) scores "
-                f"{tag('track.brier', brier, f'{brier:.2f}')} on the Brier score (0 is perfect; "
-                f"saying even odds every time scores 0.25). On average the actual came in "
-                f"{tag('track.bias', bias, percent(abs(bias)))} {direction} the forecasts' "
-                f"expectation. Those forecasts took new {text(_first_plural(book))} at the rate of "
-                f"the {forecast.RUN_RATE_DAYS} days before each Monday, since a past "
-                f"{_periods_word(months, 1)} has no plan volume. Weekly forecasts of the same "
-                f"{_periods_word(months, 1)} rise and fall together, so with "
-                f"{tag('track.periods', periods, count(periods))} "
-                f"{_periods_word(months, periods)} behind them these counts "
-                "are a rough guide."
+                f"{_periods_word(months, periods)}). The final {what} fell inside the 80% range "
+                f"{tag('track.held_80', held_80, count(held_80))} times and inside the 50% "
+                f"range {tag('track.held_50', held_50, count(held_50))} times; ranges that hold "
+                f"as often as they say would hold about {count(0.8 * n)} and {count(0.5 * n)} "
+                f"times. {scored} "
+                f"{tag('track.brier', brier, f'{brier:.2f}')} for accuracy (the Brier score: 0 "
+                "is perfect, saying 50/50 every time scores 0.25). On average the final "
+                f"{what} came in {tag('track.bias', bias, percent(abs(bias)))} {direction} what "
+                f"the runs expected. The runs took new {text(_first_plural(book))} at the pace "
+                f"of the {forecast.RUN_RATE_DAYS} days before each Monday, since a past "
+                f"{_periods_word(months, 1)} has no plan; runs within one "
+                f"{_periods_word(months, 1)} rise and fall together, so these counts are a "
+                f"rough guide.{followed}"
             )
         )
     ]
@@ -299,7 +340,7 @@ def _trend_words(book: Workbook, trends: Trends) -> str:
     if not parts:
         return (
             f"Over the last {months} months neither new {text(_first_plural(book))} nor deal "
-            "size show a steady trend, so the forecast assumes none."
+            "size show a clear rise or fall, so the forecast assumes none."
         )
     said = " and ".join(parts)
     return (
@@ -1314,16 +1355,23 @@ def outlook(book: Workbook) -> list[object]:
     open_leads, new = float(len(pipeline.ids)), outcome.expected_new_leads
     trials = float(len(outcome.revenue))
     first = plan.params.names.plural(plan.params.funnel.stages[0])
+    pace = new / len(arrivals)
+    if at_history < 0.95 * new:
+        compared = "fewer than at the plan's pace: if that pace holds, the chance is lower"
+    elif at_history > 1.05 * new:
+        compared = "more than at the plan's pace: if that pace holds, the chance is higher"
+    else:
+        compared = "about as many as at the plan's pace"
     method = (
-        f"From {tag('forecast.open_leads', open_leads, count(open_leads))} open "
-        f"{text(first)} and {tag('forecast.new_leads', new, count(new))} new ones expected at "
-        f"the plan's volume, in {tag('forecast.trials', trials, count(trials))} simulated "
-        "periods drawing conversion rates, stage times and deal amounts from the export's "
-        f"history. New {text(first)} are assumed to arrive as the plan says (the forecast asks: "
-        "if marketing delivers the plan, will we make it?); at the rate of the last "
-        f"{forecast.RUN_RATE_DAYS} days{' and its trend' if history.trends.volume else ''}, "
+        f"The forecast simulates the period {tag('forecast.trials', trials, count(trials))} "
+        f"times, starting from {tag('forecast.open_leads', open_leads, count(open_leads))} open "
+        f"{text(first)} and {tag('forecast.new_leads', new, count(new))} new ones arriving at "
+        f"the plan's average pace ({tag('forecast.new_leads_per_day', pace, f'{pace:,.1f}')} a "
+        "day), and drawing conversion rates, stage times and deal amounts from the export's "
+        "history: it asks, if marketing delivers the plan, will we make it? At the pace of the "
+        f"last {forecast.RUN_RATE_DAYS} days{' and its trend' if history.trends.volume else ''}, "
         f"{tag('forecast.new_leads_at_history_rate', at_history, count(at_history))} would "
-        f"arrive in the same time. {_trend_words(book, history.trends)}"
+        f"arrive in the same time, {compared}. {_trend_words(book, history.trends)}"
     )
     short = late.loc[late["actual"] <= late["planned"] - 1]
     items: list[object] = [

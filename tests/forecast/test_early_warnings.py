@@ -33,7 +33,13 @@ from funnelkit.forecast.simulation import (
 )
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import params_from_dict
-from funnelkit.present.workbook import _track_record, _track_record_line, open_workbook, outlook
+from funnelkit.present.workbook import (
+    _held_words,
+    _track_record,
+    _track_record_line,
+    open_workbook,
+    outlook,
+)
 
 
 @pytest.fixture(scope="module")
@@ -185,11 +191,24 @@ def test_the_workbook_outlook(root):
     assert "Revenue is behind plan: $76,910 won against $108,800 planned" in text
     record = untagged(items[1].data)
     assert record.startswith(
-        "<p><strong>Track record.</strong> Forecasting each quarter from 01 Apr 2026 to "
-        "30 Sep 2026 every Monday from what the export knew that day (26 forecasts of revenue, "
-        "2 quarters): the 80% range held 26 times and the 50% range 24 times."
+        "<p><strong>Track record.</strong> The forecast was re-run every Monday from "
+        "06 Apr 2026 to 28 Sep 2026, each time on what the export knew that day, for the quarter "
+        "that Monday fell in (26 runs, 2 quarters). The final revenue fell inside the 80% range "
+        "26 times and inside the 50% range 24 times; ranges that hold as often as they say "
+        "would hold about 21 and 13 times."
     )
-    assert "the previous plan's goal for its own quarter" in record
+    # Q3 2026 has a plan of its own (the previous plan, 2026-q3.yaml); Q2 is scored at the
+    # middle of what the two quarters won
+    assert (
+        "($304,540, the middle of what the quarters won, for Apr 2026 – Jun 2026; "
+        "$300,000, its plan's goal, for Jul 2026 – Sep 2026)"
+    ) in record
+    assert "came in 3.3% below what the runs expected" in record
+    assert record.endswith("For today's forecast: the range may be wider than it needs to be.</p>")
+    method = untagged(items[0].data)
+    assert "simulates the period 100,000 times, starting from 1,267 open leads" in method
+    assert "at the plan's average pace (7.6 a day)" in method
+    assert "510 would arrive in the same time, more than at the plan's pace" in method
     assert items[2].data.startswith('<img alt="Revenue forecast to 31 Dec 2026"')
     ended = outlook(open_workbook(str(root / "params" / "2026-q3.yaml")))
     assert untagged(ended[0].data) == (
@@ -210,4 +229,26 @@ def test_a_history_too_short_to_backtest_is_said_beside_the_chance(root):
         '<p class="fk-note"><em>No track record: hubspot-contacts.csv has too little history '
         "to backtest the forecast on: 0 weekly forecasts of periods that have ended could be "
         "made, and 8 or more are needed.</em></p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("share", "words"),
+    [
+        (26 / 26, "more often than it claims, so the range may be wider than it needs to be"),
+        (0.9, "about as often as it claims"),
+        (0.7, "about as often as it claims"),
+        (6 / 26, "less often than it claims, so treat the range as too narrow"),
+    ],
+)
+def test_how_often_a_range_held_is_read_for_the_leader(share, words):
+    assert _held_words(share, 0.8) == words
+
+
+def test_the_first_page_says_how_often_the_range_held_and_what_that_suggests(root):
+    book = open_workbook(str(root / "params" / "2026-q4.yaml"))
+    assert untagged(_track_record_line(book)) == (
+        "Re-run every Monday of Apr 2026 – Sep 2026 on what the export knew that day (26 runs), "
+        "the final revenue fell inside the 80% range 26 times: more often than it claims, so the "
+        "range may be wider than it needs to be (with 2 quarters behind it, a rough guide)."
     )
