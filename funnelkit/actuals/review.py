@@ -88,8 +88,8 @@ def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None)
 
     Each stage's window runs from the plan start less that stage's lag (when its planned
     volume begins to arrive) to `as_of` or the window's end. Columns: line, team, counted_from,
-    planned (exact), planned_whole, actual, attainment (fraction of planned), gap (actual -
-    planned). Revenue counts won amounts by their won time within the plan period."""
+    planned (exact), planned_whole, actual, attainment (fraction of planned_whole; revenue's of
+    planned), gap (actual - planned). Revenue counts won amounts by their won time within the plan period."""
     check_stages(plan, table)
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     planned, revenue = planned_to_date(plan, as_of)
@@ -111,8 +111,11 @@ def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None)
     whole = whole_units(out["planned"].to_numpy()).astype(np.int64)
     whole[-1] = round(revenue)
     out.insert(4, "planned_whole", whole)
+    # a stage's attainment is against the whole target shown beside it (7 planned, 6 won:
+    # 86 %); revenue's against the money planned
+    target = np.where(out["line"] == "revenue", out["planned"], out["planned_whole"])
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["attainment"] = out["actual"] / out["planned"]
+        out["attainment"] = out["actual"] / target
     out["gap"] = out["actual"] - out["planned"]
     return out
 

@@ -166,7 +166,7 @@ class Action:
                 f"({m.figure(f'forecast_rate.{self.stage}_to_won', self.to_won, percent(self.to_won))} "
                 f"of {many} won), "
                 f"{m.figure(f'action.in_time.{self.stage}', self.in_time, percent(self.in_time))} "
-                f"of those added by then close by {self.end:%d %b %Y}."
+                f"of the deals won from {many} added by then would close by {self.end:%d %b %Y}."
             )
         step = m.text(names.step(self.stage))
         if np.isnan(self.amount):

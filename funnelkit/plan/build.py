@@ -66,7 +66,7 @@ def build_plan(params: PlanParams) -> Plan:
     else:
         f_targets = reverse_plan(f.revenue_goal, f.marketing_share, f.deal_size, f.funnel)
         f_start, f_months, f_weights = f.start, f.months, f.weights
-        source = f"the next plan, {f.name}"
+        source = f"the next plan, {f.title}"
     following = phase_plan(f_targets, f_start, f_months, f_weights, "month")
     lead_in_monthly = next_lead_in(monthly, following)
     lead_in = (

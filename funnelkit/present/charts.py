@@ -216,6 +216,13 @@ def pacing_chart(paced: dict[str, tuple[str, Pacing]], names: StageNames = DEFAU
     return fig
 
 
+def _axis_money(value: float, currency: str) -> str:
+    """An axis tick in compact money without a needless '.0': '$500K', '$1.5M'."""
+    return (
+        compact_money(value, currency).replace(".0K", "K").replace(".0M", "M").replace(".0B", "B")
+    )
+
+
 @_styled
 def attainment_chart(frame: pd.DataFrame, title: str, names: StageNames = DEFAULT_NAMES) -> Figure:
     """Actual as a share of planned per line of a `review.plan_vs_actuals` frame, with the
@@ -279,6 +286,6 @@ def fan_chart(fan: pd.DataFrame, actual: pd.Series, goal: float, currency: str) 
     ax.set_title(f"Revenue forecast to {fan.index[-1]:%d %b %Y}")
     ax.set_xlabel("day")
     ax.set_ylabel("revenue won, cumulative")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact_money(v, currency)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _axis_money(v, currency)))
     ax.legend(loc="upper left", frameon=False)
     return fig

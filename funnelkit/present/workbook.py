@@ -485,7 +485,11 @@ def headline(book: Workbook) -> list[object]:
             heading(3, "Top risks"),
             numbered(risks)
             if risks
-            else para("No risk stands out against history and the forecast."),
+            else para(
+                "No risk stands out against history and the forecast."
+                if _forecast(book) is not None
+                else "No risk stands out against history."
+            ),
             "</div>",
             para(sla_line),
             "</div>",

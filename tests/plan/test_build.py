@@ -76,7 +76,7 @@ def test_the_next_plan_s_own_lead_in_is_what_this_plan_shows(request):
     assert q4.following.following is None  # the next plan's own next plan is not read
     plan = build_plan(q4)
     following = build_plan(load_params(params / "example.yaml"))
-    assert plan.lead_in_source == "the next plan, example"
+    assert plan.lead_in_source == "the next plan, Example plan: Q1 2027, all regions"
     assert plan.next_period == "2027-01 to 2027-03"
     before = following.monthly.frame().query("not in_plan")
     for k, label in enumerate(plan.monthly.labels):
