@@ -71,6 +71,7 @@ bench: $(READY) ## run the benchmarks and print medians (the first run generates
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_backtest.py
 	$(BIN)/python benchmarks/bench_render.py
+	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_browser.py
 
 sample: $(READY) ## regenerate data/sample/hubspot-contacts.csv from its seed

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MARKS = {
     "bench_browser.py": [pytest.mark.browser, pytest.mark.slow],
     "bench_render.py": [pytest.mark.render, pytest.mark.slow],
+    "bench_scale.py": [pytest.mark.render, pytest.mark.slow],
 }
 
 
