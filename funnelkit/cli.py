@@ -26,6 +26,7 @@ from funnelkit.core.validation import short
 from funnelkit.crm.leads import read_export
 from funnelkit.forecast.backtest import MIN_FORECASTS, WEEKS
 from funnelkit.forecast.backtest import TRIALS as BACKTEST_TRIALS
+from funnelkit.forecast.backtest import WIN_BUDGET as BACKTEST_WINS
 from funnelkit.goals.alignment import (
     alignment_text,
     loose_ends,
@@ -296,7 +297,8 @@ def parser() -> argparse.ArgumentParser:
         "--trials",
         type=int,
         default=BACKTEST_TRIALS,
-        help=f"simulated periods per forecast (default {BACKTEST_TRIALS:,})",
+        help=f"simulated periods per forecast, at most: fewer for a funnel so large that "
+        f"they would draw more than {BACKTEST_WINS:,} wins (default {BACKTEST_TRIALS:,})",
     )
     back.add_argument(
         "--no-trend", action="store_true", help="leave history's trends out of the forecasts"
