@@ -31,6 +31,7 @@ from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.lead_streams import id_hashes
 from funnelkit.forecast.simulation import (
     expected_wins,
     measure_history,
@@ -185,6 +186,7 @@ def backtest(
     measures = MEASURES if has_amounts(table) else ("customers",)
     source = table if "revenue" in measures else _counted(table)
     made: list[tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]] = []
+    hashes = pd.Series(id_hashes(source.leads[ID].to_numpy()), index=source.leads.index)
     skipped = 0
     for day in reversed(forecast_days(table, months, first, weeks)):
         if len(made) == weeks:
@@ -193,7 +195,7 @@ def backtest(
         past = known_on(source, day)
         try:
             history = measure_history(past, past.as_of, trend)
-            pipeline = open_pipeline(past, past.as_of)
+            pipeline = open_pipeline(past, past.as_of, hashes)
             arrivals = run_rate_arrivals(past, day, (end - day).days, trends=history.trends)
             wins = expected_wins(history, pipeline, arrivals)
             f = simulate(

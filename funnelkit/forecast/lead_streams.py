@@ -30,12 +30,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def lead_keys(ids: np.ndarray, seed: int) -> np.ndarray:
-    """One 64-bit key per lead id (any hashable values; equal ids, equal keys) and seed."""
+def id_hashes(ids: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each lead id, as text (equal ids, equal hashes; 1001 and '1001' too)."""
     text = pd.Series(np.asarray(ids, dtype=object)).astype("string[pyarrow]")
-    hashed = pd.util.hash_pandas_object(text, index=False).to_numpy()
+    return pd.util.hash_pandas_object(text, index=False).to_numpy().astype(np.uint64)
+
+
+def lead_keys(ids: np.ndarray, seed: int, hashes: np.ndarray | None = None) -> np.ndarray:
+    """One 64-bit key per lead id and seed; `hashes`: the ids' `id_hashes`, when known."""
+    hashed = id_hashes(ids) if hashes is None else hashes
     with np.errstate(over="ignore"):
-        return _mix(hashed.astype(np.uint64) ^ _mix(np.asarray([seed], dtype=np.uint64)))
+        return _mix(hashed ^ _mix(np.asarray([seed], dtype=np.uint64)))
 
 
 def _words(keys: np.ndarray, domain: int, counters: np.ndarray) -> np.ndarray:

@@ -100,6 +100,7 @@ class Pipeline:
     stage: np.ndarray
     age_days: np.ndarray
     undated: int  # open leads left out because their current stage has no time
+    hashes: np.ndarray | None = None  # the ids' `lead_streams.id_hashes`, when known
 
 
 @dataclass(frozen=True)
@@ -217,8 +218,12 @@ def measure_history(table: LeadTable, as_of: DateLike | None = None, trend: bool
     )
 
 
-def open_pipeline(table: LeadTable, as_of: DateLike | None = None) -> Pipeline:
-    """The open leads before the last stage: their stage (the furthest reached) and its age."""
+def open_pipeline(
+    table: LeadTable, as_of: DateLike | None = None, hashes: pd.Series | None = None
+) -> Pipeline:
+    """The open leads before the last stage: their stage (the furthest reached) and its age.
+    `hashes`: the leads' id hashes by row label (`lead_streams.id_hashes`), when already
+    made for a larger table, so the forecast need not hash the ids again."""
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     leads = table.leads
     reached = table.reached().to_numpy()
@@ -235,6 +240,7 @@ def open_pipeline(table: LeadTable, as_of: DateLike | None = None) -> Pipeline:
         stage=stage[keep],
         age_days=np.maximum(age.astype(float), 0.0),
         undated=int((candidate & ~dated).sum()),
+        hashes=None if hashes is None else hashes.loc[leads.index[keep]].to_numpy(np.uint64),
     )
 
 
@@ -327,7 +333,8 @@ def _pipeline_hits(
         waited[at] = np.searchsorted(days, age[at], side="right")
     longer = sizes[stage] - waited
     alive = np.flatnonzero(longer > 0)
-    all_keys = lead_keys(pipeline.ids[alive], seed)
+    known = None if pipeline.hashes is None else pipeline.hashes[alive]
+    all_keys = lead_keys(pipeline.ids[alive], seed, known)
     order = np.argsort(rates * beyond, axis=0, kind="stable")  # [position, stage] → trial
     in_order = np.take_along_axis(rates, order, 0), np.take_along_axis(beyond, order, 0)
     edges = np.unique(np.linspace(0, trials, min(BLOCKS, trials) + 1).astype(np.int64))

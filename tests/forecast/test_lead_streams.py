@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from funnelkit.forecast.lead_streams import lead_keys, uniform_pairs, uniforms
+from funnelkit.forecast.lead_streams import id_hashes, lead_keys, uniform_pairs, uniforms
 
 
 def test_a_lead_s_numbers_depend_on_its_id_and_the_seed_only():
@@ -31,3 +31,8 @@ def test_the_numbers_are_uniform_and_unrelated():
     assert ((a > 0) & (a < 1) & (b > 0) & (b < 1)).all()
     assert abs(np.corrcoef(a.ravel(), b.ravel())[0, 1]) < 0.01
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01  # neighbouring counters
+
+
+def test_keys_from_hashes_made_once_are_the_same():
+    ids = np.array(["a", 17, "b"], dtype=object)
+    np.testing.assert_array_equal(lead_keys(ids, 5, id_hashes(ids)), lead_keys(ids, 5))
