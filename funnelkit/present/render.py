@@ -485,6 +485,13 @@ def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[
             pool.shutdown(wait=False, cancel_futures=True)
             for process in workers_left:
                 process.terminate()
+            for process in workers_left:
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.kill()
+            # with its workers gone the pool's own thread ends at once; waiting for it here
+            # keeps it from racing the interpreter's exit (an OSError traceback at shutdown)
+            pool.shutdown(wait=True)
             raise
         pool.shutdown()
     return [outcomes[i] for i in range(total)]
