@@ -98,7 +98,6 @@ class Backtest:
 
     forecasts: pd.DataFrame  # a row per forecast and measure (columns: see `backtest`)
     measures: tuple[str, ...]  # 'revenue' (when deals carry amounts), 'customers'
-    trials: int  # simulated periods per forecast, at most (the rows' `trials`: each one's)
     skipped: int  # forecast days with too little history to forecast from
 
     def rows(self, measure: str) -> pd.DataFrame:
@@ -253,4 +252,4 @@ def backtest(
     for level in LEVELS:
         low, high = forecasts[f"low_{level}"], forecasts[f"high_{level}"]
         forecasts[f"held_{level}"] = (forecasts["actual"] >= low) & (forecasts["actual"] <= high)
-    return Backtest(forecasts, measures, trials, skipped)
+    return Backtest(forecasts, measures, skipped)

@@ -332,6 +332,9 @@ def _pipeline_hits(
         at = stage == k
         waited[at] = np.searchsorted(days, age[at], side="right")
     longer = sizes[stage] - waited
+    # the first longer duration of each lead's stage, in all stages' durations laid end to end
+    first_longer = np.r_[0, np.cumsum(sizes)[:-1]][stage] + waited
+    durations = np.concatenate(history.durations)
     alive = np.flatnonzero(longer > 0)
     known = None if pipeline.hashes is None else pipeline.hashes[alive]
     all_keys = lead_keys(pipeline.ids[alive], seed, known)
@@ -345,8 +348,8 @@ def _pipeline_hits(
     # leads that win in few trials
     mean = history.rates
     mean_beyond = np.r_[np.cumprod(mean[::-1])[::-1][1:], 1.0]
-    survive_all = longer / sizes[stage]
-    likely = trials * _advance(mean[stage[alive]], survive_all[alive]) * mean_beyond[stage[alive]]
+    survive = longer / sizes[stage]  # the share of observed durations longer than the wait
+    likely = trials * _advance(mean[stage[alive]], survive[alive]) * mean_beyond[stage[alive]]
     size_of = np.asarray(RESIDUAL_SIZES)[
         np.minimum(np.searchsorted(RESIDUAL_SIZES, likely), len(RESIDUAL_SIZES) - 1)
     ]
@@ -358,7 +361,8 @@ def _pipeline_hits(
                 alive[at],
                 all_keys[at],
                 draws,
-                (stage, age, longer, waited),
+                (stage, age, longer, first_longer, survive),
+                durations,
                 history,
                 later,
                 horizon,
@@ -370,7 +374,8 @@ def _lead_group(
     idx: np.ndarray,
     keys: np.ndarray,
     draws: int,
-    leads: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    leads: tuple[np.ndarray, ...],
+    durations: np.ndarray,
     history: History,
     later: np.ndarray,
     horizon: int,
@@ -378,19 +383,16 @@ def _lead_group(
 ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The wins of the open leads `idx` (with their `keys`), each drawing `draws` close days:
     (trial, close day, amount) arrays, one tuple per group of about CHUNK_DRAWS candidates.
-    `leads`: every open lead's stage, age, count of observed durations longer than its age
-    and of those no longer; `trials`: the trials in rate order, the rates in that order, the
-    blocks' edges and the blocks' highest rates."""
-    stage, age, longer, waited = leads
+    `leads`: every open lead's stage, age, count of observed durations longer than its age,
+    where the first of those lies in `durations` (every stage's, end to end) and the share
+    they are of their stage's; `trials`: the trials in rate order, the rates in that order,
+    the blocks' edges and the blocks' highest rates."""
+    stage, age, longer, first_longer, survive_all = leads
     order, in_order, edges, top_rate, top_beyond = trials
-    sizes = np.array([len(d) for d in history.durations])
-    offset = np.r_[0, np.cumsum(sizes)[:-1]]
-    durations = np.concatenate(history.durations)
     blocks, sizes_of_block = len(edges) - 1, np.diff(edges)
-    st, n_longer = stage[idx], longer[idx][:, None]
-    survive = longer[idx] / sizes[st]
-    pick = ((1 - uniforms(keys[:, None], _RESIDUAL, np.arange(draws))) * n_longer).astype(np.int64)
-    chosen = durations[(offset[st] + waited[idx])[:, None] + pick]
+    st, survive = stage[idx], survive_all[idx]
+    pick = (1 - uniforms(keys[:, None], _RESIDUAL, np.arange(draws))) * longer[idx][:, None]
+    chosen = durations[first_longer[idx][:, None] + pick.astype(np.int64)]
     # close days (whole days after the as-of day; rounding up keeps the order)
     residual = np.sort(np.ceil(chosen - age[idx][:, None] + later[st, :draws]), axis=1)
     residual = residual.astype(np.int32)

@@ -191,6 +191,19 @@ def _revenue_short(book: Workbook) -> tuple[float, pd.Timestamp] | None:
     return (gap, as_of) if gap >= 1 else None
 
 
+def _revenue_short_words(book: Workbook) -> str | None:
+    """'revenue is $31,890 behind plan to 31 Oct 2026' (markup), or None when not behind."""
+    short = _revenue_short(book)
+    if short is None:
+        return None
+    gap, as_of = short
+    cur = book.plan.params.currency
+    return (
+        f"revenue is {tag('pace.revenue_short', gap, money(gap, cur))} behind plan "
+        f"to {as_of:%d %b %Y}"
+    )
+
+
 def _chance_sentence(book: Workbook) -> str:
     """The forecast's chance of the goal and its 80 % range, and how often such ranges held on
     the export; '' without a forecast."""
@@ -359,7 +372,7 @@ def top_risks(book: Workbook, limit: int = 3) -> list[str]:
     below even odds, revenue behind plan, pipeline short of what is left, too few reps, the
     largest stretches against history, an agreed definition whose leads convert worse."""
     plan, p = book.plan, book.plan.params
-    cur, n = p.currency, p.names
+    n = p.names
     out: list[str] = []
     threshold = book.goals.thresholds.min_chance if book.goals is not None else 0.5
     f = _forecast(book)
@@ -368,13 +381,9 @@ def top_risks(book: Workbook, limit: int = 3) -> list[str]:
             f"The forecast gives the goal a {tag('forecast.chance', f.probability, percent(f.probability))} "
             f"chance, below {percent(threshold)}."
         )
-    short = _revenue_short(book)
+    short = _revenue_short_words(book)
     if short is not None:
-        gap, as_of = short
-        out.append(
-            f"Revenue is {tag('pace.revenue_short', gap, money(gap, cur))} behind plan "
-            f"to {as_of:%d %b %Y}."
-        )
+        out.append(f"{short[:1].upper()}{short[1:]}.")
     out += _beyond_history_lines(book)
     c = book.coverage
     if c is not None and not c.enough and c.remaining > 0:
@@ -1280,13 +1289,9 @@ def _outlook_points(book: Workbook) -> list[str]:
         f"{tag('forecast.won_to_date', f.revenue_to_date, money(f.revenue_to_date, cur))} "
         "won so far."
     ]
-    short = _revenue_short(book)
+    short = _revenue_short_words(book)
     if short is not None:
-        gap, as_of = short
-        points.append(
-            f"Both teams: revenue is {tag('pace.revenue_short', gap, money(gap, cur))} "
-            f"behind plan to {as_of:%d %b %Y}."
-        )
+        points.append(f"Both teams: {short}.")
     return points
 
 

@@ -67,7 +67,7 @@ def scored(chance, met, expected, actual, low=0.0, high=10.0):
             "held_80": [True] * n,
         }
     )
-    return Backtest(frame, ("revenue",), trials=100, skipped=0)
+    return Backtest(frame, ("revenue",), skipped=0)
 
 
 def test_the_scores_worked_by_hand():
