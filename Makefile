@@ -7,6 +7,8 @@ INSTALLER ?= uv
 UV_VERSION := 0.13.9
 PARAMS ?= params/example.yaml
 READY := $(VENV)/.installed
+# Spark (the `spark` extra) for the tests that run the measures on it; `make plan` needs none
+SPARK_READY := $(VENV)/.installed-spark
 
 .DEFAULT_GOAL := help
 .PHONY: help setup plan plan-text reports test test-fast lint typecheck bench sample lock clean-notebooks clean
@@ -35,6 +37,14 @@ endif
 	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))') >/dev/null
 	@touch $@
 
+$(SPARK_READY): requirements-spark.lock $(READY)
+ifeq ($(INSTALLER),uv)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-spark.lock
+else
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+endif
+	@touch $@
+
 setup: $(READY) ## create .venv and install the locked dependencies
 
 plan: $(READY) ## render the default quarterly plan to reports/<plan>/ (PARAMS=params/example.yaml)
@@ -46,7 +56,7 @@ plan-text: $(READY) ## print the default plan's targets as tables in the termina
 reports: $(READY) ## render every plan in params/ (several notebooks at once)
 	$(BIN)/funnelkit render params/*.yaml
 
-test: $(READY) ## run the linter, the type checker and the whole test suite (browser and notebooks too)
+test: $(READY) $(SPARK_READY) ## run the linter, the type checker and the whole test suite (browser and notebooks too)
 	$(BIN)/ruff check funnelkit tests benchmarks
 	$(BIN)/ruff format --check funnelkit tests benchmarks
 	$(BIN)/mypy
@@ -56,7 +66,7 @@ test-fast: $(READY) ## run every test but the browser, notebook, render and slow
 	@# two workers; nbval's plugin is left out (nothing here runs a notebook), so the addopts
 	@# that configure it are replaced: keep them in step with pyproject.toml
 	$(BIN)/pytest tests -n 2 --dist worksteal -p no:nbval -o addopts="-ra --strict-markers" \
-	  -m "not browser and not notebooks and not render and not slow"
+	  -m "not browser and not notebooks and not render and not slow and not spark"
 
 lint: $(READY) ## check style with ruff (lint rules and formatting)
 	$(BIN)/ruff check funnelkit tests benchmarks
@@ -81,6 +91,9 @@ lock: $(READY) ## re-resolve requirements.lock from pyproject.toml (then update 
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
 	  --no-header -o requirements.lock
+	@# the spark extra alone, at versions that agree with the main lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark --universal --python-version 3.11 \
+	  --no-header --constraint requirements.lock -o requirements-spark.lock
 
 clean-notebooks: $(READY) ## strip outputs and execution counts from notebooks/ before committing
 	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

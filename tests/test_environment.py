@@ -22,7 +22,8 @@ def direct_dependencies(root):
 
 
 def locked(root):
-    text = (root / "requirements.lock").read_text()
+    """Every pinned version: the main lock's, and the Spark extra's lock (a superset)."""
+    text = (root / "requirements.lock").read_text() + (root / "requirements-spark.lock").read_text()
     return {
         name.lower(): version
         for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", text, re.M)
@@ -82,3 +83,11 @@ def test_pre_commit_config_is_valid_and_its_hooks_exist(root):
     for hook in hooks:
         program = hook["entry"].split()[0]
         assert (root / program).is_file(), f"{hook['id']}: {program} is not installed"
+
+
+def test_spark_lock_agrees_with_the_main_lock(root):
+    pins = re.compile(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", re.M)
+    main = dict(pins.findall((root / "requirements.lock").read_text()))
+    spark = dict(pins.findall((root / "requirements-spark.lock").read_text()))
+    assert {n: (v, spark.get(n)) for n, v in main.items() if spark.get(n) != v} == {}
+    assert "pyspark" in spark

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from funnelkit.actuals.measures import as_periods, period_floor
+from funnelkit.actuals import engine, queries
+from funnelkit.actuals.measures import PERIODS, as_periods
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
@@ -87,23 +88,31 @@ def sla_compliance(
 ) -> pd.DataFrame:
     """Per period (and owner): leads handed off, touched, touched within the window, pending,
     and the share within the window of those not pending."""
-    frame = _sla_frame(table, window_minutes, handoff_stage, as_of)
-    frame["period"] = period_floor(frame["handed_off_at"], period)
-    groups = ["period"]
+    check_number("window_minutes", window_minutes, low=0, low_open=True)
+    check_choice("handoff_stage", handoff_stage, table.stages)
+    check_choice("period", period, tuple(PERIODS))
+    groups = []
     if by is not None:
         check_choice("by", by, tuple(table.leads.columns))
-        frame[by] = table.leads.loc[frame.index, by]
         groups.append(by)
-    agg = frame.groupby(groups, observed=True, dropna=False).agg(
-        handed_off=("touched", "size"),
-        touched=("touched", "sum"),
-        within_window=("within", "sum"),
-        pending=("pending", "sum"),
+    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
+    agg = engine.measure(
+        table,
+        queries.sla_counts,
+        window_minutes,
+        handoff_stage,
+        period,
+        tuple(groups),
+        as_of.to_pydatetime(),
     )
+    agg = agg.sort_values(["period", *groups]).reset_index(drop=True)
+    agg["period"] = as_periods(agg["period"].astype("datetime64[s]"), period)
+    for name in groups:
+        agg[name] = agg[name].astype(table.leads[name].dtype)
+    counts = ["handed_off", "touched", "within_window", "pending"]
+    agg = agg.astype(dict.fromkeys(counts, "int64"))
     agg["share_within"] = agg["within_window"] / (agg["handed_off"] - agg["pending"])
-    agg = agg.reset_index()
-    agg["period"] = as_periods(agg["period"], period)
-    return agg
+    return agg[["period", *groups, *counts, "share_within"]]
 
 
 def sla_breaches(

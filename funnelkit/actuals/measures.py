@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from funnelkit.actuals import engine, queries
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice
 from funnelkit.crm.fields import stage_field
@@ -76,22 +77,30 @@ def step_days(table: LeadTable, a: str, b: str) -> pd.Series:
     return (end[ok] - start[ok]).dt.total_seconds() / SECONDS_PER_DAY
 
 
+def _keys(out: pd.DataFrame, table: LeadTable, groups: list[str], period: str | None) -> None:
+    """Engine results keyed as the lead table is: periods as pandas Periods, group columns in
+    the lead table's own type (categories stay categories)."""
+    if period is not None:
+        out["period"] = as_periods(out["period"].astype("datetime64[s]"), period)
+    for name in groups:
+        out[name] = out[name].astype(table.leads[name].dtype)
+
+
+def _steps(table: LeadTable) -> list[str]:
+    return [step_name(a, b) for a, b in zip(table.stages, table.stages[1:], strict=False)]
+
+
 def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None) -> pd.DataFrame:
     """How many leads entered each stage per period (by a column, optionally), tidy.
 
     Leads that reached a stage without a recorded time for it are not placed in a period.
     """
     groups = _groups(table, by)
-    parts = []
-    for stage in table.stages:
-        floors = period_floor(table.leads[stage_field(stage)], period)
-        dated = ~np.isnat(floors)
-        frame = table.leads.loc[dated, groups].assign(period=floors[dated])
-        counts = frame.groupby(["period", *groups], observed=True, dropna=False).size()
-        parts.append(counts.rename("count").reset_index().assign(stage=stage))
-    out = pd.concat(parts, ignore_index=True)
-    out["period"] = as_periods(out["period"], period)
+    check_choice("period", period, tuple(PERIODS))
+    out = engine.measure(table, queries.entered, table.stages, period, tuple(groups))
+    _keys(out, table, groups, period)
     out["stage"] = pd.Categorical(out["stage"], categories=list(table.stages), ordered=True)
+    out["count"] = out["count"].astype("int64")
     return (
         out[["period", *groups, "stage", "count"]]
         .sort_values(["period", *groups, "stage"])
@@ -118,14 +127,20 @@ def flow_conversion(table: LeadTable, period: str = "month", by: str | None = No
     return out[["period", *groups, "step", "entered", "entered_next", "rate"]]
 
 
+def _step_times(table: LeadTable, pairs: list[tuple[str, str]], quantile: float) -> pd.DataFrame:
+    """Per pair of stages: count, median, mean and a quantile of the days between them."""
+    out = engine.measure(table, queries.step_times, tuple(pairs), quantile)
+    out = out.set_index("step").reindex([step_name(a, b) for a, b in pairs])
+    out["count"] = out["count"].astype("int64")
+    return out.astype({c: "float64" for c in ("median_days", "mean_days", "quantile_days")})
+
+
 def maturity_days(table: LeadTable, quantile: float = MATURITY_QUANTILE) -> dict[str, float]:
     """Per step, the days after which a cohort counts as mature (the quantile of observed days);
     NaN for a step with no dated pairs."""
-    out = {}
-    for a, b in zip(table.stages, table.stages[1:], strict=False):
-        days = step_days(table, a, b)
-        out[step_name(a, b)] = float(days.quantile(quantile)) if len(days) else float("nan")
-    return out
+    pairs = list(zip(table.stages, table.stages[1:], strict=False))
+    days = _step_times(table, pairs, quantile)["quantile_days"]
+    return {str(step): float(value) for step, value in days.items()}
 
 
 def cohort_conversion(
@@ -138,45 +153,18 @@ def cohort_conversion(
     """Per entry period and step: of the leads that entered the stage then, how many ever
     reached the next; `mature` says whether the cohort has had time to convert."""
     groups = _groups(table, by)
+    check_choice("period", period, tuple(PERIODS))
     as_of = _as_of(table, as_of)
     maturity = maturity_days(table) if maturity is None else maturity
-    reached = table.reached()
-    rows = []
-    for a, b in zip(table.stages, table.stages[1:], strict=False):
-        step = step_name(a, b)
-        floors = period_floor(table.leads[stage_field(a)], period)
-        dated = ~np.isnat(floors)
-        if groups:
-            frame = table.leads.loc[dated, groups].assign(
-                period=floors[dated], converted=reached.loc[dated, b]
-            )
-            agg = frame.groupby(["period", *groups], observed=True, dropna=False)["converted"].agg(
-                ["size", "sum"]
-            )
-            agg = agg.rename(columns={"size": "entered", "sum": "converted"}).reset_index()
-        else:  # one key, a day number: counted directly, much quicker than a group-by
-            day = floors[dated].view(np.int64)
-            first = int(day.min()) if len(day) else 0
-            entered = np.bincount(day - first)
-            converted = np.bincount(day - first, reached[b].to_numpy()[dated])
-            seen = np.flatnonzero(entered)
-            agg = pd.DataFrame(
-                {
-                    "period": (seen + first).astype("datetime64[D]"),
-                    "entered": entered[seen],
-                    "converted": converted[seen].astype(np.int64),
-                }
-            )
-        agg["period"] = as_periods(agg["period"], period)
-        ends = agg["period"].dt.end_time
-        wait = maturity.get(step, float("nan"))
-        agg["mature"] = (
-            ends + pd.to_timedelta(wait if np.isfinite(wait) else 0, unit="D")
-        ) <= as_of
-        if not np.isfinite(wait):
-            agg["mature"] = False
-        rows.append(agg.assign(step=step))
-    out = pd.concat(rows, ignore_index=True)
+    out = engine.measure(table, queries.cohorts, table.stages, period, tuple(groups))
+    _keys(out, table, groups, period)
+    out["step"] = pd.Categorical(out["step"], categories=_steps(table), ordered=True)
+    out = out.sort_values(["step", "period", *groups]).reset_index(drop=True)
+    out["step"] = out["step"].astype(str)
+    out = out.astype({"entered": "int64", "converted": "int64"})
+    wait = out["step"].map(maturity).astype("float64")
+    ends = out["period"].dt.end_time
+    out["mature"] = np.isfinite(wait) & (ends + pd.to_timedelta(wait.fillna(0), unit="D") <= as_of)
     out["rate"] = out["converted"] / out["entered"]
     return out[["period", *groups, "step", "entered", "converted", "rate", "mature"]]
 
@@ -188,16 +176,14 @@ def reached_counts(
     conversion) and to the next: overall, per group, and with `period` per cohort of leads
     created in the same period (leads without a creation time are then left out)."""
     groups = _groups(table, by)
-    reached = table.reached()
-    frame = pd.concat([table.leads[groups], reached], axis=1)
     if period is not None:
-        floors = period_floor(table.leads[stage_field(table.stages[0])], period)
-        frame = frame.assign(period=floors).loc[~np.isnat(floors)]
-        groups = ["period", *groups]
-    if groups:
-        counts = frame.groupby(groups, observed=True, dropna=False)[list(table.stages)].sum()
-    else:
-        counts = reached.sum().to_frame().T
+        check_choice("period", period, tuple(PERIODS))
+    counts = engine.measure(table, queries.reached_totals, table.stages, tuple(groups), period)
+    _keys(counts, table, groups, period)
+    keys = (["period"] if period is not None else []) + groups
+    if keys:
+        counts = counts.sort_values(keys).set_index(keys)
+    counts = counts[list(table.stages)].astype("int64")
     rows = []
     for i, stage in enumerate(table.stages):
         part = pd.DataFrame({"stage": stage, "reached": counts[stage]})
@@ -205,45 +191,33 @@ def reached_counts(
         following = counts[table.stages[i + 1]] if i + 1 < len(table.stages) else np.nan
         part["rate_to_next"] = following / counts[stage]
         rows.append(part)
-    out = pd.concat(rows).reset_index(names=groups or None)
-    out = out.drop(columns=["index"], errors="ignore")
+    out = pd.concat(rows)
+    out = out.reset_index() if keys else out.reset_index(drop=True)
     if period is not None:
-        out["period"] = as_periods(out["period"], period)
-        out = out.sort_values(["period", *groups[1:]], kind="stable")
+        out = out.sort_values(keys, kind="stable")
     return out.reset_index(drop=True)
 
 
 def win_rate(table: LeadTable, by: str | None = None) -> pd.DataFrame:
     """Won among closed (won + lost) and won among all, overall or per group."""
     groups = _groups(table, by)
-    outcome = table.leads["outcome"]
-    frame = table.leads[groups].assign(won=outcome == "won", lost=outcome == "lost")
-    agg = (
-        frame.groupby(groups, observed=True, dropna=False)[["won", "lost"]].sum()
-        if groups
-        else frame[["won", "lost"]].sum().to_frame().T
-    )
-    agg["leads"] = (
-        frame.groupby(groups, observed=True, dropna=False).size() if groups else len(frame)
-    )
+    agg = engine.measure(table, queries.outcomes, tuple(groups))
+    _keys(agg, table, groups, None)
+    if groups:
+        agg = agg.sort_values(groups).reset_index(drop=True)
+    agg = agg.astype({"won": "int64", "lost": "int64", "leads": "int64"})
     agg["won_among_closed"] = agg["won"] / (agg["won"] + agg["lost"])
     agg["won_among_all"] = agg["won"] / agg["leads"]
-    return agg.reset_index(drop=not groups)
+    return agg[[*groups, "won", "lost", "leads", "won_among_closed", "won_among_all"]]
 
 
 def velocity(table: LeadTable) -> pd.DataFrame:
     """Per step and for the whole cycle (first to last stage): count, median and mean days."""
-    pairs = [
-        *zip(table.stages, table.stages[1:], strict=False),
-        (table.stages[0], table.stages[-1]),
-    ]
-    rows = []
-    for a, b in pairs:
-        days = step_days(table, a, b)
-        rows.append((step_name(a, b), len(days), days.median(), days.mean()))
-    if len(table.stages) == 2:
-        rows.pop()
-    return pd.DataFrame(rows, columns=["step", "count", "median_days", "mean_days"])
+    pairs = list(zip(table.stages, table.stages[1:], strict=False))
+    if len(table.stages) > 2:
+        pairs.append((table.stages[0], table.stages[-1]))
+    times = _step_times(table, pairs, MATURITY_QUANTILE)
+    return times.reset_index()[["step", "count", "median_days", "mean_days"]]
 
 
 def leakage(
@@ -258,30 +232,19 @@ def leakage(
     groups = _groups(table, by) if by in table.leads.columns else _groups(table, None)
     as_of = _as_of(table, as_of)
     stall = maturity_days(table) if stall_days is None else stall_days
-    reached = table.reached()
-    outcome = table.leads["outcome"]
-    rows = []
-    for a, b in zip(table.stages, table.stages[1:], strict=False):
-        step = step_name(a, b)
-        here = reached[a] & ~reached[b]
-        waited = (as_of - table.leads[stage_field(a)]).dt.total_seconds() / SECONDS_PER_DAY
-        limit = stall.get(step, float("nan"))
-        stalled = (
-            here & (outcome == "open") & (waited > limit) if np.isfinite(limit) else here & False
-        )
-        frame = table.leads[groups].assign(
-            reached=reached[a],
-            advanced=reached[b],
-            lost=here & (outcome == "lost"),
-            stalled=stalled,
-            in_progress=here & (outcome == "open") & ~stalled,
-        )
-        cols = ["reached", "advanced", "lost", "stalled", "in_progress"]
-        agg = (
-            frame.groupby(groups, observed=True, dropna=False)[cols].sum()
-            if groups
-            else frame[cols].sum().to_frame().T
-        )
-        rows.append(agg.reset_index(drop=not groups).assign(stage=a, step=step))
-    out = pd.concat(rows, ignore_index=True)
-    return out[["stage", "step", *groups, "reached", "advanced", "lost", "stalled", "in_progress"]]
+    finite = {step: float(days) for step, days in stall.items() if np.isfinite(days)}
+    out = engine.measure(
+        table,
+        queries.leaks,
+        table.stages,
+        tuple(groups),
+        as_of.to_pydatetime(),
+        tuple(sorted(finite.items())),
+    )
+    _keys(out, table, groups, None)
+    out["step"] = pd.Categorical(out["step"], categories=_steps(table), ordered=True)
+    out = out.sort_values(["step", *groups]).reset_index(drop=True)
+    out["step"] = out["step"].astype(str)
+    cols = ["reached", "advanced", "lost", "stalled", "in_progress"]
+    out = out.astype(dict.fromkeys(cols, "int64"))
+    return out[["stage", "step", *groups, *cols]]

@@ -1,0 +1,210 @@
+"""The funnel's measures as Ibis queries over a lead table: one definition for every engine.
+
+Each function takes a lead table expression (an `ibis.Table` with the canonical columns of
+`funnelkit.crm.fields`: `<stage>_at` timestamps, `outcome` and `stage` as text, `amount`,
+`response_time` in seconds, attributes) and returns an expression of counts and sums per
+group. `funnelkit.actuals.engine` runs them: DuckDB in this process by default, or Spark or
+a warehouse through its Ibis connection; `funnelkit.actuals.measures` shapes the results.
+
+Periods are keyed by their first day (`truncate`: weeks start on Monday). Days between two
+times are their epoch seconds apart ÷ 86,400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+from funnelkit.crm.fields import stage_field
+from funnelkit.plan.funnel import step_name
+
+UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
+SECONDS_PER_DAY = 86_400.0
+SECONDS_PER_MINUTE = 60.0
+
+
+def reached_column(stage_index: int) -> str:
+    """The name of the 0/1 column saying a lead reached the stage at this index."""
+    return f"reached_{stage_index}"
+
+
+def with_reached(t: ir.Table, stages: tuple[str, ...]) -> ir.Table:
+    """The table with a 0/1 column per stage: the lead reached it (a time for that stage or a
+    later one, a current stage at or past it, or a won outcome). Every lead reached the first."""
+    columns = {}
+    for i in range(len(stages)):
+        signs = [t[stage_field(s)].notnull() for s in stages[i:] if stage_field(s) in t.columns]
+        if "stage" in t.columns:
+            signs.append(t.stage.isin(stages[i:]).fill_null(False))
+        if "outcome" in t.columns:
+            signs.append((t.outcome == "won").fill_null(False))
+        reached = ibis.or_(*signs) if i and signs else ibis.literal(i == 0)
+        columns[reached_column(i)] = reached.cast("int64")
+    return t.mutate(**columns)
+
+
+def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
+    """Days from `start` to `end` (fractional)."""
+    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / SECONDS_PER_DAY
+
+
+def entered(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str, ...]) -> ir.Table:
+    """Per stage, period (and group): how many leads entered the stage then."""
+    parts = []
+    for stage in stages:
+        at = t[stage_field(stage)]
+        parts.append(
+            t.filter(at.notnull())
+            .group_by(*groups, period=at.truncate(UNITS[period]))
+            .agg(count=_.count())
+            .mutate(stage=ibis.literal(stage))
+        )
+    return ibis.union(*parts)
+
+
+def cohorts(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str, ...]) -> ir.Table:
+    """Per step, entry period (and group): leads that entered the step's first stage then, and
+    how many of them ever reached the next."""
+    t = with_reached(t, stages)
+    parts = []
+    for i, (a, b) in enumerate(itertools.pairwise(stages)):
+        at = t[stage_field(a)]
+        parts.append(
+            t.filter(at.notnull())
+            .group_by(*groups, period=at.truncate(UNITS[period]))
+            .agg(entered=_.count(), converted=_[reached_column(i + 1)].sum())
+            .mutate(step=ibis.literal(step_name(a, b)))
+        )
+    return ibis.union(*parts)
+
+
+def reached_totals(
+    t: ir.Table, stages: tuple[str, ...], groups: tuple[str, ...], period: str | None
+) -> ir.Table:
+    """How many leads reached each stage (a column per stage, named by it), per group and, with
+    `period`, per creation period (`period`; leads without a creation time left out)."""
+    t = with_reached(t, stages)
+    sums = {stage: _[reached_column(i)].sum() for i, stage in enumerate(stages)}
+    keys: dict[str, ir.Value] = {}
+    if period is not None:
+        created = t[stage_field(stages[0])]
+        t = t.filter(created.notnull())
+        keys["period"] = created.truncate(UNITS[period])
+    if not groups and not keys:
+        return t.aggregate(**sums)
+    return t.group_by(*groups, **keys).agg(**sums)
+
+
+def outcomes(t: ir.Table, groups: tuple[str, ...]) -> ir.Table:
+    """Per group: leads won, lost, and all leads."""
+    sums = {
+        "won": (t.outcome == "won").fill_null(False).cast("int64").sum(),
+        "lost": (t.outcome == "lost").fill_null(False).cast("int64").sum(),
+        "leads": _.count(),
+    }
+    return t.group_by(*groups).agg(**sums) if groups else t.aggregate(**sums)
+
+
+def step_times(t: ir.Table, pairs: tuple[tuple[str, str], ...], quantile: float) -> ir.Table:
+    """Per pair of stages (a, b): leads with both times in order, and the median, mean and
+    `quantile` of the days from a to b (null when there are none)."""
+    parts = []
+    for a, b in pairs:
+        start, end = t[stage_field(a)], t[stage_field(b)]
+        days = days_between(start, end)
+        parts.append(
+            t.filter(start.notnull() & end.notnull() & (end >= start)).aggregate(
+                step=ibis.literal(step_name(a, b)),
+                count=_.count(),
+                median_days=days.median(),
+                mean_days=days.mean(),
+                quantile_days=days.quantile(quantile),
+            )
+        )
+    return ibis.union(*parts)
+
+
+def leaks(
+    t: ir.Table,
+    stages: tuple[str, ...],
+    groups: tuple[str, ...],
+    as_of: dt.datetime,
+    stall_days: tuple[tuple[str, float], ...],
+) -> ir.Table:
+    """Per step (and group): of the leads that reached its first stage, how many went on, were
+    lost there, stalled (open, and waiting there longer than the step's stall days), or are
+    still in progress. Steps without finite stall days have none stalled."""
+    t, now, stall = with_reached(t, stages), ibis.literal(as_of), dict(stall_days)
+    open_, lost = (t.outcome == "open").fill_null(False), (t.outcome == "lost").fill_null(False)
+    parts = []
+    for i, (a, b) in enumerate(itertools.pairwise(stages)):
+        step = step_name(a, b)
+        here = (t[reached_column(i)] == 1) & (t[reached_column(i + 1)] == 0)
+        limit = stall.get(step)
+        stalled = here & ibis.literal(False)
+        if limit is not None:
+            waited = days_between(t[stage_field(a)], now)
+            stalled = here & open_ & (waited > limit).fill_null(False)
+        sums = {
+            "reached": t[reached_column(i)].sum(),
+            "advanced": t[reached_column(i + 1)].sum(),
+            "lost": (here & lost).cast("int64").sum(),
+            "stalled": stalled.cast("int64").sum(),
+            "in_progress": (here & open_ & ~stalled).cast("int64").sum(),
+        }
+        part = t.group_by(*groups).agg(**sums) if groups else t.aggregate(**sums)
+        parts.append(part.mutate(stage=ibis.literal(a), step=ibis.literal(step)))
+    return ibis.union(*parts)
+
+
+def handoffs(t: ir.Table, handoff_stage: str) -> ir.TimestampValue:
+    """When each lead was handed to sales: owner assignment if known, else the stage time."""
+    at = t[stage_field(handoff_stage)]
+    return t.assigned_at.coalesce(at) if "assigned_at" in t.columns else at
+
+
+def response_minutes(t: ir.Table, handoff_stage: str) -> ir.FloatingValue:
+    """Minutes from hand-off to first touch (null when not handed off or not touched); the
+    export's own response time where it has no touch time; a touch before hand-off is 0."""
+    start = handoffs(t, handoff_stage)
+    minutes = ibis.null("float64")
+    if "first_touch_at" in t.columns:
+        minutes = (t.first_touch_at.epoch_seconds() - start.epoch_seconds()).cast(
+            "float64"
+        ) / SECONDS_PER_MINUTE
+    if "response_time" in t.columns:
+        exported = ibis.ifelse(start.notnull(), t.response_time / SECONDS_PER_MINUTE, None)
+        minutes = minutes.coalesce(exported)
+    return ibis.ifelse(minutes < 0, 0.0, minutes)
+
+
+def sla_counts(
+    t: ir.Table,
+    window_minutes: float,
+    handoff_stage: str,
+    period: str,
+    groups: tuple[str, ...],
+    as_of: dt.datetime,
+) -> ir.Table:
+    """Per hand-off period (and group): leads handed off, touched, touched within the window,
+    and pending (not touched, window not yet run out at `as_of`)."""
+    start = handoffs(t, handoff_stage)
+    minutes = response_minutes(t, handoff_stage)
+    waited = (ibis.literal(as_of).epoch_seconds() - start.epoch_seconds()).cast(
+        "float64"
+    ) / SECONDS_PER_MINUTE
+    touched = minutes.notnull()
+    return (
+        t.filter(start.notnull())
+        .group_by(*groups, period=start.truncate(UNITS[period]))
+        .agg(
+            handed_off=_.count(),
+            touched=touched.cast("int64").sum(),
+            within_window=(minutes <= window_minutes).fill_null(False).cast("int64").sum(),
+            pending=(~touched & (waited <= window_minutes)).cast("int64").sum(),
+        )
+    )
