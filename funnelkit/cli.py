@@ -141,8 +141,7 @@ def _backtest(args: argparse.Namespace) -> None:
         raise InputError(f"'--trials' must be from 1 to {MAX_TRIALS:,} (got {args.trials})")
     trend = data.params.forecast_trend and not args.no_trend
     record = plan_backtest(data, args.weeks, args.trials, trend)
-    assert data.params.export_file is not None  # plan_backtest needs the export
-    print(backtest_text(record, data.params, data.params.export_file.name, trend))
+    print(backtest_text(record, data.params, data.params.actuals_name, trend))
     if args.csv:
         out = Path(args.csv)
         try:

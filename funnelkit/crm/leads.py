@@ -247,11 +247,23 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     path = str(path)
     report = QualityReport(source=path)
     table = read_table(path, report, mapping.encoding, mapping.delimiter)
-    report.rows_read = table.num_rows
-    names = list(table.column_names)
+    return lead_rows(table, mapping, path, report)
+
+
+def mapped_columns(names: list[str], mapping: Mapping) -> dict[str, str | None]:
+    """Each field the mapping knows -> the export's column for it (None when absent)."""
     found = {f: _find(names, c) for f, c in mapping.columns.items()}
     found |= {stage_field(s): _find(names, c) for s, c in mapping.stage_columns.items()}
     found |= {f"attribute:{a}": _find(names, c) for a, c in mapping.attributes.items()}
+    return found
+
+
+def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityReport) -> LeadTable:
+    """An export's rows (an Arrow table, as read) through a mapping into a checked LeadTable;
+    `path` names where they came from in messages."""
+    report.rows_read = table.num_rows
+    names = list(table.column_names)
+    found = mapped_columns(names, mapping)
     for field in mapping.required:
         candidates = mapping.columns.get(field) or mapping.stage_columns.get(
             field.removesuffix("_at"), ()

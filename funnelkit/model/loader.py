@@ -16,6 +16,7 @@ from funnelkit.actuals.definitions import Definitions, check_columns, load_defin
 from funnelkit.actuals.swings import quarterly_swings
 from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.core.schema import in_section
+from funnelkit.crm.databases import read_database_table
 from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
@@ -30,9 +31,9 @@ from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
 from funnelkit.plan.sensitivity import Sensitivity, swing_sensitivity
 
-# (export file resolved, mapping, deals export) -> the lead table read from them, shared by
-# plans on one export
-TableCache = dict[tuple[str, str, tuple[str, str, str, str] | None], LeadTable]
+# where the leads come from (export file resolved, mapping, deals export; or engine, table,
+# database, mapping) -> the lead table read from there, shared by plans on one source
+TableCache = dict[tuple[object, ...], LeadTable]
 
 
 @dataclass(frozen=True)
@@ -137,25 +138,33 @@ def plan_backtest(
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:
-    """The plan's CRM export as a lead table (joined to its deals export, when the parameters
-    name one), read once per export and mapping in `cache`."""
+    """The plan's CRM export (joined to its deals export, when the parameters name one) or
+    its table in a database, as a lead table, read once per source and mapping in `cache`."""
+    cache = {} if cache is None else cache
+    if params.export_table is not None:
+        t = params.export_table
+        key: tuple[object, ...] = (t.engine, t.table, str(t.database), params.export_mapping)
+        if key not in cache:
+            mapping = resolve_mapping(params.export_mapping)
+            cache[key] = read_database_table(t.engine, t.table, mapping, t.database)
+        return _as_of(params, cache[key])
     if params.export_file is None:
-        raise ParamsError(f"{params.name}: 'actuals' must name a CRM export")
+        raise ParamsError(f"{params.name}: 'actuals' must name a CRM export or a table")
     d = params.deals
     joined = None if d is None else (str(d.export_file.resolve()), d.mapping, d.key, str(d.stages))
     key = (str(params.export_file.resolve()), params.export_mapping, joined)
-    if cache is None:
-        cache = {}
     if key not in cache:
         table = read_export(params.export_file, resolve_mapping(params.export_mapping))
         if d is not None:
             deals = read_export(d.export_file, resolve_mapping(d.mapping))
             table = in_section("deals", join_deals, table, deals, d.key, d.stages)
         cache[key] = table
-    table = cache[key]
-    if params.export_as_of is not None:
-        table = table.taken_on(params.export_as_of)
-    return table
+    return _as_of(params, cache[key])
+
+
+def _as_of(params: PlanParams, table: LeadTable) -> LeadTable:
+    """The table as taken on the parameters' 'as_of' day, when they give one."""
+    return table if params.export_as_of is None else table.taken_on(params.export_as_of)
 
 
 def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> PlanData:
@@ -169,7 +178,7 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
     previous = build_plan(load_params(params.previous_plan)) if params.previous_plan else None
     table = baselines = goals = None
     baselines_note = "the parameters name no CRM export"
-    if params.export_file is not None:
+    if params.has_actuals:
         try:
             table = read_table(params, cache)
             if params.funnel.stages != table.stages:

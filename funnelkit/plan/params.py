@@ -47,7 +47,17 @@ TOP_KEYS = {
     "forecast": False,
 }
 FORECAST_KEYS = {"trend": False}
-ACTUALS_KEYS = {"export": True, "mapping": False, "deals": False, "as_of": False}
+ACTUALS_KEYS = {
+    "export": False,
+    "engine": False,
+    "table": False,
+    "database": False,
+    "mapping": False,
+    "deals": False,
+    "as_of": False,
+}
+ENGINES = ("duckdb", "spark")  # by name; any other engine by its Ibis connection URL
+ENGINE_URL = re.compile(r"[a-z][a-z0-9+]*://\S*")
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
 STAGE_KEYS = {
@@ -91,6 +101,19 @@ class DealsExport:
 
 
 @dataclass(frozen=True)
+class EngineTable:
+    """A lead table that lives in a database or cluster, read through its engine."""
+
+    engine: str  # 'duckdb', 'spark' or an Ibis connection URL
+    table: str  # the table's (or view's) name there
+    database: Path | None = None  # a DuckDB database file; None: the engine's own catalog
+
+    def __str__(self) -> str:
+        where = self.database.name if self.database is not None else self.engine.split("://")[0]
+        return f"table {self.table!r} in {where}"
+
+
+@dataclass(frozen=True)
 class PlanParams:
     """Everything a quarterly plan needs, checked."""
 
@@ -110,6 +133,7 @@ class PlanParams:
     win_rate: float | None  # fraction 0–1; None means the funnel's last step rate
     goals_file: Path | None = None  # the plan's goals (YAML); None when it has none
     export_file: Path | None = None  # the CRM export its actuals come from
+    export_table: EngineTable | None = None  # or the table in a database they come from
     export_mapping: str = DEFAULT_MAPPING  # a preset name or a mapping YAML file's path
     deals: DealsExport | None = None  # a separate deals export joined to the leads
     export_as_of: dt.date | None = None  # the day the export was taken; None: its latest date
@@ -121,6 +145,18 @@ class PlanParams:
     history_multiple: float = DEFAULT_HISTORY_MULTIPLE  # a month's target beyond this × the
     # busiest month history has seen is flagged
     forecast_trend: bool = True  # the forecast follows the trends history shows (`forecast.trend`)
+
+    @property
+    def has_actuals(self) -> bool:
+        """Whether the parameters name a CRM export or a table of leads to measure."""
+        return self.export_file is not None or self.export_table is not None
+
+    @property
+    def actuals_name(self) -> str:
+        """What the actuals are read from, for people: the export's file name or the table."""
+        if self.export_file is not None:
+            return self.export_file.name
+        return str(self.export_table) if self.export_table is not None else "no actuals"
 
     @property
     def period_label(self) -> str:
@@ -318,12 +354,52 @@ def _deals(raw: Any, folder: Path) -> DealsExport:
     )
 
 
-def _actuals(raw: Any, folder: Path) -> tuple[Path, str, DealsExport | None, dt.date | None]:
+def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
+    """Where a lead table in a database is: its engine, its name, a DuckDB file."""
+    engine = text(raw, "engine")
+    if engine not in ENGINES and not ENGINE_URL.fullmatch(engine):
+        raise InputError(
+            f"'engine' must be {' or '.join(repr(e) for e in ENGINES)}, or an Ibis connection "
+            f"URL such as 'postgres://user@host/db' (got {short(engine)})"
+        )
+    database = None
+    if "database" in raw:
+        if engine != "duckdb":
+            raise InputError(
+                f"'database' names a DuckDB file, so it goes with engine 'duckdb' (got engine "
+                f"{short(engine)}; other engines name their database in the URL)"
+            )
+        database = _file(raw["database"], "database", folder)
+    return EngineTable(engine=engine, table=text(raw, "table"), database=database)
+
+
+def _actuals(
+    raw: Any, folder: Path
+) -> tuple[Path | None, EngineTable | None, str, DealsExport | None, dt.date | None]:
     raw = check_keys(raw, ACTUALS_KEYS, "'actuals'")
-    export = _file(raw["export"], "export", folder)
+    if ("export" in raw) == ("table" in raw):
+        raise InputError(
+            "give either 'export' (a CRM export file) or 'table' with its 'engine' (a table in "
+            f"a database), not {'both' if 'export' in raw else 'neither'}"
+        )
+    export = table = None
+    if "export" in raw:
+        for key in ("engine", "database"):
+            if key in raw:
+                raise InputError(f"'{key}' goes with 'table', not with an 'export' file")
+        export = _file(raw["export"], "export", folder)
+    else:
+        if "engine" not in raw:
+            raise InputError("'table' needs its 'engine': 'duckdb', 'spark' or a connection URL")
+        if "deals" in raw:
+            raise InputError(
+                "'deals' joins a deals export to a lead export; with a 'table', join the deals "
+                "in the database (a view) and name the view"
+            )
+        table = _engine_table(raw, folder)
     deals = in_section("deals", _deals, raw["deals"], folder) if "deals" in raw else None
     as_of = _date(raw["as_of"], "as_of") if "as_of" in raw else None
-    return export, _mapping(raw, folder, DEFAULT_MAPPING), deals, as_of
+    return export, table, _mapping(raw, folder, DEFAULT_MAPPING), deals, as_of
 
 
 def _following(path: Path, start: np.datetime64, months: int, funnel: Funnel) -> PlanParams:
@@ -383,9 +459,15 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
             f"'name' must be letters, digits, '.', '_' or '-', starting with a letter or digit, "
             f"since reports are written to reports/<name>/ (got {short(name)})"
         )
-    export_file, export_mapping, deals, as_of = None, DEFAULT_MAPPING, None, None
+    export_file, export_table, export_mapping, deals, as_of = (
+        None,
+        None,
+        DEFAULT_MAPPING,
+        None,
+        None,
+    )
     if "actuals" in raw:
-        export_file, export_mapping, deals, as_of = in_section(
+        export_file, export_table, export_mapping, deals, as_of = in_section(
             "actuals", _actuals, raw["actuals"], folder
         )
     next_plan = _file(raw["next_plan"], "next_plan", folder) if "next_plan" in raw else None
@@ -406,6 +488,7 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
         win_rate=pipeline.get("win_rate"),
         goals_file=_file(raw["goals"], "goals", folder) if "goals" in raw else None,
         export_file=export_file,
+        export_table=export_table,
         export_mapping=export_mapping,
         deals=deals,
         export_as_of=as_of,

@@ -75,12 +75,18 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
         out["pipeline"] = pipeline
     if p.goals_file is not None:
         out["goals"] = _relative(p.goals_file, folder)
-    if p.export_file is not None:
+    if p.has_actuals:
         mapping = p.export_mapping
-        out["actuals"] = {
-            "export": _relative(p.export_file, folder),
-            "mapping": mapping if mapping in PRESET_NAMES else _relative(Path(mapping), folder),
-        }
+        if p.export_file is not None:
+            out["actuals"] = {"export": _relative(p.export_file, folder)}
+        elif p.export_table is not None:
+            t = p.export_table
+            out["actuals"] = {"engine": t.engine, "table": t.table}
+            if t.database is not None:
+                out["actuals"]["database"] = _relative(t.database, folder)
+        out["actuals"]["mapping"] = (
+            mapping if mapping in PRESET_NAMES else _relative(Path(mapping), folder)
+        )
         if p.deals is not None:
             d = p.deals
             out["actuals"]["deals"] = {

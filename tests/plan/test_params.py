@@ -364,7 +364,17 @@ def test_goals_and_actuals_paths_are_relative_to_the_parameters_file(root):
         (
             ["actuals", "file"],
             "x",
-            "q1.yaml: actuals: 'file' is not a known key; known keys are export, mapping, deals, as_of",
+            "q1.yaml: actuals: 'file' is not a known key; known keys are export, engine, table, database, mapping, deals, as_of",
+        ),
+        (
+            ["actuals", "table"],
+            "leads",
+            "q1.yaml: actuals: give either 'export' (a CRM export file) or 'table' with its 'engine' (a table in a database), not both",
+        ),
+        (
+            ["actuals", "engine"],
+            "duckdb",
+            "q1.yaml: actuals: 'engine' goes with 'table', not with an 'export' file",
         ),
         (
             ["actuals", "as_of"],

@@ -1,0 +1,65 @@
+"""Leads kept in a database or a cluster instead of an export file, read through Ibis.
+
+`read_database_table(engine, table, mapping, database)` connects (DuckDB in process, optionally
+on a database file; a Spark session; or any engine by its Ibis connection URL), finds the
+mapping's columns among the table's, has the engine select only those, and checks the rows
+exactly as an export's (`funnelkit.crm.leads.lead_rows`): the same parsing, the same
+data-quality report, the same errors. Columns the mapping does not name never leave the engine.
+A table has no row order of its own: where an id repeats, the row kept is the first the engine
+returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.core.validation import short
+from funnelkit.crm.leads import LeadTable, lead_rows, mapped_columns
+from funnelkit.crm.mapping import Mapping
+from funnelkit.crm.quality import QualityReport
+
+LISTED_TABLES = 20  # at most this many of the engine's tables are named when one is missing
+
+
+def connect(engine: str, database: Path | None = None) -> Any:
+    """An Ibis connection: 'duckdb' (in process; `database` a DuckDB file, opened read-only),
+    'spark' (the running Spark session, or a local one), or a connection URL."""
+    import ibis
+
+    if engine == "duckdb":
+        if database is None:
+            return ibis.duckdb.connect()
+        return ibis.duckdb.connect(str(database), read_only=True)
+    if engine == "spark":
+        from pyspark.sql import SparkSession
+
+        return ibis.pyspark.connect(SparkSession.builder.getOrCreate())
+    return ibis.connect(engine)
+
+
+def read_database_table(
+    engine: str, table: str, mapping: Mapping, database: Path | None = None, con: Any = None
+) -> LeadTable:
+    """The leads in `table` through `mapping`, as a checked LeadTable (`con`: an open Ibis
+    connection to use instead of connecting by `engine`)."""
+    where = f"table {table!r} in {database.name if database else engine.split('://')[0]}"
+    try:
+        con = connect(engine, database) if con is None else con
+    except Exception as err:  # each engine raises its own kinds; the message says what failed
+        raise CrmExportError(f"{where}: could not connect to {short(engine)}: {err}") from None
+    try:
+        rows = con.table(table)
+    except Exception:
+        names = sorted(con.list_tables())
+        listed = ", ".join(repr(n) for n in names[:LISTED_TABLES]) or "none"
+        more = f" and {len(names) - LISTED_TABLES} more" if len(names) > LISTED_TABLES else ""
+        raise CrmExportError(
+            f"{where}: no such table or view; the engine has {listed}{more}"
+        ) from None
+    # the columns are checked on no rows first, so a missing one is named among all the table's
+    lead_rows(con.to_pyarrow(rows.limit(0)), mapping, where, QualityReport(source=where))
+    wanted = sorted({c for c in mapped_columns(list(rows.columns), mapping).values() if c})
+    fetched = con.to_pyarrow(rows.select(*wanted))
+    return lead_rows(fetched, mapping, where, QualityReport(source=where))
