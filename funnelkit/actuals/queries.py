@@ -32,19 +32,20 @@ def reached_column(stage_index: int) -> str:
     return f"reached_{stage_index}"
 
 
+def reached(t: ir.Table, stages: tuple[str, ...], i: int) -> ir.IntegerValue:
+    """1 where a lead reached the stage at index `i` (a time for that stage or a later one, a
+    current stage at or past it, or a won outcome), else 0. Every lead reached the first."""
+    signs = [t[stage_field(s)].notnull() for s in stages[i:] if stage_field(s) in t.columns]
+    if "stage" in t.columns:
+        signs.append(t.stage.isin(stages[i:]).fill_null(False))
+    if "outcome" in t.columns:
+        signs.append((t.outcome == "won").fill_null(False))
+    return (ibis.or_(*signs) if i and signs else ibis.literal(i == 0)).cast("int64")
+
+
 def with_reached(t: ir.Table, stages: tuple[str, ...]) -> ir.Table:
-    """The table with a 0/1 column per stage: the lead reached it (a time for that stage or a
-    later one, a current stage at or past it, or a won outcome). Every lead reached the first."""
-    columns = {}
-    for i in range(len(stages)):
-        signs = [t[stage_field(s)].notnull() for s in stages[i:] if stage_field(s) in t.columns]
-        if "stage" in t.columns:
-            signs.append(t.stage.isin(stages[i:]).fill_null(False))
-        if "outcome" in t.columns:
-            signs.append((t.outcome == "won").fill_null(False))
-        reached = ibis.or_(*signs) if i and signs else ibis.literal(i == 0)
-        columns[reached_column(i)] = reached.cast("int64")
-    return t.mutate(**columns)
+    """The table with a 0/1 `reached` column per stage (`reached_column`)."""
+    return t.mutate(**{reached_column(i): reached(t, stages, i) for i in range(len(stages))})
 
 
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
@@ -69,14 +70,14 @@ def entered(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str
 def cohorts(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str, ...]) -> ir.Table:
     """Per step, entry period (and group): leads that entered the step's first stage then, and
     how many of them ever reached the next."""
-    t = with_reached(t, stages)
     parts = []
     for i, (a, b) in enumerate(itertools.pairwise(stages)):
         at = t[stage_field(a)]
         parts.append(
-            t.filter(at.notnull())
+            t.mutate(converted=reached(t, stages, i + 1))
+            .filter(at.notnull())
             .group_by(*groups, period=at.truncate(UNITS[period]))
-            .agg(entered=_.count(), converted=_[reached_column(i + 1)].sum())
+            .agg(entered=_.count(), converted=_.converted.sum())
             .mutate(step=ibis.literal(step_name(a, b)))
         )
     return ibis.union(*parts)

@@ -58,7 +58,13 @@ class LeadTable:
 
     def reached(self) -> pd.DataFrame:
         """Per lead and stage, whether the lead reached it: a time for that stage or a later
-        one, a current stage at or past it, or a won outcome. Every lead reached the first."""
+        one, a current stage at or past it, or a won outcome. Every lead reached the first.
+        Worked out once per table (a backtest asks for it twice a past week); not to be changed."""
+        if "_reached" not in self.__dict__:
+            object.__setattr__(self, "_reached", self._reached())
+        return self.__dict__["_reached"]
+
+    def _reached(self) -> pd.DataFrame:
         reached = self.leads[self.stage_columns].notna().to_numpy()
         if "stage" in self.leads:
             current = self.leads["stage"].cat.codes.to_numpy()

@@ -3,6 +3,7 @@ the kernel-memory test and the scaling benchmark (benchmarks/bench_scale.py)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ import yaml
 from funnelkit.crm.sample import generate_leads, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
+DONE = re.compile(r"\] \S+/(\S+) done in ([0-9.]+) s")  # the render's line for a notebook
 
 
 def peak_bytes(pid: int) -> int:
@@ -27,10 +29,11 @@ def peak_bytes(pid: int) -> int:
     return 0
 
 
-def kernel_peaks(params: Path, reports: Path) -> tuple[list[int], float]:
+def kernel_peaks(params: Path, reports: Path) -> tuple[list[int], float, dict[str, float]]:
     """The peak resident memory of each kernel `funnelkit render PARAMS` starts (in the order
     they started), sampled every 50 ms until the render ends (the peak only grows, so the last
-    sample before a kernel exits holds nearly all of it), and the render's wall time (s)."""
+    sample before a kernel exits holds nearly all of it), the render's wall time (s), and each
+    notebook's time as the render logs it (s)."""
     command = [sys.executable, "-m", "funnelkit.cli", "render", str(params), "--reports"]
     start = time.perf_counter()
     render = subprocess.Popen(
@@ -55,7 +58,8 @@ def kernel_peaks(params: Path, reports: Path) -> tuple[list[int], float]:
         raise RuntimeError(f"render of {params} failed: {errors[-2000:]}")
     if not peaks:
         raise RuntimeError(f"render of {params}: no kernel was seen")
-    return [peaks[pid] for pid in sorted(peaks)], seconds
+    notebooks = {name: float(t) for name, t in DONE.findall(errors)}
+    return [peaks[pid] for pid in sorted(peaks)], seconds, notebooks
 
 
 def plan_on(leads: int, folder: Path, plan: str = "example", export: Path | None = None) -> Path:
