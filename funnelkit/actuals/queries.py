@@ -48,6 +48,11 @@ def with_reached(t: ir.Table, stages: tuple[str, ...]) -> ir.Table:
     return t.mutate(**{reached_column(i): reached(t, stages, i) for i in range(len(stages))})
 
 
+def total(values: ir.IntegerColumn) -> ir.IntegerScalar:
+    """The sum of 0/1 values: 0 over no rows (SQL's SUM gives null there)."""
+    return values.sum().fill_null(0)
+
+
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
     """Days from `start` to `end` (fractional)."""
     return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / SECONDS_PER_DAY
@@ -77,7 +82,7 @@ def cohorts(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str
             t.mutate(converted=reached(t, stages, i + 1))
             .filter(at.notnull())
             .group_by(*groups, period=at.truncate(UNITS[period]))
-            .agg(entered=_.count(), converted=_.converted.sum())
+            .agg(entered=_.count(), converted=total(_.converted))
             .mutate(step=ibis.literal(step_name(a, b)))
         )
     return ibis.union(*parts)
@@ -89,7 +94,7 @@ def reached_totals(
     """How many leads reached each stage (a column per stage, named by it), per group and, with
     `period`, per creation period (`period`; leads without a creation time left out)."""
     t = with_reached(t, stages)
-    sums = {stage: _[reached_column(i)].sum() for i, stage in enumerate(stages)}
+    sums = {stage: total(_[reached_column(i)]) for i, stage in enumerate(stages)}
     keys: dict[str, ir.Value] = {}
     if period is not None:
         created = t[stage_field(stages[0])]
@@ -103,8 +108,8 @@ def reached_totals(
 def outcomes(t: ir.Table, groups: tuple[str, ...]) -> ir.Table:
     """Per group: leads won, lost, and all leads."""
     sums = {
-        "won": (t.outcome == "won").fill_null(False).cast("int64").sum(),
-        "lost": (t.outcome == "lost").fill_null(False).cast("int64").sum(),
+        "won": total((t.outcome == "won").fill_null(False).cast("int64")),
+        "lost": total((t.outcome == "lost").fill_null(False).cast("int64")),
         "leads": _.count(),
     }
     return t.group_by(*groups).agg(**sums) if groups else t.aggregate(**sums)
@@ -151,11 +156,11 @@ def leaks(
             waited = days_between(t[stage_field(a)], now)
             stalled = here & open_ & (waited > limit).fill_null(False)
         sums = {
-            "reached": t[reached_column(i)].sum(),
-            "advanced": t[reached_column(i + 1)].sum(),
-            "lost": (here & lost).cast("int64").sum(),
-            "stalled": stalled.cast("int64").sum(),
-            "in_progress": (here & open_ & ~stalled).cast("int64").sum(),
+            "reached": total(t[reached_column(i)]),
+            "advanced": total(t[reached_column(i + 1)]),
+            "lost": total((here & lost).cast("int64")),
+            "stalled": total(stalled.cast("int64")),
+            "in_progress": total((here & open_ & ~stalled).cast("int64")),
         }
         part = t.group_by(*groups).agg(**sums) if groups else t.aggregate(**sums)
         parts.append(part.mutate(stage=ibis.literal(a), step=ibis.literal(step)))
@@ -172,7 +177,7 @@ def response_minutes(t: ir.Table, handoff_stage: str) -> ir.FloatingValue:
     """Minutes from hand-off to first touch (null when not handed off or not touched); the
     export's own response time where it has no touch time; a touch before hand-off is 0."""
     start = handoffs(t, handoff_stage)
-    minutes = ibis.null("float64")
+    minutes = ibis.ifelse(start.isnull(), ibis.null("float64"), ibis.null("float64"))  # a column
     if "first_touch_at" in t.columns:
         minutes = (t.first_touch_at.epoch_seconds() - start.epoch_seconds()).cast(
             "float64"
@@ -204,8 +209,8 @@ def sla_counts(
         .group_by(*groups, period=start.truncate(UNITS[period]))
         .agg(
             handed_off=_.count(),
-            touched=touched.cast("int64").sum(),
-            within_window=(minutes <= window_minutes).fill_null(False).cast("int64").sum(),
-            pending=(~touched & (waited <= window_minutes)).cast("int64").sum(),
+            touched=total(touched.cast("int64")),
+            within_window=total((minutes <= window_minutes).fill_null(False).cast("int64")),
+            pending=total((~touched & (waited <= window_minutes)).cast("int64")),
         )
     )

@@ -20,13 +20,26 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import PlanParams
+from funnelkit.plan.stage_names import DEFAULT_NAMES
 from funnelkit.present.tags import tag
 
-SLIDER_STEPS = 200  # a threshold slider spans its range in this many steps (whole numbers: 1)
+MAX_SLIDER_STEPS = 1000  # a threshold slider spans its range in at most this many steps
+MAX_PLACES = 3  # decimal places a threshold is read out to, at most
+
+
+def decimal_places(values: np.ndarray) -> int:
+    """How many decimal places the values are written to (0 for whole numbers), at most
+    MAX_PLACES."""
+    for places in range(MAX_PLACES):
+        scaled = values * 10**places
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            return places
+    return MAX_PLACES
 
 
 class DefinitionExplorer:
-    """Widgets over one agreed definition, judged on a lead table's history."""
+    """Widgets over one agreed definition at a time, judged on a lead table's history; with
+    `choices`, a stage picker switches between the defined stages."""
 
     def __init__(
         self,
@@ -35,11 +48,35 @@ class DefinitionExplorer:
         outcome: str,
         among: str | None = None,
         params: PlanParams | None = None,
+        choices: dict[str, tuple[Definition, str, str | None]] | None = None,
     ) -> None:
-        check_columns(agreed, table.leads)
-        self.table, self.agreed, self.outcome, self.among = table, agreed, outcome, among
-        self.params = params  # with a plan, the targets each definition implies are shown
-        self.agreed_figures = qualification(table, agreed, outcome, among=among).iloc[0]
+        self.table, self.params = table, params  # with a plan, each definition's targets show
+        self.choices = choices or {agreed.stage: (agreed, outcome, among)}
+        names = params.names if params is not None else DEFAULT_NAMES
+        self.stage = w.Dropdown(
+            options=[(names.label(stage), stage) for stage in self.choices],
+            value=agreed.stage,
+            description="stage",
+            layout=w.Layout(width="16em"),
+        )
+        self.stage.add_class("funnelkit-definition-stage")
+        self.stage.observe(lambda change: self.show(change["new"]), names="value")
+        self.sentence = w.HTML()
+        self.sentence.add_class("funnelkit-definition-sentence")
+        self.result = w.HTML()
+        self.result.add_class("funnelkit-definition-result")
+        self.controls = w.VBox()
+        self.widget = w.VBox([self.stage, self.sentence, self.controls, self.result])
+        self.show(agreed.stage)
+
+    def show(self, stage: str) -> None:
+        """Explore the agreed definition of `stage` (one of `choices`) from its agreed values."""
+        agreed, outcome, among = self.choices[stage]
+        check_columns(agreed, self.table.leads)
+        for old in self.controls.children:  # the previous stage's controls
+            old.close()
+        self.agreed, self.outcome, self.among = agreed, outcome, among
+        self.agreed_figures = qualification(self.table, agreed, outcome, among=among).iloc[0]
         self.criteria = agreed.criteria()
         self.use = [
             w.Checkbox(value=True, description=c.text(), indent=False) for c in self.criteria
@@ -54,15 +91,16 @@ class DefinitionExplorer:
             rows.append(w.HBox([box, self.thresholds[i]]) if i in self.thresholds else box)
         for control in [*self.use, *self.thresholds.values()]:
             control.observe(lambda _: self.refresh(), names="value")
-        self.result = w.HTML()
-        self.result.add_class("funnelkit-definition-result")
-        self.widget = w.VBox([w.HTML(f"<b>{html.escape(agreed.text())}</b>"), *rows, self.result])
+        self.controls.children = rows
+        if self.stage.value != stage:
+            self.stage.value = stage
         self.refresh()
 
     @classmethod
     def from_params_file(cls, params_file: str | Path, stage: str) -> DefinitionExplorer:
-        """The explorer for `stage` of a plan's agreed definitions, on the plan's export: judged
-        among the leads that reached the plan's stage before it, by reaching the one after."""
+        """The explorer for a plan's agreed definitions on the plan's export, opening on
+        `stage`: each judged among the leads that reached the plan's stage before it, by
+        reaching the one after."""
         data = load_plan_data(params_file)
         params, table = data.params, data.table
         if data.definitions is None or table is None:
@@ -75,18 +113,33 @@ class DefinitionExplorer:
                 f"{params_file}: 'stage' must be a middle stage of the funnel "
                 f"({', '.join(stages[1:-1])}) (got {short(stage)})"
             )
-        k = stages.index(stage)
-        agreed = data.definitions.definition(stage)
-        among = stages[k - 1] if stages[k - 1] in table.stages else None
-        return cls(table, agreed, stages[k + 1], among, params)
+        data.definitions.definition(stage)  # the opening stage must be defined
+        choices = {}
+        for k, s in enumerate(stages):
+            if 0 < k < len(stages) - 1 and s in data.definitions.stages:
+                among = stages[k - 1] if stages[k - 1] in table.stages else None
+                choices[s] = (data.definitions.definition(s), stages[k + 1], among)
+        agreed, outcome, among = choices[stage]
+        return cls(table, agreed, outcome, among, params, choices)
 
     def _slider(self, column: str, value: float) -> w.FloatSlider:
+        """A threshold slider over the column's values, read out to the data's own precision
+        (whole numbers for counts)."""
         values = self.table.leads[column].to_numpy(dtype=float, na_value=np.nan)
-        high = max(float(np.nanquantile(values, 0.99)), value * 2, 1.0)
-        whole = bool(np.all(np.mod(values[~np.isnan(values)], 1) == 0))
-        step = 1.0 if whole else high / SLIDER_STEPS
+        values = values[~np.isnan(values)]
+        high = max(float(np.quantile(values, 0.99)) if len(values) else 0.0, value * 2, 1.0)
+        places = decimal_places(values)
+        step = 10.0**-places if places else 1.0
+        if high / step > MAX_SLIDER_STEPS:  # fine data on a wide range: coarser steps
+            step = high / MAX_SLIDER_STEPS
         return w.FloatSlider(
-            value=value, min=0, max=high, step=step, description="threshold", readout_format=".4g"
+            value=value,
+            min=0,
+            max=high,
+            step=step,
+            description=column,
+            readout_format=f",.{places}f",
+            style={"description_width": "initial"},
         )
 
     def current(self) -> Definition | None:
@@ -103,13 +156,15 @@ class DefinitionExplorer:
         """Recompute the figures for the controls and show them beside the agreed ones."""
         d = self.current()
         if d is None:
+            self.sentence.value = ""
             self.result.value = "<p>Every criterion is off: every lead would qualify.</p>"
             return
+        changed = "" if d == self.agreed else " <i>(changed from the agreed definition)</i>"
+        self.sentence.value = f"<p><b>{html.escape(d.text())}</b>{changed}</p>"
         r = qualification(self.table, d, self.outcome, among=self.among).iloc[0]
         a = self.agreed_figures
         pool = f"the {self.among}s" if self.among else "the leads"
         self.result.value = (
-            f"<p>{html.escape(d.text())}</p>"
             f"<p><b>{int(r['qualified']):,}</b> of {pool} ({int(r['leads']):,}) qualify "
             f"({r['qualified_share']:.1%}; agreed: {int(a['qualified']):,}). "
             f"Of them <b>{r['qualified_rate']:.1%}</b> reached {html.escape(self.outcome)}, "

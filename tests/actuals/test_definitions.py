@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import html
 import re
 
 import numpy as np
@@ -23,7 +24,7 @@ from funnelkit.actuals.qualification import (
     variant,
 )
 from funnelkit.present import workbook as wb
-from funnelkit.present.definition_explorer import DefinitionExplorer
+from funnelkit.present.definition_explorer import DefinitionExplorer, decimal_places
 from funnelkit.present.render import prepare
 
 RAW = {
@@ -361,3 +362,31 @@ def test_the_definition_explorer_shows_the_targets_its_rates_imply():
         f"written, with its own rates: {own[1]:,})"
     ) in untagged(explorer.result.value)
     assert own[0] == 700  # the quarterly plan's figure, named apart from the what-if
+
+
+def test_the_definition_explorer_picks_its_stage_and_states_the_definition_once():
+    explorer = DefinitionExplorer.from_params_file(ROOT / "params" / "example.yaml", "sql")
+    assert explorer.stage.options == (("MQL", "mql"), ("SQL", "sql"))  # shown by their names
+    sql_sentence = explorer.sentence.value
+    assert explorer.agreed.text() in sql_sentence
+    assert explorer.agreed.text() not in explorer.result.value  # said once, above the figures
+    explorer.stage.value = "mql"
+    mql = explorer.agreed
+    assert mql.stage == "mql"
+    assert explorer.sentence.value == f"<p><b>{html.escape(mql.text())}</b></p>"
+    expected = qualification(explorer.table, mql, "sql").iloc[0]
+    assert f"<b>{int(expected['qualified']):,}</b> of the leads" in explorer.result.value
+    assert explorer.thresholds == {}  # the MQL definition has no number to move
+    explorer.stage.value = "sql"
+    assert explorer.sentence.value == sql_sentence
+    explorer.thresholds[0].value = 4
+    assert "(changed from the agreed definition)" in explorer.sentence.value
+
+
+def test_threshold_sliders_read_out_to_the_data_s_precision():
+    explorer = DefinitionExplorer.from_params_file(ROOT / "params" / "example.yaml", "sql")
+    touches = explorer.thresholds[0]  # a count: whole steps, read out without decimals
+    assert (touches.step, touches.readout_format, touches.description) == (1.0, ",.0f", "touches")
+    assert decimal_places(np.array([1.0, 2.0, 30.0])) == 0
+    assert decimal_places(np.array([0.5, 2.25, 3.0])) == 2
+    assert decimal_places(np.array([1 / 3])) == 3  # at most three places

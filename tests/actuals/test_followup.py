@@ -1,6 +1,8 @@
 """SLA follow-up on the six-lead export, by hand: MQL→first touch is 5, 70, 30, none, 90
 minutes for leads 1, 2, 3, 4 and 6; the export's 'now' is 2026-04-01 00:30."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,3 +79,11 @@ def test_followup_errors_are_named(tiny):
         match=r"^'handoff_stage' must be one of lead, mql, sql, opportunity, won \(got 'MQL'\)$",
     ):
         followup.sla_breaches(tiny, 60, handoff_stage="MQL")
+
+
+def test_an_export_without_touch_times_counts_hand_offs_and_no_touches(tiny):
+    untouched = dataclasses.replace(tiny, leads=tiny.leads.drop(columns=["first_touch_at"]))
+    c = followup.sla_compliance(untouched, 60, by=None)
+    mqls = tiny.leads["mql_at"].dropna().dt.to_period("M").value_counts().sort_index()
+    assert c["handed_off"].tolist() == mqls.tolist()
+    assert c["touched"].sum() == c["within_window"].sum() == 0

@@ -1,6 +1,8 @@
 """Measures on the six-lead export, worked by hand (see TINY_ROWS in conftest), and
 properties on the sample."""
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from conftest import SAMPLE
@@ -152,3 +154,14 @@ def test_cumulative_cohorts_add_up_to_the_dated_leads(sample):
     dated = sample.leads["lead_at"].notna().sum()
     assert r.loc[r["stage"] == "lead", "reached"].sum() == dated
     assert (r["rate_from_first"] <= 1).all()
+
+
+def test_an_empty_table_counts_zero_everywhere(tiny):
+    """SQL sums nothing to null; the measures count nothing as 0, as pandas does."""
+    empty = dataclasses.replace(tiny, leads=tiny.leads.iloc[:0], taken_at=tiny.as_of)
+    assert actuals.reached_counts(empty)["reached"].tolist() == [0] * len(tiny.stages)
+    assert actuals.win_rate(empty)[["won", "lost", "leads"]].iloc[0].tolist() == [0, 0, 0]
+    leak = actuals.leakage(empty, by=None)
+    assert (leak[["reached", "advanced", "lost", "stalled", "in_progress"]] == 0).all().all()
+    assert actuals.velocity(empty)["count"].tolist() == [0] * len(tiny.stages)
+    assert actuals.stage_volumes(empty).empty

@@ -146,10 +146,10 @@ def chromium_or_none() -> str | None:
     return find_chromium()
 
 
-def open_explorer(page, lab: Lab, timeout_ms: int = 120_000) -> None:
-    """Open the scenario explorer, run all its cells once the kernel is ready, and wait for
-    the targets to show."""
-    page.goto(lab.notebook_url("10-scenario-explorer.ipynb"))
+def open_notebook(page, lab: Lab, name: str, ready: str, timeout_ms: int = 120_000) -> None:
+    """Open notebook `name`, run all its cells once the kernel is ready, and wait for the
+    element `ready` (a CSS selector) to show and the kernel to be idle."""
+    page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-Notebook", timeout=timeout_ms)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=timeout_ms)
     page.wait_for_function(
@@ -166,8 +166,13 @@ def open_explorer(page, lab: Lab, timeout_ms: int = 120_000) -> None:
     page.evaluate(
         "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); return true; }"
     )
-    page.wait_for_selector(".funnelkit-targets table", timeout=timeout_ms)
+    page.wait_for_selector(ready, timeout=timeout_ms)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=timeout_ms)
+
+
+def open_explorer(page, lab: Lab, timeout_ms: int = 120_000) -> None:
+    """Open the scenario explorer, run all its cells, and wait for the targets to show."""
+    open_notebook(page, lab, "10-scenario-explorer.ipynb", ".funnelkit-targets table", timeout_ms)
 
 
 def shown_targets(page) -> list[int]:

@@ -18,6 +18,7 @@ from browser_support import (
     chromium_or_none,
     jupyterlab,
     open_explorer,
+    open_notebook,
     project_copy,
     shown_targets,
     slider_latency_ms,
@@ -212,6 +213,30 @@ def test_a_report_reads_right_in_the_browser(rendered, chromium, plan, notebook,
     assert dialogs == []
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"report-{plan}-{notebook}.png", full_page=True)
+    page.close()
+
+
+def test_the_definition_explorer_switches_stage_in_the_widget(lab, chromium):
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    open_notebook(page, lab, "15-definition-explorer.ipynb", ".funnelkit-definition-result p")
+    sentence = page.locator(".funnelkit-definition-sentence")
+    assert "counts as SQL" in sentence.inner_text()
+    assert page.locator("text=A lead counts as SQL").count() == 1  # the sentence, once
+    page.locator(".funnelkit-definition-stage select").select_option(label="MQL")
+    page.wait_for_function(  # the figures follow the sentence: wait for both
+        "() => document.querySelector('.funnelkit-definition-sentence').innerText"
+        ".includes('counts as MQL') && document.querySelector('.funnelkit-definition-result')"
+        ".innerText.includes('of the leads (3,999) qualify')",
+        timeout=15_000,
+    )
+    page.locator(".funnelkit-definition-stage select").select_option(label="SQL")
+    page.wait_for_selector(".widget-readout", timeout=15_000)
+    assert page.locator(".widget-readout").first.inner_text() == "3"  # a count reads "3"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "definition-explorer.png")
+    assert errors == []
     page.close()
 
 
