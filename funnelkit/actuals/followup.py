@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from funnelkit.actuals import engine, queries
-from funnelkit.actuals.measures import PERIODS, as_periods
+from funnelkit.actuals.measures import PERIODS, as_periods, stage_volumes
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
-from funnelkit.crm.fields import ID, stage_field
+from funnelkit.crm.fields import ID
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.pacing import Pacing, pacing
 from funnelkit.plan.phasing import parse_month
@@ -31,15 +30,6 @@ SLA_WINDOW_MINUTES = (
 )
 
 
-def handoff_times(table: LeadTable, handoff_stage: str = "mql") -> pd.Series:
-    """When each lead was handed to sales: owner assignment if known, else the stage time."""
-    check_choice("handoff_stage", handoff_stage, table.stages)
-    at = table.leads[stage_field(handoff_stage)]
-    if "assigned_at" in table.leads:
-        at = table.leads["assigned_at"].where(table.leads["assigned_at"].notna(), at)
-    return at
-
-
 def touches_recorded(table: LeadTable) -> bool:
     """Whether the export records first touches (a time or a response time), without which
     follow-up within the SLA cannot be measured."""
@@ -48,34 +38,12 @@ def touches_recorded(table: LeadTable) -> bool:
 
 
 def response_minutes(table: LeadTable, handoff_stage: str = "mql") -> pd.Series:
-    """Minutes from hand-off to first touch per lead (NaN when not handed off or not touched)."""
-    leads = table.leads
-    start = handoff_times(table, handoff_stage)
-    minutes = pd.Series(np.nan, index=leads.index)
-    if "first_touch_at" in leads:
-        minutes = (leads["first_touch_at"] - start).dt.total_seconds() / SECONDS_PER_MINUTE
-    if "response_time" in leads:
-        exported = leads["response_time"].dt.total_seconds() / SECONDS_PER_MINUTE
-        minutes = minutes.where(minutes.notna(), exported.where(start.notna()))
-    return minutes.clip(lower=0)
-
-
-def _sla_frame(
-    table: LeadTable, window_minutes: float, handoff_stage: str, as_of: DateLike | None
-) -> pd.DataFrame:
-    check_number("window_minutes", window_minutes, low=0, low_open=True)
-    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
-    start = handoff_times(table, handoff_stage)
-    minutes = response_minutes(table, handoff_stage)
-    waited = (as_of - start).dt.total_seconds() / SECONDS_PER_MINUTE
-    frame = pd.DataFrame({"handed_off_at": start, "minutes": minutes}).loc[start.notna()]
-    frame["touched"] = frame["minutes"].notna()
-    frame["within"] = frame["minutes"] <= window_minutes
-    frame["pending"] = ~frame["touched"] & (waited[frame.index] <= window_minutes)
-    frame["late_by"] = (
-        np.where(frame["touched"], frame["minutes"], waited[frame.index]) - window_minutes
-    )
-    return frame
+    """Minutes from hand-off to first touch per lead (NaN when not handed off or not touched);
+    the hand-off is the owner assignment when the export has it, else the stage time."""
+    check_choice("handoff_stage", handoff_stage, table.stages)
+    times = engine.measure(table, queries.response_times, handoff_stage)
+    by_id = pd.Series(times["minutes"].to_numpy(float), index=times[ID].to_numpy())
+    return pd.Series(by_id.reindex(table.leads[ID].to_numpy()).to_numpy(), index=table.leads.index)
 
 
 def sla_compliance(
@@ -122,42 +90,36 @@ def sla_breaches(
     as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Every lead touched later than the window, or not touched once the window ran out:
-    id, owner, hand-off, first touch, minutes to touch and minutes late, latest first."""
-    frame = _sla_frame(table, window_minutes, handoff_stage, as_of)
-    late = frame.loc[~frame["within"] & ~frame["pending"]]
-    leads = table.leads.loc[late.index]
-    out = pd.DataFrame(
-        {
-            ID: leads[ID],
-            "owner": leads.get("owner", pd.NA),
-            "handed_off_at": late["handed_off_at"],
-            "first_touch_at": leads.get("first_touch_at", pd.NaT),
-            "minutes_to_touch": late["minutes"],
-            "minutes_late": late["late_by"],
-        }
+    id, owner, hand-off, first touch, minutes to touch and minutes late, latest first. Only
+    these rows and columns come back from the engine."""
+    check_number("window_minutes", window_minutes, low=0, low_open=True)
+    check_choice("handoff_stage", handoff_stage, table.stages)
+    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
+    out = engine.measure(
+        table, queries.breaches, window_minutes, handoff_stage, as_of.to_pydatetime()
     )
-    return out.sort_values("minutes_late", ascending=False).reset_index(drop=True)
+    for column in ("handed_off_at", "first_touch_at"):
+        out[column] = out[column].astype("datetime64[s]")
+    for column in (ID, "owner"):  # in the lead table's own types (owners as categories)
+        if column in table.leads:
+            out[column] = out[column].astype(table.leads[column].dtype)
+    return out
 
 
 def followed_up_same_month(table: LeadTable, handoff_stage: str = "mql") -> pd.DataFrame:
     """Per month (article 004): leads passed to sales, how many sales followed up within that
     same calendar month, and the share."""
-    start = handoff_times(table, handoff_stage)
+    check_choice("handoff_stage", handoff_stage, table.stages)
     if "first_touch_at" not in table.leads:
         raise InputError(
             "'followed_up_same_month' needs first touch times (the export has no 'first_touch_at')"
         )
-    touch = table.leads["first_touch_at"]
-    passed = start.notna()
-    month = start[passed].dt.to_period("M")
-    same = (touch[passed].dt.to_period("M") == month) & touch[passed].notna()
-    out = (
-        pd.DataFrame({"month": month, "followed_up": same})
-        .groupby("month")
-        .agg(passed=("followed_up", "size"), followed_up=("followed_up", "sum"))
-    )
+    out = engine.measure(table, queries.same_month_follow_ups, handoff_stage)
+    out = out.sort_values("month").reset_index(drop=True)
+    out["month"] = as_periods(out["month"].astype("datetime64[s]"), "month")
+    out = out.astype({"passed": "int64", "followed_up": "int64"})
     out["share"] = out["followed_up"] / out["passed"]
-    return out.reset_index()
+    return out[["month", "passed", "followed_up", "share"]]
 
 
 def cadence_adherence(
@@ -165,22 +127,21 @@ def cadence_adherence(
 ) -> pd.DataFrame:
     """Per owner: leads handed off, mean touches, and the share given the cadence's touches."""
     check_number("touches_per_lead", touches_per_lead, low=1)
+    check_choice("handoff_stage", handoff_stage, table.stages)
     if "touches" not in table.leads:
         raise InputError("'cadence_adherence' needs touch counts (the export has no 'touches')")
-    passed = handoff_times(table, handoff_stage).notna()
-    frame = table.leads.loc[passed, [c for c in (by, "touches") if c]].copy()
-    frame["full"] = frame["touches"] >= touches_per_lead
-    groups = [by] if by else []
-    grouped = (
-        frame.groupby(groups, observed=True, dropna=False)
-        if groups
-        else frame.groupby(lambda _: "all")
-    )
-    agg = grouped.agg(
-        handed_off=("full", "size"), mean_touches=("touches", "mean"), full_cadence=("full", "sum")
-    )
+    groups = (by,) if by else ()
+    if by is not None:
+        check_choice("by", by, tuple(table.leads.columns))
+    agg = engine.measure(table, queries.cadence_counts, touches_per_lead, handoff_stage, groups)
+    agg = agg[agg["handed_off"] > 0]  # no hand-offs at all: no row, as for an empty group
+    agg = agg.sort_values(list(groups)) if groups else agg
+    for name in groups:
+        agg[name] = agg[name].astype(table.leads[name].dtype)
+    agg = agg.astype({"handed_off": "int64", "full_cadence": "int64", "mean_touches": "float64"})
     agg["share_full_cadence"] = agg["full_cadence"] / agg["handed_off"]
-    return agg.reset_index(drop=not groups)
+    columns = [*groups, "handed_off", "mean_touches", "full_cadence", "share_full_cadence"]
+    return agg[columns].reset_index(drop=True)
 
 
 def stage_pacing(
@@ -201,10 +162,9 @@ def stage_pacing(
         pd.Timestamp((first.astype("datetime64[M]") + 1).astype("datetime64[D]"))
         - pd.Timedelta(days=1),
     )
-    times = table.leads[stage_field(stage)]
-    days = times[
-        (times >= pd.Timestamp(first)) & (times < last_day + pd.Timedelta(days=1))
-    ].dt.normalize()
-    return pacing(
-        goal, month, days.value_counts().sort_index(), last_day, basis=basis, holidays=holidays
-    )
+    entered = stage_volumes(table, "day")
+    entered = entered[entered["stage"] == stage]
+    days = entered["period"].dt.start_time
+    in_month = (days >= pd.Timestamp(first)) & (days <= last_day)
+    counts = pd.Series(entered["count"].to_numpy()[in_month], index=days[in_month].to_numpy())
+    return pacing(goal, month, counts, last_day, basis=basis, holidays=holidays)

@@ -19,7 +19,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from funnelkit.crm.fields import stage_field
+from funnelkit.crm.fields import ID, stage_field
 from funnelkit.plan.funnel import step_name
 
 UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
@@ -214,3 +214,59 @@ def sla_counts(
             pending=total((~touched & (waited <= window_minutes)).cast("int64")),
         )
     )
+
+
+def response_times(t: ir.Table, handoff_stage: str) -> ir.Table:
+    """Per lead: its id and the minutes from hand-off to first touch (`response_minutes`)."""
+    return t.select(t[ID], minutes=response_minutes(t, handoff_stage))
+
+
+def breaches(
+    t: ir.Table, window_minutes: float, handoff_stage: str, as_of: dt.datetime
+) -> ir.Table:
+    """Every lead touched later than the window, or not touched once the window ran out: id,
+    owner, hand-off, first touch, minutes to touch and minutes late; latest first (then by id)."""
+    start = handoffs(t, handoff_stage)
+    minutes = response_minutes(t, handoff_stage)
+    waited = (ibis.literal(as_of).epoch_seconds() - start.epoch_seconds()).cast(
+        "float64"
+    ) / SECONDS_PER_MINUTE
+    touched = minutes.notnull()
+    late = ~(minutes <= window_minutes).fill_null(False) & ~(~touched & (waited <= window_minutes))
+    row = {
+        ID: t[ID],
+        "owner": t.owner.cast("string") if "owner" in t.columns else ibis.null("string"),
+        "handed_off_at": start,
+        "first_touch_at": t.first_touch_at
+        if "first_touch_at" in t.columns
+        else ibis.null("timestamp"),
+        "minutes_to_touch": minutes,
+        "minutes_late": ibis.ifelse(touched, minutes, waited) - window_minutes,
+    }
+    return t.filter(start.notnull() & late).select(**row).order_by([ibis.desc("minutes_late"), ID])
+
+
+def same_month_follow_ups(t: ir.Table, handoff_stage: str) -> ir.Table:
+    """Per month of hand-off: leads passed to sales, and how many were first touched within
+    that same calendar month."""
+    start = handoffs(t, handoff_stage)
+    same = (t.first_touch_at.truncate("M") == start.truncate("M")).fill_null(False)
+    return (
+        t.filter(start.notnull())
+        .group_by(month=start.truncate("M"))
+        .agg(passed=_.count(), followed_up=total(same.cast("int64")))
+    )
+
+
+def cadence_counts(
+    t: ir.Table, touches_per_lead: int, handoff_stage: str, groups: tuple[str, ...]
+) -> ir.Table:
+    """Per group: leads handed off, their mean touches, and how many had the cadence's."""
+    handed = t.filter(handoffs(t, handoff_stage).notnull())
+    full = (handed.touches >= touches_per_lead).fill_null(False)
+    sums = {
+        "handed_off": _.count(),
+        "mean_touches": handed.touches.mean(),
+        "full_cadence": total(full.cast("int64")),
+    }
+    return handed.group_by(*groups).agg(**sums) if groups else handed.aggregate(**sums)

@@ -40,7 +40,15 @@ def calls(table: LeadTable) -> dict[str, object]:
     }
     if "mql" in table.stages:  # with or without touch times
         owner = "owner" if "owner" in table.leads else None
-        out["sla_compliance"] = lambda: followup.sla_compliance(table, 60, by=owner)
+        out |= {
+            "sla_compliance": lambda: followup.sla_compliance(table, 60, by=owner),
+            "sla_breaches": lambda: followup.sla_breaches(table, 60),
+            "response_minutes": lambda: followup.response_minutes(table).to_frame(),
+        }
+        if "first_touch_at" in table.leads:
+            out["followed_up_same_month"] = lambda: followup.followed_up_same_month(table)
+        if "touches" in table.leads:
+            out["cadence_adherence"] = lambda: followup.cadence_adherence(table, 3, by=owner)
     return out
 
 
@@ -111,6 +119,8 @@ def lead_tables(draw) -> LeadTable:
     touch = columns[stage_field("mql")] + rng.integers(-600, 7200, n).astype("timedelta64[s]")
     columns["first_touch_at"] = np.where(rng.random(n) < 0.7, touch, np.datetime64("NaT"))
     columns["amount"] = np.where(rng.random(n) < 0.5, rng.integers(1, 50, n) * 1000.0, np.nan)
+    columns["owner"] = pd.Categorical(rng.choice(["Ann", "Bob"], n), categories=["Ann", "Bob"])
+    columns["touches"] = np.where(rng.random(n) < 0.8, rng.integers(0, 9, n).astype(float), np.nan)
     columns["outcome"] = pd.Categorical(
         rng.choice(["won", "lost", "open"], n), categories=["won", "lost", "open"]
     )
