@@ -83,6 +83,16 @@ def expected_close(
     return close, value
 
 
+def won_so_far(plan: Plan, table: LeadTable | None, as_of: pd.Timestamp | None) -> float:
+    """Revenue won in the plan's period up to `as_of`, money: 0 before the period starts, or
+    without an export or amounts."""
+    start, end = plan_period(plan)
+    if table is None or as_of is None or as_of < start:
+        return 0.0
+    won, _ = won_in(table, start, min(as_of, end))
+    return 0.0 if np.isnan(won) else won
+
+
 def period_coverage(
     plan: Plan, table: LeadTable | None, history: History | None, as_of: pd.Timestamp | None
 ) -> Coverage | None:
@@ -90,10 +100,7 @@ def period_coverage(
     parameters when they give one, else from the export; None when neither has one."""
     p = plan.params
     start, end = plan_period(plan)
-    won = 0.0
-    if table is not None and as_of is not None and as_of >= start:
-        won, _ = won_in(table, start, min(as_of, end))
-    remaining = max(p.revenue_goal - (0.0 if np.isnan(won) else won), 0.0)
+    remaining = max(p.revenue_goal - won_so_far(plan, table, as_of), 0.0)
     if p.open_pipeline is not None:
         pipeline, source, deals, later, stalled = (
             float(p.open_pipeline),

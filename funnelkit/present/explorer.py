@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.core.exceptions import FunnelkitError, ParamsError
-from funnelkit.core.formats import money
+from funnelkit.core.formats import money, multiple, percent
 from funnelkit.core.validation import short
+from funnelkit.forecast.coverage import Coverage, won_so_far
 from funnelkit.model.loader import PlanData, load_plan_data
-from funnelkit.plan.build import build_plan
+from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.params import PlanParams, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict, save_params
@@ -51,8 +52,14 @@ STEPS = {  # each slider's step: the explorer's precision
     "minutes": 1.0,
 }
 TABLE_STYLE = (
-    "<style>.funnelkit-table td, .funnelkit-table th {padding: 2px 14px; text-align: right}</style>"
+    "<style>.funnelkit-table td, .funnelkit-table th {padding: 2px 14px; text-align: right;"
+    " line-height: 1.3}"
+    " .funnelkit-results svg {max-width: 100%; height: auto}"
+    " .funnelkit-headline p {margin: 0 0 6px 0; line-height: 1.4}"
+    " .funnelkit-controls > * {flex-shrink: 0}</style>"
 )
+DESCRIPTION_WIDTH, CONTROL_WIDTH = "12.5em", "26em"  # a control's label, and label with control
+CONTROLS_HEIGHT = "600px"  # the controls scroll within this; the results stay in view beside
 
 
 def cadence_text(cadence: tuple[Touch, ...]) -> str:
@@ -127,6 +134,36 @@ def on_slider_grid(params: PlanParams) -> PlanParams:
     )
 
 
+def binding_constraint(plan: Plan, coverage: Coverage | None) -> str:
+    """What limits the plan, in a sentence (HTML): reps short of the busiest month's
+    hand-offs, open pipeline short of the coverage the win rate needs (`coverage`: the
+    report's, for the plan's goal and win rate), or neither."""
+    sla = plan.sla
+    short = sla.reps_needed - sla.terms.reps
+    busiest = int(np.argmax(sla.reps_needed))
+    limits = []
+    if short[busiest] > 0:
+        limits.append(
+            f"<b>sales is short by {short[busiest]:.1f} reps</b> in {sla.periods[busiest]} "
+            f"({sla.reps_needed[busiest]:.1f} needed for {int(sla.handoffs_whole[busiest]):,} "
+            f"hand-offs, {sla.terms.reps:g} on the team)"
+        )
+    if coverage is not None and not coverage.enough:
+        limits.append(
+            f"<b>the open pipeline is {multiple(coverage.ratio)}</b> what is left of the goal, "
+            f"{multiple(coverage.needed)} needed at a {percent(coverage.win_rate, 1)} win rate"
+        )
+    if limits:
+        return "Binding: " + "; and ".join(limits) + "."
+    room = f"{sla.terms.reps:g} reps follow up every hand-off (the busiest month needs "
+    covered = (
+        f"; the open pipeline is {multiple(coverage.ratio)} what is left, enough"
+        if coverage is not None
+        else ""
+    )
+    return f"Nothing binds: {room}{sla.reps_needed[busiest]:.1f}){covered}."
+
+
 def _slider(
     value: float, low: float, high: float, step: float, fmt: str, label: str
 ) -> w.FloatSlider:
@@ -138,8 +175,8 @@ def _slider(
         readout_format=fmt,
         description=label,
         continuous_update=True,
-        style={"description_width": "14em"},
-        layout=w.Layout(width="34em"),
+        style={"description_width": DESCRIPTION_WIDTH},
+        layout=w.Layout(width=CONTROL_WIDTH),
     )
 
 
@@ -152,15 +189,18 @@ class ScenarioExplorer:
         save_dir: str | Path,
         history: PlanParams | None = None,
         throttle_seconds: float = THROTTLE_SECONDS,
+        coverage: Coverage | None = None,
+        won: float = 0.0,
     ) -> None:
         self.start = on_slider_grid(start)  # the plan opened: where the controls start
         self.start_plan = build_plan(self.start)
         self.history = None if history is None else on_slider_grid(history)
         self.save_dir = Path(save_dir)
         self.throttle_seconds = throttle_seconds
+        self.coverage, self.won = coverage, won  # the report's coverage; revenue won so far
         self.plan = self.start_plan
         self._held = False
-        self.redraws: dict[str, int] = dict.fromkeys(("targets", *TABS), 0)  # for tests
+        self.redraws: dict[str, int] = dict.fromkeys(("headline", "targets", *TABS), 0)
         self._drawn: dict[str, object] = {}  # view -> the inputs it was last drawn for
         self._last_refresh = 0.0
         self._pending: asyncio.TimerHandle | None = None
@@ -174,7 +214,16 @@ class ScenarioExplorer:
         baseline to reset to (when it names an export); scenarios are saved beside the file."""
         data = load_plan_data(params_file)
         history = baseline_params(data) if data.baselines is not None else None
-        return cls(data.params, Path(params_file).parent, history, **kwargs)
+        as_of = data.table.as_of.normalize() if data.table is not None else None
+        won = won_so_far(data.plan, data.table, as_of)
+        return cls(
+            data.params,
+            Path(params_file).parent,
+            history,
+            coverage=data.coverage,
+            won=won,
+            **kwargs,
+        )
 
     # controls -------------------------------------------------------------------------
     def _build_controls(self) -> None:
@@ -215,7 +264,7 @@ class ScenarioExplorer:
             max(150.0, s.touches_per_rep_per_day * 2),
             STEPS["touches"],
             ".0f",
-            "touches per rep per day",
+            "touches a rep a day",
         )
         self.minutes = _slider(
             s.first_touch_minutes,
@@ -223,20 +272,23 @@ class ScenarioExplorer:
             max(240.0, s.first_touch_minutes * 2),
             STEPS["minutes"],
             ".0f",
-            "first touch within (minutes)",
+            "first touch (minutes)",
         )
-        self.cadence = w.Text(
+        self.cadence = w.Textarea(  # wraps: a week's cadence is longer than one line
             value=cadence_text(s.cadence),
-            description="cadence (day channel, …)",
+            description="cadence",
+            placeholder="day channel, …: 0 call, 0 email, 1 call",
+            tooltip="touches as 'day channel', separated by commas",
+            rows=4,
             continuous_update=False,
-            style={"description_width": "14em"},
-            layout=w.Layout(width="34em"),
+            style={"description_width": DESCRIPTION_WIDTH},
+            layout=w.Layout(width=CONTROL_WIDTH),
         )
         self.name = w.Text(
             value=f"{b.name}-scenario",
             description="scenario name",
-            style={"description_width": "14em"},
-            layout=w.Layout(width="34em"),
+            style={"description_width": DESCRIPTION_WIDTH},
+            layout=w.Layout(width=CONTROL_WIDTH),
         )
         self.reset_button = w.Button(
             description="Reset to plan", icon="undo", layout=w.Layout(width="auto")
@@ -251,7 +303,10 @@ class ScenarioExplorer:
             else "the plan names no CRM export to measure history on",
         )
         self.save_button = w.Button(
-            description="Save scenario", icon="save", button_style="primary"
+            description="Save scenario",
+            icon="save",
+            button_style="primary",
+            layout=w.Layout(width="auto"),
         )
         self.replace = w.Checkbox(
             value=False,
@@ -395,7 +450,8 @@ class ScenarioExplorer:
         for i, title in enumerate(TABS):
             self.tabs.set_title(i, title)
         self.tabs.observe(lambda _: self.refresh(), names="selected_index")
-        drivers = w.VBox(
+        self.headline = w.HTML()
+        controls = w.VBox(
             [
                 w.HTML("<b>Goal</b>"),
                 self.goal,
@@ -404,17 +460,28 @@ class ScenarioExplorer:
                 w.HTML("<b>Funnel</b>"),
                 *self.rates,
                 *self.days,
+                w.HTML("<b>SLA</b>"),
+                self.minutes,
+                self.reps,
+                self.touches,
+                self.cadence,
+                w.HTML("<b>Scenario</b>"),
+                w.HBox([self.reset_button, self.history_button]),
+                self.name,
+                self.save_button,
+                self.replace,
+                self.status,
             ],
-            layout=w.Layout(min_width="36em"),
+            layout=w.Layout(
+                width="28em", max_height=CONTROLS_HEIGHT, overflow_y="auto", flex="0 0 auto"
+            ),
         )
-        sla = w.VBox(
-            [w.HTML("<b>SLA</b>"), self.minutes, self.reps, self.touches, self.cadence],
-            layout=w.Layout(min_width="36em"),
-        )
-        actions = w.HBox(
-            [self.reset_button, self.history_button, self.name, self.save_button, self.replace]
+        results = w.VBox(
+            [self.headline, self.targets, self.tabs],
+            layout=w.Layout(flex="1 1 auto", min_width="22em", padding="0 0 0 1em"),
         )
         for view, name in (
+            (self.headline, "headline"),
             (self.targets, "targets"),
             (self.funnel_chart, "chart-funnel"),
             (self.phasing_chart, "chart-month"),
@@ -426,16 +493,14 @@ class ScenarioExplorer:
             (self.replace, "replace"),
             (self.reset_button, "reset"),
             (self.history_button, "reset-history"),
+            (controls, "controls"),
+            (results, "results"),
         ):
             view.add_class(f"funnelkit-{name}")
         self.widget = w.VBox(
             [
                 w.HTML(TABLE_STYLE),
-                w.HBox([drivers, sla], layout=w.Layout(flex_flow="row wrap")),
-                actions,
-                self.status,
-                self.targets,
-                self.tabs,
+                w.HBox([controls, results], layout=w.Layout(align_items="flex-start")),
             ]
         )
 
@@ -473,6 +538,7 @@ class ScenarioExplorer:
         volumes = (p.revenue_goal, p.marketing_share, p.deal_size, p.funnel.conversion_rates)
         timing = (*volumes, p.funnel.days)
         views: dict[str, tuple[object, Callable[[], None]]] = {
+            "headline": ((timing, p.sla), self._draw_headline),  # reps and coverage
             "targets": (volumes, self._draw_targets),
             "Funnel": (
                 volumes,
@@ -492,7 +558,7 @@ class ScenarioExplorer:
         }
         shown = TABS[self.tabs.selected_index or 0]
         for view, (inputs, draw) in views.items():
-            if view in ("targets", shown) and self._drawn.get(view) != inputs:
+            if view in ("headline", "targets", shown) and self._drawn.get(view) != inputs:
                 draw()
                 self._drawn[view] = inputs
                 self.redraws[view] += 1
@@ -503,7 +569,6 @@ class ScenarioExplorer:
     def _draw_targets(self) -> None:
         plan, base = self.plan, self.start_plan
         t, bt = plan.targets, base.targets
-        cur = plan.params.currency
         frame = pd.DataFrame(
             {
                 "stage": t.funnel.stages,
@@ -513,14 +578,27 @@ class ScenarioExplorer:
                 "change": [f"{int(v):+,}" for v in t.whole - bt.whole],
             }
         )
-        head = (
+        marks = {"needed": need_tags(plan, "scenario_need"), "plan": need_tags(base)}
+        self.targets.value = tagged_table(frame, marks, "funnelkit-table")
+
+    def _draw_headline(self) -> None:
+        plan = self.plan
+        t, cur, names = plan.targets, plan.params.currency, plan.params.names
+        needs = (
             f"<p><b>{money(plan.params.revenue_goal, cur)}</b> needs "
-            f"<b>{int(t.whole[-1]):,} {html.escape(t.funnel.stages[-1])}</b> and "
-            f"<b>{int(t.whole[0]):,} {html.escape(t.funnel.stages[0])}</b>; marketing's part of "
+            f"<b>{html.escape(names.count(t.funnel.stages[-1], t.whole[-1]))}</b> and "
+            f"<b>{html.escape(names.count(t.funnel.stages[0], t.whole[0]))}</b>; marketing's part of "
             f"the revenue is {money(t.marketing_revenue_goal, cur)}.</p>"
         )
-        marks = {"needed": need_tags(plan, "scenario_need"), "plan": need_tags(base)}
-        self.targets.value = head + tagged_table(frame, marks, "funnelkit-table")
+        coverage = None
+        if self.coverage is not None:  # the report's, for this goal and win rate
+            coverage = dataclasses.replace(
+                self.coverage,
+                remaining=max(plan.params.revenue_goal - self.won, 0.0),
+                win_rate=plan.win_rate,
+                win_rate_source=plan.win_rate_source,
+            )
+        self.headline.value = needs + f"<p>{binding_constraint(plan, coverage)}</p>"
 
     def _draw_sla(self) -> None:
         s = self.plan.sla

@@ -22,7 +22,7 @@ from funnelkit.present.chart_text import (
 )
 from funnelkit.present.palette import BLUE, ORANGE, STAGE_COLOURS
 
-WIDTH, FONT = 760, 14  # pixels
+WIDTH, FONT = 560, 14  # pixels: the explorer's results column at 1280 px
 LEFT, RIGHT, TOP, ROW = 170, 80, 40, 34  # margins and the height of a bar's row, pixels
 
 

@@ -54,7 +54,10 @@ class Lab:
     folder: Path  # holds notebooks/, params/ and data/sample/
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/notebooks/{name}?token={self.token}"
+        """The notebook in a workspace of its own, so JupyterLab opens it alone (not beside
+        the notebooks earlier pages opened) and runs commands on it."""
+        workspace = name.split(".")[0]
+        return f"{self.url}/lab/workspaces/{workspace}/tree/notebooks/{name}?token={self.token}"
 
 
 def free_port() -> int:

@@ -216,6 +216,31 @@ def test_a_report_reads_right_in_the_browser(rendered, chromium, plan, notebook,
     page.close()
 
 
+def test_results_stay_in_view_beside_the_controls(lab, chromium):
+    """At 1280x800, with the first slider focused, the headline, the targets and the active
+    chart are on screen beside it; the last control is reached by scrolling the controls."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    open_explorer(page, lab)
+    # the analyst scrolls the explorer up to the top of the window, then takes the first slider
+    page.locator(".funnelkit-controls").evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.locator(".funnelkit-goal .ui-slider-handle, .funnelkit-goal [role=slider]").first.focus()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / "explorer-1280x800.png")
+    inside = """el => { const r = el.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0
+            && r.right <= window.innerWidth && r.height > 0; }"""
+    for part in (".funnelkit-goal", ".funnelkit-headline", ".funnelkit-targets table"):
+        assert page.locator(part).evaluate(inside), f"{part} is not on screen"
+    chart = page.locator(".funnelkit-chart-funnel svg")
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] / 2 <= 800, "the chart is below the fold"
+    page.locator(".funnelkit-save").scroll_into_view_if_needed()
+    assert page.locator(".funnelkit-targets table").evaluate(inside)  # the results stayed
+    page.screenshot(path=SHOTS / "explorer-1280x800-scrolled.png")
+    page.close()
+
+
 def test_the_definition_explorer_switches_stage_in_the_widget(lab, chromium):
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []

@@ -14,6 +14,7 @@ from conftest import FIGURE_TAG, ROOT, untagged, whole_by_hand
 
 from funnelkit import build_plan, load_params, measure_baselines, read_export
 from funnelkit.core.exceptions import ParamsError
+from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.sla import Touch
 from funnelkit.present.explorer import STEPS, ScenarioExplorer, cadence_text, parse_cadence, snap
 
@@ -100,13 +101,14 @@ def test_moving_a_slider_shows_the_targets_for_the_new_inputs(explorer):
     expected = whole_by_hand(400000, explorer.share.value, 12000, rates)
     assert shown_needed(explorer) == expected
     assert explorer.plan.targets.whole.tolist() == expected
-    assert f"<b>{expected[-1]:,} won</b>" in explorer.targets.value
+    assert f"<b>{expected[-1]:,} customers</b>" in explorer.headline.value
 
 
 def test_only_views_whose_inputs_changed_are_redrawn(explorer):
     before = dict(explorer.redraws)
     explorer.days[0].value = explorer.days[0].value + 3  # timing only: no volume changes
-    assert explorer.redraws == before
+    # only the headline follows (its reps constraint reads the months the timing moves)
+    assert explorer.redraws == before | {"headline": before["headline"] + 1}
     explorer.tabs.selected_index = 1  # 'By month' is drawn when shown
     assert explorer.redraws["By month"] == before["By month"] + 1
     explorer.reps.value = 5  # the SLA tab is hidden: nothing drawn
@@ -215,3 +217,26 @@ def test_the_explorer_starts_with_the_report_s_figures_tagged_alike(explorer):
     plan = build_plan(load_params(EXAMPLE))
     for stage, whole in zip(plan.targets.funnel.stages, plan.targets.whole, strict=True):
         assert tags[f"need.{stage}"] == tags[f"scenario_need.{stage}"] == whole
+
+
+def test_the_headline_names_what_binds(explorer):
+    data = load_plan_data(EXAMPLE)
+    report = data.coverage  # the report's coverage: the headline's figures are the same
+    assert (
+        f"Binding: <b>the open pipeline is {report.ratio:.1f}×</b> what is left of the goal, "
+        f"{report.needed:.1f}× needed at a {report.win_rate:.1%} win rate."
+    ) in explorer.headline.value
+    explorer.reps.value = 0.5  # too few to follow up the busiest month's hand-offs
+    sla = explorer.plan.sla
+    busiest = int(np.argmax(sla.reps_needed))
+    assert (
+        f"<b>sales is short by {sla.reps_needed[busiest] - 0.5:.1f} reps</b> in "
+        f"{sla.periods[busiest]}" in explorer.headline.value
+    )
+    explorer.goal.value = report.pipeline * report.win_rate / 2  # half what the pipeline covers
+    explorer.reps.value = 10
+    assert explorer.headline.value.endswith(
+        f"Nothing binds: 10 reps follow up every hand-off (the busiest month needs "
+        f"{explorer.plan.sla.reps_needed.max():.1f}); the open pipeline is "
+        f"{report.pipeline / explorer.goal.value:.1f}× what is left, enough.</p>"
+    )
