@@ -473,7 +473,7 @@ class ScenarioExplorer:
                 self.status,
             ],
             layout=w.Layout(
-                width="28em", max_height=CONTROLS_HEIGHT, overflow_y="auto", flex="0 0 auto"
+                width="28em", max_height=CONTROLS_HEIGHT, overflow="hidden auto", flex="0 0 auto"
             ),
         )
         results = w.VBox(
