@@ -1,6 +1,7 @@
 """The command line, a light wrapper over the Python API: `funnelkit plan PARAMS.yaml`,
 `funnelkit actuals EXPORT.csv [--mapping M]`, `funnelkit goals PARAMS.yaml`,
-`funnelkit init EXPORT ...`, `funnelkit backtest PARAMS.yaml`, `funnelkit render PARAMS.yaml...`.
+`funnelkit init EXPORT ...`, `funnelkit backtest PARAMS.yaml`, `funnelkit render PARAMS.yaml...`,
+`funnelkit explore [PARAMS.yaml]`.
 
 Exit status: 0 on success, 2 when an input breaks a rule (the message says which), 1 when a
 notebook fails or a report cannot be written, 130 when interrupted (Ctrl-C), 143 when
@@ -40,6 +41,7 @@ from funnelkit.model.loader import TableCache, load_plan_data, plan_backtest
 from funnelkit.model.starter import init_plan, parse_day, parse_days, parse_growth, parse_period
 from funnelkit.plan.params import DealsExport
 from funnelkit.present.actuals_report import actuals_text
+from funnelkit.present.app import free_port, serve
 from funnelkit.present.backtest_text import backtest_text
 from funnelkit.present.render import CHROMIUM_ENV, NOTEBOOKS, find_chromium, log, prepare, render
 from funnelkit.present.text_report import plan_text
@@ -149,6 +151,17 @@ def _backtest(args: argparse.Namespace) -> None:
         except OSError as err:
             raise InputError(f"cannot write '--csv' file {out}: {err.strerror}") from None
         print(f"\nWrote each forecast to {out}")
+
+
+def _explore(args: argparse.Namespace) -> int:
+    if args.port is not None and not 1024 <= args.port <= 65535:
+        raise InputError(f"'--port' must be from 1024 to 65535 (got {args.port})")
+    data = load_plan_data(args.params)
+    try:
+        return serve(data, Path(args.params), args.port or free_port())
+    except KeyboardInterrupt:
+        print("funnelkit: stopped serving the explorer", file=sys.stderr)
+        return EXIT_TERMINATED if _SIGNALS else EXIT_INTERRUPTED
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -304,6 +317,21 @@ def parser() -> argparse.ArgumentParser:
     )
     back.add_argument("--csv", help="also write each forecast, one row per measure, to this CSV")
     back.set_defaults(run=_backtest)
+    explore = commands.add_parser(
+        "explore",
+        help="serve the scenario explorer as a page for leaders (Voila, on 127.0.0.1)",
+        description="Serve the plan's scenario explorer (and its definition explorer, when the "
+        "plan agrees stage definitions) as a page with no code, on this machine only; the "
+        "command prints its address. Scenarios are saved beside the parameters file.",
+    )
+    explore.add_argument(
+        "params",
+        nargs="?",
+        default="params/example.yaml",
+        help="parameters YAML file (default: params/example.yaml)",
+    )
+    explore.add_argument("--port", type=int, help="the port to serve on (default: a free one)")
+    explore.set_defaults(run=_explore)
     rend = commands.add_parser(
         "render",
         help="run the quarterly plan (and monthly review) notebooks into reports/<plan>/",

@@ -295,3 +295,37 @@ def test_backtest_without_an_export_exits_2(root, tmp_path):
     result = run("backtest", str(plain), cwd=root)
     assert result.returncode == 2
     assert "'actuals' must name a CRM export to backtest on" in result.stderr
+
+
+def test_explore_checks_the_plan_and_port_before_serving(root):
+    missing = run("explore", "params/nope.yaml", cwd=root)
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr == "funnelkit: error: params/nope.yaml: no such parameters file\n"
+    port = run("explore", "params/example.yaml", "--port", "80", cwd=root)
+    assert port.returncode == 2
+    assert port.stderr == "funnelkit: error: '--port' must be from 1024 to 65535 (got 80)\n"
+
+
+def test_the_explore_page_holds_both_explorers_and_no_figures(root):
+    from funnelkit.model.loader import load_plan_data
+    from funnelkit.present.app import app_notebook
+
+    data = load_plan_data(root / "params" / "example.yaml")
+    cells = app_notebook(data, root / "params" / "example.yaml").cells
+    code = [c.source for c in cells if c.cell_type == "code"]
+    assert [c.splitlines()[-1].split("(")[0] for c in code] == [
+        "ScenarioExplorer.from_params_file",
+        "DefinitionExplorer.from_params_file",
+    ]
+    assert str((root / "params" / "example.yaml").resolve()) in code[0]
+    plain = load_plan_data(root / "params" / "2026-q4.yaml")  # no definitions: one explorer
+    assert (
+        len(
+            [
+                c
+                for c in app_notebook(plain, root / "params" / "2026-q4.yaml").cells
+                if c.cell_type == "code"
+            ]
+        )
+        == 1
+    )
