@@ -231,3 +231,34 @@ def slider_latency_ms(page, slider: str, key: str, views=("targets", "chart-funn
     if latency is None:
         raise AssertionError(f"pressing {key} on {slider} did not update {', '.join(views)}")
     return latency
+
+
+@contextlib.contextmanager
+def explore_app(
+    folder: Path, params: str = "params/example.yaml"
+) -> Iterator[tuple[str, str, subprocess.Popen]]:
+    """`funnelkit explore PARAMS` serving from `folder` (see `project_copy`) until the block
+    ends: its address, the first line it printed, and its process."""
+    port = free_port()
+    command = [sys.executable, "-m", "funnelkit.cli", "explore", params, "--port", str(port)]
+    server = subprocess.Popen(
+        command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        assert server.stdout is not None
+        first_line = server.stdout.readline()
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    assert server.stderr is not None
+                    raise RuntimeError(f"explore did not serve: {server.stderr.read()}") from None
+                time.sleep(0.3)
+        yield url, first_line, server
+    finally:
+        if server.poll() is None:
+            server.kill()

@@ -6,9 +6,6 @@ clean; Ctrl-C stops the server."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -17,7 +14,7 @@ from browser_support import (
     HOW_TO_ENABLE,
     browser,
     chromium_or_none,
-    free_port,
+    explore_app,
     project_copy,
     shown_targets,
     slider_latency_ms,
@@ -30,36 +27,14 @@ from funnelkit.present.explorer import STEPS, on_slider_grid
 CHROMIUM = chromium_or_none()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)]
 SHOTS = ROOT / "build" / "screenshots"
-START_SECONDS = 90
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`funnelkit explore params/example.yaml` running on a copy of the project."""
     folder = project_copy(tmp_path_factory.mktemp("app"))
-    port = free_port()
-    command = [sys.executable, "-m", "funnelkit.cli", "explore", "params/example.yaml"]
-    server = subprocess.Popen(
-        [*command, "--port", str(port)],
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    first_line = server.stdout.readline()
-    deadline = time.monotonic() + START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"explore did not serve: {server.stderr.read()}") from None
-            time.sleep(0.3)
-    yield folder, url, first_line, server
-    if server.poll() is None:
-        server.kill()
+    with explore_app(folder) as (url, first_line, server):
+        yield folder, url, first_line, server
 
 
 @pytest.fixture(scope="module")
