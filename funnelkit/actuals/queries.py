@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -188,6 +189,39 @@ def response_minutes(t: ir.Table, handoff_stage: str) -> ir.FloatingValue:
     return ibis.ifelse(minutes < 0, 0.0, minutes)
 
 
+@dataclass(frozen=True)
+class SlaSigns:
+    """Per lead, the SLA's terms as expressions: when it was handed off, minutes to first
+    touch, minutes waited by `as_of`, and whether it was touched, touched within the window,
+    or is pending (not touched, the window not yet run out)."""
+
+    start: ir.TimestampValue
+    minutes: ir.FloatingValue
+    waited: ir.FloatingValue
+    touched: ir.BooleanValue
+    within: ir.BooleanValue
+    pending: ir.BooleanValue
+
+    @classmethod
+    def of(
+        cls, t: ir.Table, window_minutes: float, handoff_stage: str, as_of: dt.datetime
+    ) -> SlaSigns:
+        start = handoffs(t, handoff_stage)
+        minutes = response_minutes(t, handoff_stage)
+        waited = (ibis.literal(as_of).epoch_seconds() - start.epoch_seconds()).cast(
+            "float64"
+        ) / SECONDS_PER_MINUTE
+        touched = minutes.notnull()
+        return cls(
+            start=start,
+            minutes=minutes,
+            waited=waited,
+            touched=touched,
+            within=(minutes <= window_minutes).fill_null(False),
+            pending=~touched & (waited <= window_minutes).fill_null(False),
+        )
+
+
 def sla_counts(
     t: ir.Table,
     window_minutes: float,
@@ -198,20 +232,15 @@ def sla_counts(
 ) -> ir.Table:
     """Per hand-off period (and group): leads handed off, touched, touched within the window,
     and pending (not touched, window not yet run out at `as_of`)."""
-    start = handoffs(t, handoff_stage)
-    minutes = response_minutes(t, handoff_stage)
-    waited = (ibis.literal(as_of).epoch_seconds() - start.epoch_seconds()).cast(
-        "float64"
-    ) / SECONDS_PER_MINUTE
-    touched = minutes.notnull()
+    sla = SlaSigns.of(t, window_minutes, handoff_stage, as_of)
     return (
-        t.filter(start.notnull())
-        .group_by(*groups, period=start.truncate(UNITS[period]))
+        t.filter(sla.start.notnull())
+        .group_by(*groups, period=sla.start.truncate(UNITS[period]))
         .agg(
             handed_off=_.count(),
-            touched=total(touched.cast("int64")),
-            within_window=total((minutes <= window_minutes).fill_null(False).cast("int64")),
-            pending=total((~touched & (waited <= window_minutes)).cast("int64")),
+            touched=total(sla.touched.cast("int64")),
+            within_window=total(sla.within.cast("int64")),
+            pending=total(sla.pending.cast("int64")),
         )
     )
 
@@ -226,24 +255,19 @@ def breaches(
 ) -> ir.Table:
     """Every lead touched later than the window, or not touched once the window ran out: id,
     owner, hand-off, first touch, minutes to touch and minutes late; latest first (then by id)."""
-    start = handoffs(t, handoff_stage)
-    minutes = response_minutes(t, handoff_stage)
-    waited = (ibis.literal(as_of).epoch_seconds() - start.epoch_seconds()).cast(
-        "float64"
-    ) / SECONDS_PER_MINUTE
-    touched = minutes.notnull()
-    late = ~(minutes <= window_minutes).fill_null(False) & ~(~touched & (waited <= window_minutes))
+    sla = SlaSigns.of(t, window_minutes, handoff_stage, as_of)
     row = {
         ID: t[ID],
         "owner": t.owner.cast("string") if "owner" in t.columns else ibis.null("string"),
-        "handed_off_at": start,
+        "handed_off_at": sla.start,
         "first_touch_at": t.first_touch_at
         if "first_touch_at" in t.columns
         else ibis.null("timestamp"),
-        "minutes_to_touch": minutes,
-        "minutes_late": ibis.ifelse(touched, minutes, waited) - window_minutes,
+        "minutes_to_touch": sla.minutes,
+        "minutes_late": ibis.ifelse(sla.touched, sla.minutes, sla.waited) - window_minutes,
     }
-    return t.filter(start.notnull() & late).select(**row).order_by([ibis.desc("minutes_late"), ID])
+    late = sla.start.notnull() & ~sla.within & ~sla.pending
+    return t.filter(late).select(**row).order_by([ibis.desc("minutes_late"), ID])
 
 
 def same_month_follow_ups(t: ir.Table, handoff_stage: str) -> ir.Table:
