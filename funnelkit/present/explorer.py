@@ -164,6 +164,16 @@ def binding_constraint(plan: Plan, coverage: Coverage | None) -> str:
     return f"Nothing binds: {room}{sla.reps_needed[busiest]:.1f}){covered}."
 
 
+SLIDER_SPAN = 3.0  # a slider reaches this many times the larger of the plan's and history's value
+SLIDER_FLOOR = 10.0  # ... and at least this far, so a small value is not pinned at the left
+
+
+def slider_top(value: float, step: float) -> float:
+    """A slider's upper end for a value: SLIDER_SPAN times it (at least SLIDER_FLOOR), on the
+    slider's step."""
+    return snap(max(SLIDER_FLOOR, SLIDER_SPAN * value) + step / 2, step)
+
+
 def _slider(
     value: float, low: float, high: float, step: float, fmt: str, label: str
 ) -> w.FloatSlider:
@@ -250,13 +260,22 @@ class ScenarioExplorer:
             _slider(r, STEPS["rate"], 1, STEPS["rate"], ".1%", f"{step} rate")
             for step, r in zip(f.steps, f.conversion_rates, strict=True)
         ]
-        self.days = [
-            _slider(d, 0, max(120.0, d * 2), STEPS["days"], ".1f", f"{step} days")
-            for step, d in zip(f.steps, f.days, strict=True)
+        seen = self.history.funnel.days if self.history is not None else f.days
+        self.days = [  # up to three times the longer of the plan's and history's days
+            _slider(
+                d, 0, slider_top(max(d, h), STEPS["days"]), STEPS["days"], ".1f", f"{step} days"
+            )
+            for step, d, h in zip(f.steps, f.days, seen, strict=True)
         ]
         s = b.sla
-        self.reps = _slider(
-            s.reps, STEPS["reps"], max(20.0, s.reps * 2), STEPS["reps"], ".1f", "reps"
+        needed = float(self.start_plan.sla.reps_needed.max())
+        self.reps = _slider(  # up to three times the team or the busiest month's need
+            s.reps,
+            STEPS["reps"],
+            slider_top(max(s.reps, needed), STEPS["reps"]),
+            STEPS["reps"],
+            ".1f",
+            "reps",
         )
         self.touches = _slider(
             s.touches_per_rep_per_day,
@@ -269,7 +288,7 @@ class ScenarioExplorer:
         self.minutes = _slider(
             s.first_touch_minutes,
             1,
-            max(240.0, s.first_touch_minutes * 2),
+            slider_top(s.first_touch_minutes, STEPS["minutes"]),
             STEPS["minutes"],
             ".0f",
             "first touch (minutes)",
@@ -341,7 +360,8 @@ class ScenarioExplorer:
         }
 
     def scenario(self) -> PlanParams:
-        """The parameters the controls describe (checked by Funnel and SlaTerms)."""
+        """The parameters the controls describe (checked by Funnel and SlaTerms), on the
+        sliders' steps: a browser's slider may send 9.999999999999998 for 10."""
         b = self.start
         funnel = Funnel(
             b.funnel.stages,
@@ -356,7 +376,7 @@ class ScenarioExplorer:
             reps=self.reps.value,
             holidays=b.sla.holidays,
         )
-        return dataclasses.replace(
+        moved = dataclasses.replace(
             b,
             revenue_goal=self.goal.value,
             marketing_share=self.share.value,
@@ -364,6 +384,7 @@ class ScenarioExplorer:
             funnel=funnel,
             sla=sla,
         )
+        return on_slider_grid(moved)
 
     def reset(self, to: str = "plan") -> None:
         """Put every control back to the plan (`to='plan'`) or to the baseline measured on

@@ -240,3 +240,26 @@ def test_the_headline_names_what_binds(explorer):
         f"{explorer.plan.sla.reps_needed.max():.1f}); the open pipeline is "
         f"{report.pipeline / explorer.goal.value:.1f}× what is left, enough.</p>"
     )
+
+
+@pytest.mark.parametrize("plan", ["example", "2026-q4", "2026-q3"])
+def test_no_slider_starts_pinned_at_an_end(plan):
+    """Ranges are fitted to the plan and history: each slider starts well inside its range,
+    and a days slider reaches three times the longer of the plan's and history's days."""
+    e = ScenarioExplorer.from_params_file(ROOT / "params" / f"{plan}.yaml", throttle_seconds=0)
+    for name, slider in e.named_inputs().items():
+        if name in ("cadence", "share"):  # text; a share spans 0-100 %
+            continue
+        position = (slider.value - slider.min) / (slider.max - slider.min)
+        assert 0.05 < position < 0.9, (name, slider.min, slider.value, slider.max)
+    history = e.history.funnel.days
+    for slider, planned, seen in zip(e.days, e.start.funnel.days, history, strict=True):
+        assert slider.max == pytest.approx(max(10.0, 3 * max(planned, seen)), abs=STEPS["days"])
+
+
+def test_a_browser_s_float_noise_is_read_on_the_slider_s_step(explorer):
+    explorer.minutes.value = 9.999999999999998  # what a browser's slider sent for 10
+    explorer.rates[0].value = 0.33999999999999997
+    scenario = explorer.scenario()
+    assert scenario.sla.first_touch_minutes == 10.0
+    assert scenario.funnel.conversion_rates[0] == 0.34
