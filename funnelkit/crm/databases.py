@@ -24,13 +24,13 @@ LISTED_TABLES = 20  # at most this many of the engine's tables are named when on
 
 
 def connect(engine: str, database: Path | None = None) -> Any:
-    """An Ibis connection: 'duckdb' (in process; `database` a DuckDB file, opened read-only),
+    """An Ibis connection: 'duckdb' (in process, on the DuckDB file `database`, read-only),
     'spark' (the running Spark session, or a local one), or a connection URL."""
     import ibis
 
     if engine == "duckdb":
         if database is None:
-            return ibis.duckdb.connect()
+            raise CrmExportError("engine 'duckdb' needs its 'database' (a DuckDB file)")
         return ibis.duckdb.connect(str(database), read_only=True)
     if engine == "spark":
         from pyspark.sql import SparkSession
@@ -40,15 +40,22 @@ def connect(engine: str, database: Path | None = None) -> Any:
 
 
 def read_database_table(
-    engine: str, table: str, mapping: Mapping, database: Path | None = None, con: Any = None
+    engine: str, table: str, mapping: Mapping, database: Path | None = None
 ) -> LeadTable:
-    """The leads in `table` through `mapping`, as a checked LeadTable (`con`: an open Ibis
-    connection to use instead of connecting by `engine`)."""
+    """The leads in `table` through `mapping`, as a checked LeadTable."""
     where = f"table {table!r} in {database.name if database else engine.split('://')[0]}"
     try:
-        con = connect(engine, database) if con is None else con
+        con = connect(engine, database)
     except Exception as err:  # each engine raises its own kinds; the message says what failed
         raise CrmExportError(f"{where}: could not connect to {short(engine)}: {err}") from None
+    try:
+        return _read(con, table, mapping, where)
+    finally:
+        if engine == "duckdb":  # a file opened here (a Spark session is the program's)
+            con.disconnect()
+
+
+def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
     try:
         rows = con.table(table)
     except Exception:

@@ -363,6 +363,10 @@ def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
             f"URL such as 'postgres://user@host/db' (got {short(engine)})"
         )
     database = None
+    if engine == "duckdb" and "database" not in raw:
+        raise InputError(
+            "engine 'duckdb' needs its 'database': the DuckDB file that holds the table"
+        )
     if "database" in raw:
         if engine != "duckdb":
             raise InputError(

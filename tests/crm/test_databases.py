@@ -130,6 +130,7 @@ def test_a_plan_on_a_table_has_the_figures_of_the_plan_on_its_export(database, t
         ({"table": "contacts"}, "'table' needs its 'engine'"),
         ({"engine": "duckdb"}, "give either 'export' (a CRM export file) or 'table'"),
         ({"engine": "oracle", "table": "t"}, "'engine' must be 'duckdb' or 'spark', or an Ibis"),
+        ({"engine": "duckdb", "table": "t"}, "engine 'duckdb' needs its 'database'"),
         (
             {"engine": "spark", "table": "t", "database": "crm.duckdb"},
             "'database' names a DuckDB file, so it goes with engine 'duckdb'",
