@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from funnelkit.actuals import engine, queries
-from funnelkit.actuals.measures import PERIODS, as_periods, stage_volumes
+from funnelkit.actuals.measures import PERIODS, as_periods, keyed, stage_volumes
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
@@ -24,7 +24,6 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.pacing import Pacing, pacing
 from funnelkit.plan.phasing import parse_month
 
-SECONDS_PER_MINUTE = 60.0
 SLA_WINDOW_MINUTES = (
     60.0  # the first-touch window an SLA share is measured against unless a goal gives one
 )
@@ -74,9 +73,7 @@ def sla_compliance(
         as_of.to_pydatetime(),
     )
     agg = agg.sort_values(["period", *groups]).reset_index(drop=True)
-    agg["period"] = as_periods(agg["period"].astype("datetime64[s]"), period)
-    for name in groups:
-        agg[name] = agg[name].astype(table.leads[name].dtype)
+    keyed(agg, table, groups, period)
     counts = ["handed_off", "touched", "within_window", "pending"]
     agg = agg.astype(dict.fromkeys(counts, "int64"))
     agg["share_within"] = agg["within_window"] / (agg["handed_off"] - agg["pending"])
@@ -100,9 +97,7 @@ def sla_breaches(
     )
     for column in ("handed_off_at", "first_touch_at"):
         out[column] = out[column].astype("datetime64[s]")
-    for column in (ID, "owner"):  # in the lead table's own types (owners as categories)
-        if column in table.leads:
-            out[column] = out[column].astype(table.leads[column].dtype)
+    keyed(out, table, [c for c in (ID, "owner") if c in table.leads], None)
     return out
 
 
@@ -136,8 +131,7 @@ def cadence_adherence(
     agg = engine.measure(table, queries.cadence_counts, touches_per_lead, handoff_stage, groups)
     agg = agg[agg["handed_off"] > 0]  # no hand-offs at all: no row, as for an empty group
     agg = agg.sort_values(list(groups)) if groups else agg
-    for name in groups:
-        agg[name] = agg[name].astype(table.leads[name].dtype)
+    keyed(agg, table, groups, None)
     agg = agg.astype({"handed_off": "int64", "full_cadence": "int64", "mean_touches": "float64"})
     agg["share_full_cadence"] = agg["full_cadence"] / agg["handed_off"]
     columns = [*groups, "handed_off", "mean_touches", "full_cadence", "share_full_cadence"]

@@ -11,10 +11,13 @@ Stage times count only where a lead has both times in order (`crm` reports the r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from funnelkit.actuals import engine, queries
+from funnelkit.actuals.queries import SECONDS_PER_DAY
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice
 from funnelkit.crm.fields import stage_field
@@ -23,7 +26,6 @@ from funnelkit.plan.funnel import step_name
 
 PERIODS: dict[str, str] = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}
 MATURITY_QUANTILE = 0.9  # a cohort is mature after this quantile of the step's observed days
-SECONDS_PER_DAY = 86_400.0
 
 
 def period_floor(times: pd.Series, period: str) -> np.ndarray:
@@ -77,12 +79,12 @@ def step_days(table: LeadTable, a: str, b: str) -> pd.Series:
     return (end[ok] - start[ok]).dt.total_seconds() / SECONDS_PER_DAY
 
 
-def _keys(out: pd.DataFrame, table: LeadTable, groups: list[str], period: str | None) -> None:
-    """Engine results keyed as the lead table is: periods as pandas Periods, group columns in
-    the lead table's own type (categories stay categories)."""
+def keyed(out: pd.DataFrame, table: LeadTable, columns: Sequence[str], period: str | None) -> None:
+    """Engine results keyed as the lead table is: `period` as pandas Periods, the lead table's
+    `columns` in its own types (categories stay categories)."""
     if period is not None:
         out["period"] = as_periods(out["period"].astype("datetime64[s]"), period)
-    for name in groups:
+    for name in columns:
         out[name] = out[name].astype(table.leads[name].dtype)
 
 
@@ -98,7 +100,7 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
     groups = _groups(table, by)
     check_choice("period", period, tuple(PERIODS))
     out = engine.measure(table, queries.entered, table.stages, period, tuple(groups))
-    _keys(out, table, groups, period)
+    keyed(out, table, groups, period)
     out["stage"] = pd.Categorical(out["stage"], categories=list(table.stages), ordered=True)
     out["count"] = out["count"].astype("int64")
     return (
@@ -157,7 +159,7 @@ def cohort_conversion(
     as_of = _as_of(table, as_of)
     maturity = maturity_days(table) if maturity is None else maturity
     out = engine.measure(table, queries.cohorts, table.stages, period, tuple(groups))
-    _keys(out, table, groups, period)
+    keyed(out, table, groups, period)
     out["step"] = pd.Categorical(out["step"], categories=_steps(table), ordered=True)
     out = out.sort_values(["step", "period", *groups]).reset_index(drop=True)
     out["step"] = out["step"].astype(str)
@@ -179,7 +181,7 @@ def reached_counts(
     if period is not None:
         check_choice("period", period, tuple(PERIODS))
     counts = engine.measure(table, queries.reached_totals, table.stages, tuple(groups), period)
-    _keys(counts, table, groups, period)
+    keyed(counts, table, groups, period)
     keys = (["period"] if period is not None else []) + groups
     if keys:
         counts = counts.sort_values(keys).set_index(keys)
@@ -202,7 +204,7 @@ def win_rate(table: LeadTable, by: str | None = None) -> pd.DataFrame:
     """Won among closed (won + lost) and won among all, overall or per group."""
     groups = _groups(table, by)
     agg = engine.measure(table, queries.outcomes, tuple(groups))
-    _keys(agg, table, groups, None)
+    keyed(agg, table, groups, None)
     if groups:
         agg = agg.sort_values(groups).reset_index(drop=True)
     agg = agg.astype({"won": "int64", "lost": "int64", "leads": "int64"})
@@ -241,7 +243,7 @@ def leakage(
         as_of.to_pydatetime(),
         tuple(sorted(finite.items())),
     )
-    _keys(out, table, groups, None)
+    keyed(out, table, groups, None)
     out["step"] = pd.Categorical(out["step"], categories=_steps(table), ordered=True)
     out = out.sort_values(["step", *groups]).reset_index(drop=True)
     out["step"] = out["step"].astype(str)

@@ -54,6 +54,15 @@ def total(values: ir.IntegerColumn) -> ir.IntegerScalar:
     return values.sum().fill_null(0)
 
 
+def per_group(
+    t: ir.Table, groups: tuple[str, ...], sums: dict[str, ir.Scalar], **keys: ir.Value
+) -> ir.Table:
+    """`sums` per group (and per `keys`), or over the whole table when there are none."""
+    if not groups and not keys:
+        return t.aggregate(**sums)
+    return t.group_by(*groups, **keys).agg(**sums)
+
+
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
     """Days from `start` to `end` (fractional)."""
     return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / SECONDS_PER_DAY
@@ -101,9 +110,7 @@ def reached_totals(
         created = t[stage_field(stages[0])]
         t = t.filter(created.notnull())
         keys["period"] = created.truncate(UNITS[period])
-    if not groups and not keys:
-        return t.aggregate(**sums)
-    return t.group_by(*groups, **keys).agg(**sums)
+    return per_group(t, groups, sums, **keys)
 
 
 def outcomes(t: ir.Table, groups: tuple[str, ...]) -> ir.Table:
@@ -113,7 +120,7 @@ def outcomes(t: ir.Table, groups: tuple[str, ...]) -> ir.Table:
         "lost": total((t.outcome == "lost").fill_null(False).cast("int64")),
         "leads": _.count(),
     }
-    return t.group_by(*groups).agg(**sums) if groups else t.aggregate(**sums)
+    return per_group(t, groups, sums)
 
 
 def step_times(t: ir.Table, pairs: tuple[tuple[str, str], ...], quantile: float) -> ir.Table:
@@ -163,7 +170,7 @@ def leaks(
             "stalled": total(stalled.cast("int64")),
             "in_progress": total((here & open_ & ~stalled).cast("int64")),
         }
-        part = t.group_by(*groups).agg(**sums) if groups else t.aggregate(**sums)
+        part = per_group(t, groups, sums)
         parts.append(part.mutate(stage=ibis.literal(a), step=ibis.literal(step)))
     return ibis.union(*parts)
 
@@ -293,4 +300,4 @@ def cadence_counts(
         "mean_touches": handed.touches.mean(),
         "full_cadence": total(full.cast("int64")),
     }
-    return handed.group_by(*groups).agg(**sums) if groups else handed.aggregate(**sums)
+    return per_group(handed, groups, sums)

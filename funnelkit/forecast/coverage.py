@@ -11,6 +11,7 @@ period so far; the ratio needed is 1 ÷ the plan's win rate.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,6 +52,21 @@ class Coverage:
     def enough(self) -> bool:
         """Whether the pipeline covers what is left at the ratio needed."""
         return self.ratio >= self.needed
+
+    def for_plan(self, plan: Plan, won: float) -> Coverage:
+        """The same pipeline against another plan of the period (a scenario: another goal or
+        win rate), `won` being the revenue won in the period so far."""
+        return dataclasses.replace(
+            self,
+            remaining=left_to_win(plan, won),
+            win_rate=plan.win_rate,
+            win_rate_source=plan.win_rate_source,
+        )
+
+
+def left_to_win(plan: Plan, won: float) -> float:
+    """What is left of the plan's revenue goal once `won` is won, money (never below 0)."""
+    return max(plan.params.revenue_goal - won, 0.0)
 
 
 def expected_close(
@@ -100,7 +116,7 @@ def period_coverage(
     parameters when they give one, else from the export; None when neither has one."""
     p = plan.params
     start, end = plan_period(plan)
-    remaining = max(p.revenue_goal - won_so_far(plan, table, as_of), 0.0)
+    remaining = left_to_win(plan, won_so_far(plan, table, as_of))
     if p.open_pipeline is not None:
         pipeline, source, deals, later, stalled = (
             float(p.open_pipeline),

@@ -136,17 +136,18 @@ def on_slider_grid(params: PlanParams) -> PlanParams:
 
 def binding_constraint(plan: Plan, coverage: Coverage | None) -> str:
     """What limits the plan, in a sentence (HTML): reps short of the busiest month's
-    hand-offs, open pipeline short of the coverage the win rate needs (`coverage`: the
-    report's, for the plan's goal and win rate), or neither."""
+    hand-offs (in whole reps, as the report judges capacity), open pipeline short of the
+    coverage the win rate needs (`coverage`: the report's, for the plan's goal and win rate),
+    or neither."""
     sla = plan.sla
-    short = sla.reps_needed - sla.terms.reps
-    busiest = int(np.argmax(sla.reps_needed))
+    peak, reps = sla.reps_needed_peak, sla.terms.reps
+    busiest = int(np.argmax(sla.reps_needed))  # its whole reps are the peak
     limits = []
-    if short[busiest] > 0:
+    if peak > reps:
         limits.append(
-            f"<b>sales is short by {short[busiest]:.1f} reps</b> in {sla.periods[busiest]} "
-            f"({sla.reps_needed[busiest]:.1f} needed for {int(sla.handoffs_whole[busiest]):,} "
-            f"hand-offs, {sla.terms.reps:g} on the team)"
+            f"<b>sales is short by {sla.rep_shortfall[busiest]:g} reps</b> in "
+            f"{sla.periods[busiest]} ({peak:g} needed for "
+            f"{int(sla.handoffs_whole[busiest]):,} hand-offs, {reps:g} on the team)"
         )
     if coverage is not None and not coverage.enough:
         limits.append(
@@ -155,13 +156,15 @@ def binding_constraint(plan: Plan, coverage: Coverage | None) -> str:
         )
     if limits:
         return "Binding: " + "; and ".join(limits) + "."
-    room = f"{sla.terms.reps:g} reps follow up every hand-off (the busiest month needs "
     covered = (
         f"; the open pipeline is {multiple(coverage.ratio)} what is left, enough"
         if coverage is not None
         else ""
     )
-    return f"Nothing binds: {room}{sla.reps_needed[busiest]:.1f}){covered}."
+    return (
+        f"Nothing binds: {reps:g} reps follow up every hand-off (the busiest month needs "
+        f"{peak:g}){covered}."
+    )
 
 
 SLIDER_SPAN = 3.0  # a slider reaches this many times the larger of the plan's and history's value
@@ -268,7 +271,7 @@ class ScenarioExplorer:
             for step, d, h in zip(f.steps, f.days, seen, strict=True)
         ]
         s = b.sla
-        needed = float(self.start_plan.sla.reps_needed.max())
+        needed = self.start_plan.sla.reps_needed_peak
         self.reps = _slider(  # up to three times the team or the busiest month's need
             s.reps,
             STEPS["reps"],
@@ -611,14 +614,7 @@ class ScenarioExplorer:
             f"<b>{html.escape(names.count(t.funnel.stages[0], t.whole[0]))}</b>; marketing's part of "
             f"the revenue is {money(t.marketing_revenue_goal, cur)}.</p>"
         )
-        coverage = None
-        if self.coverage is not None:  # the report's, for this goal and win rate
-            coverage = dataclasses.replace(
-                self.coverage,
-                remaining=max(plan.params.revenue_goal - self.won, 0.0),
-                win_rate=plan.win_rate,
-                win_rate_source=plan.win_rate_source,
-            )
+        coverage = None if self.coverage is None else self.coverage.for_plan(plan, self.won)
         self.headline.value = needs + f"<p>{binding_constraint(plan, coverage)}</p>"
 
     def _draw_sla(self) -> None:

@@ -229,15 +229,16 @@ def test_the_headline_names_what_binds(explorer):
     explorer.reps.value = 0.5  # too few to follow up the busiest month's hand-offs
     sla = explorer.plan.sla
     busiest = int(np.argmax(sla.reps_needed))
+    # in whole reps, as the report's capacity sentence and the SLA table count them
     assert (
-        f"<b>sales is short by {sla.reps_needed[busiest] - 0.5:.1f} reps</b> in "
-        f"{sla.periods[busiest]}" in explorer.headline.value
+        f"<b>sales is short by {sla.reps_needed_peak - 0.5:g} reps</b> in "
+        f"{sla.periods[busiest]} ({sla.reps_needed_peak:g} needed" in explorer.headline.value
     )
     explorer.goal.value = report.pipeline * report.win_rate / 2  # half what the pipeline covers
     explorer.reps.value = 10
     assert explorer.headline.value.endswith(
         f"Nothing binds: 10 reps follow up every hand-off (the busiest month needs "
-        f"{explorer.plan.sla.reps_needed.max():.1f}); the open pipeline is "
+        f"{explorer.plan.sla.reps_needed_peak:g}); the open pipeline is "
         f"{report.pipeline / explorer.goal.value:.1f}× what is left, enough.</p>"
     )
 
