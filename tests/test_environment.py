@@ -34,8 +34,11 @@ def conda_pins(root):
     env = yaml.safe_load((root / "environment.yml").read_text())
     pins, pip_section = {}, None
     for item in env["dependencies"]:
-        if isinstance(item, dict):
+        if isinstance(item, dict):  # from PyPI: what conda-forge lacks, then the package
             pip_section = item["pip"]
+            for line in pip_section[:-1]:
+                name, _, version = line.split("#")[0].strip().partition("==")
+                pins[name.lower()] = version
             continue
         name, _, version = item.partition("=")
         if name not in ("python", "pip"):
@@ -64,7 +67,7 @@ def test_environment_uses_conda_forge_and_ends_by_installing_the_package(root):
     assert env["channels"] == ["conda-forge"]
     assert "python=3.11" in env["dependencies"]
     assert isinstance(env["dependencies"][-1], dict)
-    assert pip_section == ["-e ."]
+    assert pip_section[-1] == "-e ."
 
 
 def test_lock_pins_every_direct_dependency(root):

@@ -34,8 +34,10 @@ def app_notebook(data: PlanData, params_file: Path) -> nbformat.NotebookNode:
     cells = [
         nbformat.v4.new_markdown_cell(
             f"# {title}: what the goal asks of each team\n\n"
-            "Move a slider and the targets, the charts and what binds the plan follow. **Reset to plan** goes back to the plan; **Save scenario** keeps the "
-            "scenario beside the plan's parameters, ready to render."
+            "Move a slider, or type an exact value beside it, and the targets, the charts and "
+            "what binds the plan follow. **Pin to compare** keeps a scenario beside the next "
+            "ones; **Reset to plan** goes back to the plan; **Save scenario** keeps the "
+            "scenario beside the plan's parameters, with your note of why, ready to render."
         ),
         nbformat.v4.new_code_cell(
             "from funnelkit.present.explorer import ScenarioExplorer\n\n"

@@ -21,6 +21,7 @@ from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.build import build_plan
 from funnelkit.plan.params import PlanParams
 from funnelkit.plan.stage_names import DEFAULT_NAMES
+from funnelkit.present.dials import TYPED_SPAN, Dial
 from funnelkit.present.tags import tag
 
 MAX_SLIDER_STEPS = 1000  # a threshold slider spans its range in at most this many steps
@@ -81,7 +82,7 @@ class DefinitionExplorer:
         self.use = [
             w.Checkbox(value=True, description=c.text(), indent=False) for c in self.criteria
         ]
-        self.thresholds: dict[int, w.FloatSlider] = {}
+        self.thresholds: dict[int, Dial] = {}
         for i, c in enumerate(self.criteria):
             if c.op in NUMBER_OPS and c.op != "between":
                 self.thresholds[i] = self._slider(c.column, c.value)
@@ -122,8 +123,9 @@ class DefinitionExplorer:
         agreed, outcome, among = choices[stage]
         return cls(table, agreed, outcome, among, params, choices)
 
-    def _slider(self, column: str, value: float) -> w.FloatSlider:
-        """A threshold slider over the column's values, read out to the data's own precision
+    def _slider(self, column: str, value: float) -> Dial:
+        """A threshold dial over the column's values (a slider to the 99th percentile, or
+        twice the threshold; typed up to TYPED_SPAN times that), to the data's own precision
         (whole numbers for counts)."""
         values = self.table.leads[column].to_numpy(dtype=float, na_value=np.nan)
         values = values[~np.isnan(values)]
@@ -132,14 +134,14 @@ class DefinitionExplorer:
         step = 10.0**-places if places else 1.0
         if high / step > MAX_SLIDER_STEPS:  # fine data on a wide range: coarser steps
             step = high / MAX_SLIDER_STEPS
-        return w.FloatSlider(
-            value=value,
-            min=0,
-            max=high,
-            step=step,
-            description=column,
-            readout_format=f",.{places}f",
-            style={"description_width": "initial"},
+        return Dial(
+            value,
+            0.0,
+            high * TYPED_SPAN,
+            label=column,
+            unit="",
+            precision=step,
+            slider_range=(0.0, high),
         )
 
     def current(self) -> Definition | None:

@@ -2,13 +2,14 @@
 
 It starts from the plan it is opened on, so it shows the report's figures; "Reset to plan"
 goes back there and "Reset to history" moves the funnel, deal size and marketing share to the
-baseline measured on the plan's CRM export (the goal, period and SLA stay the plan's). Values
-are rounded to each slider's step (`STEPS`: rates to 0.1 point, days to half a day) so the
-browser shows them unchanged. Each change rebuilds the plan
-with `build_plan` (well under a millisecond) and redraws only the views whose inputs
+baseline measured on the plan's CRM export (the goal, period and SLA stay the plan's). Each
+value is a dial (`funnelkit.present.dials`): a slider to move it and a box to type it, to its
+precision (`PRECISION`: rates to 0.1 point, reps to a tenth of a person). Each change rebuilds
+the plan with `build_plan` (well under a millisecond) and redraws only the views whose inputs
 changed; charts are drawn only when their tab is shown. Changes are coalesced: at most one
-redraw every `throttle_seconds`, the first at once and the last always. "Save scenario"
-writes a parameters file that `funnelkit render` can render.
+redraw every `throttle_seconds`, the first at once and the last always. "Pin to compare" keeps
+a scenario's targets beside the next ones (with the plan's and, given an export, history's).
+"Save scenario" writes a parameters file that `funnelkit render` can render, with a note of why.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import html
+import math
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,30 +38,35 @@ from funnelkit.plan.params import PlanParams, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict, save_params
 from funnelkit.plan.sla import SlaTerms, Touch
 from funnelkit.present import svg_charts
+from funnelkit.present.dials import LOG_STEP, TYPED_SPAN, Dial, snap
 from funnelkit.present.plan_tables import need_tags, sla_frame
 from funnelkit.present.tags import tagged_table
 
 THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves
 TABS = ("Funnel", "By month", "SLA and capacity", "Sensitivity")
-STEPS = {  # each slider's step: the explorer's precision
-    "goal": 100.0,  # money
-    "share": 0.001,  # fraction
-    "deal": 10.0,  # money
-    "rate": 0.001,  # fraction
-    "days": 0.5,  # days
-    "reps": 0.5,
+PRECISION = {  # each value's precision: what can be typed, and what a scenario holds
+    "goal": 1.0,  # money
+    "share": 0.001,  # fraction: 0.1 point
+    "deal": 1.0,  # money
+    "rate": 0.001,  # fraction: 0.1 point
+    "days": 0.1,  # days (the slider moves in half days)
+    "reps": 0.1,  # people: part-time typed (the slider moves in whole people)
     "touches": 1.0,  # per rep per day
     "minutes": 1.0,
 }
 TABLE_STYLE = (
-    "<style>.funnelkit-table td, .funnelkit-table th {padding: 2px 14px; text-align: right;"
+    "<style>.funnelkit-table td, .funnelkit-table th {padding: 2px 8px; text-align: right;"
     " line-height: 1.3}"
     " .funnelkit-results svg {max-width: 100%; height: auto}"
     " .funnelkit-headline p {margin: 0 0 6px 0; line-height: 1.4}"
-    " .funnelkit-controls > * {flex-shrink: 0}</style>"
+    " .funnelkit-controls > * {flex-shrink: 0}"
+    # the widgets' grey on grey tab names fall short of 4.5:1 contrast; darker text passes
+    " .funnelkit-results .lm-TabBar-tabLabel {color: #333}</style>"
 )
-DESCRIPTION_WIDTH, CONTROL_WIDTH = "12.5em", "26em"  # a control's label, and label with control
-CONTROLS_HEIGHT = "600px"  # the controls scroll within this; the results stay in view beside
+LABEL_WIDTH, CONTROL_WIDTH = "12.5em", "32em"  # a text control's label; with the control, as
+# wide as a dial (dial/dial.css)
+CONTROLS_WIDTH, CONTROLS_HEIGHT = "34em", "600px"  # the controls scroll within this; the
+# results stay in view beside them
 
 
 def cadence_text(cadence: tuple[Touch, ...]) -> str:
@@ -106,30 +113,25 @@ def render_command(path: Path) -> str:
     return f".venv/bin/funnelkit render {path.parent.name}/{path.name}"
 
 
-def snap(value: float, step: float) -> float:
-    """`value` rounded to the nearest multiple of `step` (float noise removed)."""
-    return round(round(value / step) * step, 10)
-
-
-def on_slider_grid(params: PlanParams) -> PlanParams:
-    """The parameters with every value a slider controls rounded to the slider's step, so the
-    browser's sliders hold them exactly (a slider snaps any other value and sends it back)."""
-    f, sla = params.funnel, params.sla
+def on_grid(params: PlanParams) -> PlanParams:
+    """The parameters with every value the explorer controls rounded to its precision
+    (`PRECISION`), as the dials hold them."""
+    f, sla, p = params.funnel, params.sla, PRECISION
     return dataclasses.replace(
         params,
-        revenue_goal=snap(params.revenue_goal, STEPS["goal"]),
-        marketing_share=snap(params.marketing_share, STEPS["share"]),
-        deal_size=max(STEPS["deal"], snap(params.deal_size, STEPS["deal"])),
+        revenue_goal=max(p["goal"], snap(params.revenue_goal, p["goal"])),
+        marketing_share=snap(params.marketing_share, p["share"]),
+        deal_size=max(p["deal"], snap(params.deal_size, p["deal"])),
         funnel=Funnel(
             f.stages,
-            tuple(max(STEPS["rate"], snap(r, STEPS["rate"])) for r in f.conversion_rates),
-            tuple(snap(d, STEPS["days"]) for d in f.days),
+            tuple(max(p["rate"], snap(r, p["rate"])) for r in f.conversion_rates),
+            tuple(snap(d, p["days"]) for d in f.days),
         ),
         sla=dataclasses.replace(
             sla,
-            reps=max(STEPS["reps"], snap(sla.reps, STEPS["reps"])),
-            touches_per_rep_per_day=max(1, snap(sla.touches_per_rep_per_day, STEPS["touches"])),
-            first_touch_minutes=max(1, snap(sla.first_touch_minutes, STEPS["minutes"])),
+            reps=max(p["reps"], snap(sla.reps, p["reps"])),
+            touches_per_rep_per_day=max(1, snap(sla.touches_per_rep_per_day, p["touches"])),
+            first_touch_minutes=max(1, snap(sla.first_touch_minutes, p["minutes"])),
         ),
     )
 
@@ -169,6 +171,7 @@ def binding_constraint(plan: Plan, coverage: Coverage | None) -> str:
 
 SLIDER_SPAN = 3.0  # a slider reaches this many times the larger of the plan's and history's value
 SLIDER_FLOOR = 10.0  # ... and at least this far, so a small value is not pinned at the left
+MONEY_SPAN = 4.0  # a money slider runs from a quarter to four times the plan's value (log scale)
 
 
 def slider_top(value: float, step: float) -> float:
@@ -177,19 +180,42 @@ def slider_top(value: float, step: float) -> float:
     return snap(max(SLIDER_FLOOR, SLIDER_SPAN * value) + step / 2, step)
 
 
-def _slider(
-    value: float, low: float, high: float, step: float, fmt: str, label: str
-) -> w.FloatSlider:
-    return w.FloatSlider(
-        value=value,
-        min=low,
-        max=high,
-        step=step,
-        readout_format=fmt,
-        description=label,
-        continuous_update=True,
-        style={"description_width": DESCRIPTION_WIDTH},
-        layout=w.Layout(width=CONTROL_WIDTH),
+def money_dial(value: float, label: str, currency: str, precision: float) -> Dial:
+    """A dial for an amount: a log slider from about a quarter to four times `value`, 1 % a
+    step with `value` on a step (so the first step from it is 1 % too); any amount typed."""
+    steps = round(math.log(MONEY_SPAN) / math.log(1 + LOG_STEP))
+    reach = (1 + LOG_STEP) ** steps
+    return Dial(
+        value,
+        precision,
+        value * MONEY_SPAN * TYPED_SPAN,
+        label=label,
+        unit=currency,
+        precision=precision,
+        slider_range=(value / reach, value * reach),
+        log=True,
+    )
+
+
+def rate_dial(value: float, label: str, low: float) -> Dial:
+    """A dial for a fraction, typed and shown as a percentage in 0.1-point steps."""
+    return Dial(value, low, 1.0, label=label, unit="%", precision=PRECISION["rate"], scale=100)
+
+
+def counted_dial(
+    value: float, low: float, top: float, label: str, unit: str, kind: str, slider_step: float
+) -> Dial:
+    """A dial for days, people or minutes: the slider from `low` to `top` in `slider_step`s,
+    finer values (to PRECISION[kind]) and up to TYPED_SPAN times `top` typed."""
+    return Dial(
+        value,
+        min(low, PRECISION[kind]),
+        top * TYPED_SPAN,
+        label=label,
+        unit=unit,
+        precision=PRECISION[kind],
+        slider_step=slider_step,
+        slider_range=(low, top),
     )
 
 
@@ -205,13 +231,15 @@ class ScenarioExplorer:
         coverage: Coverage | None = None,
         won: float = 0.0,
     ) -> None:
-        self.start = on_slider_grid(start)  # the plan opened: where the controls start
+        self.start = on_grid(start)  # the plan opened: where the controls start
         self.start_plan = build_plan(self.start)
-        self.history = None if history is None else on_slider_grid(history)
+        self.history = None if history is None else on_grid(history)
         self.save_dir = Path(save_dir)
         self.throttle_seconds = throttle_seconds
         self.coverage, self.won = coverage, won  # the report's coverage; revenue won so far
         self.plan = self.start_plan
+        self.history_plan = None if self.history is None else build_plan(self.history)
+        self.pinned: Plan | None = None  # a scenario kept to compare with
         self._held = False
         self.redraws: dict[str, int] = dict.fromkeys(("headline", "targets", *TABS), 0)
         self._drawn: dict[str, object] = {}  # view -> the inputs it was last drawn for
@@ -241,60 +269,48 @@ class ScenarioExplorer:
     # controls -------------------------------------------------------------------------
     def _build_controls(self) -> None:
         b = self.start
-        f = b.funnel
-        self.goal = _slider(
-            b.revenue_goal,
-            0,
-            b.revenue_goal * 3,
-            STEPS["goal"],
-            ",.0f",
-            f"revenue goal ({b.currency})",
+        f, s, cur = b.funnel, b.sla, b.currency
+        self.goal = money_dial(b.revenue_goal, "revenue goal", cur, PRECISION["goal"])
+        self.share = Dial(
+            b.marketing_share,
+            0.0,
+            1.0,
+            label="marketing share",
+            unit="%",
+            precision=PRECISION["share"],
+            scale=100,
         )
-        self.share = _slider(b.marketing_share, 0, 1, STEPS["share"], ".1%", "marketing share")
-        self.deal = _slider(
-            b.deal_size,
-            snap(b.deal_size / 4, STEPS["deal"]),
-            b.deal_size * 3,
-            STEPS["deal"],
-            ",.0f",
-            f"deal size ({b.currency})",
-        )
+        self.deal = money_dial(b.deal_size, "deal size", cur, PRECISION["deal"])
         self.rates = [
-            _slider(r, STEPS["rate"], 1, STEPS["rate"], ".1%", f"{step} rate")
+            rate_dial(r, f"{step} rate", PRECISION["rate"])
             for step, r in zip(f.steps, f.conversion_rates, strict=True)
         ]
         seen = self.history.funnel.days if self.history is not None else f.days
         self.days = [  # up to three times the longer of the plan's and history's days
-            _slider(
-                d, 0, slider_top(max(d, h), STEPS["days"]), STEPS["days"], ".1f", f"{step} days"
-            )
+            counted_dial(d, 0.0, slider_top(max(d, h), 0.5), f"{step} days", "days", "days", 0.5)
             for step, d, h in zip(f.steps, f.days, seen, strict=True)
         ]
-        s = b.sla
         needed = self.start_plan.sla.reps_needed_peak
-        self.reps = _slider(  # up to three times the team or the busiest month's need
-            s.reps,
-            STEPS["reps"],
-            slider_top(max(s.reps, needed), STEPS["reps"]),
-            STEPS["reps"],
-            ".1f",
-            "reps",
+        self.reps = counted_dial(  # whole people on the slider, part-time typed
+            s.reps, 1.0, slider_top(max(s.reps, needed), 1.0), "reps", "people", "reps", 1.0
         )
-        self.touches = _slider(
+        self.touches = counted_dial(
             s.touches_per_rep_per_day,
-            1,
+            1.0,
             max(150.0, s.touches_per_rep_per_day * 2),
-            STEPS["touches"],
-            ".0f",
-            "touches a rep a day",
+            "touches a rep",
+            "a day",
+            "touches",
+            1.0,
         )
-        self.minutes = _slider(
+        self.minutes = counted_dial(
             s.first_touch_minutes,
-            1,
-            slider_top(s.first_touch_minutes, STEPS["minutes"]),
-            STEPS["minutes"],
-            ".0f",
-            "first touch (minutes)",
+            1.0,
+            slider_top(s.first_touch_minutes, 1.0),
+            "first touch within",
+            "min",
+            "minutes",
+            1.0,
         )
         self.cadence = w.Textarea(  # wraps: a week's cadence is longer than one line
             value=cadence_text(s.cadence),
@@ -303,14 +319,31 @@ class ScenarioExplorer:
             tooltip="touches as 'day channel', separated by commas",
             rows=4,
             continuous_update=False,
-            style={"description_width": DESCRIPTION_WIDTH},
+            style={"description_width": LABEL_WIDTH},
             layout=w.Layout(width=CONTROL_WIDTH),
         )
         self.name = w.Text(
             value=f"{b.name}-scenario",
             description="scenario name",
-            style={"description_width": DESCRIPTION_WIDTH},
+            style={"description_width": LABEL_WIDTH},
             layout=w.Layout(width=CONTROL_WIDTH),
+        )
+        self.why = w.Textarea(
+            value="",
+            description="why (saved with it)",
+            placeholder="what this scenario tests, e.g. two more reps from March",
+            rows=2,
+            style={"description_width": LABEL_WIDTH},
+            layout=w.Layout(width=CONTROL_WIDTH),
+        )
+        self.pin_button = w.Button(
+            description="Pin to compare",
+            icon="thumb-tack",
+            layout=w.Layout(width="auto"),
+            tooltip="keep this scenario's targets beside the ones you move to next",
+        )
+        self.unpin_button = w.Button(
+            description="Clear pin", layout=w.Layout(width="auto"), disabled=True
         )
         self.reset_button = w.Button(
             description="Reset to plan", icon="undo", layout=w.Layout(width="auto")
@@ -340,17 +373,19 @@ class ScenarioExplorer:
         self.reset_button.on_click(lambda _: self.reset())
         self.history_button.on_click(lambda _: self.reset("history"))
         self.save_button.on_click(lambda _: self.save())
+        self.pin_button.on_click(lambda _: self.pin())
+        self.unpin_button.on_click(lambda _: self.pin(False))
         for control in self.inputs:
             control.observe(self._changed, names="value")
         for name, control in self.named_inputs().items():
             control.add_class(f"funnelkit-{name}")
 
     @property
-    def inputs(self) -> list[w.ValueWidget]:
+    def inputs(self) -> list[Dial | w.Textarea]:
         """Every control whose value is part of the scenario."""
         return list(self.named_inputs().values())
 
-    def named_inputs(self) -> dict[str, w.ValueWidget]:
+    def named_inputs(self) -> dict[str, Dial | w.Textarea]:
         """Every scenario control by a short name ('goal', 'rate-0', 'days-1', …)."""
         named = {"goal": self.goal, "share": self.share, "deal": self.deal}
         named |= {f"rate-{i}": s for i, s in enumerate(self.rates)}
@@ -363,8 +398,8 @@ class ScenarioExplorer:
         }
 
     def scenario(self) -> PlanParams:
-        """The parameters the controls describe (checked by Funnel and SlaTerms), on the
-        sliders' steps: a browser's slider may send 9.999999999999998 for 10."""
+        """The parameters the controls describe (checked by Funnel and SlaTerms), each to its
+        precision."""
         b = self.start
         funnel = Funnel(
             b.funnel.stages,
@@ -387,7 +422,7 @@ class ScenarioExplorer:
             funnel=funnel,
             sla=sla,
         )
-        return on_slider_grid(moved)
+        return on_grid(moved)
 
     def reset(self, to: str = "plan") -> None:
         """Put every control back to the plan (`to='plan'`) or to the baseline measured on
@@ -416,6 +451,29 @@ class ScenarioExplorer:
             else "At the baseline measured on the plan's export (goal, period and SLA: the plan's)."
         )
 
+    def pin(self, keep: bool = True) -> None:
+        """Keep the scenario shown now beside the next ones (targets and funnel chart), or
+        with `keep=False` let the pinned one go."""
+        self.pinned = self.plan if keep else None
+        self.unpin_button.disabled = not keep
+        p = self.plan.params
+        self.status.value = (
+            f"Pinned: {money(p.revenue_goal, p.currency)} at a "
+            f"{money(p.deal_size, p.currency)} deal; move the controls to compare."
+            if keep
+            else "Pin cleared."
+        )
+        self.refresh()
+
+    def comparisons(self) -> dict[str, Plan]:
+        """The plans the scenario is compared with, by name: the pinned scenario (when one is),
+        the plan opened, and the plan's goal at history's funnel (when there is an export)."""
+        compared = {} if self.pinned is None else {"pinned": self.pinned}
+        compared["plan"] = self.start_plan
+        if self.history_plan is not None:
+            compared["history"] = self.history_plan
+        return compared
+
     @contextlib.contextmanager
     def hold(self) -> Iterator[None]:
         """A context in which control changes do not redraw (the caller refreshes after)."""
@@ -440,7 +498,8 @@ class ScenarioExplorer:
                 params,
                 self.save_dir / f"{params.name}.yaml",
                 note=f"Scenario saved from the scenario explorer, based on {self.start.name}.\n"
-                f"Render it from the folder above {self.save_dir.name}/ with: "
+                + "".join(f"Why: {line}\n" for line in self.why.value.strip().splitlines())
+                + f"Render it from the folder above {self.save_dir.name}/ with: "
                 f"{render_command(self.save_dir / f'{params.name}.yaml')}",
                 overwrite=self.replace.value,
             )
@@ -491,13 +550,18 @@ class ScenarioExplorer:
                 self.cadence,
                 w.HTML("<b>Scenario</b>"),
                 w.HBox([self.reset_button, self.history_button]),
+                w.HBox([self.pin_button, self.unpin_button]),
                 self.name,
+                self.why,
                 self.save_button,
                 self.replace,
                 self.status,
             ],
             layout=w.Layout(
-                width="28em", max_height=CONTROLS_HEIGHT, overflow="hidden auto", flex="0 0 auto"
+                width=CONTROLS_WIDTH,
+                max_height=CONTROLS_HEIGHT,
+                overflow="hidden auto",
+                flex="0 0 auto",
             ),
         )
         results = w.VBox(
@@ -516,6 +580,9 @@ class ScenarioExplorer:
             (self.save_button, "save"),
             (self.replace, "replace"),
             (self.reset_button, "reset"),
+            (self.pin_button, "pin"),
+            (self.unpin_button, "unpin"),
+            (self.why, "why"),
             (self.history_button, "reset-history"),
             (controls, "controls"),
             (results, "results"),
@@ -527,6 +594,7 @@ class ScenarioExplorer:
                 w.HBox([controls, results], layout=w.Layout(align_items="flex-start")),
             ]
         )
+        self.widget.add_class("funnelkit-explorer")
 
     def _changed(self, _change) -> None:
         if self._held:
@@ -559,15 +627,17 @@ class ScenarioExplorer:
         if self.status.value.startswith('<span style="color:#D55E00">'):
             self.status.value = ""
         p = self.plan.params
+        pinned = None if self.pinned is None else self.pinned.params
         volumes = (p.revenue_goal, p.marketing_share, p.deal_size, p.funnel.conversion_rates)
+        compared = (volumes, pinned)
         timing = (*volumes, p.funnel.days)
         views: dict[str, tuple[object, Callable[[], None]]] = {
             "headline": ((timing, p.sla), self._draw_headline),  # reps and coverage
-            "targets": (volumes, self._draw_targets),
+            "targets": (compared, self._draw_targets),
             "Funnel": (
-                volumes,
+                compared,
                 lambda: self._draw_chart(
-                    self.funnel_chart, svg_charts.funnel_svg(self.plan, self.start_plan)
+                    self.funnel_chart, svg_charts.funnel_svg(self.plan, self.comparisons())
                 ),
             ),
             "By month": (
@@ -597,11 +667,11 @@ class ScenarioExplorer:
             {
                 "stage": t.funnel.stages,
                 "needed": [f"{int(v):,}" for v in t.whole],
-                "exact": [f"{v:,.2f}" for v in t.volumes],
-                "plan": [f"{int(v):,}" for v in bt.whole],
-                "change": [f"{int(v):+,}" for v in t.whole - bt.whole],
             }
         )
+        for name, other in self.comparisons().items():
+            frame[name] = [f"{int(v):,}" for v in other.targets.whole]
+        frame["vs plan"] = [f"{int(v):+,}" for v in t.whole - bt.whole]
         marks = {"needed": need_tags(plan, "scenario_need"), "plan": need_tags(base)}
         self.targets.value = tagged_table(frame, marks, "funnelkit-table")
 

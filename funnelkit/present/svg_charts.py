@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from funnelkit.plan.build import Plan
 from funnelkit.present.chart_text import (
@@ -56,18 +56,24 @@ def _ticks(high: float) -> list[float]:
     return [i * step for i in range(int(high / step) + 1)]
 
 
+COMPARED_DASHES = {"plan": "none", "pinned": "6 3", "history": "2 2"}  # the explorer's
+# comparisons as black ticks: solid, dashed, dotted
+
+
 def hbars(
     labels: Sequence[str],
     values: Sequence[float],
     title: str,
     xlabel: str,
     colours: Sequence[str] = STAGE_COLOURS,
-    marks: Sequence[float] | None = None,
-    mark_label: str = "",
+    marks: Mapping[str, Sequence[float]] | None = None,
+    dashes: Mapping[str, str] = COMPARED_DASHES,
 ) -> str:
-    """Horizontal bars, one row per label, each value written beside its bar; `marks` (e.g.
-    a baseline) drawn as black ticks."""
-    high = max([*values, *(marks or []), 1e-9]) * 1.15
+    """Horizontal bars, one row per label, each value written beside its bar; `marks` (sets
+    of values to compare with, by name) drawn as black ticks dashed as `dashes` says (SVG
+    stroke-dasharray by name; solid for a name not there), and named in a legend."""
+    marks = dict(marks or {})
+    high = max([*values, *(v for m in marks.values() for v in m), 1e-9]) * 1.15
     span = WIDTH - LEFT - RIGHT
     body = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
@@ -79,16 +85,24 @@ def hbars(
             f'fill="{colours[i % len(colours)]}"/>'
         )
         body.append(_text(LEFT + width + 6, y + ROW / 2, f"{value:,.0f}"))
-        if marks is not None:
-            x = LEFT + span * marks[i] / high
-            body.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 1}" y2="{y + ROW - 1}" stroke="black" stroke-width="3"/>'
-            )
+        for name, mark in marks.items():
+            x = LEFT + span * mark[i] / high
+            body.append(_tick(x, y + 1, y + ROW - 1, dashes.get(name, "none")))
     bottom = TOP + len(labels) * ROW
     body.append(_text(LEFT + span / 2, bottom + 18, xlabel, anchor="middle"))
-    if marks is not None and mark_label:
-        body.append(_text(WIDTH - RIGHT, bottom + 18, f"| {mark_label}", anchor="end"))
-    return _svg(bottom + 34, body, title)
+    x = LEFT
+    for name in marks:
+        tick = _tick(x + 2, bottom + 30, bottom + 46, dashes.get(name, "none"))
+        body.append(tick + _text(x + 10, bottom + 38, name))
+        x += 24 + 8 * len(name)
+    return _svg(bottom + (52 if marks else 34), body, title)
+
+
+def _tick(x: float, y1: float, y2: float, dash: str) -> str:
+    return (
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y1:.1f}" y2="{y2:.1f}" stroke="black" '
+        f'stroke-width="3" stroke-dasharray="{dash}"/>'
+    )
 
 
 def diverging(
@@ -172,16 +186,19 @@ def grouped_columns(
     return _svg(height, body, title)
 
 
-def funnel_svg(plan: Plan, reference: Plan | None = None) -> str:
-    """The whole volume needed per stage, with a reference plan's (the plan opened) as ticks."""
+def funnel_svg(plan: Plan, compared: Mapping[str, Plan] | None = None) -> str:
+    """The whole volume needed per stage, with other plans' (by name: the pinned scenario, the
+    plan opened, history's funnel) as ticks."""
     t = plan.targets
     return hbars(
         t.funnel.stages,
         [float(v) for v in t.whole],
         funnel_title(plan),
         VOLUME_AXIS,
-        marks=None if reference is None else [float(v) for v in reference.targets.whole],
-        mark_label="plan",
+        marks={
+            name: [float(v) for v in other.targets.whole]
+            for name, other in (compared or {}).items()
+        },
     )
 
 

@@ -385,8 +385,8 @@ def test_the_definition_explorer_picks_its_stage_and_states_the_definition_once(
 
 def test_threshold_sliders_read_out_to_the_data_s_precision():
     explorer = DefinitionExplorer.from_params_file(ROOT / "params" / "example.yaml", "sql")
-    touches = explorer.thresholds[0]  # a count: whole steps, read out without decimals
-    assert (touches.step, touches.readout_format, touches.description) == (1.0, ",.0f", "touches")
+    touches = explorer.thresholds[0]  # a count: whole steps, shown without decimals
+    assert (touches.precision, touches.decimals, touches.label) == (1.0, 0, "touches")
     assert decimal_places(np.array([1.0, 2.0, 30.0])) == 0
     assert decimal_places(np.array([0.5, 2.25, 3.0])) == 2
     assert decimal_places(np.array([1 / 3])) == 3  # at most three places

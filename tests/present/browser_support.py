@@ -186,14 +186,28 @@ def shown_targets(page) -> list[int]:
     return [int(c.replace(",", "")) for c in cells]
 
 
-def slider_value(page, name: str) -> float:
-    """A slider's value as its handle reports it (aria-valuetext, to the slider's step)."""
-    handle = page.locator(f".funnelkit-{name} .noUi-handle")
-    return float(handle.get_attribute("aria-valuetext"))
+def dial_value(page, name: str) -> float:
+    """A dial's value as its typed input shows it, in the model's unit (a percentage shown is
+    read as a fraction)."""
+    dial = page.locator(f".funnelkit-{name}")
+    shown = float(dial.locator(".funnelkit-dial-typed").input_value())
+    return shown / 100 if dial.locator(".funnelkit-dial-unit").inner_text() == "%" else shown
+
+
+def type_into(page, name: str, text: str) -> None:
+    """Type `text` into a dial's input as a person would: select what is there, type, Enter."""
+    box = page.locator(f".funnelkit-{name} .funnelkit-dial-typed")
+    box.fill(text)
+    box.press("Enter")
+
+
+def slider(page, name: str):
+    """A dial's range input (its slider)."""
+    return page.locator(f".funnelkit-{name} .funnelkit-dial-range")
 
 
 LATENCY_JS = """([slider, views]) => {
-    const handle = document.querySelector(`.funnelkit-${slider} .noUi-handle`);
+    const handle = document.querySelector(`.funnelkit-${slider} .funnelkit-dial-range`);
     const watched = views.map(v => document.querySelector(`.funnelkit-${v}`));
     const seen = watched.map(() => null);
     let start = null;
@@ -222,14 +236,14 @@ LATENCY_JS = """([slider, views]) => {
 }"""
 
 
-def slider_latency_ms(page, slider: str, key: str, views=("targets", "chart-funnel")) -> float:
+def slider_latency_ms(page, name: str, key: str, views=("targets", "chart-funnel")) -> float:
     """Milliseconds from a key press on a slider to the next painted frame after every view in
     `views` changed (the targets table and the chart by default); raises if one never does."""
-    page.evaluate(LATENCY_JS, [slider, list(views)])
-    page.locator(f".funnelkit-{slider} .noUi-handle").press(key)
+    page.evaluate(LATENCY_JS, [name, list(views)])
+    slider(page, name).press(key)
     latency = page.evaluate("() => window.__funnelkitLatency")
     if latency is None:
-        raise AssertionError(f"pressing {key} on {slider} did not update {', '.join(views)}")
+        raise AssertionError(f"pressing {key} on {name} did not update {', '.join(views)}")
     return latency
 
 

@@ -10,21 +10,25 @@ import urllib.error
 import urllib.request
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from browser_support import (
     HOW_TO_ENABLE,
     browser,
     chromium_or_none,
+    dial_value,
     explore_app,
     project_copy,
     shown_targets,
     slider_latency_ms,
+    type_into,
 )
 from conftest import ROOT, whole_by_hand
 
 from funnelkit.model.loader import load_plan_data
-from funnelkit.present.explorer import STEPS, on_slider_grid
+from funnelkit.present.explorer import on_grid
 
 CHROMIUM = chromium_or_none()
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)]
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -61,7 +65,7 @@ def test_the_command_says_where_it_serves(served):
 
 def test_the_page_shows_the_plan_and_no_code(page, served):
     folder = served[0]
-    start = on_slider_grid(load_plan_data(folder / "params" / "example.yaml").params)
+    start = on_grid(load_plan_data(folder / "params" / "example.yaml").params)
     rates = list(start.funnel.conversion_rates)
     expected = whole_by_hand(start.revenue_goal, start.marketing_share, start.deal_size, rates)
     assert shown_targets(page) == expected
@@ -71,10 +75,10 @@ def test_the_page_shows_the_plan_and_no_code(page, served):
 
 def test_a_slider_moves_the_targets_and_a_scenario_is_saved(page, served):
     folder = served[0]
-    start = on_slider_grid(load_plan_data(folder / "params" / "example.yaml").params)
+    start = on_grid(load_plan_data(folder / "params" / "example.yaml").params)
     latency = slider_latency_ms(page, "goal", "ArrowRight")
     assert latency > 0
-    goal = start.revenue_goal + STEPS["goal"]
+    goal = round(start.revenue_goal * 1.01)  # one step of the log scale: 1 %
     rates = list(start.funnel.conversion_rates)
     expected = whole_by_hand(goal, start.marketing_share, start.deal_size, rates)
     page.wait_for_function(
@@ -91,6 +95,31 @@ def test_a_slider_moves_the_targets_and_a_scenario_is_saved(page, served):
     page.wait_for_selector(".funnelkit-status:has-text('Saved')", timeout=15_000)
     assert saved.exists()
     assert f"revenue_goal: {goal:.0f}\n" in saved.read_text()
+
+
+def test_a_typed_value_works_there_too(page, served):
+    start = on_grid(load_plan_data(served[0] / "params" / "example.yaml").params)
+    type_into(page, "deal", f"{start.deal_size * 2:.0f}")
+    rates = list(start.funnel.conversion_rates)
+    goal = dial_value(page, "goal")
+    expected = whole_by_hand(goal, start.marketing_share, start.deal_size * 2, rates)
+    page.wait_for_function(
+        "expected => JSON.stringify(Array.from(document.querySelectorAll("
+        "'.funnelkit-targets table tbody tr')).map(r => parseInt(r.cells[1].innerText"
+        ".replace(/,/g, '')))) === JSON.stringify(expected)",
+        arg=expected,
+        timeout=15_000,
+    )
+
+
+def test_every_control_has_a_name_and_text_has_contrast(page):
+    """axe-core, the accessibility checker, on the whole page: WCAG 2 A and AA rules."""
+    found = Axe().run(page, options=AXE_RULES).response
+    problems = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in found["violations"]
+    ]
+    assert problems == []
+    assert found["passes"], "axe checked nothing"
 
 
 def test_the_console_stays_clean(page):

@@ -12,25 +12,29 @@ import re
 import subprocess
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from browser_support import (
     HOW_TO_ENABLE,
     browser,
     chromium_or_none,
+    dial_value,
     jupyterlab,
     open_explorer,
     open_notebook,
     project_copy,
     shown_targets,
+    slider,
     slider_latency_ms,
-    slider_value,
+    type_into,
 )
 from conftest import ESCAPING_TITLE, ROOT, whole_by_hand
 
 from funnelkit import build_plan, load_params
 from funnelkit.model.loader import load_plan_data
-from funnelkit.present.explorer import on_slider_grid
+from funnelkit.present.explorer import on_grid
 
 CHROMIUM = chromium_or_none()
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)]
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -64,8 +68,9 @@ def explorer(lab, chromium):
 
 @pytest.fixture(scope="module")
 def start(lab):
-    """The parameters the explorer starts from: the plan it is opened on, to slider steps."""
-    return on_slider_grid(load_plan_data(lab.folder / "params" / "example.yaml").params)
+    """The parameters the explorer starts from: the plan it is opened on, to the dials'
+    precision."""
+    return on_grid(load_plan_data(lab.folder / "params" / "example.yaml").params)
 
 
 def expected_with(start, **moved) -> list[int]:
@@ -101,11 +106,10 @@ def test_the_explorer_starts_at_the_plan(explorer, start):
 def test_a_slider_moved_with_the_keyboard_updates_the_targets(explorer, start):
     page, _ = explorer
     before = shown_targets(page)
-    handle = page.locator(".funnelkit-rate-1 .noUi-handle")
-    handle.focus()
+    slider(page, "rate-1").focus()
     for _ in range(20):  # 20 steps of 0.1 %: +2 points of mql→sql
         page.keyboard.press("ArrowRight")
-    rate = slider_value(page, "rate-1")
+    rate = dial_value(page, "rate-1")
     assert rate == pytest.approx(start.funnel.conversion_rates[1] + 0.02, abs=0.0011)
     expected = expected_with(start, **{"rate-1": rate})
     wait_for_targets(page, expected)
@@ -117,17 +121,22 @@ def test_a_slider_moved_with_the_keyboard_updates_the_targets(explorer, start):
 def test_a_slider_dragged_updates_the_targets_and_the_chart(explorer, start):
     page, _ = explorer
     chart_before = page.locator(".funnelkit-chart-funnel").inner_html()
-    handle = page.locator(".funnelkit-goal .noUi-handle")
-    handle.scroll_into_view_if_needed()
-    box = handle.bounding_box()
+    track = slider(page, "goal")
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()  # the goal starts in the middle of its log scale: grab it there
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 40, y, steps=8)
     page.mouse.up()
-    goal = slider_value(page, "goal")
+    page.wait_for_function(
+        "before => document.querySelector('.funnelkit-goal .funnelkit-dial-typed').value"
+        " !== before",
+        arg=f"{start.revenue_goal:.0f}",
+    )
+    goal = dial_value(page, "goal")
     assert goal > start.revenue_goal
-    moved = {"goal": goal, "rate-1": slider_value(page, "rate-1")}
+    moved = {"goal": goal, "rate-1": dial_value(page, "rate-1")}
     wait_for_targets(page, expected_with(start, **moved))
     page.wait_for_function(
         "before => document.querySelector('.funnelkit-chart-funnel').innerHTML !== before",
@@ -152,12 +161,113 @@ def test_save_scenario_writes_the_shown_scenario(explorer, lab, start):
     )
     saved = load_params(lab.folder / "params" / "browser-scenario.yaml")
     assert saved.name == "browser-scenario"
-    assert saved.revenue_goal == pytest.approx(slider_value(page, "goal"))
-    assert saved.funnel.conversion_rates[1] == pytest.approx(slider_value(page, "rate-1"))
+    assert saved.revenue_goal == pytest.approx(dial_value(page, "goal"))
+    assert saved.funnel.conversion_rates[1] == pytest.approx(dial_value(page, "rate-1"))
     assert saved.funnel.conversion_rates[0] == pytest.approx(start.funnel.conversion_rates[0])
     assert build_plan(saved).targets.whole.astype(int).tolist() == shown_targets(page)
     expected = dataclasses.replace(start, name="browser-scenario")
     assert saved.sla == expected.sla
+
+
+def shown_columns(page) -> dict[str, list[str]]:
+    """The explorer's targets table by column header, as shown."""
+    return page.evaluate(
+        """() => {
+            const table = document.querySelector('.funnelkit-targets table');
+            const heads = Array.from(table.querySelectorAll('thead th')).map(h => h.innerText);
+            const rows = Array.from(table.querySelectorAll('tbody tr'));
+            return Object.fromEntries(heads.map((h, i) => [h, rows.map(r => r.cells[i].innerText)]));
+        }"""
+    )
+
+
+def expected_shown(page, start) -> list[int]:
+    """The targets by hand for the money, share and rates the dials show now."""
+    names = ["goal", "share", "deal", *(f"rate-{i}" for i in range(len(start.funnel.steps)))]
+    return expected_with(start, **{n: dial_value(page, n) for n in names})
+
+
+def test_a_typed_value_moves_the_slider_and_the_targets(explorer, start):
+    page, _ = explorer
+    type_into(page, "rate-0", "41.27")  # percent; kept to a tenth of a point
+    page.wait_for_function(
+        "() => document.querySelector('.funnelkit-rate-0 .funnelkit-dial-typed').value === '41.3'"
+    )
+    assert slider(page, "rate-0").input_value() == str(round((0.413 - 0.001) / 0.001))
+    assert slider(page, "rate-0").get_attribute("aria-valuetext") == "41.3 %"
+    wait_for_targets(page, expected_shown(page, start))
+    assert shown_targets(page) == expected_with(
+        start, **{"rate-0": 0.413, "rate-1": dial_value(page, "rate-1"), "goal": dial_value(page, "goal")}
+    )  # fmt: skip
+    type_into(page, "reps", "2.3")  # part-time by typing; the slider moves in whole people
+    page.wait_for_function(
+        "() => /\\b2\\.3 (reps|on the team)/.test("
+        "document.querySelector('.funnelkit-headline').innerText)"
+    )
+    assert slider(page, "reps").input_value() == "1"  # from 1 person: position 1 is 2
+    assert slider(page, "reps").get_attribute("aria-valuetext") == "2.3 people"
+    type_into(page, "reps", "-4")  # below what can be typed: held at the least
+    page.wait_for_function(
+        "() => document.querySelector('.funnelkit-reps .funnelkit-dial-typed').value === '0.1'"
+    )
+    page.locator(".funnelkit-controls").evaluate("el => el.scrollTo(0, 0)")
+    page.screenshot(path=SHOTS / "explorer-typed.png")
+
+
+def test_a_pinned_scenario_stays_beside_the_next(explorer, start):
+    page, _ = explorer
+    before = shown_targets(page)
+    page.locator(".funnelkit-pin").click()
+    page.wait_for_selector(".funnelkit-targets th:has-text('pinned')", timeout=15_000)
+    type_into(page, "deal", f"{start.deal_size * 2:.0f}")
+    wait_for_targets(page, expected_shown(page, start))
+    columns = shown_columns(page)
+    assert list(columns) == ["stage", "needed", "pinned", "plan", "history", "vs plan"]
+    assert [int(v.replace(",", "")) for v in columns["pinned"]] == before
+    assert [int(v.replace(",", "")) for v in columns["plan"]] == expected_with(start)
+    assert shown_targets(page) != before
+    legend = page.locator(".funnelkit-chart-funnel svg text").all_text_contents()
+    assert {"pinned", "plan", "history"} <= set(legend)
+    page.locator(".funnelkit-results").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "explorer-pinned.png")
+    page.locator(".funnelkit-unpin").click()
+    page.wait_for_function(
+        "() => !document.querySelector('.funnelkit-targets').innerText.includes('pinned')"
+    )
+
+
+def test_every_control_is_reached_by_tab_and_moved_with_the_keyboard(explorer):
+    page, _ = explorer
+    slider(page, "goal").focus()
+    active = (
+        "() => [...document.activeElement.closest('.funnelkit-dial').classList]"
+        ".find(c => /^funnelkit-(goal|share|deal)$/.test(c)) + ' ' + document.activeElement.type"
+    )
+    seen = [page.evaluate(active)]
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(active))
+    assert seen == ["funnelkit-goal range", "funnelkit-goal number", "funnelkit-share range",
+                    "funnelkit-share number"]  # fmt: skip
+    share = dial_value(page, "share")
+    page.keyboard.press("ArrowUp")  # a typed input steps by its precision: 0.1 point
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "before => document.querySelector('.funnelkit-share .funnelkit-dial-typed').value"
+        " !== before",
+        arg=f"{share * 100:g}",
+    )
+    assert dial_value(page, "share") == pytest.approx(share + 0.001)
+
+
+def test_every_control_has_a_name_and_text_has_contrast(explorer):
+    """axe-core, the accessibility checker, on the explorer: WCAG 2 A and AA rules."""
+    page, _ = explorer
+    found = Axe().run(page, context=".funnelkit-explorer", options=AXE_RULES).response
+    problems = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in found["violations"]
+    ]
+    assert problems == []
 
 
 REPORTS = [  # plans still running have a forecast fan chart; 2026-q3 (and escaping) ended
@@ -223,7 +333,7 @@ def test_results_stay_in_view_beside_the_controls(lab, chromium):
     open_explorer(page, lab)
     # the analyst scrolls the explorer up to the top of the window, then takes the first slider
     page.locator(".funnelkit-controls").evaluate("el => el.scrollIntoView({block: 'start'})")
-    page.locator(".funnelkit-goal .ui-slider-handle, .funnelkit-goal [role=slider]").first.focus()
+    slider(page, "goal").focus()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "explorer-1280x800.png")
     inside = """el => { const r = el.getBoundingClientRect();
@@ -257,10 +367,12 @@ def test_the_definition_explorer_switches_stage_in_the_widget(lab, chromium):
         timeout=15_000,
     )
     page.locator(".funnelkit-definition-stage select").select_option(label="SQL")
-    page.wait_for_selector(".widget-readout", timeout=15_000)
-    assert page.locator(".widget-readout").first.inner_text() == "3"  # a count reads "3"
+    page.wait_for_selector(".funnelkit-dial-typed", timeout=15_000)
+    assert page.locator(".funnelkit-dial-typed").first.input_value() == "3"  # a count: "3"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "definition-explorer.png")
+    found = Axe().run(page, context=".jp-OutputArea-output", options=AXE_RULES).response
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found["violations"]] == []
     assert errors == []
     page.close()
 

@@ -16,7 +16,13 @@ from funnelkit import build_plan, load_params, measure_baselines, read_export
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.sla import Touch
-from funnelkit.present.explorer import STEPS, ScenarioExplorer, cadence_text, parse_cadence, snap
+from funnelkit.present.dials import snap
+from funnelkit.present.explorer import (
+    PRECISION,
+    ScenarioExplorer,
+    cadence_text,
+    parse_cadence,
+)
 
 EXAMPLE = ROOT / "params" / "example.yaml"
 
@@ -60,12 +66,12 @@ def test_it_starts_at_the_plan_and_shows_the_report_s_targets(explorer):
 
 def test_reset_to_history_moves_to_the_baseline_measured_on_the_data(explorer, measured):
     explorer.reset("history")
-    # each to its slider's step: rates and the share to 0.001, days to 0.5, money to 10
+    # each to its precision: rates and the share to 0.001, days to 0.1, money to 1
     assert [s.value for s in explorer.rates] == pytest.approx(
         measured.funnel.conversion_rates, abs=0.0005
     )
-    assert [s.value for s in explorer.days] == pytest.approx(measured.funnel.days, abs=0.25)
-    assert explorer.deal.value == pytest.approx(measured.deal_size, abs=5)
+    assert [s.value for s in explorer.days] == pytest.approx(measured.funnel.days, abs=0.05)
+    assert explorer.deal.value == pytest.approx(measured.deal_size, abs=0.5)
     assert explorer.share.value == pytest.approx(measured.marketing_share, abs=0.0005)
     assert explorer.goal.value == load_params(EXAMPLE).revenue_goal  # the plan's goal stays
     assert explorer.status.value == (
@@ -87,7 +93,7 @@ def test_without_an_export_there_is_no_history_to_reset_to(tmp_path):
 
 @pytest.mark.parametrize("value", [0.342578, 0.3435, 14894.04, 5.26, 0.0001])
 def test_values_are_snapped_to_the_nearest_step(value):
-    for step in STEPS.values():
+    for step in PRECISION.values():
         snapped = snap(value, step)
         assert abs(snapped - value) <= step / 2 + 1e-12
         assert abs(snapped / step - round(snapped / step)) < 1e-9
@@ -248,14 +254,13 @@ def test_no_slider_starts_pinned_at_an_end(plan):
     """Ranges are fitted to the plan and history: each slider starts well inside its range,
     and a days slider reaches three times the longer of the plan's and history's days."""
     e = ScenarioExplorer.from_params_file(ROOT / "params" / f"{plan}.yaml", throttle_seconds=0)
-    for name, slider in e.named_inputs().items():
+    for name, dial in e.named_inputs().items():
         if name in ("cadence", "share"):  # text; a share spans 0-100 %
             continue
-        position = (slider.value - slider.min) / (slider.max - slider.min)
-        assert 0.05 < position < 0.9, (name, slider.min, slider.value, slider.max)
+        assert 0.05 < dial.position < 0.9, (name, dial.slider_low, dial.value, dial.slider_high)
     history = e.history.funnel.days
-    for slider, planned, seen in zip(e.days, e.start.funnel.days, history, strict=True):
-        assert slider.max == pytest.approx(max(10.0, 3 * max(planned, seen)), abs=STEPS["days"])
+    for dial, planned, seen in zip(e.days, e.start.funnel.days, history, strict=True):
+        assert dial.slider_high == pytest.approx(max(10.0, 3 * max(planned, seen)), abs=0.5)
 
 
 def test_a_browser_s_float_noise_is_read_on_the_slider_s_step(explorer):
@@ -264,3 +269,59 @@ def test_a_browser_s_float_noise_is_read_on_the_slider_s_step(explorer):
     scenario = explorer.scenario()
     assert scenario.sla.first_touch_minutes == 10.0
     assert scenario.funnel.conversion_rates[0] == 0.34
+
+
+def test_a_typed_value_is_used_as_typed(explorer):
+    explorer.reps.value = 2.3  # part-time: the slider moves in whole people
+    explorer.rates[0].value = 0.4127  # typed as 41.27 %: to a tenth of a point
+    explorer.goal.value = 412_345  # an exact amount
+    assert (explorer.reps.slider_step, explorer.rates[0].scale) == (1.0, 100)
+    scenario = explorer.scenario()
+    assert scenario.sla.reps == 2.3
+    assert scenario.funnel.conversion_rates[0] == 0.413
+    assert scenario.revenue_goal == 412_345
+    rates = [s.value for s in explorer.rates]
+    expected = whole_by_hand(412_345, explorer.share.value, explorer.deal.value, rates)
+    assert shown_needed(explorer) == expected
+
+
+def shown_columns(e: ScenarioExplorer) -> dict[str, list[str]]:
+    """The targets table's columns by header, as shown."""
+    table = untagged(e.targets.value)
+    heads = re.findall(r"<th>([^<]*)</th>", table)
+    rows = [re.findall(r"<td>([^<]*)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    rows = [r for r in rows if r]
+    return {h: [r[i] for r in rows] for i, h in enumerate(heads)}
+
+
+def test_a_pinned_scenario_is_shown_beside_the_next_and_the_plan_and_history(explorer):
+    explorer.rates[0].value = 0.4
+    pinned = explorer.plan.targets.whole.astype(int).tolist()
+    explorer.pin()
+    explorer.rates[0].value = 0.2
+    explorer.deal.value = 15_000
+    columns = shown_columns(explorer)
+    assert list(columns) == ["stage", "needed", "pinned", "plan", "history", "vs plan"]
+    assert [int(v.replace(",", "")) for v in columns["pinned"]] == pinned
+    assert [int(v.replace(",", "")) for v in columns["needed"]] == shown_needed(explorer)
+    plan = build_plan(explorer.start).targets.whole.astype(int).tolist()
+    history = build_plan(explorer.history).targets.whole.astype(int).tolist()
+    assert [int(v.replace(",", "")) for v in columns["plan"]] == plan
+    assert [int(v.replace(",", "")) for v in columns["history"]] == history
+    chart = explorer.funnel_chart.value
+    for name in ("pinned", "plan", "history"):  # a tick per stage each, named in the legend
+        assert f">{name}</text>" in chart
+    assert chart.count('stroke-dasharray="6 3"') == len(pinned) + 1  # the pinned ticks
+    explorer.pin(False)
+    assert "pinned" not in shown_columns(explorer)
+    assert ">pinned</text>" not in explorer.funnel_chart.value
+
+
+def test_a_saved_scenario_keeps_its_note_of_why(explorer, tmp_path):
+    explorer.reps.value = 4
+    explorer.name.value = "two-more-reps"
+    explorer.why.value = "Two more reps from March,\nas agreed at the pipeline review."
+    path = explorer.save()
+    text = path.read_text()
+    assert "# Why: Two more reps from March,\n# Why: as agreed at the pipeline review.\n" in text
+    assert load_params(path).sla.reps == 4
