@@ -171,7 +171,8 @@ def binding_constraint(plan: Plan, coverage: Coverage | None) -> str:
 
 SLIDER_SPAN = 3.0  # a slider reaches this many times the larger of the plan's and history's value
 SLIDER_FLOOR = 10.0  # ... and at least this far, so a small value is not pinned at the left
-MONEY_SPAN = 4.0  # a money slider runs from a quarter to four times the plan's value (log scale)
+MONEY_SPAN = 2.0  # a money slider runs from half to twice the plan's value (log scale: about
+# 1 % a pixel)
 
 
 def slider_top(value: float, step: float) -> float:
@@ -181,7 +182,7 @@ def slider_top(value: float, step: float) -> float:
 
 
 def money_dial(value: float, label: str, currency: str, precision: float) -> Dial:
-    """A dial for an amount: a log slider from about a quarter to four times `value`, 1 % a
+    """A dial for an amount: a log slider from about half to twice `value`, 1 % a
     step with `value` on a step (so the first step from it is 1 % too); any amount typed."""
     steps = round(math.log(MONEY_SPAN) / math.log(1 + LOG_STEP))
     reach = (1 + LOG_STEP) ** steps
