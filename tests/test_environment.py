@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.markers import Marker
 
 # conda-forge names that differ from the PyPI name
 CONDA_TO_PYPI: dict[str, str] = {"python-duckdb": "duckdb"}
@@ -22,11 +23,15 @@ def direct_dependencies(root):
 
 
 def locked(root):
-    """Every pinned version: the main lock's, and the Spark extra's lock (a superset)."""
+    """Every pinned version for Python 3.11 (the version environment.yml asks for): the main
+    lock's, and the Spark extra's lock (a superset)."""
     text = (root / "requirements.lock").read_text() + (root / "requirements-spark.lock").read_text()
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)(?: ; (.*))?$", text, re.M)
+    python = {"python_full_version": "3.11.2", "python_version": "3.11"}
     return {
         name.lower(): version
-        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;]+)", text, re.M)
+        for name, version, marker in pins
+        if not marker or Marker(marker).evaluate(python)
     }
 
 
