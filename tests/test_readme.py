@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 
 def python_blocks(root):
     return re.findall(r"```python\n(.*?)```", (root / "README.md").read_text(), re.S)
@@ -15,7 +17,7 @@ def run_block(block, root, monkeypatch):
 
 
 def test_readme_actuals_example_runs(root, monkeypatch):
-    block = next(b for b in python_blocks(root) if "read_export" in b)
+    block = next(b for b in python_blocks(root) if "measure_baselines" in b)
     namespace = run_block(block, root, monkeypatch)
     assert len(namespace["table"].leads) == 3999
     assert namespace["baselines"].deal_size > 0
@@ -26,6 +28,17 @@ def test_readme_plan_example_runs(root, monkeypatch):
     namespace = run_block(block, root, monkeypatch)
     assert namespace["plan"].whole[0] == 1340
     assert len(namespace["grid"]) == 6
+
+
+def test_readme_channel_example_runs(root, monkeypatch):
+    block = next(b for b in python_blocks(root) if "least_cost_mix" in b)
+    namespace = run_block(block, root, monkeypatch)
+    cheapest, usual = namespace["cheapest"], namespace["usual"]
+    assert cheapest.revenue.sum() == pytest.approx(sum(namespace["need"]))
+    assert usual.revenue.sum() == pytest.approx(sum(namespace["need"]))
+    assert cheapest.spend.sum() < usual.spend.sum() / 2  # the sample's trade-off
+    frontier = namespace["budget_frontier"](namespace["channels"], [20_000.0], months=3)
+    assert frontier.revenue[0] > 0
 
 
 def test_readme_make_targets_exist(root):

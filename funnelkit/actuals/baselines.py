@@ -52,6 +52,20 @@ class Baselines:
         return reverse_plan(revenue_goal, share, self.deal_size, self.funnel)
 
 
+def mature_cohort(
+    table: LeadTable, stage: str, maturity: float, as_of: pd.Timestamp | None = None
+) -> tuple[pd.Series, str]:
+    """The leads a rate out of `stage` rests on: those that entered it at least `maturity`
+    days before `as_of` (default the table's); every lead that reached it when the export
+    dates no entry into it (with a note saying so, else '')."""
+    entered = table.leads[stage_field(stage)]
+    if entered.notna().any() and np.isfinite(maturity):
+        as_of = table.as_of if as_of is None else as_of
+        return entered.notna() & (entered + pd.to_timedelta(maturity, unit="D") <= as_of), ""
+    note = f"no dated entries into '{stage}', so the rate uses every lead that reached it"
+    return table.reached()[stage], note
+
+
 def measure_baselines(
     table: LeadTable,
     marketing_sources: tuple[str, ...] | None = None,
@@ -75,16 +89,9 @@ def measure_baselines(
     untimed: list[str] = []
     for a, b in zip(table.stages, table.stages[1:], strict=False):
         step = step_name(a, b)
-        entered = table.leads[stage_field(a)]
-        if entered.notna().any() and np.isfinite(maturity[step]):
-            cohort = entered.notna() & (
-                entered + pd.to_timedelta(maturity[step], unit="D") <= as_of
-            )
-        else:
-            cohort = reached[a]
-            notes.append(
-                f"{step}: no dated entries into '{a}', so the rate uses every lead that reached it"
-            )
+        cohort, note = mature_cohort(table, a, maturity[step], as_of)
+        if note:
+            notes.append(f"{step}: {note}")
         n = int(cohort.sum())
         if n == 0 or not reached.loc[cohort, a].any():
             raise InputError(

@@ -5,8 +5,9 @@ they follow up, deals in size. Stages happen with typical lags, and nothing afte
 date has happened yet, so recent cohorts are still immature. `faults=True` plants the few
 data-quality problems a real export has (an impossible date, a word where a date belongs,
 negative amounts, MQL dates before the create date, a repeated row, a row without an id), so
-the quality report has something to show. `python -m funnelkit.crm.sample` writes the bundled
-`data/sample/hubspot-contacts.csv`.
+the quality report has something to show. `generate_costs` gives what each source cost a
+month (cheap channels convert poorly, dear ones well). `python -m funnelkit.crm.sample` writes
+the bundled `data/sample/hubspot-contacts.csv` and `data/sample/costs.csv`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ OWNERS = {
     "Emery Cole": (240, 4.0),
     "Finley Brooks": (900, 3.0),
 }
+# source: cost per lead (money): cheap channels convert poorly, dear ones well
+COST_PER_LEAD = {
+    "Organic Search": 15.0,  # content and SEO
+    "Paid Search": 60.0,
+    "Email Marketing": 8.0,
+    "Paid Social": 25.0,
+    "Referrals": 120.0,  # referral fees
+    "Direct Traffic": 5.0,
+    "Offline Sources": 260.0,  # trade shows and events
+}
+COSTS_PATH = Path("data/sample/costs.csv")
 SQL_RATE, OPPORTUNITY_RATE, WIN_RATE = 0.42, 0.55, 0.30
 MEAN_DAYS = {"mql": 6.0, "sql": 9.0, "opportunity": 14.0, "won": 40.0}
 DEAL_SIZE = 11_000.0  # median deal, money
@@ -142,6 +154,33 @@ def generate_leads(n: int, seed: int, faults: bool = False) -> pd.DataFrame:
     return _plant_faults(frame, rng) if faults else frame
 
 
+def generate_costs(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """A costs file for an export from `generate_leads` (without faults: its dates are dates):
+    each source's spend a month is its
+    COST_PER_LEAD times the leads it brought that month, give or take 10 %."""
+    rng = np.random.default_rng(seed)
+    months = frame["Create Date"].to_numpy().astype("datetime64[M]")
+    counts = (
+        pd.DataFrame({"month": months, "channel": frame["Original Source"]})
+        .dropna()
+        .value_counts()
+        .sort_index()
+    )
+    month_of = counts.index.get_level_values("month")
+    channel_of = counts.index.get_level_values("channel")
+    spend = [
+        COST_PER_LEAD[c] * n * rng.lognormal(0.0, 0.1)
+        for c, n in zip(channel_of, counts.to_numpy(), strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "month": [str(m)[:7] for m in month_of],
+            "channel": list(channel_of),
+            "spend": np.round(spend, 2),
+        }
+    )
+
+
 def _plant_faults(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Plant a few realistic faults; they are returned as text, like an export's cells."""
     text = to_text(frame)
@@ -195,15 +234,24 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     )
 
 
+def write_costs(costs: pd.DataFrame, path: Path) -> None:
+    """Write a costs file as CSV (CRLF line endings, as spreadsheets write them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    costs.to_csv(path, index=False, lineterminator="\r\n")
+
+
 def main() -> None:
     """Write the bundled sample export (or another size and seed)."""
     parser = argparse.ArgumentParser(description="Write a synthetic HubSpot contacts export.")
     parser.add_argument("--leads", type=int, default=SAMPLE_LEADS)
     parser.add_argument("--seed", type=int, default=SAMPLE_SEED)
     parser.add_argument("--out", type=Path, default=SAMPLE_PATH)
+    parser.add_argument("--costs-out", type=Path, default=COSTS_PATH)
     args = parser.parse_args()
     write_csv(generate_leads(args.leads, args.seed, faults=True), args.out)
-    print(f"wrote {args.out}")
+    clean = generate_leads(args.leads, args.seed)  # the same leads, without the faults
+    write_costs(generate_costs(clean, args.seed), args.costs_out)
+    print(f"wrote {args.out} and {args.costs_out}")
 
 
 if __name__ == "__main__":

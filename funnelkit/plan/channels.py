@@ -104,6 +104,17 @@ class ChannelPlan:
             return np.where(spend > 0, self.revenue / spend, np.nan)
 
 
+def blended(
+    channels: Sequence[Channel], shares: Sequence[float]
+) -> tuple[tuple[float, ...], float]:
+    """The one funnel the channels make in `shares` of the leads: each step's rate (the
+    stage volumes' ratio, Σ share × reached) and the deal size (revenue per customer)."""
+    share = np.asarray(shares, dtype=float)
+    reached = share @ np.array([c.cumulative for c in channels])  # per stage, per lead
+    revenue = sum(s * c.revenue_per_lead for s, c in zip(share, channels, strict=True))
+    return tuple(float(r) for r in reached[1:] / reached[:-1]), float(revenue / reached[-1])
+
+
 def payback_months(cac: float, monthly_revenue: float, gross_margin: float) -> float:
     """Months of a customer's gross profit that repay what acquiring them cost: CAC /
     (monthly revenue per customer × gross margin)."""

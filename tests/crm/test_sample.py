@@ -5,7 +5,15 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from funnelkit.crm.sample import SAMPLE_LEADS, SAMPLE_SEED, generate_leads, to_text, write_csv
+from funnelkit.crm.sample import (
+    SAMPLE_LEADS,
+    SAMPLE_SEED,
+    generate_costs,
+    generate_leads,
+    to_text,
+    write_costs,
+    write_csv,
+)
 
 
 def test_the_bundled_sample_is_what_the_generator_writes(root, tmp_path):
@@ -13,6 +21,14 @@ def test_the_bundled_sample_is_what_the_generator_writes(root, tmp_path):
     write_csv(generate_leads(SAMPLE_LEADS, SAMPLE_SEED, faults=True), out)
     assert out.read_bytes() == (root / "data" / "sample" / "hubspot-contacts.csv").read_bytes(), (
         "data/sample/hubspot-contacts.csv is stale: run `.venv/bin/python -m funnelkit.crm.sample`"
+    )
+
+
+def test_the_bundled_costs_are_what_the_generator_writes(root, tmp_path):
+    out = tmp_path / "costs.csv"
+    write_costs(generate_costs(generate_leads(SAMPLE_LEADS, SAMPLE_SEED), SAMPLE_SEED), out)
+    assert out.read_bytes() == (root / "data" / "sample" / "costs.csv").read_bytes(), (
+        "data/sample/costs.csv is stale: run `.venv/bin/python -m funnelkit.crm.sample`"
     )
 
 

@@ -1,0 +1,110 @@
+"""A costs file: what was spent on each channel each month, checked like an export.
+
+Columns (names matched ignoring case and surrounding spaces):
+
+| column | holds |
+| --- | --- |
+| `month` | the month, `YYYY-MM` (a date `YYYY-MM-DD` is read as its month) |
+| `channel` | the channel, as the lead table's source values name it |
+| `spend` | money spent that month, in the plan's currency (`$1,200.50` reads as 1200.5) |
+
+Read with the export reader (CSV in any delimiter and encoding, Excel or Parquet). A missing
+column, an empty file or no usable row is fatal. Otherwise rows are kept or dropped with a
+finding in the quality report, row numbers counting data rows from 1: a month that does not
+parse, or a channel left empty (row dropped); a spend that does not parse or is negative
+(row dropped); a month and channel given twice (the rows' spends are added up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.crm.exports import read_table
+from funnelkit.crm.parsing import parse_numbers
+from funnelkit.crm.quality import QualityReport
+
+COST_COLUMNS = ("month", "channel", "spend")
+DROPPED = "row dropped"
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Spend per month and channel: columns month (Period 'M'), channel, spend (money)."""
+
+    spend: pd.DataFrame
+    quality: QualityReport
+    source: str
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels spent on, alphabetically."""
+        return tuple(sorted(self.spend["channel"].unique()))
+
+    def per_channel_month(self) -> pd.DataFrame:
+        """Spend as a table: one row per month (all months from the first to the last), one
+        column per channel; 0 where nothing was recorded."""
+        wide = self.spend.pivot(index="month", columns="channel", values="spend")
+        months = pd.period_range(wide.index.min(), wide.index.max(), freq="M")
+        return wide.reindex(months).fillna(0.0)
+
+
+def read_costs(path: str | Path) -> Costs:
+    """Read and check a costs file (see the module docstring for its columns and checks)."""
+    path = Path(path)
+    report = QualityReport(source=str(path))
+    table = read_table(path, report)
+    report.rows_read = table.num_rows
+    names = {n.strip().casefold(): n for n in table.column_names}
+    missing = [c for c in COST_COLUMNS if c not in names]
+    if missing:
+        found = ", ".join(repr(n) for n in table.column_names)
+        raise CrmExportError(
+            f"{path}: a costs file needs the columns {', '.join(map(repr, COST_COLUMNS))}; "
+            f"missing {', '.join(map(repr, missing))} (found {found})"
+        )
+    rows = np.arange(1, table.num_rows + 1).astype(str)
+    month_text = pc.utf8_trim_whitespace(pc.cast(table.column(names["month"]), pa.string()))
+    month = pd.PeriodIndex(
+        pd.to_datetime(month_text.to_pandas(), format="mixed", errors="coerce"), freq="M"
+    )
+    bad_month = np.asarray(month.isna())
+    report.add(
+        "unparsable month", repr(names["month"]), [f"row {r}" for r in rows[bad_month]], DROPPED
+    )
+    channel = pc.utf8_trim_whitespace(pc.cast(table.column(names["channel"]), pa.string()))
+    channel_text = channel.to_pandas().fillna("")
+    no_channel = (channel_text == "").to_numpy()
+    report.add(
+        "empty channel", repr(names["channel"]), [f"row {r}" for r in rows[no_channel]], DROPPED
+    )
+    spend, bad_spend = parse_numbers(table.column(names["spend"]), money=True)
+    bad_spend = bad_spend | np.isnan(spend) | ~np.isfinite(spend)
+    report.add(
+        "unparsable spend", repr(names["spend"]), [f"row {r}" for r in rows[bad_spend]], DROPPED
+    )
+    negative = ~bad_spend & (spend < 0)
+    report.add(
+        "negative spend", repr(names["spend"]), [f"row {r}" for r in rows[negative]], DROPPED
+    )
+    keep = ~(bad_month | no_channel | bad_spend | negative)
+    frame = pd.DataFrame(
+        {"month": month[keep], "channel": channel_text[keep].to_numpy(), "spend": spend[keep]}
+    )
+    if frame.empty:
+        raise CrmExportError(f"{path}: no row has a month, a channel and a spend to use")
+    repeated = frame.duplicated(["month", "channel"], keep="first").to_numpy()
+    report.add(
+        "month and channel given twice",
+        f"{names['month']!r}, {names['channel']!r}",
+        [f"row {r}" for r in rows[keep][repeated]],
+        "spends added up",
+    )
+    spend_frame = frame.groupby(["month", "channel"], sort=True)["spend"].sum().reset_index()
+    return Costs(spend=spend_frame, quality=report, source=str(path))
