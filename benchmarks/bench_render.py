@@ -50,6 +50,7 @@ def plan_copies(count: int) -> list[Path]:
     raw["actuals"]["export"] = str((ROOT / "params" / raw["actuals"]["export"]).resolve())
     raw["previous_plan"] = str(ROOT / "params" / raw["previous_plan"])
     raw["definitions"] = str(ROOT / "params" / raw["definitions"])
+    raw["program"]["costs"] = str((ROOT / "params" / raw["program"]["costs"]).resolve())
     paths = []
     for i in range(1, count + 1):
         raw["name"] = f"bench-{i:02d}"

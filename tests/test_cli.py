@@ -288,7 +288,7 @@ def test_backtest_refuses_options_that_make_no_sense(root, options, message):
 
 def test_backtest_without_an_export_exits_2(root, tmp_path):
     raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
-    for key in ("actuals", "goals", "definitions", "previous_plan", "next_plan"):
+    for key in ("actuals", "goals", "definitions", "previous_plan", "next_plan", "program"):
         raw.pop(key, None)
     plain = tmp_path / "plain.yaml"
     plain.write_text(yaml.safe_dump(raw))

@@ -92,6 +92,7 @@ GLOSSARY: dict[str, str] = {
     "beyond_history.*": "a stage whose busiest planned month is beyond the plan's history_multiple: 'multiple.<stage>' (its target ÷ history's busiest month) and 'busiest.<stage>' (history's busiest month, count)",
     "goal_target.*": "a goal's target, in its metric's unit, from the goals file (by goal id)",
     "shared_goal.*": "revenue a shared revenue goal asks for, from the goals file (by goal id, money)",
+    "program.*": "the program plan: per team ('<figure>.marketing', '<figure>.sales') revenue (its part of the goal, money), leads (whole leads its channels must bring over the lead months, count) and spend (what they cost, money); budget (marketing's budget for the period, money) and budget_revenue (the most revenue it buys, money)",
 }
 
 

@@ -27,6 +27,7 @@ from funnelkit.forecast.simulation import Forecast, forecast_plan, measure_histo
 from funnelkit.goals.checks import Outcomes
 from funnelkit.goals.metrics import scoped
 from funnelkit.goals.records import GoalSet, load_goals
+from funnelkit.model.program import ProgramPlan, program_plan
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
 from funnelkit.plan.sensitivity import Sensitivity, swing_sensitivity
@@ -52,6 +53,7 @@ class PlanData:
     coverage: Coverage | None  # of what is left of the goal on the export's as-of day
     coverage_note: str  # why there is no coverage, in words ('' when there is)
     baselines_note: str  # why there are no baselines, in words ("" when there are)
+    program: ProgramPlan | None  # channels, spend and budget; None when not asked for
 
     @functools.cached_property
     def swings(self) -> Sensitivity | None:
@@ -213,7 +215,22 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
         previous=previous,
         coverage=coverage,
         coverage_note=note,
+        program=_program(params, plan, table, Path(params_file)),
     )
+
+
+def _program(
+    params: PlanParams, plan: Plan, table: LeadTable | None, params_file: Path
+) -> ProgramPlan | None:
+    """The program plan when the parameters ask for one (it needs the leads' history)."""
+    if params.program is None:
+        return None
+    if table is None:
+        raise ParamsError(
+            f"{params_file}: program: 'actuals' must name the leads' export: each channel's "
+            "funnel and cost per lead are measured on it"
+        )
+    return program_plan(plan, table, params.program, str(params_file))
 
 
 def _coverage(plan: Plan, table: LeadTable | None) -> tuple[Coverage | None, str]:

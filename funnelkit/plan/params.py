@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,21 @@ TOP_KEYS = {
     "history_multiple": False,
     "definitions": False,
     "forecast": False,
+    "program": False,
 }
 FORECAST_KEYS = {"trend": False}
+PROGRAM_KEYS = {
+    "costs": True,
+    "by": False,
+    "mix": False,
+    "capacity_multiple": False,
+    "minimums": False,
+    "budget": False,
+    "gross_margin": False,
+    "monthly_revenue": False,
+}
+MIXES = ("history", "least-cost")  # or a share per channel
+DEFAULT_CAPACITY_MULTIPLE = 2.0  # a channel can bring this many times its best month's leads
 ACTUALS_KEYS = {
     "export": False,
     "engine": False,
@@ -114,6 +127,20 @@ class EngineTable:
 
 
 @dataclass(frozen=True)
+class ProgramTerms:
+    """How the program plan splits the leads across channels and what it costs."""
+
+    costs_file: Path  # month, channel, spend (`funnelkit.crm.costs`)
+    by: str = "source"  # the lead column whose values are the channels
+    mix: str | dict[str, float] = "history"  # 'history', 'least-cost', or channel -> share
+    capacity_multiple: float = DEFAULT_CAPACITY_MULTIPLE  # × a channel's best month's leads
+    minimums: dict[str, float] = field(default_factory=dict)  # channel -> leads a month
+    budget: float | None = None  # marketing's budget for the period, money
+    gross_margin: float | None = None  # fraction 0–1, for CAC payback
+    monthly_revenue: float | None = None  # revenue per customer a month, money, for payback
+
+
+@dataclass(frozen=True)
 class PlanParams:
     """Everything a quarterly plan needs, checked."""
 
@@ -145,6 +172,7 @@ class PlanParams:
     history_multiple: float = DEFAULT_HISTORY_MULTIPLE  # a month's target beyond this × the
     # busiest month history has seen is flagged
     forecast_trend: bool = True  # the forecast follows the trends history shows (`forecast.trend`)
+    program: ProgramTerms | None = None  # channels, costs and budget; None: no program plan
 
     @property
     def has_actuals(self) -> bool:
@@ -289,6 +317,55 @@ def _forecast(raw: Any) -> bool:
     if not isinstance(trend, bool):
         raise InputError(f"'trend' must be true or false (got {short(trend)})")
     return trend
+
+
+def _program(raw: Any, folder: Path) -> ProgramTerms:
+    raw = check_keys(raw, PROGRAM_KEYS, "'program'")
+    mix = raw.get("mix", "history")
+    if isinstance(mix, dict):
+        shares = {str(k): single_number(f"mix.{k}", v) for k, v in mix.items()}
+        for k, v in shares.items():
+            check_number(f"mix.{k}", v, low=0, high=1)
+        if not shares or abs(sum(shares.values()) - 1) > 1e-6:
+            raise InputError(
+                f"'mix' must give each channel a share, the shares summing to 1 "
+                f"(got {sum(shares.values()):g})"
+            )
+        mix = shares
+    else:
+        check_choice("mix", mix, MIXES)
+    minimums = raw.get("minimums") or {}
+    if not isinstance(minimums, dict):
+        raise InputError(f"'minimums' must map channels to leads a month (got {short(minimums)})")
+    minimums = {str(k): single_number(f"minimums.{k}", v) for k, v in minimums.items()}
+    for k, v in minimums.items():
+        check_number(f"minimums.{k}", v, low=0)
+    numbers: dict[str, float | None] = {}
+    for key, high in (
+        ("capacity_multiple", None),
+        ("budget", None),
+        ("gross_margin", 1.0),
+        ("monthly_revenue", None),
+    ):
+        numbers[key] = None
+        if key in raw:
+            numbers[key] = single_number(key, raw[key])
+            check_number(key, numbers[key], low=0, high=high, low_open=True)
+    if (numbers["gross_margin"] is None) != (numbers["monthly_revenue"] is None):
+        raise InputError(
+            "'gross_margin' and 'monthly_revenue' must be given together: payback needs both"
+        )
+    by = text(raw, "by") if "by" in raw else "source"
+    return ProgramTerms(
+        costs_file=_file(raw["costs"], "costs", folder),
+        by=by,
+        mix=mix,
+        capacity_multiple=numbers["capacity_multiple"] or DEFAULT_CAPACITY_MULTIPLE,
+        minimums=minimums,
+        budget=numbers["budget"],
+        gross_margin=numbers["gross_margin"],
+        monthly_revenue=numbers["monthly_revenue"],
+    )
 
 
 def _pipeline(raw: Any) -> dict[str, Any]:
@@ -508,6 +585,9 @@ def _build(raw: Any, folder: Path, follow: bool = True) -> PlanParams:
         else None,
         definitions_file=_file(raw["definitions"], "definitions", folder)
         if "definitions" in raw
+        else None,
+        program=in_section("program", _program, raw["program"], folder)
+        if "program" in raw
         else None,
     )
 

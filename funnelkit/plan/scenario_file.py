@@ -18,7 +18,12 @@ import yaml
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.vocabulary import PRESET_NAMES
-from funnelkit.plan.params import DEFAULT_HISTORY_MULTIPLE, PlanParams
+from funnelkit.plan.params import (
+    DEFAULT_CAPACITY_MULTIPLE,
+    DEFAULT_HISTORY_MULTIPLE,
+    PlanParams,
+    ProgramTerms,
+)
 
 
 def _number(value: Any) -> int | float:
@@ -107,6 +112,28 @@ def params_to_dict(params: PlanParams, folder: Path) -> dict[str, Any]:
         out["next_plan"] = _relative(p.next_plan, folder)
     if p.definitions_file is not None:
         out["definitions"] = _relative(p.definitions_file, folder)
+    if not p.forecast_trend:
+        out["forecast"] = {"trend": False}
+    if p.program is not None:
+        out["program"] = _program(p.program, folder)
+    return out
+
+
+def _program(terms: ProgramTerms, folder: Path) -> dict[str, Any]:
+    """The program section, with only what differs from the defaults."""
+    out: dict[str, Any] = {"costs": _relative(terms.costs_file, folder)}
+    if terms.by != "source":
+        out["by"] = terms.by
+    out["mix"] = (
+        {k: _number(v) for k, v in terms.mix.items()} if isinstance(terms.mix, dict) else terms.mix
+    )
+    if terms.capacity_multiple != DEFAULT_CAPACITY_MULTIPLE:
+        out["capacity_multiple"] = _number(terms.capacity_multiple)
+    if terms.minimums:
+        out["minimums"] = {k: _number(v) for k, v in terms.minimums.items()}
+    for key in ("budget", "gross_margin", "monthly_revenue"):
+        if getattr(terms, key) is not None:
+            out[key] = _number(getattr(terms, key))
     return out
 
 

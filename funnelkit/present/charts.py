@@ -37,6 +37,7 @@ from funnelkit.present.palette import (
     GREEN,
     GREY,
     ORANGE,
+    SERIES_COLOURS,
     SKY,
     STAGE_COLOURS,
     VERMILLION,
@@ -288,4 +289,29 @@ def fan_chart(fan: pd.DataFrame, actual: pd.Series, goal: float, currency: str) 
     ax.set_ylabel("revenue won, cumulative")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _axis_money(v, currency)))
     ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+@_styled
+def spend_chart(months: tuple[str, ...], spend: dict[str, np.ndarray], currency: str) -> Figure:
+    """Spend per lead month, stacked by channel (`spend`: channel -> spend per month, money;
+    channels that spend nothing left out); the funnel's lags put a period's spend before it
+    starts."""
+    shown = {c: v for c, v in spend.items() if v.sum() > 0}
+    fig, (ax,) = _figure(10, 4.2)
+    x = np.arange(len(months))
+    bottom = np.zeros(len(months))
+    for k, (channel, values) in enumerate(shown.items()):
+        colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
+        ax.bar(x, values, 0.65, bottom=bottom, label=channel, color=colour)
+        bottom = bottom + values
+    for xi, total in zip(x, bottom, strict=True):
+        ax.text(xi, total, _axis_money(total, currency), ha="center", va="bottom", fontsize=FONT)
+    ax.set_xticks(x, months)
+    ax.set_ylim(0, bottom.max() * 1.15 if bottom.max() > 0 else 1)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _axis_money(v, currency)))
+    ax.set_ylabel(f"spend ({currency})")
+    ax.set_xlabel("month the leads arrive (and the spend falls)")
+    ax.set_title("Spend by month and channel")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=FONT - 1)
     return fig

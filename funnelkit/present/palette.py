@@ -11,3 +11,6 @@ BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, GREY = (
     "#999999",
 )
 STAGE_COLOURS = (BLUE, SKY, GREEN, ORANGE, VERMILLION, PURPLE)  # first stage to last
+YELLOW, BLACK = "#F0E442", "#000000"
+SERIES_COLOURS = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK, GREY)  # named
+# series (channels): the whole palette, so up to nine differ

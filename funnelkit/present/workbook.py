@@ -48,7 +48,7 @@ from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scoreca
 from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.plan.sensitivity import Sensitivity
 from funnelkit.plan.stage_names import StageNames
-from funnelkit.present import charts, plan_tables
+from funnelkit.present import charts, plan_tables, program_tables
 from funnelkit.present.blocks import (
     block,
     bullets,
@@ -616,6 +616,106 @@ def sla(book: Workbook) -> list[object]:
         block(bullets(lines)),
         table_html(plan_tables.sla_frame(plan), "The SLA by month", plan_tables.sla_tags(plan)),
     ]
+
+
+def program(book: Workbook) -> list[object]:
+    """The program plan: the leads each channel must bring each month for each team's part of
+    the goal, what they cost, what history measured, and what marketing's budget buys."""
+    pp = book.program
+    if pp is None:  # the parameters ask for none: no section
+        return []
+    p = book.plan.params
+    cur, names, stages = p.currency, p.names, p.funnel.stages
+    mix = {
+        "least-cost": "the least-cost mix: the cheapest revenue first, each channel up to its "
+        f"capacity ({pp.terms.capacity_multiple:g} × its best month's leads) and minimum",
+        "history": "history's mix: each channel's share of the export's leads",
+    }.get(pp.terms.mix if isinstance(pp.terms.mix, str) else "", "the shares the parameters give")
+    lines = []
+    for team in pp.teams.values():
+        part = tag(f"program.revenue.{team.team}", team.revenue, money(team.revenue, cur))
+        if team.plan is None:
+            lines.append(
+                f"{strong(text(team.team.capitalize()), '’s part')}, {part}, has no channel "
+                "the costs file prices, so it is not planned by channel."
+            )
+            continue
+        leads = float(whole_units(team.plan.leads.sum()))
+        spend = float(team.plan.spend.sum())
+        customers = float(team.plan.customers.sum())
+        channels = len(team.plan.channels)
+        first = text(names.plural(stages[0]))
+        if team.team == "marketing":
+            planned = float(book.plan.targets.whole[0])
+            compared = (
+                f" (the plan's one funnel asks {tag(f'need.{stages[0]}', planned, count(planned))}"
+                " at its own rates; each channel here converts at its own)"
+            )
+        else:
+            compared = " (the plan's funnel covers marketing's part only)"
+        lines.append(
+            f"{strong(text(team.team.capitalize()), '’s part')}, {part}, needs "
+            f"{tag(f'program.leads.{team.team}', leads, count(leads))} {first} from "
+            f"{channels} channel{'s' * (channels != 1)} over {pp.months[0]} to "
+            f"{pp.months[-1]}{compared}, costing "
+            f"{tag(f'program.spend.{team.team}', spend, money(spend, cur))}: "
+            f"{money(spend / customers, cur)} per {text(names.label(stages[-1]))}."
+        )
+        breaches = team.plan.breaches()
+        if breaches:
+            more = f"; and {len(breaches) - 3} more" if len(breaches) > 3 else ""
+            lines.append(
+                f"{strong('This mix asks of a channel what it cannot give')}: "
+                f"{text('; '.join(breaches[:3]))}{more}. The least-cost mix ('mix: least-cost') "
+                "stays within every capacity and minimum."
+            )
+        if team.unpriced:
+            lines.append(
+                f"Not planned: {text(', '.join(team.unpriced))} (the costs file has no spend "
+                "for them in the months it covers)."
+            )
+    if pp.budget is not None:
+        budget, bought = float(pp.terms.budget or 0), float(pp.budget.revenue[0])
+        plan = pp.teams["marketing"].plan
+        needed = float(plan.spend.sum()) if plan is not None else 0.0
+        verdict = "covers" if budget >= needed else strong("falls short of")
+        lines.append(
+            f"{strong('Marketing’s budget')} of {tag('program.budget', budget, money(budget, cur))} "
+            f"{verdict} the {money(needed, cur)} its channels cost; spent in full on the best "
+            f"revenue per unit of spend, within each channel's capacity, it buys at most "
+            f"{tag('program.budget_revenue', bought, money(bought, cur))} of revenue."
+        )
+    items: list[object] = [
+        block(
+            para(
+                f"Each team's part of the goal comes from its own channels, mixed by {mix}. "
+                "The leads arrive, and the spend falls, in the months before the deals close."
+            ),
+            bullets(lines),
+        ),
+        table_html(
+            program_tables.channels_frame(pp, stages, cur, names),
+            "What each channel must bring over the lead months, and what it costs",
+        ),
+    ]
+    spend_table = program_tables.spend_frame(pp, cur)
+    if len(spend_table):
+        items.append(table_html(spend_table, "Spend by channel and the month the leads arrive"))
+        by_channel = {
+            c.name: row
+            for team in pp.teams.values()
+            if team.plan is not None
+            for c, row in zip(team.plan.channels, team.plan.spend, strict=True)
+        }
+        items.append(chart(charts.spend_chart(pp.months, by_channel, cur)))
+    items.append(
+        table_html(
+            program_tables.history_frame(pp, stages, cur, names),
+            f"What history measured, {pp.measured.months[0]} to {pp.measured.months[-1]}: each "
+            "channel's costs, and its rate to a customer pooled towards the overall funnel",
+        )
+    )
+    return items
 
 
 def goal_scorecard(book: Workbook) -> list[object]:

@@ -120,7 +120,7 @@ def test_a_next_plan_must_follow_on_and_plan_the_same_stages(
     if stages:
         raw["funnel"] = [{"stage": "lead", "conversion_rate": 0.1, "days": 30}, {"stage": "won"}]
         raw["sla"]["handoff_stage"] = "lead"
-    for key in ("goals", "definitions", "actuals", "previous_plan"):
+    for key in ("goals", "definitions", "actuals", "previous_plan", "program"):
         raw.pop(key, None)
     (tmp_path / "next.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
     q4 = yaml.safe_load((params / "2026-q4.yaml").read_text())

@@ -82,7 +82,7 @@ def test_optional_keys_have_documented_defaults(example):
         (
             ["zzz"],
             1,
-            "q1.yaml: 'zzz' is not a known key; known keys are name, title, currency, period, revenue_goal, marketing_share, deal_size, funnel, sla, pipeline, goals, actuals, previous_plan, next_plan, history_multiple, definitions, forecast",
+            "q1.yaml: 'zzz' is not a known key; known keys are name, title, currency, period, revenue_goal, marketing_share, deal_size, funnel, sla, pipeline, goals, actuals, previous_plan, next_plan, history_multiple, definitions, forecast, program",
         ),
         (["deal_size"], DELETE, "q1.yaml: the parameters file must give 'deal_size'"),
         (["deal_size"], "12k", "q1.yaml: 'deal_size' must be a number (got '12k')"),

@@ -74,6 +74,8 @@ def plan_on(leads: int, folder: Path, plan: str = "example", export: Path | None
         if key in raw:
             raw[key] = str(ROOT / "params" / raw[key])
     raw["actuals"]["export"] = str(export)
+    if "program" in raw:
+        raw["program"]["costs"] = str((ROOT / "params" / raw["program"]["costs"]).resolve())
     raw["name"] = f"{plan}-{leads}"
     path = folder / f"{plan}-{leads}.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
