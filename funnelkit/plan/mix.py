@@ -41,7 +41,10 @@ def _arrays(channels: Sequence[Channel]) -> tuple[np.ndarray, ...]:
 
 
 def shares_mix(
-    channels: Sequence[Channel], months: Sequence[str], needed: np.ndarray, shares: Sequence[float]
+    channels: Sequence[Channel],
+    months: Sequence[str],
+    needed: np.ndarray,
+    shares: Sequence[float] | np.ndarray,
 ) -> ChannelPlan:
     """The leads each month in fixed `shares` (fractions summing to 1, e.g. history's), as
     many as bring each month's `needed` revenue (money, one per month)."""

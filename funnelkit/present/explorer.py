@@ -32,18 +32,21 @@ from funnelkit.core.formats import money, multiple, percent
 from funnelkit.core.validation import short
 from funnelkit.forecast.coverage import Coverage, won_so_far
 from funnelkit.model.loader import PlanData, load_plan_data
+from funnelkit.model.program import ProgramPlan
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.params import PlanParams, params_from_dict
 from funnelkit.plan.scenario_file import params_to_dict, save_params
 from funnelkit.plan.sla import SlaTerms, Touch
 from funnelkit.present import svg_charts
+from funnelkit.present.channel_mixer import ChannelMixer
 from funnelkit.present.dials import LOG_STEP, TYPED_SPAN, Dial, snap
 from funnelkit.present.plan_tables import need_tags, sla_frame
 from funnelkit.present.tags import tagged_table
 
 THROTTLE_SECONDS = 0.05  # at most one redraw this often while a slider moves
 TABS = ("Funnel", "By month", "SLA and capacity", "Sensitivity")
+CHANNELS_TAB = "Channels"  # with a program plan: each marketing channel's share
 PRECISION = {  # each value's precision: what can be typed, and what a scenario holds
     "goal": 1.0,  # money
     "share": 0.001,  # fraction: 0.1 point
@@ -231,6 +234,7 @@ class ScenarioExplorer:
         throttle_seconds: float = THROTTLE_SECONDS,
         coverage: Coverage | None = None,
         won: float = 0.0,
+        program: ProgramPlan | None = None,
     ) -> None:
         self.start = on_grid(start)  # the plan opened: where the controls start
         self.start_plan = build_plan(self.start)
@@ -242,7 +246,13 @@ class ScenarioExplorer:
         self.history_plan = None if self.history is None else build_plan(self.history)
         self.pinned: Plan | None = None  # a scenario kept to compare with
         self._held = False
-        self.redraws: dict[str, int] = dict.fromkeys(("headline", "targets", *TABS), 0)
+        self.mixer = (
+            ChannelMixer(program, self._changed)
+            if program is not None and program.teams["marketing"].plan is not None
+            else None
+        )  # the channels tab, when the plan has a program
+        self.tab_names = TABS if self.mixer is None else (*TABS, CHANNELS_TAB)
+        self.redraws: dict[str, int] = dict.fromkeys(("headline", "targets", *self.tab_names), 0)
         self._drawn: dict[str, object] = {}  # view -> the inputs it was last drawn for
         self._last_refresh = 0.0
         self._pending: asyncio.TimerHandle | None = None
@@ -264,6 +274,7 @@ class ScenarioExplorer:
             history,
             coverage=data.coverage,
             won=won,
+            program=data.program,
             **kwargs,
         )
 
@@ -528,10 +539,9 @@ class ScenarioExplorer:
         self.phasing_chart = w.HTML()
         self.sla_html = w.HTML()
         self.tornado_chart = w.HTML()
-        self.tabs = w.Tab(
-            children=[self.funnel_chart, self.phasing_chart, self.sla_html, self.tornado_chart]
-        )
-        for i, title in enumerate(TABS):
+        views = [self.funnel_chart, self.phasing_chart, self.sla_html, self.tornado_chart]
+        self.tabs = w.Tab(children=views if self.mixer is None else [*views, self.mixer.widget])
+        for i, title in enumerate(self.tab_names):
             self.tabs.set_title(i, title)
         self.tabs.observe(lambda _: self.refresh(), names="selected_index")
         self.headline = w.HTML()
@@ -651,7 +661,11 @@ class ScenarioExplorer:
                 lambda: self._draw_chart(self.tornado_chart, svg_charts.tornado_svg(self.plan)),
             ),
         }
-        shown = TABS[self.tabs.selected_index or 0]
+        mixer = self.mixer
+        if mixer is not None:
+            shares = tuple(d.value for d in mixer.dials)
+            views[CHANNELS_TAB] = ((timing, shares), lambda: mixer.draw(self.plan))
+        shown = self.tab_names[self.tabs.selected_index or 0]
         for view, (inputs, draw) in views.items():
             if view in ("headline", "targets", shown) and self._drawn.get(view) != inputs:
                 draw()

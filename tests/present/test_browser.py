@@ -259,6 +259,29 @@ def test_every_control_is_reached_by_tab_and_moved_with_the_keyboard(explorer):
     assert dial_value(page, "share") == pytest.approx(share + 0.001)
 
 
+def test_the_channels_tab_keeps_the_shares_whole(explorer):
+    page, _ = explorer
+    page.locator(".funnelkit-results .lm-TabBar-tab:has-text('Channels')").click()
+    page.wait_for_selector(".funnelkit-channels table", timeout=15_000)
+    before = page.locator(".funnelkit-channels").inner_text()
+    slider(page, "share-0").focus()
+    for _ in range(50):  # +5 points
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "before => document.querySelector('.funnelkit-channels').innerText !== before",
+        arg=before,
+        timeout=15_000,
+    )
+    page.wait_for_timeout(500)  # the other dials follow in the same message
+    shares = page.eval_on_selector_all(
+        "[class*='funnelkit-share-'] .funnelkit-dial-typed", "boxes => boxes.map(b => +b.value)"
+    )
+    assert sum(shares) == pytest.approx(100, abs=0.1 * len(shares))
+    page.locator(".funnelkit-results").scroll_into_view_if_needed()
+    page.screenshot(path=SHOTS / "explorer-channels.png")
+    page.locator(".funnelkit-results .lm-TabBar-tab:has-text('Funnel')").click()
+
+
 def test_every_control_has_a_name_and_text_has_contrast(explorer):
     """axe-core, the accessibility checker, on the explorer: WCAG 2 A and AA rules."""
     page, _ = explorer

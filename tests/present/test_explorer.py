@@ -15,6 +15,7 @@ from conftest import FIGURE_TAG, ROOT, untagged, whole_by_hand
 from funnelkit import build_plan, load_params, measure_baselines, read_export
 from funnelkit.core.exceptions import ParamsError
 from funnelkit.model.loader import load_plan_data
+from funnelkit.plan.mix import shares_mix
 from funnelkit.plan.sla import Touch
 from funnelkit.present.dials import snap
 from funnelkit.present.explorer import (
@@ -325,3 +326,42 @@ def test_a_saved_scenario_keeps_its_note_of_why(explorer, tmp_path):
     text = path.read_text()
     assert "# Why: Two more reps from March,\n# Why: as agreed at the pipeline review.\n" in text
     assert load_params(path).sla.reps == 4
+
+
+def test_the_channels_tab_keeps_the_shares_at_100_percent_and_shows_their_cost(explorer):
+    assert explorer.tab_names[-1] == "Channels"
+    mixer = explorer.mixer
+    explorer.tabs.selected_index = len(explorer.tab_names) - 1
+    before = [d.value for d in mixer.dials]
+    mixer.dials[0].value = 0.5  # the others shrink in proportion
+    after = [d.value for d in mixer.dials]
+    assert sum(after) == pytest.approx(1, abs=0.001 * len(after))
+    rest = [b / sum(before[1:]) * 0.5 for b in before[1:]]
+    assert after[1:] == pytest.approx(rest, abs=0.0006)
+    plan = explorer.plan
+    first = plan.monthly.volumes[:, 0]
+    need = plan.targets.marketing_revenue_goal * first / first.sum()
+    by_hand = shares_mix(mixer.channels, tuple(plan.monthly.labels), need, mixer.shares)
+    shown = untagged(mixer.view.value)
+    assert f"for <b>${by_hand.spend.sum():,.0f}</b>" in shown
+    assert "the least-cost mix would spend $" in shown
+    redraws = explorer.redraws["Channels"]
+    explorer.goal.value = explorer.goal.value * 1.1  # a bigger goal: the tab follows
+    assert explorer.redraws["Channels"] == redraws + 1
+    assert f"marketing's ${explorer.plan.targets.marketing_revenue_goal:,.0f}" in untagged(
+        mixer.view.value
+    )
+
+
+def test_without_a_program_there_is_no_channels_tab(tmp_path):
+    raw = EXAMPLE.read_text().split("\n# The program plan")[0]
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(
+        raw.replace("goals: goals/", f"goals: {ROOT}/params/goals/")
+        .replace("../data/", f"{ROOT}/data/")
+        .replace("definitions: definitions/", f"definitions: {ROOT}/params/definitions/")
+        .replace("previous_plan: ", f"previous_plan: {ROOT}/params/")
+    )
+    e = ScenarioExplorer.from_params_file(plain, throttle_seconds=0)
+    assert e.mixer is None
+    assert "Channels" not in e.tab_names
