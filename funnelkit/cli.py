@@ -130,6 +130,7 @@ def _init(args: argparse.Namespace) -> None:
         deal_size=args.deal_size,
         deals=_deals_export(args),
         as_of=parse_day(args.as_of, "--as-of") if args.as_of is not None else None,
+        costs=Path(args.costs) if args.costs is not None else None,
     )
     print(f"Wrote {path}: the baselines measured on {args.export}, the SLA at defaults to set.")
     print(f"Render it with: .venv/bin/funnelkit render {path}")
@@ -290,6 +291,11 @@ def parser() -> argparse.ArgumentParser:
         "--deals-stage",
         action="append",
         help="a deal stage and the lead stage its time fills, e.g. won=won (repeat; default won=won)",
+    )
+    init.add_argument(
+        "--costs",
+        help="a costs file (month, channel, spend): the plan gets a program section, each "
+        "channel's funnel and cost per lead measured",
     )
     init.add_argument("--force", action="store_true", help="replace an existing file")
     init.set_defaults(run=_init)

@@ -16,16 +16,26 @@ from pathlib import Path
 import pandas as pd
 
 from funnelkit.actuals.baselines import Baselines, measure_baselines
+from funnelkit.actuals.channel_costs import channel_costs
 from funnelkit.actuals.measures import step_days
+from funnelkit.actuals.segments import segment_funnels
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import in_section
 from funnelkit.core.validation import short
+from funnelkit.crm.costs import read_costs
 from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.forecast.simulation import won_in
+from funnelkit.model.program import program_plan
+from funnelkit.plan.build import build_plan
 from funnelkit.plan.funnel import step_name
-from funnelkit.plan.params import NAME_PATTERN, DealsExport, load_params
+from funnelkit.plan.params import (
+    DEFAULT_CAPACITY_MULTIPLE,
+    NAME_PATTERN,
+    DealsExport,
+    load_params,
+)
 
 # the SLA a starter plan proposes until the teams agree their own
 DEFAULT_FIRST_TOUCH_MINUTES = 60
@@ -293,6 +303,39 @@ def _deals_text(deals: DealsExport | None, folder: Path) -> str:
     )
 
 
+def _program_text(costs: Path | None, table: LeadTable, folder: Path) -> str:
+    """The parameters' `program` section, with what the export and the costs file measure
+    per channel as comments, or nothing without a costs file."""
+    if costs is None:
+        return ""
+    measured = channel_costs(table, read_costs(costs))
+    funnels = segment_funnels(table, "source")
+    index = {s: i for i, s in enumerate(funnels.segments)}
+    lines = [
+        "",
+        "# The program plan: the leads each channel (lead source) must bring, and what they",
+        f"# cost. Measured on the export and the costs file, {measured.months[0]} to "
+        f"{measured.months[-1]}:",
+        "# each channel's cost per lead, and the share of its leads that became customers",
+        "# (pooled towards the overall funnel):",
+    ]
+    for _, row in measured.frame.iterrows():
+        rate = float(funnels.rates[index[row["channel"]]].prod())
+        lines.append(f"#   {row['channel']}: {row['cost_per_lead']:,.2f} a lead, {rate:.2%}")
+    if measured.unmatched:
+        lines.append(f"# Costs for channels with no lead: {', '.join(measured.unmatched)}")
+    return "\n".join(
+        [
+            *lines,
+            "program:",
+            f"  costs: {_yaml_text(_relative(costs, folder))}",
+            "  mix: history          # or least-cost, or a share per channel",
+            f"  capacity_multiple: {DEFAULT_CAPACITY_MULTIPLE:g}   # × a channel's best month's leads",
+            "",
+        ]
+    )
+
+
 def init_plan(
     export: str | Path,
     name: str,
@@ -308,13 +351,14 @@ def init_plan(
     deal_size: float | None = None,
     deals: DealsExport | None = None,
     as_of: dt.date | None = None,
+    costs: Path | None = None,
 ) -> Path:
     """Measure `export` and write `<out_dir>/<name>.yaml`, a plan for `period` with the given
     goal (or `growth` on the last complete period); `days` times the steps the export cannot,
     `marketing_share` and `deal_size` stand in for what it cannot measure (no sources, no
     won amounts); `deals` names a separate deals export to join; `as_of` is the day the
-    export was taken (for an export without dates). Checked as `funnelkit
-    render` checks it."""
+    export was taken (for an export without dates); `costs` a costs file for the program plan
+    (each channel's funnel and cost measured). Checked as `funnelkit render` checks it."""
     if not NAME_PATTERN.fullmatch(name):
         raise InputError(
             f"'--name' must be letters, digits, '.', '_' or '-', starting with a letter or "
@@ -395,10 +439,13 @@ def init_plan(
     text = starter_text(
         name, Path(export), mapping, table, b, chosen, split, period, goal, basis, out, currency
     ) + _deals_text(deals, out)
+    text += in_section("--costs", _program_text, costs, table, out)
     tmp = out / f".{name}.yaml.tmp"
     tmp.write_text(text, encoding="utf-8")
     try:
-        load_params(tmp)  # the same checks as render; nothing is left behind on failure
+        params = load_params(tmp)  # the same checks as render; nothing is left behind on failure
+        if params.program is not None:
+            program_plan(build_plan(params), table, params.program, str(path))
     except ParamsError:
         tmp.unlink()
         raise

@@ -14,6 +14,7 @@ from conftest import REAL, ROOT, SAMPLE, write_sample_split
 
 from funnelkit import load_params, read_export
 from funnelkit.core.exceptions import CrmExportError, InputError
+from funnelkit.model.loader import load_plan_data
 from funnelkit.model.starter import (
     Period,
     grown_goal,
@@ -249,3 +250,29 @@ def test_the_day_an_export_was_taken_is_not_before_its_latest_date(tmp_path):
     assert "  as_of: 2026-12-31    # given with --as-of" in path.read_text(encoding="utf-8")
     assert "(actuals to 2026-12-31)" in path.read_text(encoding="utf-8")
     assert load_params(path).export_as_of == dt.date(2026, 12, 31)
+
+
+def test_init_with_costs_measures_each_channel_and_writes_a_program(tmp_path):
+    costs = ROOT / "data" / "sample" / "costs.csv"
+    path = init_plan(
+        SAMPLE, "own-q1", parse_period("2027-Q1"), tmp_path / "params", goal=400_000, costs=costs
+    )
+    text = path.read_text()
+    assert "#   Paid Search: 63.75 a lead, 2.44%\n" in text  # measured, as channel_costs says
+    data = load_plan_data(path)
+    assert data.params.program.costs_file.resolve() == costs.resolve()
+    assert data.program.teams["marketing"].plan is not None
+    assert data.program.teams["sales"].revenue == pytest.approx(
+        400_000 * (1 - data.params.marketing_share)
+    )
+
+
+def test_init_with_costs_of_other_months_names_them_and_writes_nothing(tmp_path):
+    costs = tmp_path / "costs.csv"
+    costs.write_text("month,channel,spend\n2019-01,Paid Search,100\n")
+    with pytest.raises(InputError) as err:
+        init_plan(SAMPLE, "own", parse_period("2027-Q1"), tmp_path, goal=1, costs=costs)
+    assert str(err.value).startswith(
+        f"--costs: {costs}: none of its months has leads in {SAMPLE} (costs 2019-01 to 2019-01"
+    )
+    assert not (tmp_path / "own.yaml").exists()
