@@ -38,6 +38,7 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
 from funnelkit.model.loader import TableCache, load_plan_data, plan_backtest
+from funnelkit.model.program import program_channels
 from funnelkit.model.starter import init_plan, parse_day, parse_days, parse_growth, parse_period
 from funnelkit.plan.params import DealsExport
 from funnelkit.present.actuals_report import actuals_text
@@ -78,7 +79,15 @@ def _goals(args: argparse.Namespace) -> None:
         ) from None
     goal_set, plan = data.goals, data.plan
     print(f"Goals of {data.params.title}, checked on {as_of}\n")
-    context = Context(data.table, plan, as_of, goal_set.thresholds, goal_set, data.outcomes)
+    context = Context(
+        data.table,
+        plan,
+        as_of,
+        goal_set.thresholds,
+        goal_set,
+        data.outcomes,
+        *program_channels(data.program),
+    )
     print(scorecard_text(goal_set, context))
     for line in volume_goals_sentences(goal_set, plan):
         print(line)

@@ -10,6 +10,7 @@ the median) to never seen (beyond the largest). Thresholds are configuration (`T
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -22,6 +23,8 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.goals.metrics import catalog, metric_series, scoped
 from funnelkit.goals.records import Goal, GoalSet, Thresholds
 from funnelkit.plan.build import Plan
+from funnelkit.plan.channels import Channel
+from funnelkit.plan.mix import cheapest_spend
 
 MILESTONE_DAYS = 28  # a period shorter than this has no monthly checkpoint before its end
 SMART = ("specific", "measurable", "attainable", "realistic", "time-based")
@@ -144,6 +147,9 @@ class Context:
     thresholds: Thresholds = field(default_factory=Thresholds)
     goals: GoalSet | None = None  # the goal's siblings, for whether upstream goals supply it
     outcomes: Outcomes | None = None  # the plan period's forecast, for the chance of a goal
+    channels: Mapping[str, tuple[Channel, ...]] = field(default_factory=dict)  # team -> its
+    # priced channels (the program plan's), for what a goal's volume costs against its budget
+    channel_months: int = 1  # the months those channels' capacities are counted over
 
 
 def check_goal(goal: Goal, context: Context) -> list[Check]:
@@ -170,7 +176,7 @@ def check_goal(goal: Goal, context: Context) -> list[Check]:
         (
             "SMART",
             "realistic",
-            _with_chance(_realistic(goal, context.plan, context.goals), goal, where, context),
+            _with_chance(_realistic(goal, context), goal, where, context),
         ),
         ("SMART", "time-based", _time_based(goal, context.plan)),
         (
@@ -377,9 +383,53 @@ def _upstream_supply(
     return best
 
 
-def _realistic(goal: Goal, plan: Plan | None, goals: GoalSet | None = None) -> tuple[str, str]:
-    """Whether the resources hold: sales capacity for the cadence, the volume the upstream
-    team's goal supplies, and the volume the plan needs."""
+def _over_budget(
+    goal: Goal, stage: str, target: float, plan: Plan, context: Context
+) -> tuple[str, str] | None:
+    """A verdict when the goal's budget cannot buy its volume (or cannot be checked), else
+    None: at its cost per unit when it gives one, else at the cheapest mix of its team's
+    priced channels (all of them for a shared goal)."""
+    budget = goal.budget or 0.0
+    if goal.cost_per_unit is not None:
+        cost = target * goal.cost_per_unit
+        if cost > budget:
+            return (
+                "fail",
+                f"{target:,.0f} {stage} at {goal.cost_per_unit:,.0f} each cost {cost:,.0f}, over the {budget:,.0f} budget.",
+            )
+        return None
+    channels = tuple(
+        c for team, own in context.channels.items() if goal.team in (team, "shared") for c in own
+    )
+    if not channels:
+        return (
+            "warn",
+            f"A budget of {budget:,.0f} is given, but no cost per {stage} to check it against "
+            "(give 'cost_per_unit', or a program plan with a costs file).",
+        )
+    cheapest = cheapest_spend(
+        channels, plan.params.funnel.stages.index(stage), target, context.channel_months
+    )
+    if cheapest is None:
+        return (
+            "fail",
+            f"Even every channel at its capacity cannot bring {target:,.0f} {stage} over "
+            f"{context.channel_months} months, whatever the {budget:,.0f} budget.",
+        )
+    if cheapest > budget:
+        return (
+            "fail",
+            f"{target:,.0f} {stage} cost at least {cheapest:,.0f} through the cheapest mix of the "
+            f"channels (their costs per lead measured on history), over the {budget:,.0f} budget.",
+        )
+    return None
+
+
+def _realistic(goal: Goal, context: Context) -> tuple[str, str]:
+    """Whether the resources hold: sales capacity for the cadence, the budget for the volume
+    (at the goal's cost per unit, or the cheapest mix of the team's priced channels), the
+    volume the upstream team's goal supplies, and the volume the plan needs."""
+    plan, goals = context.plan, context.goals
     if goal.metric is None or goal.target is None:
         return (
             "warn",
@@ -398,17 +448,9 @@ def _realistic(goal: Goal, plan: Plan | None, goals: GoalSet | None = None) -> t
         return "pass", "The plan's capacity and volumes hold for it."
     stage, target = found
     if goal.budget is not None:
-        if goal.cost_per_unit is None:
-            return (
-                "warn",
-                f"A budget of {goal.budget:,.0f} is given, but no cost per {stage} to check it against.",
-            )
-        cost = target * goal.cost_per_unit
-        if cost > goal.budget:
-            return (
-                "fail",
-                f"{target:,.0f} {stage} at {goal.cost_per_unit:,.0f} each cost {cost:,.0f}, over the {goal.budget:,.0f} budget.",
-            )
+        over = _over_budget(goal, stage, target, plan, context)
+        if over is not None:
+            return over
     upstream = _upstream_supply(goal, stage, plan, goals)
     if upstream is not None and upstream[1] < target:
         source, supplied = upstream

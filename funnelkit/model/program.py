@@ -61,6 +61,17 @@ class ProgramPlan:
         return np.array([payback_months(c, t.monthly_revenue, t.gross_margin) for c in plan.cac])
 
 
+def program_channels(
+    program: ProgramPlan | None,
+) -> tuple[dict[str, tuple[Channel, ...]], int]:
+    """Each team's priced channels and the months they are counted over, for the goal checks
+    (none without a program plan)."""
+    if program is None:
+        return {}, 1
+    teams = {t.team: t.plan.channels for t in program.teams.values() if t.plan is not None}
+    return teams, len(program.months)
+
+
 def program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms, source: str) -> ProgramPlan:
     """The program plan for `plan` on the lead table's history and the costs file; `source`
     (the parameters file) names where a problem is in the message."""

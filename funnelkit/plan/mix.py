@@ -71,14 +71,36 @@ def least_cost_mix(
     short = np.flatnonzero(needed > reachable * (1 + 1e-12))
     if len(short):
         raise InputError(_beyond_capacity(channels, months[short[0]], needed[short[0]], reachable))
-    order = np.argsort(cost / value, kind="stable")  # cheapest revenue first
-    room = (high - low)[order] * value[order]  # revenue each channel can add above its minimum
-    start = np.concatenate(([0.0], np.cumsum(room)[:-1]))  # revenue before each channel fills
-    rest = np.maximum(needed - float(low @ value), 0.0)  # (months,) after the minimums
-    added = np.clip(rest[:, np.newaxis] - start, 0.0, room)  # (months, channels) in order
-    leads = np.empty((len(channels), len(needed)))
-    leads[order] = (low[order] + added / value[order]).T
-    return channel_plan(channels, months, leads)
+    return channel_plan(channels, months, _cheapest(value, cost, low, high, needed).T)
+
+
+def _cheapest(
+    value: np.ndarray, cost: np.ndarray, low: np.ndarray, high: np.ndarray, needed: np.ndarray
+) -> np.ndarray:
+    """(needs, channels): the leads that bring each need (in `value`'s unit) at the least cost,
+    the minimums first, then the cheapest value, each channel up to its capacity."""
+    order = np.argsort(cost / value, kind="stable")  # cheapest value first
+    room = (high - low)[order] * value[order]  # value each channel can add above its minimum
+    start = np.concatenate(([0.0], np.cumsum(room)[:-1]))  # value before each channel fills
+    rest = np.maximum(needed - float(low @ value), 0.0)  # after the minimums
+    added = np.clip(rest[:, np.newaxis] - start, 0.0, room)  # (needs, channels) in order
+    leads = np.empty((len(needed), len(value)))
+    leads[:, order] = low[order] + added / value[order]
+    return leads
+
+
+def cheapest_spend(
+    channels: Sequence[Channel], stage: int, volume: float, months: int
+) -> float | None:
+    """The least spend that brings `volume` of the funnel's stage number `stage` (0: leads)
+    from the channels over `months` months, within their capacities and minimums; None when
+    even every channel at capacity cannot."""
+    _, cost, low, high = _arrays(channels)
+    value = np.array([c.cumulative[stage] for c in channels])
+    low, high = low * months, high * months
+    if volume > float(high @ value) * (1 + 1e-12):
+        return None
+    return float(_cheapest(value, cost, low, high, np.array([volume]))[0] @ cost)
 
 
 def _beyond_capacity(

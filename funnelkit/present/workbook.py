@@ -46,6 +46,7 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
+from funnelkit.model.program import program_channels
 from funnelkit.plan.sensitivity import Sensitivity
 from funnelkit.plan.stage_names import StageNames
 from funnelkit.present import charts, plan_tables, program_tables
@@ -723,7 +724,13 @@ def goal_scorecard(book: Workbook) -> list[object]:
     if book.goals is None or book.table is None:
         return [block(note("The parameters name no goals file, so there is no scorecard."))]
     context = Context(
-        book.table, book.plan, book.as_of, book.goals.thresholds, book.goals, book.outcomes
+        book.table,
+        book.plan,
+        book.as_of,
+        book.goals.thresholds,
+        book.goals,
+        book.outcomes,
+        *program_channels(book.program),
     )
     items: list[object] = [
         block(para(f"Goals checked on {book.as_of:%d %b %Y}.")),

@@ -13,6 +13,7 @@ from funnelkit.crm.mapping_file import mapping_from_dict
 from funnelkit.goals.checks import Context, Outcomes, check_goal, position
 from funnelkit.goals.metrics import metric_series
 from funnelkit.goals.records import Goal, Target, Thresholds, load_goals
+from funnelkit.plan.channels import Channel
 
 Q1 = {"start": dt.date(2027, 1, 1), "end": dt.date(2027, 3, 31)}
 TODAY = dt.date(2026, 11, 22)
@@ -317,7 +318,39 @@ def test_realistic_checks_the_budget_when_given(context):
     unpriced = good(metric="volume:mql", target=Target("value", 240), budget=40_000)
     assert verdict(unpriced, context, "realistic") == (
         "warn",
-        "A budget of 40,000 is given, but no cost per mql to check it against.",
+        "A budget of 40,000 is given, but no cost per mql to check it against (give "
+        "'cost_per_unit', or a program plan with a costs file).",
+    )
+
+
+def test_realistic_prices_a_volume_at_the_cheapest_mix_of_the_team_s_channels(context):
+    # per MQL: A's leads reach MQL half the time at 50 a lead (100 an MQL), B's a quarter of
+    # the time at 150 (600 an MQL); A brings at most 200 leads a month: 600 over three months
+    stages = context.plan.params.funnel.stages
+    rates = {"A": (0.5, 0.5, 0.5, 0.5), "B": (0.25, 0.5, 0.5, 0.5)}
+    a = Channel("A", rates["A"], 10_000, 50, capacity=200)
+    b = Channel("B", rates["B"], 10_000, 150, capacity=1_000)
+    priced = dataclasses.replace(context, channels={"marketing": (a, b)}, channel_months=3)
+    assert len(stages) == 5
+    # 240 MQLs: 480 of A's leads bring them all, for 480 × 50 = 24,000
+    mqls = good(team="marketing", metric="volume:mql", target=Target("value", 240), budget=20_000)
+    assert verdict(mqls, priced, "realistic") == (
+        "fail",
+        "240 mql cost at least 24,000 through the cheapest mix of the channels (their costs "
+        "per lead measured on history), over the 20,000 budget.",
+    )
+    # 400 MQLs: A at capacity (600 leads, 300 MQLs, 30,000), then 100 from B (400 leads, 60,000)
+    more = good(team="marketing", metric="volume:mql", target=Target("value", 400), budget=89_000)
+    assert verdict(more, priced, "realistic")[1].startswith("400 mql cost at least 90,000")
+    enough = dataclasses.replace(more, budget=90_000)
+    assert verdict(enough, priced, "realistic")[0] == "pass"
+    sales = dataclasses.replace(more, team="sales")  # sales has no priced channel here
+    assert verdict(sales, priced, "realistic")[0] == "warn"
+    beyond = good(team="marketing", metric="volume:mql", target=Target("value", 9_000), budget=1e9)
+    assert verdict(beyond, priced, "realistic") == (
+        "fail",
+        "Even every channel at its capacity cannot bring 9,000 mql over 3 months, whatever the "
+        "1,000,000,000 budget.",
     )
 
 
