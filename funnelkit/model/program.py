@@ -1,9 +1,9 @@
 """The program plan: a plan's revenue goal as leads per channel and month, for marketing's part
 and sales' part, with what they cost.
 
-Channels are the values of the lead column `program.by` (the source by default) that the
-costs file prices; a channel is marketing's when the mapping lists it among the marketing
-sources, else sales'. Each team's part of the goal (the marketing share of it, and the rest)
+Channels are the values of the lead column `program.by` (the source by default, or a column
+looked up in another file) that the costs file prices; a channel is marketing's when
+`program.marketing_channels` lists it (default: the mapping's marketing sources), else sales'. Each team's part of the goal (the marketing share of it, and the rest)
 comes from its own channels, each with its funnel measured on history (pooled,
 `actuals.segments`) and its cost per lead (`actuals.channel_costs`). The revenue each lead
 month's leads must bring follows the plan's phasing: that month's share of the first stage's
@@ -19,9 +19,10 @@ import numpy as np
 
 from funnelkit.actuals.channel_costs import ChannelCosts, channel_costs, history_channels
 from funnelkit.actuals.segments import SegmentFunnels, segment_funnels
-from funnelkit.core.exceptions import InputError, ParamsError
+from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.crm.costs import Costs, read_costs
 from funnelkit.crm.leads import LeadTable
+from funnelkit.crm.lookups import with_lookup
 from funnelkit.plan.build import Plan
 from funnelkit.plan.channels import Channel, ChannelPlan, payback_months
 from funnelkit.plan.mix import Frontier, budget_frontier, least_cost_mix, shares_mix
@@ -77,23 +78,30 @@ def program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms, source: str)
     (the parameters file) names where a problem is in the message."""
     try:
         return _program_plan(plan, table, terms)
-    except InputError as err:
+    except (InputError, CrmExportError) as err:
         raise ParamsError(f"{source}: program: {err}") from None
 
 
 def _program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms) -> ProgramPlan:
+    if terms.lookup is not None:
+        look = terms.lookup
+        table = with_lookup(table, look.source_column, look.file, look.key, look.value, terms.by)
     costs = read_costs(terms.costs_file)
     funnels = segment_funnels(table, terms.by)
     measured = channel_costs(table, costs, terms.by)
     channels = _with_minimums(
         history_channels(table, funnels, measured, terms.capacity_multiple), terms
     )
-    _check_named(terms, funnels.segments)
+    _check_named(terms, funnels.segments)  # the marketing channels listed too
     phasing = plan.monthly
     leads = phasing.volumes[:, 0]
     weights = leads / leads.sum()
     p = plan.params
-    marketing = set(table.mapping.marketing_sources)
+    marketing = set(
+        table.mapping.marketing_sources
+        if terms.marketing_channels is None
+        else terms.marketing_channels
+    )
     teams = {}
     for team, revenue in zip(
         TEAMS,
@@ -137,6 +145,7 @@ def _with_minimums(channels: list[Channel], terms: ProgramTerms) -> list[Channel
 
 def _check_named(terms: ProgramTerms, known: tuple[str, ...]) -> None:
     named = set(terms.minimums) | (set(terms.mix) if isinstance(terms.mix, dict) else set())
+    named |= set(terms.marketing_channels or ())
     unknown = sorted(named - set(known))
     if unknown:
         raise InputError(

@@ -57,7 +57,10 @@ PROGRAM_KEYS = {
     "budget": False,
     "gross_margin": False,
     "monthly_revenue": False,
+    "lookup": False,
+    "marketing_channels": False,
 }
+LOOKUP_KEYS = {"file": True, "from": True, "key": True, "value": True}
 MIXES = ("history", "least-cost")  # or a share per channel
 DEFAULT_CAPACITY_MULTIPLE = 2.0  # a channel can bring this many times its best month's leads
 ACTUALS_KEYS = {
@@ -127,6 +130,17 @@ class EngineTable:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A lead column looked up in another file: each lead's `source_column` (a lead table
+    column) found in the file's `key` column gives its `value` column."""
+
+    file: Path
+    source_column: str
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
 class ProgramTerms:
     """How the program plan splits the leads across channels and what it costs."""
 
@@ -138,6 +152,9 @@ class ProgramTerms:
     budget: float | None = None  # marketing's budget for the period, money
     gross_margin: float | None = None  # fraction 0–1, for CAC payback
     monthly_revenue: float | None = None  # revenue per customer a month, money, for payback
+    lookup: Lookup | None = None  # `by` looked up in another file, when the leads lack it
+    marketing_channels: tuple[str, ...] | None = None  # marketing's; None: the mapping's
+    # marketing sources
 
 
 @dataclass(frozen=True)
@@ -356,6 +373,24 @@ def _program(raw: Any, folder: Path) -> ProgramTerms:
             "'gross_margin' and 'monthly_revenue' must be given together: payback needs both"
         )
     by = text(raw, "by") if "by" in raw else "source"
+    lookup = None
+    if "lookup" in raw:
+        found = in_section("lookup", check_keys, raw["lookup"], LOOKUP_KEYS, "'lookup'")
+        lookup = Lookup(
+            file=in_section("lookup", _file, found["file"], "file", folder),
+            source_column=in_section("lookup", text, found, "from"),
+            key=in_section("lookup", text, found, "key"),
+            value=in_section("lookup", text, found, "value"),
+        )
+    marketing_channels = raw.get("marketing_channels")
+    if marketing_channels is not None:
+        if not isinstance(marketing_channels, list) or not all(
+            isinstance(c, str) and c.strip() for c in marketing_channels
+        ):
+            raise InputError(
+                f"'marketing_channels' must list channel names (got {short(marketing_channels)})"
+            )
+        marketing_channels = tuple(marketing_channels)
     return ProgramTerms(
         costs_file=_file(raw["costs"], "costs", folder),
         by=by,
@@ -365,6 +400,8 @@ def _program(raw: Any, folder: Path) -> ProgramTerms:
         budget=numbers["budget"],
         gross_margin=numbers["gross_margin"],
         monthly_revenue=numbers["monthly_revenue"],
+        lookup=lookup,
+        marketing_channels=marketing_channels,
     )
 
 

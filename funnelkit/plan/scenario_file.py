@@ -134,6 +134,15 @@ def _program(terms: ProgramTerms, folder: Path) -> dict[str, Any]:
     for key in ("budget", "gross_margin", "monthly_revenue"):
         if getattr(terms, key) is not None:
             out[key] = _number(getattr(terms, key))
+    if terms.marketing_channels is not None:
+        out["marketing_channels"] = list(terms.marketing_channels)
+    if terms.lookup is not None:
+        out["lookup"] = {
+            "file": _relative(terms.lookup.file, folder),
+            "from": terms.lookup.source_column,
+            "key": terms.lookup.key,
+            "value": terms.lookup.value,
+        }
     return out
 
 

@@ -5,6 +5,7 @@ parameters' words."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT
@@ -135,4 +136,42 @@ def test_a_program_needs_the_leads_history(tmp_path):
     raw.pop("actuals")
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ParamsError, match="program: 'actuals' must name the leads' export"):
+        load_plan_data(path)
+
+
+def test_channels_can_be_looked_up_in_another_file(tmp_path):
+    groups = tmp_path / "groups.csv"
+    groups.write_text(
+        "source,group\nPaid Search,Paid\nPaid Social,Paid\nOrganic Search,Organic\n"
+        "Direct Traffic,Organic\nEmail Marketing,Organic\nReferrals,Organic\n"
+        "Offline Sources,Events\n"
+    )
+    spend = pd.read_csv(ROOT / "data" / "sample" / "costs.csv")
+    spend["channel"] = spend["channel"].map(
+        dict(pd.read_csv(groups).itertuples(index=False, name=None))
+    )
+    costs = tmp_path / "group-costs.csv"
+    spend.groupby(["month", "channel"], as_index=False)["spend"].sum().to_csv(costs, index=False)
+    path = with_program(
+        tmp_path,
+        costs=str(costs),
+        by="group",
+        lookup={"file": str(groups), "from": "source", "key": "source", "value": "group"},
+    )
+    data = load_plan_data(path)
+    assert data.program.funnels.segments == ("Events", "Organic", "Paid")
+    paid = data.program.measured.frame.set_index("channel").loc["Paid"]
+    assert paid["spend"] == pytest.approx(spend.loc[spend["channel"] == "Paid", "spend"].sum())
+    # none of the groups is among the mapping's marketing sources: all are sales'
+    assert data.program.teams["marketing"].plan is None
+    assert data.program.teams["sales"].plan is not None
+    raw = yaml.safe_load(path.read_text())
+    raw["program"]["marketing_channels"] = ["Paid", "Organic"]
+    path.write_text(yaml.safe_dump(raw))
+    listed = load_plan_data(path).program
+    assert [c.name for c in listed.teams["marketing"].plan.channels] == ["Organic", "Paid"]
+    assert [c.name for c in listed.teams["sales"].plan.channels] == ["Events"]
+    raw["program"]["marketing_channels"] = ["Paid", "TV"]
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ParamsError, match="'TV' is not a channel of the leads' 'group'"):
         load_plan_data(path)
