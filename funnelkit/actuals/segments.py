@@ -10,7 +10,9 @@ where p is the overall rate of the step and m = `prior_leads`: the overall funne
 leads of evidence (a Beta(m·p, m·(1 − p)) prior, its posterior mean). A segment of a few leads
 gets nearly the overall rate, a large one nearly its own; n + m is the effective sample size
 shown beside it. The deal size is pooled the same way: (the segment's won amounts + d × the
-overall mean) / (its won deals + d), d = `prior_deals`. Step days are the overall funnel's.
+overall mean) / (its won deals + d), d = `prior_deals`. Each step's median days are measured
+per segment too (`days`, not pooled); the program plan phases every channel with the plan's
+own days.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.actuals.baselines import mature_cohort
-from funnelkit.actuals.measures import maturity_days
+from funnelkit.actuals.measures import maturity_days, step_days
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.crm.leads import LeadTable
@@ -44,6 +46,7 @@ class SegmentFunnels:
     leads: np.ndarray  # (segments,): leads in the table
     won: np.ndarray  # (segments,): won deals with an amount
     won_amount: np.ndarray  # (segments,): their amounts summed, money
+    days: np.ndarray  # (segments, steps): median days each step took (NaN: no dated pair)
     prior_leads: float = PRIOR_LEADS
     prior_deals: float = PRIOR_DEALS
 
@@ -88,6 +91,7 @@ class SegmentFunnels:
             out[f"{step} own rate"] = self.own_rates[:, j]
             out[f"{step} effective leads"] = self.effective_leads[:, j]
         out["deal size"] = self.deal_sizes
+        out["days to last"] = np.nansum(self.days, axis=1)
         return out
 
 
@@ -117,7 +121,11 @@ def segment_funnels(
     steps = [step_name(a, b) for a, b in zip(table.stages, table.stages[1:], strict=False)]
     converted = np.zeros((len(names), len(steps)))
     entered = np.zeros((len(names), len(steps)))
+    days = np.full((len(names), len(steps)), np.nan)
     for j, (a, b) in enumerate(zip(table.stages, table.stages[1:], strict=False)):
+        taken = step_days(table, a, b)
+        median = taken.groupby(segment.loc[taken.index]).median()
+        days[:, j] = median.reindex(names).to_numpy(dtype=float)
         cohort, _ = mature_cohort(table, a, maturity[steps[j]], as_of)
         base = (cohort & reached[a]).to_numpy()
         took = base & reached[b].to_numpy()
@@ -145,6 +153,7 @@ def segment_funnels(
         leads=_per_code(codes, np.ones(len(codes), dtype=bool), len(names)),
         won=_per_code(codes, won, len(names)),
         won_amount=won_amount,
+        days=days,
         prior_leads=prior_leads,
         prior_deals=prior_deals,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from funnelkit.core.formats import count, money, multiple, percent
@@ -74,8 +75,8 @@ def history_frame(
 ) -> pd.DataFrame:
     """What history measured per channel: its leads and spend over the months the costs file
     covers, cost per lead, per second-stage lead and per customer; its rate from the first
-    stage to the last pooled towards the overall funnel, its own, and the leads of evidence
-    behind the first step's rate."""
+    stage to the last pooled towards the overall funnel, its own, the median days its steps
+    took (summed) and the leads of evidence behind the first step's rate."""
     first, second, last = names.label(stages[0]), names.label(stages[1]), names.label(stages[-1])
     f = program.funnels
     index = {s: i for i, s in enumerate(f.segments)}
@@ -94,6 +95,7 @@ def history_frame(
                 f"cost per {last}": _money(r["cac"], currency),
                 f"{first}→{last} (pooled)": percent(pooled, 2),
                 "own": percent(own, 2),
+                f"days to {last}": f"{np.nansum(f.days[i]):.0f}",
                 f"{names.plural(stages[0])} of evidence": count(f.effective_leads[i, 0]),
             }
         )
