@@ -78,6 +78,7 @@ typecheck: $(READY) ## check the package's types with mypy (configured in pyproj
 bench: $(READY) ## run the benchmarks and print medians (the first run generates 1M leads)
 	$(BIN)/python benchmarks/bench_plan.py
 	$(BIN)/python benchmarks/bench_mix.py
+	$(BIN)/python benchmarks/bench_bridge.py
 	$(BIN)/python benchmarks/bench_actuals.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_backtest.py
