@@ -1,9 +1,10 @@
 """What each channel's leads cost, measured on history: a costs file's spend against the
 leads the lead table says each channel brought in the same months.
 
-Over the months the costs file covers (and the lead table has leads in), per channel: the
+Per channel, over the months the costs file prices it and the lead table has its leads: the
 spend, the leads created, how many of them reached the second stage (MQLs) and the last
-(customers); cost per lead, per MQL and per customer (CAC) are spend over each. Recent
+(customers); cost per lead, per MQL and per customer (CAC) are spend over each. A month
+priced without the channel's leads, or a channel that brought none, is left out and said. Recent
 months' leads have not all converted yet, so per-MQL and per-customer costs of a table taken
 soon after are high; cost per lead is what the plan uses (its funnel gives the rest).
 
@@ -31,51 +32,79 @@ CAPACITY_MULTIPLE = 2.0  # a channel can bring this many times its best month's 
 
 @dataclass(frozen=True)
 class ChannelCosts:
-    """Per channel (rows): spend, leads, MQLs, customers and the costs per each; the channels
-    the costs file names that brought no lead in the table, and the months measured."""
+    """Per channel (rows): spend, leads, MQLs, customers and the costs per each, over the
+    months the costs file prices the channel and the table has its leads; what was left out."""
 
     frame: pd.DataFrame
-    unmatched: tuple[str, ...]
-    months: pd.PeriodIndex
+    unmatched: tuple[str, ...]  # channels the costs file prices that brought no lead at all
+    unused: tuple[str, ...]  # 'channel month' spends with no lead of the channel that month
+    months: pd.PeriodIndex  # the months measured, first to last
+
+    def notes(self) -> list[str]:
+        """What was left out of the measure, in words ([] when nothing was)."""
+        out = []
+        if self.unmatched:
+            out.append(
+                f"spend on channels that brought no lead, left out: {', '.join(self.unmatched)}"
+            )
+        if self.unused:
+            listed = ", ".join(self.unused[:5]) + (", …" if len(self.unused) > 5 else "")
+            out.append(
+                f"spend in {len(self.unused)} month{'s' * (len(self.unused) != 1)} without the "
+                f"channel's leads, left out: {listed}"
+            )
+        return out
 
 
 def channel_costs(table: LeadTable, costs: Costs, by: str = "source") -> ChannelCosts:
-    """Cost per lead, MQL and customer of each channel the costs file and the table share."""
+    """Cost per lead, MQL and customer of each channel, over the months both files have it:
+    a channel's spend in a month counts against its leads created that month."""
     leads = table.leads
     if by not in leads:
-        raise InputError(f"'channels.by' must be a column of {table.source} (got {by!r})")
+        columns = ", ".join(repr(c) for c in leads.columns)
+        raise InputError(
+            f"'by' must be a column of {table.source} ({columns}; got {by!r}): a column the "
+            "export lacks can be looked up in another file ('lookup')"
+        )
     created = leads[stage_field(table.stages[0])]
     if created.isna().all():
         raise InputError(
             f"{table.source}: no lead has a '{table.stages[0]}' time, so leads cannot be matched "
             f"to the months of {costs.source}"
         )
-    month = created.dt.to_period("M")
-    months = pd.PeriodIndex(sorted(set(costs.spend["month"]) & set(month.dropna())), freq="M")
-    if len(months) == 0:
-        raise InputError(
-            f"{costs.source}: none of its months has leads in {table.source} "
-            f"(costs {costs.spend['month'].min()} to {costs.spend['month'].max()}, "
-            f"leads {month.min()} to {month.max()})"
-        )
-    channel = leads[by].astype("string")
-    inside = month.isin(months).to_numpy() & channel.notna().to_numpy()
     reached = table.reached()
     counted = (
         pd.DataFrame(
             {
-                "channel": channel[inside].to_numpy(),
+                "channel": leads[by].astype("string"),
+                "month": created.dt.to_period("M"),
                 "leads": 1,
-                "mqls": reached[table.stages[1]].to_numpy()[inside],
-                "customers": reached[table.stages[-1]].to_numpy()[inside],
+                "mqls": reached[table.stages[1]].to_numpy(),
+                "customers": reached[table.stages[-1]].to_numpy(),
             }
         )
-        .groupby("channel")
+        .dropna(subset=["channel", "month"])
+        .groupby(["channel", "month"])
         .sum()
     )
-    spent = costs.spend[costs.spend["month"].isin(months)].groupby("channel")["spend"].sum()
-    shared = sorted(set(spent.index) & set(counted.index))
-    frame = counted.loc[shared].assign(spend=spent.loc[shared])
+    channels = set(counted.index.get_level_values("channel"))
+    priced = costs.spend.set_index(["channel", "month"])["spend"]
+    if not set(priced.index.get_level_values("channel")) & channels:
+        values = sorted(channels)
+        listed = ", ".join(repr(v) for v in values[:10]) + (", …" if len(values) > 10 else "")
+        raise InputError(
+            f"{costs.source}: none of its channels ({', '.join(map(repr, costs.channels))}) is a "
+            f"value of the leads' {by!r} ({listed}); names must match exactly, case included"
+        )
+    joined = counted.join(priced, how="inner")
+    if joined.empty:
+        raise InputError(
+            f"{costs.source}: no channel has spend in a month it brought leads "
+            f"(costs {costs.spend['month'].min()} to {costs.spend['month'].max()}, leads "
+            f"{counted.index.get_level_values('month').min()} to "
+            f"{counted.index.get_level_values('month').max()})"
+        )
+    frame = joined.groupby(level="channel").sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         for column, per in (
             ("cost_per_lead", "leads"),
@@ -83,8 +112,14 @@ def channel_costs(table: LeadTable, costs: Costs, by: str = "source") -> Channel
             ("cac", "customers"),
         ):
             frame[column] = np.where(frame[per] > 0, frame["spend"] / frame[per], np.nan)
-    unmatched = tuple(sorted(set(spent.index) - set(counted.index)))
-    return ChannelCosts(frame.reset_index(), unmatched, months)
+    unused = priced.index.difference(counted.index)
+    months = joined.index.get_level_values("month")
+    return ChannelCosts(
+        frame.reset_index(),
+        tuple(sorted(set(priced.index.get_level_values("channel")) - channels)),
+        tuple(f"{c} {m}" for c, m in unused if c in channels),
+        pd.period_range(months.min(), months.max(), freq="M"),
+    )
 
 
 def history_channels(

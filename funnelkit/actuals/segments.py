@@ -108,13 +108,14 @@ def segment_funnels(
     if by not in leads:
         columns = ", ".join(repr(c) for c in leads.columns)
         raise InputError(
-            f"'segments.by' must be a column of {table.source} ({columns}; got {by!r})"
+            f"'by' must be a column of {table.source} ({columns}; got {by!r}): a column the "
+            "export lacks can be looked up in another file ('lookup')"
         )
     as_of = None if as_of is None else pd.Timestamp(as_of)  # default: the table's, if dated
     segment = leads[by].astype("string")
     names = tuple(sorted(segment.dropna().unique()))
     if not names:
-        raise InputError(f"'segments.by': column {by!r} of {table.source} has no values")
+        raise InputError(f"'by': column {by!r} of {table.source} has no values")
     codes = pd.Categorical(segment, categories=names).codes  # -1: no value
     reached = table.reached()
     maturity = maturity_days(table)

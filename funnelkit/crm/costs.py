@@ -4,15 +4,17 @@ Columns (names matched ignoring case and surrounding spaces):
 
 | column | holds |
 | --- | --- |
-| `month` | the month, `YYYY-MM` (a date `YYYY-MM-DD` is read as its month) |
+| `month` | the month: `YYYY-MM`, `YYYY/MM`, `MM/YYYY`, `Jan 2026` (a date `YYYY-MM-DD`, with or without a time, is read as its month; a day-first or month-first date such as `01/05/2025` is refused as ambiguous) |
 | `channel` | the channel, as the lead table's source values name it |
 | `spend` | money spent that month, in the plan's currency (`$1,200.50` reads as 1200.5) |
 
 Read with the export reader (CSV in any delimiter and encoding, Excel or Parquet). A missing
-column, an empty file or no usable row is fatal. Otherwise rows are kept or dropped with a
-finding in the quality report, row numbers counting data rows from 1: a month that does not
-parse, or a channel left empty (row dropped); a spend that does not parse or is negative
-(row dropped); a month and channel given twice (the rows' spends are added up).
+or repeated column, an empty file, or a file whose rows mostly cannot be used (more than
+`MAX_DROPPED` of them dropped or added up: a format misread, not a few bad rows) is fatal.
+Otherwise rows are kept or dropped with a finding in the quality report, row numbers counting
+data rows from 1: a month that does not parse, or a channel left empty (row dropped); a spend
+that does not parse or is negative (row dropped); a month and channel given twice (the rows'
+spends are added up).
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ from funnelkit.crm.quality import QualityReport
 
 COST_COLUMNS = ("month", "channel", "spend")
 DROPPED = "row dropped"
+MAX_DROPPED = 0.5  # a costs file with more than this share of its rows dropped or added up stops
+MONTH_FORMATS = (  # tried in order; each must read the whole cell
+    "%Y-%m",
+    "%Y/%m",
+    "%m/%Y",
+    "%b %Y",
+    "%B %Y",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
 
 
 @dataclass(frozen=True)
@@ -55,12 +69,30 @@ class Costs:
         return wide.reindex(months).fillna(0.0)
 
 
+def _months(text: pd.Series) -> pd.PeriodIndex:
+    """Each cell's month, by the first of MONTH_FORMATS that reads it whole (NaT: none)."""
+    found = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in MONTH_FORMATS:
+        todo = found.isna() & text.notna()
+        if not todo.any():
+            break
+        found[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    return pd.PeriodIndex(found, freq="M")
+
+
 def read_costs(path: str | Path) -> Costs:
     """Read and check a costs file (see the module docstring for its columns and checks)."""
     path = Path(path)
     report = QualityReport(source=str(path))
     table = read_table(path, report)
     report.rows_read = table.num_rows
+    folded = [n.strip().casefold() for n in table.column_names]
+    repeated = sorted({n for n in folded if folded.count(n) > 1 and n in COST_COLUMNS})
+    if repeated:
+        raise CrmExportError(
+            f"{path}: column {', '.join(map(repr, repeated))} appears more than once (names are "
+            "matched ignoring case and spaces): keep one"
+        )
     names = {n.strip().casefold(): n for n in table.column_names}
     missing = [c for c in COST_COLUMNS if c not in names]
     if missing:
@@ -71,9 +103,7 @@ def read_costs(path: str | Path) -> Costs:
         )
     rows = np.arange(1, table.num_rows + 1).astype(str)
     month_text = pc.utf8_trim_whitespace(pc.cast(table.column(names["month"]), pa.string()))
-    month = pd.PeriodIndex(
-        pd.to_datetime(month_text.to_pandas(), format="mixed", errors="coerce"), freq="M"
-    )
+    month = _months(month_text.to_pandas())
     bad_month = np.asarray(month.isna())
     report.add(
         "unparsable month", repr(names["month"]), [f"row {r}" for r in rows[bad_month]], DROPPED
@@ -98,13 +128,21 @@ def read_costs(path: str | Path) -> Costs:
         {"month": month[keep], "channel": channel_text[keep].to_numpy(), "spend": spend[keep]}
     )
     if frame.empty:
-        raise CrmExportError(f"{path}: no row has a month, a channel and a spend to use")
-    repeated = frame.duplicated(["month", "channel"], keep="first").to_numpy()
+        found = "; ".join(f.sentence() for f in report.findings)
+        raise CrmExportError(f"{path}: no row has a month, a channel and a spend to use ({found})")
+    twice = frame.duplicated(["month", "channel"], keep="first").to_numpy()
     report.add(
         "month and channel given twice",
         f"{names['month']!r}, {names['channel']!r}",
-        [f"row {r}" for r in rows[keep][repeated]],
+        [f"row {r}" for r in rows[keep][twice]],
         "spends added up",
     )
+    unused = int((~keep).sum() + twice.sum())
+    if unused > MAX_DROPPED * table.num_rows:
+        found = "; ".join(f.sentence() for f in report.findings)
+        raise CrmExportError(
+            f"{path}: {unused:,} of its {table.num_rows:,} rows cannot be used as they are "
+            f"({found}): check the month and spend formats"
+        )
     spend_frame = frame.groupby(["month", "channel"], sort=True)["spend"].sum().reset_index()
     return Costs(spend=spend_frame, quality=report, source=str(path))

@@ -401,20 +401,29 @@ def _over_budget(
     channels = tuple(
         c for team, own in context.channels.items() if goal.team in (team, "shared") for c in own
     )
+    if channels and goal.scope:
+        return (
+            "warn",
+            f"A budget of {budget:,.0f} is given for a scoped goal: the channels' mix prices all "
+            f"of its team's {stage}, so give its 'cost_per_unit'.",
+        )
     if not channels:
         return (
             "warn",
             f"A budget of {budget:,.0f} is given, but no cost per {stage} to check it against "
             "(give 'cost_per_unit', or a program plan with a costs file).",
         )
-    cheapest = cheapest_spend(
-        channels, plan.params.funnel.stages.index(stage), target, context.channel_months
+    months = (
+        (goal.end.year - goal.start.year) * 12 + goal.end.month - goal.start.month + 1
+        if goal.start is not None and goal.end is not None
+        else context.channel_months
     )
+    cheapest = cheapest_spend(channels, plan.params.funnel.stages.index(stage), target, months)
     if cheapest is None:
         return (
             "fail",
             f"Even every channel at its capacity cannot bring {target:,.0f} {stage} over "
-            f"{context.channel_months} months, whatever the {budget:,.0f} budget.",
+            f"{months} month{'s' * (months != 1)}, whatever the {budget:,.0f} budget.",
         )
     if cheapest > budget:
         return (
@@ -445,6 +454,12 @@ def _realistic(goal: Goal, context: Context) -> tuple[str, str]:
         )
     found = volume_target(goal, plan)
     if found is None:
+        if goal.budget is not None:
+            return (
+                "warn",
+                f"Its budget of {goal.budget:,.0f} cannot be checked: a budget is checked "
+                "against a volume goal's target.",
+            )
         return "pass", "The plan's capacity and volumes hold for it."
     stage, target = found
     if goal.budget is not None:

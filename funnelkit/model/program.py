@@ -92,7 +92,7 @@ def _program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms) -> ProgramP
     channels = _with_minimums(
         history_channels(table, funnels, measured, terms.capacity_multiple), terms
     )
-    _check_named(terms, funnels.segments)  # the marketing channels listed too
+    _check_named(terms, funnels.segments, tuple(c.name for c in channels))
     phasing = plan.monthly
     leads = phasing.volumes[:, 0]
     weights = leads / leads.sum()
@@ -120,6 +120,12 @@ def _program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms) -> ProgramP
             else None,
             unpriced=tuple(s for s in segments if s not in {c.name for c in own}),
         )
+    if p.marketing_share > 0 and teams["marketing"].plan is None:
+        raise InputError(
+            f"no channel the costs file prices is marketing's ({', '.join(c.name for c in channels)}"
+            f" are all sales'), so marketing's part of the goal cannot be planned: list "
+            "marketing's channels in 'marketing_channels'"
+        )
     mine = [c for c in channels if c.name in marketing]
     budget = (
         budget_frontier(mine, np.array([terms.budget]), len(phasing.labels))
@@ -143,14 +149,23 @@ def _with_minimums(channels: list[Channel], terms: ProgramTerms) -> list[Channel
     return out
 
 
-def _check_named(terms: ProgramTerms, known: tuple[str, ...]) -> None:
-    named = set(terms.minimums) | (set(terms.mix) if isinstance(terms.mix, dict) else set())
-    named |= set(terms.marketing_channels or ())
-    unknown = sorted(named - set(known))
+def _check_named(terms: ProgramTerms, known: tuple[str, ...], priced: tuple[str, ...]) -> None:
+    """Every channel the terms name is one of the leads' (`known`); those given a minimum or
+    a share are priced by the costs file too, else the setting could not apply."""
+    settled = set(terms.minimums) | (set(terms.mix) if isinstance(terms.mix, dict) else set())
+    unknown = sorted((settled | set(terms.marketing_channels or ())) - set(known))
     if unknown:
         raise InputError(
             f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not a "
             f"channel of the leads' '{terms.by}'; the channels are {', '.join(map(repr, known))}"
+        )
+    unpriced = sorted(settled - set(priced))
+    if unpriced:
+        one = len(unpriced) == 1
+        raise InputError(
+            f"{', '.join(map(repr, unpriced))} {'has' if one else 'have'} no spend in the costs "
+            f"file in a month with {'its' if one else 'their'} leads, so a minimum or a share "
+            f"cannot apply; the priced channels are {', '.join(map(repr, priced))}"
         )
 
 
@@ -171,5 +186,8 @@ def _mixed(
         weights = np.array([funnels.leads[index[c.name]] for c in channels], dtype=float)
     if weights.sum() == 0:
         names = ", ".join(c.name for c in channels)
-        raise InputError(f"'mix' gives no share to any of the channels {names}")
+        raise InputError(
+            f"'mix' gives no share to any of the channels {names}: each team's part comes from "
+            "its own channels, so give each team's channels a share"
+        )
     return shares_mix(channels, months, need, weights / weights.sum())

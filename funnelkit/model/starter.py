@@ -308,7 +308,8 @@ def _program_text(costs: Path | None, table: LeadTable, folder: Path) -> str:
     per channel as comments, or nothing without a costs file."""
     if costs is None:
         return ""
-    measured = channel_costs(table, read_costs(costs))
+    priced = read_costs(costs)
+    measured = channel_costs(table, priced)
     funnels = segment_funnels(table, "source")
     index = {s: i for i, s in enumerate(funnels.segments)}
     lines = [
@@ -322,8 +323,8 @@ def _program_text(costs: Path | None, table: LeadTable, folder: Path) -> str:
     for _, row in measured.frame.iterrows():
         rate = float(funnels.rates[index[row["channel"]]].prod())
         lines.append(f"#   {row['channel']}: {row['cost_per_lead']:,.2f} a lead, {rate:.2%}")
-    if measured.unmatched:
-        lines.append(f"# Costs for channels with no lead: {', '.join(measured.unmatched)}")
+    for left_out in [f.sentence() for f in priced.quality.findings] + measured.notes():
+        lines.append(f"# Left out: {left_out}")
     return "\n".join(
         [
             *lines,

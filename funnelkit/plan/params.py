@@ -351,7 +351,7 @@ def _program(raw: Any, folder: Path) -> ProgramTerms:
         mix = shares
     else:
         check_choice("mix", mix, MIXES)
-    minimums = raw.get("minimums") or {}
+    minimums = raw.get("minimums", {})
     if not isinstance(minimums, dict):
         raise InputError(f"'minimums' must map channels to leads a month (got {short(minimums)})")
     minimums = {str(k): single_number(f"minimums.{k}", v) for k, v in minimums.items()}

@@ -686,6 +686,12 @@ def program(book: Workbook) -> list[object]:
             f"revenue per unit of spend, within each channel's capacity, it buys at most "
             f"{tag('program.budget_revenue', bought, money(bought, cur))} of revenue."
         )
+    left_out = [f.sentence() for f in pp.costs.quality.findings] + pp.measured.notes()
+    if left_out:
+        lines.append(
+            f"{strong('The costs file')} {text(pp.costs.source.split('/')[-1])}: "
+            f"{text('; '.join(left_out))}."
+        )
     items: list[object] = [
         block(
             para(

@@ -12,6 +12,7 @@ from conftest import ROOT
 from funnelkit import read_export
 from funnelkit.actuals.channel_costs import channel_costs, history_channels
 from funnelkit.actuals.segments import segment_funnels
+from funnelkit.core.exceptions import InputError
 from funnelkit.crm.costs import read_costs
 from funnelkit.crm.sample import COST_PER_LEAD
 from funnelkit.plan.mix import least_cost_mix, shares_mix
@@ -64,4 +65,38 @@ def test_channels_from_history_and_the_least_cost_mix(measured):
     assert used[max(ratio, key=ratio.get)] == 0  # the dearest revenue is not bought
     assert used[min(ratio, key=ratio.get)] == pytest.approx(
         next(c.capacity for c in channels if c.name == min(ratio, key=ratio.get))
+    )
+
+
+def test_a_channel_s_spend_counts_against_its_leads_in_the_same_months_only(measured, tmp_path):
+    table, _ = measured
+    spend = pd.read_csv(SAMPLE / "costs.csv")
+    one = spend[(spend["channel"] != "Paid Search") | (spend["month"] == "2026-03")]
+    extra = pd.DataFrame({"month": ["2031-01"], "channel": ["Referrals"], "spend": [99_999.0]})
+    path = tmp_path / "costs.csv"
+    pd.concat([one, extra]).to_csv(path, index=False)
+    costs = channel_costs(table, read_costs(path))
+    frame = costs.frame.set_index("channel")
+    month = table.leads["lead_at"].dt.to_period("M")
+    paid = ((table.leads["source"] == "Paid Search") & (month == pd.Period("2026-03"))).sum()
+    assert frame.loc["Paid Search", "leads"] == paid  # March's leads only, against March's spend
+    assert frame.loc["Paid Search", "cost_per_lead"] == pytest.approx(
+        one.loc[one["channel"] == "Paid Search", "spend"].sum() / paid
+    )
+    assert costs.unused == ("Referrals 2031-01",)
+    assert costs.notes() == [
+        "spend in 1 month without the channel's leads, left out: Referrals 2031-01"
+    ]
+
+
+def test_costs_whose_channels_match_no_lead_are_refused_with_both_lists(measured, tmp_path):
+    table, _ = measured
+    path = tmp_path / "costs.csv"
+    path.write_text("month,channel,spend\n2026-01,paid search,100\n2026-01,Radio,100\n")
+    with pytest.raises(InputError) as err:
+        channel_costs(table, read_costs(path))
+    assert str(err.value) == (
+        f"{path}: none of its channels ('Radio', 'paid search') is a value of the leads' "
+        "'source' ('Direct Traffic', 'Email Marketing', 'Offline Sources', 'Organic Search', "
+        "'Paid Search', 'Paid Social', 'Referrals'); names must match exactly, case included"
     )

@@ -28,13 +28,22 @@ def test_a_costs_file_with_every_kind_of_bad_row(tmp_path):
         "soon,Referrals,5\n"
         "2026-03, ,5\n"
         "2026-03,Referrals,-4\n"
-        "2026-04,Referrals,abc\n",
+        "2026-04,Referrals,abc\n"
+        "2026/05,Referrals,10\n"
+        "06/2026,Referrals,10\n"
+        "Jul 2026,Referrals,10\n"
+        "2026-08-31 23:59,Referrals,10\n"
+        "2026-09,Referrals,10\n"
+        "2026-10,Referrals,10\n",
     )
     costs = read_costs(path)
     assert costs.spend.to_dict("list") == {
-        "month": [pd.Period("2026-01", "M"), pd.Period("2026-02", "M")],
-        "channel": ["Paid Search", "Referrals"],
-        "spend": [1300.5, 50.0],
+        "month": [
+            pd.Period(m, "M")
+            for m in ("2026-01", "2026-02", *(f"2026-{k:02d}" for k in range(5, 11)))
+        ],
+        "channel": ["Paid Search"] + ["Referrals"] * 7,
+        "spend": [1300.5, 50.0] + [10.0] * 6,
     }
     assert costs.quality.summary().splitlines()[1:] == [
         "  - unparsable month in 'Month': 1 row (first: row 4): row dropped",
@@ -46,6 +55,21 @@ def test_a_costs_file_with_every_kind_of_bad_row(tmp_path):
     ]
     wide = costs.per_channel_month()
     assert wide.loc[pd.Period("2026-02", "M")].tolist() == [0.0, 50.0]
+
+
+def test_a_file_whose_rows_mostly_cannot_be_used_stops(tmp_path):
+    # day-first dates read as months would fold a year into a few months: refused instead
+    rows = "".join(f"{d:02d}/05/2025,Paid Search,100\n" for d in range(1, 11))
+    rows += "2025-05,Paid Search,100\n2025-06,Paid Search,100\n"
+    with pytest.raises(CrmExportError) as err:
+        read_costs(write(tmp_path, "month,channel,spend\n" + rows))
+    assert (
+        "10 of its 12 rows cannot be used as they are (unparsable month in 'month': 10 rows"
+        in str(err.value)
+    )
+    assert str(err.value).endswith("check the month and spend formats")
+    with pytest.raises(CrmExportError, match="column 'spend' appears more than once"):
+        read_costs(write(tmp_path, "month,channel,spend, Spend\n2026-01,a,1,2\n"))
 
 
 def test_a_missing_column_or_nothing_usable_stops_and_says_what_was_found(tmp_path):

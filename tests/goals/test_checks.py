@@ -346,6 +346,18 @@ def test_realistic_prices_a_volume_at_the_cheapest_mix_of_the_team_s_channels(co
     assert verdict(enough, priced, "realistic")[0] == "pass"
     sales = dataclasses.replace(more, team="sales")  # sales has no priced channel here
     assert verdict(sales, priced, "realistic")[0] == "warn"
+    scoped = dataclasses.replace(more, scope={"source": "Paid Search"})
+    assert verdict(scoped, priced, "realistic") == (
+        "warn",
+        "A budget of 89,000 is given for a scoped goal: the channels' mix prices all of its "
+        "team's mql, so give its 'cost_per_unit'.",
+    )
+    revenue = good(metric="revenue", target=Target("value", 300_000), budget=5_000)
+    assert verdict(revenue, priced, "realistic") == (
+        "warn",
+        "Its budget of 5,000 cannot be checked: a budget is checked against a volume goal's "
+        "target.",
+    )
     beyond = good(team="marketing", metric="volume:mql", target=Target("value", 9_000), budget=1e9)
     assert verdict(beyond, priced, "realistic") == (
         "fail",

@@ -104,10 +104,19 @@ def with_program(tmp_path, **program) -> object:
             "program: The leads of 2026-11 must bring 74,954 of revenue, but every channel at "
             "its capacity brings",
         ),
-        ({"by": "region"}, "program: 'segments.by' must be a column of"),
+        ({"by": "region"}, "program: 'by' must be a column of"),
+        (
+            {"minimums": {"Referrals": 5}, "costs": "no-referrals.csv"},
+            "program: 'Referrals' has no spend in the costs file in a month with its leads, so a "
+            "minimum or a share cannot apply; the priced channels are",
+        ),
     ],
 )
 def test_a_program_that_cannot_be_planned_is_named(tmp_path, program, message):
+    spend = pd.read_csv(ROOT / "data" / "sample" / "costs.csv")
+    spend[spend["channel"] != "Referrals"].to_csv(tmp_path / "no-referrals.csv", index=False)
+    if program.get("costs") == "no-referrals.csv":
+        program = {**program, "costs": str(tmp_path / "no-referrals.csv")}
     with pytest.raises(ParamsError) as err:
         load_plan_data(with_program(tmp_path, **program))
     assert str(err.value).startswith(f"{tmp_path / 'plan.yaml'}: {message}")
@@ -158,17 +167,17 @@ def test_channels_can_be_looked_up_in_another_file(tmp_path):
         by="group",
         lookup={"file": str(groups), "from": "source", "key": "source", "value": "group"},
     )
-    data = load_plan_data(path)
-    assert data.program.funnels.segments == ("Events", "Organic", "Paid")
-    paid = data.program.measured.frame.set_index("channel").loc["Paid"]
-    assert paid["spend"] == pytest.approx(spend.loc[spend["channel"] == "Paid", "spend"].sum())
-    # none of the groups is among the mapping's marketing sources: all are sales'
-    assert data.program.teams["marketing"].plan is None
-    assert data.program.teams["sales"].plan is not None
+    # none of the groups is among the mapping's marketing sources: marketing's part would
+    # have no channel, so the plan asks which are marketing's
+    with pytest.raises(ParamsError, match="list marketing's channels in 'marketing_channels'"):
+        load_plan_data(path)
     raw = yaml.safe_load(path.read_text())
     raw["program"]["marketing_channels"] = ["Paid", "Organic"]
     path.write_text(yaml.safe_dump(raw))
     listed = load_plan_data(path).program
+    assert listed.funnels.segments == ("Events", "Organic", "Paid")
+    paid = listed.measured.frame.set_index("channel").loc["Paid"]
+    assert paid["spend"] == pytest.approx(spend.loc[spend["channel"] == "Paid", "spend"].sum())
     assert [c.name for c in listed.teams["marketing"].plan.channels] == ["Organic", "Paid"]
     assert [c.name for c in listed.teams["sales"].plan.channels] == ["Events"]
     raw["program"]["marketing_channels"] = ["Paid", "TV"]

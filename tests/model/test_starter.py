@@ -273,6 +273,7 @@ def test_init_with_costs_of_other_months_names_them_and_writes_nothing(tmp_path)
     with pytest.raises(InputError) as err:
         init_plan(SAMPLE, "own", parse_period("2027-Q1"), tmp_path, goal=1, costs=costs)
     assert str(err.value).startswith(
-        f"--costs: {costs}: none of its months has leads in {SAMPLE} (costs 2019-01 to 2019-01"
+        f"--costs: {costs}: no channel has spend in a month it brought leads (costs 2019-01 to "
+        "2019-01, leads 2025-05 to 2026-10)"
     )
     assert not (tmp_path / "own.yaml").exists()
