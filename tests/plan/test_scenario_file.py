@@ -47,3 +47,12 @@ def test_paths_are_written_relative_to_the_file(tmp_path):
     assert raw["actuals"] == {"export": "../data/sample/hubspot-contacts.csv", "mapping": "hubspot"}
     assert raw["previous_plan"] == "2026-q4.yaml"
     assert yaml.safe_load(yaml.safe_dump(raw)) == raw
+
+
+def test_a_forecast_without_trends_stays_so_when_saved(tmp_path):
+    params = dataclasses.replace(
+        load_params(ROOT / "params" / "example.yaml"), forecast_trend=False
+    )
+    out = save_params(params, tmp_path / "flat.yaml")
+    assert "forecast:\n  trend: false\n" in out.read_text()
+    assert load_params(out).forecast_trend is False
