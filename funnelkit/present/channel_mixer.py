@@ -31,10 +31,10 @@ class ChannelMixer:
             raise InputError("the program plan has no marketing channel to mix")
         self.channels = team.plan.channels
         leads = team.plan.leads.sum(axis=1)
-        start = leads / leads.sum()  # the program plan's own mix
+        self.start = leads / leads.sum()  # the program plan's own mix
         self.dials = [
             Dial(float(s), 0.0, 1.0, label=c.name, unit="%", precision=SHARE_PRECISION, scale=100)
-            for c, s in zip(self.channels, start, strict=True)
+            for c, s in zip(self.channels, self.start, strict=True)
         ]
         self._balancing = False
         self._changed = changed
@@ -48,6 +48,15 @@ class ChannelMixer:
             "proportion, so they add up to 100 %.</p>"
         )
         self.widget = w.VBox([intro, *self.dials, self.view])
+
+    def reset(self) -> None:
+        """Every share back to the program plan's mix (no redraw: the caller refreshes)."""
+        self._balancing = True
+        try:
+            for dial, share in zip(self.dials, self.start, strict=True):
+                dial.value = float(share)
+        finally:
+            self._balancing = False
 
     @property
     def shares(self) -> np.ndarray:

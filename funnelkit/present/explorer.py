@@ -456,6 +456,8 @@ class ScenarioExplorer:
             self.touches.value = b.sla.touches_per_rep_per_day
             self.minutes.value = b.sla.first_touch_minutes
             self.cadence.value = cadence_text(b.sla.cadence)
+            if self.mixer is not None:
+                self.mixer.reset()
         self.refresh()
         self.status.value = (
             f"Back at the plan {html.escape(self.start.name)}."

@@ -345,6 +345,9 @@ def test_the_channels_tab_keeps_the_shares_at_100_percent_and_shows_their_cost(e
     shown = untagged(mixer.view.value)
     assert f"for <b>${by_hand.spend.sum():,.0f}</b>" in shown
     assert "the least-cost mix would spend $" in shown
+    explorer.reset()  # the shares go back to the program plan's mix too
+    assert [d.value for d in mixer.dials] == before
+    mixer.dials[0].value = 0.5
     redraws = explorer.redraws["Channels"]
     explorer.goal.value = explorer.goal.value * 1.1  # a bigger goal: the tab follows
     assert explorer.redraws["Channels"] == redraws + 1
