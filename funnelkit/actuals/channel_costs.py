@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from funnelkit.actuals.segments import SegmentFunnels
+from funnelkit.actuals.segments import SegmentFunnels, check_segment_column
 from funnelkit.core.exceptions import InputError
 from funnelkit.crm.costs import Costs
 from funnelkit.crm.fields import stage_field
@@ -60,12 +60,7 @@ def channel_costs(table: LeadTable, costs: Costs, by: str = "source") -> Channel
     """Cost per lead, MQL and customer of each channel, over the months both files have it:
     a channel's spend in a month counts against its leads created that month."""
     leads = table.leads
-    if by not in leads:
-        columns = ", ".join(repr(c) for c in leads.columns)
-        raise InputError(
-            f"'by' must be a column of {table.source} ({columns}; got {by!r}): a column the "
-            "export lacks can be looked up in another file ('lookup')"
-        )
+    check_segment_column(table, by)
     created = leads[stage_field(table.stages[0])]
     if created.isna().all():
         raise InputError(

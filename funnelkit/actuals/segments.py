@@ -95,6 +95,16 @@ class SegmentFunnels:
         return out
 
 
+def check_segment_column(table: LeadTable, by: str) -> None:
+    """Refuse a segment column the lead table does not have, naming those it has."""
+    if by not in table.leads:
+        columns = ", ".join(repr(c) for c in table.leads.columns)
+        raise InputError(
+            f"'by' must be a column of {table.source} ({columns}; got {by!r}): a column the "
+            "export lacks can be looked up in another file ('lookup')"
+        )
+
+
 def segment_funnels(
     table: LeadTable,
     by: str,
@@ -105,12 +115,7 @@ def segment_funnels(
     """Each segment's funnel, segments being the values of the lead table's column `by`;
     leads without a value are left out, of the segments and of the overall rates alike."""
     leads = table.leads
-    if by not in leads:
-        columns = ", ".join(repr(c) for c in leads.columns)
-        raise InputError(
-            f"'by' must be a column of {table.source} ({columns}; got {by!r}): a column the "
-            "export lacks can be looked up in another file ('lookup')"
-        )
+    check_segment_column(table, by)
     as_of = None if as_of is None else pd.Timestamp(as_of)  # default: the table's, if dated
     segment = leads[by].astype("string")
     names = tuple(sorted(segment.dropna().unique()))

@@ -29,13 +29,13 @@ import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.crm.exports import read_table
-from funnelkit.crm.parsing import parse_numbers
+from funnelkit.crm.parsing import parse_numbers, parse_times
 from funnelkit.crm.quality import QualityReport
 
 COST_COLUMNS = ("month", "channel", "spend")
 DROPPED = "row dropped"
 MAX_DROPPED = 0.5  # a costs file with more than this share of its rows dropped or added up stops
-MONTH_FORMATS = (  # tried in order; each must read the whole cell
+MONTH_FORMATS = (  # tried most-fitting first (`parse_times`); each must read the whole cell
     "%Y-%m",
     "%Y/%m",
     "%m/%Y",
@@ -69,17 +69,6 @@ class Costs:
         return wide.reindex(months).fillna(0.0)
 
 
-def _months(text: pd.Series) -> pd.PeriodIndex:
-    """Each cell's month, by the first of MONTH_FORMATS that reads it whole (NaT: none)."""
-    found = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    for fmt in MONTH_FORMATS:
-        todo = found.isna() & text.notna()
-        if not todo.any():
-            break
-        found[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    return pd.PeriodIndex(found, freq="M")
-
-
 def read_costs(path: str | Path) -> Costs:
     """Read and check a costs file (see the module docstring for its columns and checks)."""
     path = Path(path)
@@ -102,9 +91,10 @@ def read_costs(path: str | Path) -> Costs:
             f"missing {', '.join(map(repr, missing))} (found {found})"
         )
     rows = np.arange(1, table.num_rows + 1).astype(str)
-    month_text = pc.utf8_trim_whitespace(pc.cast(table.column(names["month"]), pa.string()))
-    month = _months(month_text.to_pandas())
-    bad_month = np.asarray(month.isna())
+    month_text = pc.cast(table.column(names["month"]), pa.string())
+    times, _ = parse_times(month_text, MONTH_FORMATS, "UTC")  # no zoned format: wall clock
+    month = pd.PeriodIndex(times, freq="M")
+    bad_month = np.isnat(times)
     report.add(
         "unparsable month", repr(names["month"]), [f"row {r}" for r in rows[bad_month]], DROPPED
     )

@@ -62,6 +62,13 @@ class ProgramPlan:
         return np.array([payback_months(c, t.monthly_revenue, t.gross_margin) for c in plan.cac])
 
 
+def need_by_lead_month(plan: Plan, revenue: float) -> np.ndarray:
+    """The revenue (money) each of the plan's months' leads must bring for `revenue` over the
+    period: its share of the first stage's phased volume (lead-in months included)."""
+    leads = plan.monthly.volumes[:, 0]
+    return revenue * leads / leads.sum()
+
+
 def program_channels(
     program: ProgramPlan | None,
 ) -> tuple[dict[str, tuple[Channel, ...]], int]:
@@ -94,8 +101,6 @@ def _program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms) -> ProgramP
     )
     _check_named(terms, funnels.segments, tuple(c.name for c in channels))
     phasing = plan.monthly
-    leads = phasing.volumes[:, 0]
-    weights = leads / leads.sum()
     p = plan.params
     marketing = set(
         table.mapping.marketing_sources
@@ -110,7 +115,7 @@ def _program_plan(plan: Plan, table: LeadTable, terms: ProgramTerms) -> ProgramP
     ):
         own = [c for c in channels if (c.name in marketing) == (team == "marketing")]
         segments = [s for s in funnels.segments if (s in marketing) == (team == "marketing")]
-        need = revenue * weights
+        need = need_by_lead_month(plan, revenue)
         teams[team] = TeamProgram(
             team=team,
             revenue=revenue,

@@ -14,7 +14,7 @@ import pandas as pd
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.formats import count, money
 from funnelkit.core.rounding import whole_units
-from funnelkit.model.program import ProgramPlan
+from funnelkit.model.program import ProgramPlan, need_by_lead_month
 from funnelkit.plan.build import Plan
 from funnelkit.plan.mix import least_cost_mix, shares_mix
 from funnelkit.present.dials import Dial
@@ -83,8 +83,7 @@ class ChannelMixer:
         """Show what the shares need and cost for `plan`'s marketing revenue, phased by its
         first stage's months, beside the least-cost mix's spend."""
         cur = plan.params.currency
-        first = plan.monthly.volumes[:, 0]
-        need = plan.targets.marketing_revenue_goal * first / first.sum()
+        need = need_by_lead_month(plan, plan.targets.marketing_revenue_goal)
         months = tuple(plan.monthly.labels)
         mixed = shares_mix(self.channels, months, need, self.shares)
         try:

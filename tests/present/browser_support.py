@@ -206,6 +206,19 @@ def slider(page, name: str):
     return page.locator(f".funnelkit-{name} .funnelkit-dial-range")
 
 
+AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}  # WCAG 2 A and AA
+
+
+def accessibility_problems(page, context: str | None = None) -> tuple[list, int]:
+    """axe-core, the accessibility checker, on the page (or the elements `context` selects):
+    each rule broken as (rule, what it asks, the elements), and how many rules passed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, context=context, options=AXE_RULES).response
+    broken = [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in found["violations"]]
+    return broken, len(found["passes"])
+
+
 LATENCY_JS = """([slider, views]) => {
     const handle = document.querySelector(`.funnelkit-${slider} .funnelkit-dial-range`);
     const watched = views.map(v => document.querySelector(`.funnelkit-${v}`));

@@ -12,9 +12,9 @@ import re
 import subprocess
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from browser_support import (
     HOW_TO_ENABLE,
+    accessibility_problems,
     browser,
     chromium_or_none,
     dial_value,
@@ -34,7 +34,6 @@ from funnelkit.model.loader import load_plan_data
 from funnelkit.present.explorer import on_grid
 
 CHROMIUM = chromium_or_none()
-AXE_RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa"]}}
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason=HOW_TO_ENABLE)]
 SHOTS = ROOT / "build" / "screenshots"
 
@@ -285,10 +284,7 @@ def test_the_channels_tab_keeps_the_shares_whole(explorer):
 def test_every_control_has_a_name_and_text_has_contrast(explorer):
     """axe-core, the accessibility checker, on the explorer: WCAG 2 A and AA rules."""
     page, _ = explorer
-    found = Axe().run(page, context=".funnelkit-explorer", options=AXE_RULES).response
-    problems = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in found["violations"]
-    ]
+    problems, _ = accessibility_problems(page, ".funnelkit-explorer")
     assert problems == []
 
 
@@ -393,8 +389,8 @@ def test_the_definition_explorer_switches_stage_in_the_widget(lab, chromium):
     assert page.locator(".funnelkit-dial-typed").first.input_value() == "3"  # a count: "3"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / "definition-explorer.png")
-    found = Axe().run(page, context=".jp-OutputArea-output", options=AXE_RULES).response
-    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found["violations"]] == []
+    problems, _ = accessibility_problems(page, ".jp-OutputArea-output")
+    assert problems == []
     assert errors == []
     page.close()
 
