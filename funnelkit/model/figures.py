@@ -92,6 +92,16 @@ GLOSSARY: dict[str, str] = {
     "beyond_history.*": "a stage whose busiest planned month is beyond the plan's history_multiple: 'multiple.<stage>' (its target ÷ history's busiest month) and 'busiest.<stage>' (history's busiest month, count)",
     "goal_target.*": "a goal's target, in its metric's unit, from the goals file (by goal id)",
     "shared_goal.*": "revenue a shared revenue goal asks for, from the goals file (by goal id, money)",
+    "gap.*": "the gap bridge of a window to date (a month 'YYYY-MM' or a period 'YYYY-MM..YYYY-MM'): a driver's Shapley contribution to revenue won − planned, by '<driver>.<window>' (money); the contributions add up to the gap",
+    "gap_customers.*": "the same driver's contribution to customers won − planned, by '<driver>.<window>' (customers)",
+    "gap_planned.*": "a gap driver's planned value, by '<driver>.<window>': leads (count), mix (1), a step's rate, follow_up (share touched in time), timing (fraction 0–1), deal_size (money), share (fraction of revenue from sales' own sources)",
+    "gap_actual.*": "the same driver's actual value in the window, by '<driver>.<window>'",
+    "gap_had.*": "revenue had the driver gone as planned (follow_up: had every hand-off been touched in time) and every other as it was, as a fraction of plan, by '<driver>.<window>'",
+    "gap_owner.*": "the contributions added up per clause, by '<owner>.<window>' (marketing, sales, shared; money)",
+    "gap_attainment.*": "revenue won as a fraction of revenue planned in the window, by '<window>'",
+    "gap_planned_revenue.*": "revenue the plan calls for in the window to date, by '<window>' (money)",
+    "gap_actual_revenue.*": "revenue won in the window to date, by '<window>' (money)",
+    "gap_follow_up.*": "history's follow-up effect the bridge values follow-up by, by '<measure>.<window>': in_time and others (the next step's rate of hand-offs touched within the SLA's window and of the others, fractions 0–1), difference (in points)",
     "program.*": "the program plan: per team ('<figure>.marketing', '<figure>.sales') revenue (its part of the goal, money), leads (whole leads its channels must bring over the lead months, count) and spend (what they cost, money); budget (marketing's budget for the period, money) and budget_revenue (the most revenue it buys, money)",
 }
 

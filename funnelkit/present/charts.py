@@ -16,6 +16,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 from matplotlib.typing import RcKeyType
 
@@ -32,6 +33,7 @@ from funnelkit.present.chart_text import (
     tornado_axis,
     tornado_title,
 )
+from funnelkit.present.gap_text import OWNERS, GapView
 from funnelkit.present.palette import (
     BLUE,
     GREEN,
@@ -314,4 +316,50 @@ def spend_chart(months: tuple[str, ...], spend: dict[str, np.ndarray], currency:
     ax.set_xlabel("month the leads arrive (and the spend falls)")
     ax.set_title("Spend by month and channel")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=FONT - 1)
+    return fig
+
+
+OWNER_COLOURS = {"marketing": BLUE, "sales": ORANGE, "shared": GREY}
+
+
+@_styled
+def gap_chart(view: GapView, title: str) -> Figure:
+    """A waterfall from revenue planned to revenue won, top to bottom: each driver's
+    contribution as a bar from the running total, coloured by its clause's owner."""
+    b, cur = view.revenue, view.currency
+    order = view.order()
+    labels = ["Planned", *(view.label(b.drivers[i].name) for i in order), "Won"]
+    steps = [float(b.contributions[i]) for i in order]
+    before = b.planned + np.r_[0.0, np.cumsum(steps)[:-1]]
+    lefts = np.r_[0.0, np.minimum(before, before + steps), 0.0]
+    widths = np.r_[b.planned, np.abs(steps), b.actual]
+    colours = [
+        "black",
+        *(OWNER_COLOURS.get(b.drivers[i].owner, GREY) for i in order),
+        "black",
+    ]
+    fig, (ax,) = _figure(11, 0.45 * len(labels) + 2.3)
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, widths, left=lefts, color=colours, height=0.7)
+    ends = lefts + widths
+    words = [
+        _axis_money(b.planned, cur),
+        *(("+" if v >= 0 else "−") + _axis_money(abs(v), cur) for v in steps),
+        _axis_money(b.actual, cur),
+    ]
+    for yi, end, word in zip(y, ends, words, strict=True):
+        ax.text(end, yi, f" {word}", va="center", fontsize=FONT - 1)
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, float(ends.max()) * 1.18)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _axis_money(v, cur)))
+    ax.set_xlabel(f"revenue ({cur})")
+    ax.set_title(title)
+    handles = [
+        Patch(color=colour, label=OWNERS[owner])
+        for owner, colour in OWNER_COLOURS.items()
+        if any(d.owner == owner for d in b.drivers)
+    ]
+    ax.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, frameon=False
+    )
     return fig

@@ -24,6 +24,7 @@ from IPython.display import HTML, display
 
 from funnelkit.actuals import review
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches, touches_recorded
+from funnelkit.actuals.gap import PRIOR_ENTRIES, gap_drivers
 from funnelkit.actuals.qualification import qualification
 from funnelkit.actuals.swings import QUARTERS
 from funnelkit.core.exceptions import InputError, ParamsError
@@ -47,6 +48,7 @@ from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.model.program import program_channels
+from funnelkit.plan.build import Plan
 from funnelkit.plan.sensitivity import Sensitivity
 from funnelkit.plan.stage_names import StageNames
 from funnelkit.present import charts, plan_tables, program_tables
@@ -60,6 +62,15 @@ from funnelkit.present.blocks import (
     para,
     strong,
     text,
+)
+from funnelkit.present.gap_text import (
+    GapView,
+    counterfactual,
+    days,
+    gap_table,
+    gap_view,
+    signed,
+    summary,
 )
 from funnelkit.present.tags import HTML_MARKS, tag, tagged_table
 
@@ -938,7 +949,112 @@ def previous_period(book: Workbook) -> list[object]:
                 frame, "Previous plan: actual as % of plan to date", book.plan.params.names
             )
         ),
+        *_gap_blocks(book, prev, None, titled=True),
     ]
+
+
+def _period_months(plan: Plan) -> list[str]:
+    """The plan period's months, 'YYYY-MM' (lead-in months left out)."""
+    first = pd.Period(str(plan.params.start)[:7], "M")
+    return [str(m) for m in pd.period_range(first, periods=plan.params.months)]
+
+
+def _gap(book: Workbook, plan: Plan, months: tuple[int, int] | None) -> GapView | str:
+    """The gap bridge of `plan`'s months `months` (default its whole period) to the export's
+    as-of day, or why there is none."""
+    table = _table(book)
+    p = plan.params
+    first, end = (0, p.months) if months is None else months
+    labels = _period_months(plan)
+    scope = labels[first] if end - first == 1 else f"{labels[first]}..{labels[end - 1]}"
+    try:
+        gap = gap_drivers(plan, table, months)
+    except InputError as err:
+        return _public(book, str(err))
+    return gap_view(
+        gap,
+        scope,
+        p.currency,
+        plan.sla.terms.first_touch_minutes,
+        p.funnel.stages[0],
+        book.plan.params.names,
+    )
+
+
+def _gap_blocks(
+    book: Workbook, plan: Plan, months: tuple[int, int] | None, titled: bool
+) -> list[object]:
+    """Why revenue is off plan, clause by clause: a paragraph (under its own heading when
+    `titled`), the waterfall, the drivers' table and what would have been had each of the
+    largest gone as planned."""
+    view = _gap(book, plan, months)
+    if isinstance(view, str):
+        return [block(note(f"The gap to plan cannot be split: {text(view)}."))]
+    g = view.gap
+    frame, marks = gap_table(view)
+    when = days(g.first, g.last)
+    effect = ""
+    if g.follow_up is not None:
+        low, high = g.follow_up.interval
+        fast, slow = g.follow_up.rates
+        effect = (
+            f" Follow-up is valued by history: hand-offs touched within "
+            f"{view.window_minutes:g} minutes went on to the next stage "
+            f"{tag(f'gap_follow_up.in_time.{view.scope}', fast, percent(fast, 1))} of the time, the others "
+            f"{tag(f'gap_follow_up.others.{view.scope}', slow, percent(slow, 1))} (a difference of "
+            f"{tag(f'gap_follow_up.difference.{view.scope}', fast - slow, signed((fast - slow) * 100))} "
+            f"points, 95% interval {signed(low * 100)} to {signed(high * 100)}); history, not "
+            "proof of cause."
+        )
+    held = "".join(f" {text(n[:1].upper() + n[1:])}." for n in g.notes)
+    return [
+        block(
+            *([heading(3, "Why: the gap to plan, clause by clause")] if titled else []),
+            para(
+                f"{summary(view, HTML_MARKS)} Revenue is the plan's own arithmetic: leads × "
+                "source mix × each step's rate × follow-up × deal size × timing, with sales' own "
+                "sources on top. Each driver is counted on the entries whose planned volume "
+                "falls in the window (a stage's days earlier: the table's 'counted'), a step's "
+                "rate on those old enough to have taken it, with the plan's rate weighing as "
+                f"{PRIOR_ENTRIES:g} entries. A driver's part is the average of what putting "
+                "its planned value back changes over every order of doing so (its Shapley "
+                f"value), so the parts add up to the gap exactly.{effect}{held}"
+            ),
+        ),
+        chart(charts.gap_chart(view, f"From plan to won, {when}")),
+        table_html(frame, f"The gap to plan by driver, {when}", marks),
+        block(bullets([counterfactual(view, i, HTML_MARKS) for i in view.largest()[:3]])),
+    ]
+
+
+def gap_to_plan(book: Workbook, month: str) -> list[object]:
+    """The month's gap to plan, split by clause: see `_gap_blocks`."""
+    plan = book.plan
+    months = _period_months(plan)
+    if month not in months:
+        return [
+            block(
+                note(
+                    f"{pd.Period(month, 'M'):%B %Y} is a lead-in month: the plan asks no revenue "
+                    "of it, so there is no gap to split."
+                )
+            )
+        ]
+    i = months.index(month)
+    return _gap_blocks(book, plan, (i, i + 1), titled=False)
+
+
+def _gap_points(book: Workbook, month: str) -> list[str]:
+    """The two largest contributions to the month's gap, as the discussion's first points."""
+    plan = book.plan
+    months = _period_months(plan)
+    if month not in months:
+        return []
+    i = months.index(month)
+    view = _gap(book, plan, (i, i + 1))
+    if isinstance(view, str):
+        return []
+    return [counterfactual(view, j, HTML_MARKS) for j in view.largest()[:2]]
 
 
 def _risks_table(
@@ -1413,15 +1529,19 @@ def to_discuss(book: Workbook, month: str) -> list[object]:
     the shortfall, then the month's stages, follow-up and leakage, then the plan's stretches."""
     plan, table = book.plan, _table(book)
     sla = review.month_sla(plan, table, month)
-    points = _outlook_points(book) + review.discussion_points(
-        review.month_pacing(plan, table, month),
-        sla if touches_recorded(table) else sla.iloc[0:0],  # nothing measured, nothing to say
-        review.month_leakage(table, month),
-        plan.sla.terms.first_touch_minutes,
-        _sla_goal(book, month),
-        HTML_MARKS,
-        plan.params.names,
-        ended=_month_ended(book, month),
+    points = (
+        _gap_points(book, month)
+        + _outlook_points(book)
+        + review.discussion_points(
+            review.month_pacing(plan, table, month),
+            sla if touches_recorded(table) else sla.iloc[0:0],  # nothing measured, nothing to say
+            review.month_leakage(table, month),
+            plan.sla.terms.first_touch_minutes,
+            _sla_goal(book, month),
+            HTML_MARKS,
+            plan.params.names,
+            ended=_month_ended(book, month),
+        )
     )
     if book.baselines is not None:
         r = review.risks(plan, book.baselines)
