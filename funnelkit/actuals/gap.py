@@ -79,7 +79,9 @@ class GapDrivers:
     follow_up: FollowUpEffect | None  # what following up in time was worth on history
     counted: dict[str, tuple[pd.Timestamp, pd.Timestamp]]  # per driver: first and last day
     # of the entries (or wins) it is measured on
-    notes: tuple[str, ...]  # drivers left out or held at plan, and why
+    notes: tuple[str, ...]  # drivers left out, and why
+    unripe: dict[str, float]  # steps no entry in the window has had its maturity days for
+    # (its rate is then the plan's): step -> those days
 
     def revenue_of(self) -> Revenue:
         """Revenue from the drivers' values (the bridge's function)."""
@@ -169,6 +171,7 @@ def gap_drivers(
 
     leads = table.leads
     notes: list[str] = []
+    unripe: dict[str, float] = {}
     sources = table.mapping.marketing_sources
     if "source" in leads:
         marketing = leads["source"].isin(sources).to_numpy()
@@ -215,7 +218,7 @@ def gap_drivers(
         ripe = entered[k] & (times <= as_of - pd.Timedelta(days=float(days))).to_numpy()
         planned_rate = p.funnel.conversion_rates[k]
         if ripe.sum() == 0:
-            notes.append(f"{step}: no entry in the window is {days:.0f} days old yet; held at plan")
+            unripe[step] = float(days)
         took = float((ripe & reached[b].to_numpy()).sum())
         rate = (took + PRIOR_ENTRIES * planned_rate) / (ripe.sum() + PRIOR_ENTRIES)
         rates_actual.append(rate)
@@ -282,6 +285,7 @@ def gap_drivers(
         follow_up=effect,
         counted=counted,
         notes=tuple(notes),
+        unripe=unripe,
     )
 
 

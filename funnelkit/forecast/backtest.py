@@ -21,7 +21,7 @@ the backtested periods won, the line hardest to call.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,6 +158,21 @@ def forecast_days(
     return ended[-2 * weeks :]
 
 
+def period_starts(table: LeadTable, months: int, first: pd.Period) -> list[pd.Timestamp]:
+    """The first day of each period (see `period_of`) that began after the export's first lead
+    and ended before its as-of day, the latest last."""
+    created = table.leads[stage_field(table.stages[0])].dropna()
+    if created.empty:
+        return []
+    start, _ = period_of(created.min(), months, first)
+    starts: list[pd.Timestamp] = []
+    while True:
+        start = start + pd.DateOffset(months=months)
+        if period_of(start, months, first)[1] >= table.as_of.normalize():
+            return starts
+        starts.append(start)
+
+
 def backtest(
     table: LeadTable,
     months: int = 3,
@@ -168,6 +183,8 @@ def backtest(
     goals: Mapping[tuple[str, pd.Timestamp], float] | None = None,
     trend: bool = True,
     budget: float | None = WIN_BUDGET,
+    days: Sequence[pd.Timestamp] | None = None,
+    least: int = MIN_FORECASTS,
 ) -> Backtest:
     """Forecast the period of `months` months (laid from month `first`; default January) of
     each of the last `weeks` Mondays whose period has ended, from what `table` knew that
@@ -180,15 +197,17 @@ def backtest(
     met, held_50, held_80, trials. `trend`: whether each forecast follows the trends history
     showed that day (`funnelkit.forecast.trends`). `budget`: fewer trials than `trials` for a
     funnel so large that they would draw more wins than this (None: always `trials`). Raises
-    InputError when fewer than MIN_FORECASTS forecasts can be made."""
+    InputError when fewer than `least` forecasts can be made. `days`: forecast on these days
+    instead of the Mondays (e.g. each period's first, `period_starts`)."""
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
     source = table if "revenue" in measures else _counted(table)
     made: list[tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]] = []
     hashes = pd.Series(id_hashes(source.leads[ID].to_numpy()), index=source.leads.index)
     skipped = 0
-    for day in reversed(forecast_days(table, months, first, weeks)):
-        if len(made) == weeks:
+    chosen = forecast_days(table, months, first, weeks) if days is None else list(days)
+    for day in reversed(chosen):
+        if days is None and len(made) == weeks:
             break
         start, end = period_of(day, months, first)
         past = known_on(source, day)
@@ -212,11 +231,12 @@ def backtest(
             skipped += 1
             continue
         made.append((day, start, end, f.revenue, f.customers.astype(float)))
-    if len(made) < MIN_FORECASTS:
+    if len(made) < least:
+        which = "weekly forecasts" if days is None else "forecasts at a period's start"
         raise InputError(
             f"{table.source} has too little history to backtest the forecast on: "
-            f"{len(made)} weekly forecasts of periods that have ended could be made, and "
-            f"{MIN_FORECASTS} or more are needed"
+            f"{len(made)} {which} of periods that have ended could be made, and "
+            f"{least} or more are needed"
         )
     made.reverse()
     rows = []

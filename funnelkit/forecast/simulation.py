@@ -23,6 +23,7 @@ reaching the goal, exactly, for a given seed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import overload
@@ -38,6 +39,7 @@ from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.lead_streams import lead_keys, uniform_pairs, uniforms
 from funnelkit.forecast.spreads import measure_spreads
+from funnelkit.forecast.stage_entries import advance, stage_entries
 from funnelkit.forecast.trends import MONTHS as TREND_MONTHS
 from funnelkit.forecast.trends import NO_TRENDS, Trends, measure_trends
 from funnelkit.plan.build import Plan
@@ -121,6 +123,10 @@ class Forecast:
     expected_new_leads: float
     fan: pd.DataFrame  # index: day; columns: FAN quantiles of cumulative revenue
     pipeline: Pipeline
+    trial_rates: np.ndarray  # (trials, steps): each trial's step rates
+    trial_volume: np.ndarray  # (trials,): each trial's factor on new leads
+    entries: np.ndarray | None = None  # (trials, stages − 1): entries into each stage but the
+    # last in the period (`stage_entries`), when the forecast counted them
 
     @property
     def expected_revenue(self) -> float:
@@ -252,12 +258,6 @@ def _draw_later(history: History, first: int, size: int, rng: np.random.Generato
     return total
 
 
-def _advance(rate: np.ndarray | float, survive: float) -> np.ndarray | float:
-    """The chance a lead advances given it has not yet, with `survive` the share of observed
-    durations longer than its wait: p·S / (1 − p + p·S)."""
-    return rate * survive / (1 - rate + rate * survive)
-
-
 def _ranges(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For groups of `sizes` items laid end to end: each item's group and place in it."""
     group = np.repeat(np.arange(len(sizes)), sizes)
@@ -349,7 +349,7 @@ def _pipeline_hits(
     mean = history.rates
     mean_beyond = np.r_[np.cumprod(mean[::-1])[::-1][1:], 1.0]
     survive = longer / sizes[stage]  # the share of observed durations longer than the wait
-    likely = trials * _advance(mean[stage[alive]], survive[alive]) * mean_beyond[stage[alive]]
+    likely = trials * advance(mean[stage[alive]], survive[alive]) * mean_beyond[stage[alive]]
     size_of = np.asarray(RESIDUAL_SIZES)[
         np.minimum(np.searchsorted(RESIDUAL_SIZES, likely), len(RESIDUAL_SIZES) - 1)
     ]
@@ -400,7 +400,7 @@ def _lead_group(
     seg_lead, block = _ranges(np.full(len(idx), blocks))
     seg_stage = st[seg_lead]
     bound = (
-        _advance(top_rate[block, seg_stage], survive[seg_lead])
+        advance(top_rate[block, seg_stage], survive[seg_lead])
         * top_beyond[block, seg_stage]
         * in_time[seg_lead]
     )
@@ -439,7 +439,7 @@ def _wins(
     segment, position, u = _candidates(keys[seg_lead], seg_lo, seg_n, bound)
     lead, s = seg_lead[segment], seg_stage[segment]
     u *= bound[segment]
-    win = _advance(rate[position, s], survive[lead]) * beyond[position, s]
+    win = advance(rate[position, s], survive[lead]) * beyond[position, s]
     won = u < win * in_time[lead]
     lead, trial = lead[won], order[position[won], s[won]]
     # given a win, u / win is uniform below in_time, so u / win × the lead's draws is uniform
@@ -608,6 +608,8 @@ def simulate(
         expected_new_leads=expected_new,
         fan=fan,
         pipeline=pipeline,
+        trial_rates=rates,
+        trial_volume=np.broadcast_to(volume, (trials,)),
     )
 
 
@@ -683,7 +685,7 @@ def expected_wins(history: History, pipeline: Pipeline, arrivals: np.ndarray) ->
     for k, days in enumerate(history.durations):
         age = pipeline.age_days[pipeline.stage == k]
         survive = (len(days) - np.searchsorted(days, age, side="right")) / len(days)
-        total += float(np.sum(_advance(rates[k], survive)) * beyond[k])
+        total += float(np.sum(advance(rates[k], survive)) * beyond[k])
     return total
 
 
@@ -714,7 +716,7 @@ def forecast_plan(
     arrivals = plan_arrivals(plan, as_of)
     if trials is None:
         trials = trials_for(expected_wins(history, pipeline, arrivals), TRIALS)
-    return simulate(
+    f = simulate(
         history,
         pipeline,
         arrivals,
@@ -725,4 +727,29 @@ def forecast_plan(
         trials=trials,
         seed=seed,
         to_date=won_in(table, start, as_of) if as_of >= start else (0.0, 0),
+    )
+    entries = stage_entries(
+        history.durations,
+        as_of,
+        pipeline.stage,
+        pipeline.age_days,
+        arrivals,
+        start,
+        end,
+        f.trial_rates,
+        f.trial_volume,
+        entries_between(table, start, as_of)[:-1],
+        seed,
+    )
+    return dataclasses.replace(f, entries=entries)
+
+
+def entries_between(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+    """Entries into each stage from day `first` to day `last`, both included."""
+    stop = last.normalize() + pd.Timedelta(days=1)
+    return np.array(
+        [
+            int(((table.leads[c] >= first) & (table.leads[c] < stop)).sum())
+            for c in table.stage_columns
+        ]
     )

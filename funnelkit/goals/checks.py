@@ -21,7 +21,7 @@ from funnelkit.core.exceptions import InputError
 from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.goals.metrics import catalog, metric_series, scoped
-from funnelkit.goals.records import Goal, GoalSet, Thresholds
+from funnelkit.goals.records import Goal, GoalSet, Thresholds, level_name
 from funnelkit.plan.build import Plan
 from funnelkit.plan.channels import Channel
 from funnelkit.plan.mix import cheapest_spend
@@ -115,7 +115,10 @@ def target_text(goal: Goal, unit: str) -> str:
         raise InputError(
             f"'target' of goal {short(goal.id)} must be set to be put in words (got None)"
         )
-    return target.text() if target.kind == "change" else describe(target.amount, unit)
+    if target.kind == "change":
+        return target.text()
+    shown = describe(target.amount, unit)
+    return shown if target.level is None else f"{shown} ({level_name(target.level)})"
 
 
 @dataclass(frozen=True)
@@ -202,13 +205,8 @@ def _with_chance(
     """A verdict with the forecast's chance of the goal added (and the chance itself); below
     the threshold a pass becomes a warning, so the scorecard and the forecast never disagree
     silently."""
-    if context.outcomes is None or goal.target is None:
-        return verdict
-    if goal.target.kind == "value":
-        target = goal.target.amount
-    elif isinstance(where, Position):
-        target = where.target
-    else:
+    target = numeric_target(goal, where)
+    if context.outcomes is None or target is None:
         return verdict
     chance = context.outcomes.chance(goal, target)
     if chance is None:
@@ -220,6 +218,16 @@ def _with_chance(
         words += f", below the {context.thresholds.min_chance:.0%} threshold (min_chance)"
     figure = ((f"goal_chance.{goal.id}", chance, f"{chance:.0%}", " chance"),)
     return ("warn" if low and status == "pass" else status), f"{sentence} {words}.", figure
+
+
+def numeric_target(goal: Goal, where: Position | str | None) -> float | None:
+    """A goal's target in its metric's unit: its value, or its change applied to the
+    baseline of its position `where`; None when neither is known."""
+    if goal.target is None:
+        return None
+    if goal.target.kind == "value":
+        return goal.target.amount
+    return where.target if isinstance(where, Position) else None
 
 
 def _position_or_error(

@@ -23,6 +23,7 @@ from funnelkit.goals.metrics import catalog
 DEFAULT_TEAMS: tuple[str, ...] = ("shared", "marketing", "sales")
 SHARED_TEAM = "shared"
 CHANGE_PATTERN = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*%$")  # '+5%', '-10 %'
+LEVEL_PATTERN = re.compile(r"^[pP](\d{1,2})$")  # 'p50': what the forecast reaches in 50 % of trials
 FILE_KEYS = {"teams": False, "goals": True, "thresholds": False}
 GOAL_KEYS = {
     "id": True,
@@ -62,22 +63,34 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Target:
-    """What a goal aims for: an absolute value in the metric's unit, or a change from baseline."""
+    """What a goal aims for: an absolute value in the metric's unit, a change from baseline,
+    or a level of the forecast (the most its trials reach with a chance, e.g. P50)."""
 
-    kind: str  # 'value' or 'change'
-    amount: float  # the value, or the change as a fraction of baseline (+5 % is 0.05)
+    kind: str  # 'value', 'change' or 'level' (until the forecast turns it into a value)
+    amount: float  # the value, the change as a fraction of baseline (+5 % is 0.05), or the
+    # level's chance (P90 is 0.9)
+    level: float | None = None  # for a value set from a level: that level's chance
 
     def value(self, base: float) -> float:
         """The target in the metric's unit: its value, or the change applied to `base`."""
+        if self.kind == "level":
+            raise InputError(
+                f"a target set as level {self.text()} needs the forecast to turn it into a number"
+            )
         return base * (1 + self.amount) if self.kind == "change" else self.amount
 
     def text(self) -> str:
-        """The target as people write it: '540,000' or '+5%'."""
-        return (
-            f"{self.amount:+.1%}".replace(".0%", "%")
-            if self.kind == "change"
-            else f"{self.amount:,g}"
-        )
+        """The target as people write it: '540,000', '+5%', 'P50', or '540,000 (P50)'."""
+        if self.kind == "change":
+            return f"{self.amount:+.1%}".replace(".0%", "%")
+        if self.kind == "level":
+            return level_name(self.amount)
+        return f"{self.amount:,g}" + ("" if self.level is None else f" ({level_name(self.level)})")
+
+
+def level_name(chance: float) -> str:
+    """A level's name: 'P50' for the level reached with chance 0.5."""
+    return f"P{round(chance * 100)}"
 
 
 @dataclass(frozen=True)
@@ -130,9 +143,14 @@ def parse_target(raw: Any, metric: str | None, units: dict[str, str]) -> Target:
     """A target from YAML: a number (absolute) or a change such as '+5%' (from baseline)."""
     if isinstance(raw, str) and (match := CHANGE_PATTERN.match(raw.strip())):
         return Target("change", float(match.group(1)) / 100)
+    if isinstance(raw, str) and (match := LEVEL_PATTERN.match(raw.strip())):
+        chance = int(match.group(1))
+        check_number("target", chance, low=1, high=99, where=" as a level pNN (NN 1–99)")
+        return Target("level", chance / 100)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise InputError(
-            f"'target' must be a number in the metric's unit or a change such as '+5%' (got {short(raw)})"
+            "'target' must be a number in the metric's unit, a change such as '+5%' or a level "
+            f"of the forecast such as 'p50' (got {short(raw)})"
         )
     unit = units.get(metric or "")
     if unit == "fraction":

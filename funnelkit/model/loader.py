@@ -5,10 +5,12 @@ line and both explorers all open a plan here, so they all read the same figures.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from funnelkit.actuals.baselines import Baselines, measure_baselines
@@ -20,13 +22,20 @@ from funnelkit.crm.databases import read_database_table
 from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.forecast.backtest import MIN_FORECASTS, WEEKS, Backtest, backtest, period_starts
 from funnelkit.forecast.backtest import TRIALS as BACKTEST_TRIALS
-from funnelkit.forecast.backtest import WEEKS, Backtest, backtest
 from funnelkit.forecast.coverage import Coverage, period_coverage
-from funnelkit.forecast.simulation import Forecast, forecast_plan, measure_history, plan_period
+from funnelkit.forecast.simulation import (
+    Forecast,
+    forecast_plan,
+    measure_history,
+    plan_period,
+    won_in,
+)
 from funnelkit.goals.checks import Outcomes
 from funnelkit.goals.metrics import scoped
 from funnelkit.goals.records import GoalSet, load_goals
+from funnelkit.model.goal_levels import resolve_levels
 from funnelkit.model.program import ProgramPlan, program_plan
 from funnelkit.plan.build import Plan, build_plan
 from funnelkit.plan.params import PlanParams, load_params
@@ -89,6 +98,18 @@ class PlanData:
         except InputError as err:
             return str(err)
 
+    @functools.cached_property
+    def start_record(self) -> Backtest | str:
+        """Each past period of the plan's length forecast on its first day from what the
+        export knew then, against what it won (`plan_backtest` with `at_starts`); or why
+        there is none, in words."""
+        if self.table is None:
+            return "no CRM export"
+        try:
+            return plan_backtest(self, at_starts=True)
+        except InputError as err:
+            return str(err)
+
     @property
     def outcomes(self) -> Outcomes | None:
         """The forecast's totals per trial, for the goal checks' chance of each goal; None
@@ -99,11 +120,16 @@ class PlanData:
             return None
         if f is None:
             return None
-        last_stage = self.plan.targets.funnel.stages[-1]
+        *stages, last_stage = self.plan.targets.funnel.stages
+        entries = {} if f.entries is None else dict(zip(stages, f.entries.T, strict=True))
         return Outcomes(
             first=f.start.date(),
             last=f.end.date(),
-            trials={"revenue": f.revenue, f"volume:{last_stage}": f.customers},
+            trials={
+                "revenue": f.revenue,
+                f"volume:{last_stage}": f.customers,
+                **{f"volume:{s}": e for s, e in entries.items()},
+            },
         )
 
 
@@ -112,31 +138,52 @@ def plan_backtest(
     weeks: int = WEEKS,
     trials: int = BACKTEST_TRIALS,
     trend: bool | None = None,
+    at_starts: bool = False,
 ) -> Backtest:
     """The forecast's backtest on the plan's export (`funnelkit.forecast.backtest`): the
     periods of the plan's length before its as-of day, laid from its first month, each
-    forecast every Monday from what the export knew then and scored against what was won. The
-    previous plan's goals score its own period. `trend`: None follows the plan's
-    `forecast.trend`."""
+    forecast every Monday (`at_starts`: on each period's first day instead) from what the
+    export knew then and scored against what was won. The previous plan's goals score its own
+    period. `trend`: None follows the plan's `forecast.trend`."""
     if data.table is None:
         raise ParamsError(f"{data.params_file}: 'actuals' must name a CRM export to backtest on")
-    p, goals = data.params, {}
-    if data.previous is not None and data.previous.params.months == p.months:
-        q = data.previous.params
-        start = pd.Timestamp(q.start)
-        goals = {
-            ("revenue", start): q.revenue_goal,
-            ("customers", start): q.revenue_goal / q.deal_size,
-        }
+    p = data.params
+    first = pd.Period(str(p.start)[:7], "M")
     return backtest(
         data.table,
         p.months,
-        pd.Period(str(p.start)[:7], "M"),
+        first,
         weeks=weeks,
         trials=trials,
-        goals=goals,
+        goals=_period_goals(data, data.table, first),
         trend=p.forecast_trend if trend is None else trend,
+        days=period_starts(data.table, p.months, first) if at_starts else None,
+        least=1 if at_starts else MIN_FORECASTS,
     )
+
+
+def _period_goals(
+    data: PlanData, table: LeadTable, first: pd.Period
+) -> dict[tuple[str, pd.Timestamp], float]:
+    """The goal each past period is scored against, per measure: the previous plan's for its
+    own period, else the median of what the export's past periods won (all of them, so every
+    backtest of the plan scores a period against the same goal)."""
+    p = data.params
+    starts = period_starts(table, p.months, first)
+    won = [
+        won_in(table, s, s + pd.DateOffset(months=p.months) - pd.Timedelta(days=1)) for s in starts
+    ]
+    goals: dict[tuple[str, pd.Timestamp], float] = {}
+    if won:
+        revenue, customers = (float(np.median(x)) for x in zip(*won, strict=True))
+        for s in starts:
+            goals[("revenue", s)], goals[("customers", s)] = revenue, customers
+    if data.previous is not None and data.previous.params.months == p.months:
+        q = data.previous.params
+        start = pd.Timestamp(q.start)
+        goals[("revenue", start)] = q.revenue_goal
+        goals[("customers", start)] = q.revenue_goal / q.deal_size
+    return goals
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:
@@ -203,7 +250,7 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
         except (InputError, CrmExportError) as err:
             raise ParamsError(f"{params_file}: actuals: {err}") from None
     coverage, note = _coverage(plan, table)
-    return PlanData(
+    data = PlanData(
         params_file=Path(params_file),
         params=params,
         plan=plan,
@@ -217,6 +264,25 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
         coverage_note=note,
         program=_program(params, plan, table, Path(params_file)),
     )
+    if goals is None or not any(
+        g.target is not None and g.target.kind == "level" for g in goals.goals
+    ):
+        return data
+    resolved = resolve_levels(goals, data.outcomes, _why_no_forecast(data), params.goals_file or "")
+    forecast = data.forecast
+    data = dataclasses.replace(data, goals=resolved)
+    data.__dict__["forecast"] = forecast  # made once, kept by the data with resolved goals
+    return data
+
+
+def _why_no_forecast(data: PlanData) -> str:
+    """Why the plan has no forecast, in words ('' when it has one)."""
+    try:
+        if data.forecast is None:
+            return "the plan's period has ended by the export's as-of day"
+    except InputError as err:
+        return str(err)
+    return ""
 
 
 def _program(

@@ -34,6 +34,7 @@ from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
+from funnelkit.forecast.chances import brier
 from funnelkit.forecast.coverage import coverage_sentence
 from funnelkit.forecast.trends import MONTHS as TREND_MONTHS
 from funnelkit.forecast.trends import Trends
@@ -45,7 +46,9 @@ from funnelkit.goals.alignment import (
     volume_goals_sentences,
 )
 from funnelkit.goals.checks import Context
+from funnelkit.goals.records import Goal
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
+from funnelkit.model.goal_levels import goal_levels, together
 from funnelkit.model.loader import PlanData, load_plan_data
 from funnelkit.model.program import program_channels
 from funnelkit.plan.build import Plan
@@ -277,6 +280,74 @@ def _range_advice(share: float, level: float) -> str | None:
     return None
 
 
+def _planned_start(book: Workbook) -> pd.Timestamp | None:
+    """The first day of the past period a plan's goal scores (the previous plan's, when it is
+    as long as this one); None when every past period is scored at the middle of history."""
+    prev = book.previous
+    if prev is None or prev.params.months != book.params.months:
+        return None
+    return pd.Timestamp(prev.params.start)
+
+
+def _start_record(book: Workbook) -> list[object]:
+    """Each past period's chance as the forecast gave it on the period's first day, against
+    what happened, and the Brier score over them: has '70 %' meant 70 %?"""
+    record = book.start_record
+    if isinstance(record, str):
+        return [block(note(f"No chances at past periods' starts: {text(_public(book, record))}."))]
+    months, cur = book.params.months, book.params.currency
+    measure = record.measures[0]
+    r = record.rows(measure)
+    shown = (lambda v: money(v, cur)) if measure == "revenue" else count
+    planned = _planned_start(book)
+    period = _periods_word(months, 1)
+    rows = pd.DataFrame(
+        {
+            period: [f"{a:%b %Y} – {b:%b %Y}" for a, b in zip(r["start"], r["end"], strict=True)],
+            "goal": [shown(g) for g in r["goal"]],
+            "scored against": [
+                "its plan's goal" if s == planned else "the middle of history" for s in r["start"]
+            ],
+            "chance given": [percent(c) for c in r["chance"]],
+            "won": [shown(a) for a in r["actual"]],
+            "met": ["yes" if m else "no" for m in r["met"]],
+        }
+    )
+    keys = [f"{s:%Y-%m}" for s in r["start"]]
+    marks: dict[str, Marks] = {
+        "goal": [(f"track_goal.{k}", float(g)) for k, g in zip(keys, r["goal"], strict=True)],
+        "chance given": [
+            (f"start_chance.{k}", float(c)) for k, c in zip(keys, r["chance"], strict=True)
+        ],
+        "won": [(f"start_won.{k}", float(a)) for k, a in zip(keys, r["actual"], strict=True)],
+    }
+    score = brier(list(r["chance"]), list(r["met"].astype(bool)))
+    n = len(r)
+    return [
+        block(
+            para(
+                f"{strong('At each ' + period + chr(39) + 's start.')} The forecast run on the "
+                f"first day of each past {period}, from what the export knew that day, gave "
+                f"these chances of the {period}'s goal. Over them its Brier score is "
+                f"{tag('start.brier', score, f'{score:.2f}')} (0 is perfect; saying 50/50 every "
+                f"time scores 0.25){_brier_words(score)}. With {count(n)} "
+                f"{_periods_word(months, n)}, whether '70%' has meant 70% is a rough guide, "
+                "not a verdict."
+            )
+        ),
+        table_html(rows, f"Past {_periods_word(months, 2)}: the chance given at the start", marks),
+    ]
+
+
+def _brier_words(score: float) -> str:
+    """What a Brier score says against always saying 50/50, as a clause ('' when close)."""
+    if score > 0.25 + 0.02:
+        return ": worse than saying 50/50 every time, so read its chances with care"
+    if score < 0.25 - 0.02:
+        return ": better than saying 50/50 every time"
+    return ": about what saying 50/50 every time scores"
+
+
 def _track_record(book: Workbook) -> list[object]:
     """The forecast's track record on the export, in a paragraph: how often both ranges held
     against how often they should, the accuracy of its chances, its bias, what those runs
@@ -293,21 +364,21 @@ def _track_record(book: Workbook) -> list[object]:
     what = "revenue" if measure == "revenue" else "customers won"
     shown = (lambda v: money(v, cur)) if measure == "revenue" else count
     by_period = r.groupby("start").agg(end=("end", "first"), goal=("goal", "first"))
-    median = float(np.median(r.groupby("start")["actual"].first()))
-    middle = f"the middle of what the {_periods_word(months, 2)} won"
+    planned = _planned_start(book)
+    middle = f"the middle of what the export's past {_periods_word(months, 2)} won"
     goals = [
         (start, end, goal, tag(f"track_goal.{start:%Y-%m}", goal, shown(goal)))
         for start, end, goal in zip(
             pd.DatetimeIndex(by_period.index), by_period["end"], by_period["goal"], strict=True
         )
     ]
-    if all(goal == median for *_, goal, _ in goals):
+    if all(start != planned for start, *_ in goals):
         scored = f"Its chances of reaching {goals[0][3]} ({middle}) scored"
     else:
         own = "its plan's goal"
         each = "; ".join(
-            f"{figure}, {own if goal != median else middle}, for {start:%b %Y} – {end:%b %Y}"
-            for start, end, goal, figure in goals
+            f"{figure}, {own if start == planned else middle}, for {start:%b %Y} – {end:%b %Y}"
+            for start, end, _, figure in goals
         )
         scored = f"Its chances of reaching each {_periods_word(months, 1)}'s goal ({each}) scored"
     direction = "above" if bias >= 0 else "below"
@@ -761,6 +832,7 @@ def goal_scorecard(book: Workbook) -> list[object]:
     ]
     if why:
         items.append(block(para(strong("Why a goal warns or fails:")), bullets(why)))
+    items += _goal_chances(book)
     p = book.plan.params
     volumes = volume_goals_sentences(book.goals, book.plan, HTML_MARKS)
     if volumes:
@@ -775,6 +847,87 @@ def goal_scorecard(book: Workbook) -> list[object]:
         )
     for label, ids in loose_ends(book.goals):
         items.append(block(para(strong(text(label), ":"), " ", text(", ".join(ids)))))
+    return items
+
+
+def _goal_value(book: Workbook, goal: Goal, value: float) -> str:
+    """A value of a goal's metric as shown: money for revenue, else a count."""
+    return money(value, book.plan.params.currency) if goal.metric == "revenue" else count(value)
+
+
+def _goal_chances(book: Workbook) -> list[object]:
+    """The levels each goal the forecast covers could be set at, its chance, and how often
+    team goals are met together with their shared goal, from the same trials."""
+    outcomes, goals, table = book.outcomes, book.goals, book.table
+    if outcomes is None or goals is None or table is None:
+        return []
+    found = goal_levels(goals, outcomes, table, book.plan.sla.terms.handoff_stage)
+    if not found:
+        return []
+    columns = ("commit (P90)", "plan (P50)", "stretch (P25)")
+    rows: list[dict[str, str | None]] = []
+    marks: dict[str, Marks] = {c: [] for c in (*columns, "target", "chance")}
+    for g in found:
+        gid = g.goal.id
+        row = {"goal": gid, "team": g.goal.team, "metric": g.goal.metric}
+        for (name, value), column in zip(g.levels.items(), columns, strict=True):
+            row[column] = _goal_value(book, g.goal, value)
+            marks[column].append((f"goal_level.{name}.{gid}", value))
+        row["target"] = "–" if g.target is None else _goal_value(book, g.goal, g.target)
+        marks["target"].append(None if g.target is None else (f"goal_number.{gid}", g.target))
+        row["chance"] = "–" if g.chance is None else percent(g.chance)
+        marks["chance"].append(None if g.chance is None else (f"goal_chance.{gid}", g.chance))
+        rows.append(row)
+    n = len(outcomes.trials["revenue"])
+    items: list[object] = [
+        block(
+            para(
+                f"{strong('Goals as chances.')} The forecast's {count(n)} simulated periods give "
+                "each goal on revenue, customers or a stage's volume the levels it could be set "
+                "at: commit (reached in 9 periods of 10), plan (in half) and stretch (in 1 of 4). "
+                "A goal file can set a target as one of them (target: p50)."
+            )
+        ),
+        table_html(pd.DataFrame(rows), "Each goal's levels and chance, from the forecast", marks),
+    ]
+    for t in together(found, goals, outcomes):
+        sid = t.shared.goal.id
+        teams = " and ".join(
+            f"{text(x.goal.id)} ({tag(f'goal_chance.{x.goal.id}', x.chance, percent(x.chance))})"
+            for x in t.teams
+            if x.chance is not None
+        )
+        alone = t.shared.chance or 0.0
+        given = (
+            ""
+            if t.shared_given_teams is None
+            else (
+                f"; in those periods the shared goal {text(sid)} is met "
+                f"{tag(f'joint.shared_given_teams.{sid}', t.shared_given_teams, percent(t.shared_given_teams))} "
+                f"of the time (alone: {tag(f'goal_chance.{sid}', alone, percent(alone))})"
+            )
+        )
+        if len(t.teams) == 1:
+            met, odds = "Team goal {} is met in", ""
+        else:
+            met = f"Team goals {{}} are {'both' if len(t.teams) == 2 else 'all'} met in"
+            odds = " Goals each at even odds do not make even odds together."
+        left = (
+            ""
+            if not t.left_out
+            else " Left out, having no simulated periods (rates, the SLA share or another period): "
+            + text(", ".join(g.id for g in t.left_out))
+            + "."
+        )
+        items.append(
+            block(
+                para(
+                    f"{strong('Together.')} {met.format(teams)} "
+                    f"{tag(f'joint.teams.{sid}', t.all_teams, percent(t.all_teams))} of the same "
+                    f"simulated periods{given}.{odds}{left}"
+                )
+            )
+        )
     return items
 
 
@@ -949,7 +1102,7 @@ def previous_period(book: Workbook) -> list[object]:
                 frame, "Previous plan: actual as % of plan to date", book.plan.params.names
             )
         ),
-        *_gap_blocks(book, prev, None, titled=True),
+        *_gap_blocks(book, prev, None, titled=True, label=prev.params.title),
     ]
 
 
@@ -982,11 +1135,11 @@ def _gap(book: Workbook, plan: Plan, months: tuple[int, int] | None) -> GapView 
 
 
 def _gap_blocks(
-    book: Workbook, plan: Plan, months: tuple[int, int] | None, titled: bool
+    book: Workbook, plan: Plan, months: tuple[int, int] | None, titled: bool, label: str
 ) -> list[object]:
     """Why revenue is off plan, clause by clause: a paragraph (under its own heading when
     `titled`), the waterfall, the drivers' table and what would have been had each of the
-    largest gone as planned."""
+    largest gone as planned. `label` names the window in titles."""
     view = _gap(book, plan, months)
     if isinstance(view, str):
         return [block(note(f"The gap to plan cannot be split: {text(view)}."))]
@@ -1006,7 +1159,12 @@ def _gap_blocks(
             f"points, 95% interval {signed(low * 100)} to {signed(high * 100)}); history, not "
             "proof of cause."
         )
-    held = "".join(f" {text(n[:1].upper() + n[1:])}." for n in g.notes)
+    names = book.plan.params.names
+    held = "".join(f" {text(n[:1].upper() + n[1:])}." for n in g.notes) + "".join(
+        f" No {text(names.step(step))} entry in the window is {days:.0f} days old yet, so its "
+        "rate is the plan's."
+        for step, days in g.unripe.items()
+    )
     return [
         block(
             *([heading(3, "Why: the gap to plan, clause by clause")] if titled else []),
@@ -1021,8 +1179,8 @@ def _gap_blocks(
                 f"value), so the parts add up to the gap exactly.{effect}{held}"
             ),
         ),
-        chart(charts.gap_chart(view, f"From plan to won, {when}")),
-        table_html(frame, f"The gap to plan by driver, {when}", marks),
+        chart(charts.gap_chart(view, f"From plan to won: {label} (revenue {when})")),
+        table_html(frame, f"The gap to plan by driver: {label} (revenue {when})", marks),
         block(bullets([counterfactual(view, i, HTML_MARKS) for i in view.largest()[:3]])),
     ]
 
@@ -1041,7 +1199,7 @@ def gap_to_plan(book: Workbook, month: str) -> list[object]:
             )
         ]
     i = months.index(month)
-    return _gap_blocks(book, plan, (i, i + 1), titled=False)
+    return _gap_blocks(book, plan, (i, i + 1), titled=False, label=f"{pd.Period(month, 'M'):%B %Y}")
 
 
 def _gap_points(book: Workbook, month: str) -> list[str]:
@@ -1619,6 +1777,7 @@ def outlook(book: Workbook) -> list[object]:
     items: list[object] = [
         block(bullets(lines), note(method)),
         *_track_record(book),
+        *_start_record(book),
         chart(
             charts.fan_chart(
                 outcome.fan,

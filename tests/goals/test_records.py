@@ -96,7 +96,7 @@ def change(example, index, key, value):
             1,
             "target",
             "lots",
-            "g.yaml: goal 'marketing-mqls': 'target' must be a number in the metric's unit or a change such as '+5%' (got 'lots')",
+            "g.yaml: goal 'marketing-mqls': 'target' must be a number in the metric's unit, a change such as '+5%' or a level of the forecast such as 'p50' (got 'lots')",
         ),
         (
             1,
