@@ -131,7 +131,12 @@ def test_actuals_with_an_unknown_preset_exits_2(root):
 def test_goals_prints_the_scorecard_and_alignment(root):
     result = run("goals", "params/example.yaml", "--as-of", "2026-11-22", cwd=root)
     assert result.returncode == 0, result.stderr
-    assert "marketing-mqls (marketing): 8 pass, 1 warn, 0 fail" in result.stdout
+    # the forecast's MQLs in Q1 2027 reach the goal's 240 in 48 % of its simulated periods:
+    # below the 50 % threshold, so attainable and realistic warn besides ambitious
+    assert "marketing-mqls (marketing): 6 pass, 3 warn, 0 fail" in result.stdout
+    assert "240 mql cover the 238 the plan needs. The forecast gives it a 48% chance" in (
+        result.stdout
+    )
     assert "They add up, with" in result.stdout
 
 

@@ -161,3 +161,74 @@ def test_the_targets_carry_the_next_period_s_lead_in_so_no_month_drops_to_zero(b
     assert book.plan.phasing.whole[march, 0] == 0  # this period's own leads stop in March
     assert lead_in[march, 0] > 0  # the next period's start there
     assert f"<td>{int(np.ceil(lead_in[march, 0] - 1e-9)):,}</td>" in text
+
+
+def _tagged(items) -> dict[str, float]:
+    """Every figure tagged in the items' markup: name -> exact value."""
+    markup = "\n".join(
+        getattr(i, "data", "") or "" for i in items if isinstance(getattr(i, "data", ""), str)
+    )
+    return {
+        name: float(value)
+        for name, value in re.findall(r'data-q="([^"]+)" data-v="([^"]+)"', markup)
+    }
+
+
+def test_the_month_s_gap_is_split_by_clause_and_adds_up(q4):
+    items = wb.gap_to_plan(q4, "2026-10")
+    shown = text_of(items)
+    assert "Revenue planned for 1 Oct – 31 Oct 2026: $108,800; won: $76,910 (71% of plan)" in shown
+    figures = _tagged(items)
+    parts = {k: v for k, v in figures.items() if k.startswith("gap.") and k.endswith(".2026-10")}
+    assert len(parts) == 10  # leads, mix, four steps, follow-up, deal size, timing, share
+    assert sum(parts.values()) == pytest.approx(76_910 - 108_800, abs=1e-6)
+    owners = {k: v for k, v in figures.items() if k.startswith("gap_owner.")}
+    assert sum(owners.values()) == pytest.approx(76_910 - 108_800, abs=1e-6)
+    assert "Why: the gap to plan" not in shown  # the section's own title says it
+    assert "Had deals averaged the planned $14,700 (not $10,440)" in shown
+
+
+def test_what_to_discuss_opens_with_the_two_largest_contributions(q4):
+    points = re.findall(r"<li>(.*?)</li>", text_of(wb.to_discuss(q4, "2026-10")), re.S)
+    gap = wb.gap_to_plan(q4, "2026-10")
+    parts = {k: v for k, v in _tagged(gap).items() if k.startswith("gap.")}
+    largest = sorted(parts, key=lambda k: -abs(parts[k]))[:2]
+    assert [k.split(".")[1] for k in largest] == ["deal_size", "lead→mql"]
+    assert points[0].startswith("Sales' clause: Deal size −$31,833. Had deals averaged")
+    assert points[1].startswith("Marketing's clause: Lead → MQL rate −$19,991. Had the")
+    assert points[2].startswith("Both teams: the forecast gives the goal")
+
+
+def test_a_lead_in_month_has_no_gap_to_split(q4):
+    assert "is a lead-in month: the plan asks no revenue of it" in text_of(
+        wb.gap_to_plan(q4, "2026-09")
+    )
+
+
+def test_the_previous_plan_s_gap_is_titled_and_named_by_its_period(book):
+    shown = text_of(wb.previous_period(book))
+    assert "Why: the gap to plan, clause by clause" in shown
+    assert (
+        "The gap to plan by driver: Q4 2026 plan, all regions (revenue 1 Oct – 31 Oct 2026)"
+        in shown
+    )
+    assert "No Opportunity → customer entry in the window is 77 days old yet" in shown
+
+
+def test_goals_as_chances_in_the_scorecard(book):
+    items = wb.goal_scorecard(book)
+    shown = text_of(items)
+    assert "Each goal&#x27;s levels and chance, from the forecast" in shown or (
+        "Each goal's levels and chance, from the forecast" in shown
+    )
+    figures = _tagged(items)
+    trials = book.outcomes.trials
+    assert (
+        figures["goal_level.plan.marketing-mqls"]
+        == np.sort(trials["volume:mql"])[::-1][len(trials["volume:mql"]) // 2 - 1]
+    )
+    assert figures["goal_chance.marketing-mqls"] == pytest.approx(
+        (trials["volume:mql"] >= 240).mean()
+    )
+    assert "Team goal marketing-mqls (48%) is met in 48% of the same simulated periods" in shown
+    assert "Left out, having no simulated periods" in shown
