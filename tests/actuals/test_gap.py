@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from funnelkit.actuals.measures import maturity_days
 from funnelkit.actuals.review import plan_vs_actuals, planned_to_date
 from funnelkit.actuals.segments import segment_funnels
 from funnelkit.core.exceptions import InputError
+from funnelkit.crm.sample import generate_leads, write_csv
 from funnelkit.model.loader import load_plan_data
 from funnelkit.plan.bridge import had
 
@@ -222,3 +225,28 @@ def _sample():
 def test_months_outside_the_period_are_refused(q4):
     with pytest.raises(InputError, match=r"'months' must be plan months from 0 to 3 \(got 2, 4\)"):
         gap_drivers(q4.plan, q4.table, (2, 4))
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1_500, 4_000),
+    months=st.sampled_from([None, (0, 1), (2, 3)]),
+)
+def test_the_parts_add_up_on_generated_actuals(seed, n, months):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "generated.csv"
+        write_csv(generate_leads(n, seed), path)
+        table = read_export(path)
+    plan = build_plan(load_params(ROOT / "params" / "2026-q3.yaml"))
+    g = gap_drivers(plan, table, months)
+    for bridge, won in ((g.revenue(), g.actual_revenue), (g.customers(), g.actual_customers)):
+        assert bridge.actual == pytest.approx(won, rel=1e-9, abs=1e-9)
+        assert bridge.contributions.sum() == pytest.approx(bridge.gap, abs=1e-6)
+    start = pd.Timestamp("2026-07-01") + pd.DateOffset(months=0 if months is None else months[0])
+    end = pd.Timestamp("2026-07-01") + pd.DateOffset(months=3 if months is None else months[1])
+    end = min(end, table.as_of.normalize() + pd.Timedelta(days=1))
+    leads = table.leads
+    won = (leads["outcome"] == "won") & (leads["won_at"] >= start) & (leads["won_at"] < end)
+    assert g.actual_customers == won.sum()
+    assert g.actual_revenue == pytest.approx(leads.loc[won, "amount"].sum())

@@ -289,10 +289,10 @@ def test_every_control_has_a_name_and_text_has_contrast(explorer):
 
 
 REPORTS = [  # plans still running have a forecast fan chart; 2026-q3 (and escaping) ended
-    ("example", "20-quarterly-plan", 6),  # the program plan's spend chart too
-    ("2026-q3", "20-quarterly-plan", 3),
-    ("2026-q4", "20-quarterly-plan", 5),
-    ("2026-q4", "30-monthly-review-2026-10", 3),
+    ("example", "20-quarterly-plan", 7),  # the program plan's spend chart, the gap's waterfall
+    ("2026-q3", "20-quarterly-plan", 3),  # no previous plan, so no gap to split
+    ("2026-q4", "20-quarterly-plan", 6),  # the previous plan's gap waterfall too
+    ("2026-q4", "30-monthly-review-2026-10", 4),  # the month's gap waterfall too
     ("escaping", "20-quarterly-plan", 3),
 ]
 

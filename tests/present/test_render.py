@@ -162,8 +162,8 @@ def test_the_report_is_meeting_ready(rendered):
         assert code not in html, code
     assert not re.search(r"In&nbsp;\[|Out\[\d", html)
     assert (
-        html.count('src="data:image/png;base64,') == 6
-    )  # forecast fan, funnel, months, program spend, last quarter, tornado
+        html.count('src="data:image/png;base64,') == 7
+    )  # forecast fan, funnel, months, program spend, last quarter, its gap waterfall, tornado
     assert "cdnjs" not in html  # opens offline
     assert "<script src=" not in html
     review = (reports / "2026-q4" / "30-monthly-review-2026-10.html").read_text()
