@@ -124,7 +124,8 @@ def target_text(goal: Goal, unit: str) -> str:
 @dataclass(frozen=True)
 class Outcomes:
     """A forecast's simulated totals for a period, per metric: what a goal's chance is read
-    from ('revenue' in money, 'volume:<last stage>' in customers, one value per trial)."""
+    from ('revenue' in money, 'new_customers' and 'volume:<stage>' in counts; one value per
+    trial, every metric from the same trials)."""
 
     first: dt.date  # the period's first day
     last: dt.date  # its last day

@@ -127,6 +127,7 @@ class PlanData:
             last=f.end.date(),
             trials={
                 "revenue": f.revenue,
+                "new_customers": f.customers,
                 f"volume:{last_stage}": f.customers,
                 **{f"volume:{s}": e for s, e in entries.items()},
             },

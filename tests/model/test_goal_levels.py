@@ -103,7 +103,11 @@ def test_a_level_on_a_metric_the_forecast_does_not_simulate_is_refused(tmp_path)
     assert message.startswith(
         f"{tmp_path / 'goals.yaml'}: goal 'marketing-lead-quality': 'target' P50"
     )
-    assert "is a level of the forecast, and the forecast covers revenue" in message
+    assert (
+        "is a level of the forecast, and the forecast covers new_customers, revenue, "
+        "volume:lead, volume:mql, volume:opportunity, volume:sql, volume:won from 2027-01-01 "
+        "to 2027-03-31"
+    ) in message
     assert "(got metric 'conversion:lead→mql', 2027-01-01 to 2027-03-31)" in message
 
 
