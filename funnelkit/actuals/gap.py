@@ -4,10 +4,12 @@ the export, ready for the gap bridge (`plan.bridge`).
 The plan's funnel is marketing's part of the goal; the rest comes from sales' own sources.
 Revenue to date is, in the plan's own arithmetic,
 
-    revenue = leads × mix × (each step's rate) × follow-up × deal size × timing ÷ share
+    revenue = leads × mix × (each step's rate) × follow-up × deal size × timing
+              + revenue from sales' own sources
 
-- leads: marketing-sourced entries into the first stage in its window (the plan period's
-  months less the first stage's lag, up to the as-of day), against the plan's phased volume;
+- leads: marketing-sourced entries into the first stage in its window (the days of revenue
+  counted, from the window's first day to the as-of day, shifted earlier by the first stage's
+  lag: the leads whose planned wins fall in it), against the plan's phased volume;
 - each step's rate: of the entries into the step's stage in that stage's window that have had
   the step's maturity days, the share that took the step, with the plan's rate counted as
   PRIOR_ENTRIES entries so that a handful of entries cannot make it 0 (the plan's rate as
@@ -19,9 +21,10 @@ Revenue to date is, in the plan's own arithmetic,
   at history's share, which the plan's rate was measured at;
 - deal size: the mean won amount of marketing-sourced deals in the window;
 - timing: wins in the window against what the window's leads and rates imply: deals that
-  slipped past the window, or pipeline still maturing (mid-period, the plan expects that too);
-- share: marketing's share of the window's won revenue (of customers, for the customers'
-  bridge); revenue is marketing's revenue divided by it.
+  slipped past the window, or closed sooner than the plan's days (1 as planned);
+- sales' own sources: the revenue (customers, in the customers' bridge) won in the window
+  from sources the mapping does not count as marketing's; planned at the part of the goal the
+  marketing share leaves to them.
 
 Each driver's owner is the clause of the agreement it belongs to: marketing's (leads, mix,
 the steps up to the hand-off), sales' (follow-up, the steps after the hand-off, deal size,
@@ -52,13 +55,13 @@ from funnelkit.plan.funnel import step_name
 from funnelkit.plan.phasing import month_edges, month_weights, spread
 
 MARKETING, SALES, SHARED = "marketing", "sales", "shared"
-LEADS, MIX, FOLLOW_UP, DEAL_SIZE, TIMING, SHARE = (
+LEADS, MIX, FOLLOW_UP, DEAL_SIZE, TIMING, SALES_SOURCED = (
     "leads",
     "mix",
     "follow_up",
     "deal_size",
     "timing",
-    "share",
+    "sales_sourced",
 )
 MIX_BY = "source"  # the lead column whose values the mix is of
 PRIOR_ENTRIES = 5.0  # a step's measured rate counts the plan's rate as this many entries
@@ -70,12 +73,13 @@ class GapDrivers:
 
     first: pd.Timestamp  # first day revenue counts
     last: pd.Timestamp  # last day counted: the as-of day or the period's last day
-    drivers: tuple[Driver, ...]  # in the order of the formula; `SHARE` of revenue
-    customer_share: Driver | None  # marketing's share of customers won (None: no sources)
+    drivers: tuple[Driver, ...]  # in the order of the formula; `SALES_SOURCED` in money
+    sales_customers: Driver  # customers from sales' own sources, for the customers' bridge
     planned_revenue: float  # money
     actual_revenue: float  # money
     planned_customers: float  # exact
     actual_customers: int
+    marketing_wins: int  # marketing-sourced deals won in the window (the deal size rests on)
     follow_up: FollowUpEffect | None  # what following up in time was worth on history
     counted: dict[str, tuple[pd.Timestamp, pd.Timestamp]]  # per driver: first and last day
     # of the entries (or wins) it is measured on
@@ -92,11 +96,10 @@ class GapDrivers:
         return bridge(self.drivers, self.revenue_of())
 
     def customers(self) -> Bridge:
-        """The customers bridge: the drivers without deal size, marketing's share of customers
-        instead of revenue; contributions in customers."""
-        kept = [d for d in self.drivers if d.name not in (DEAL_SIZE, SHARE)]
-        if self.customer_share is not None:
-            kept.append(self.customer_share)
+        """The customers bridge: the drivers without deal size, sales' own customers instead
+        of their revenue; contributions in customers."""
+        kept = [d for d in self.drivers if d.name not in (DEAL_SIZE, SALES_SOURCED)]
+        kept.append(self.sales_customers)
         return bridge(kept, self.revenue_of())
 
     def _planned(self, name: str) -> float | None:
@@ -104,19 +107,19 @@ class GapDrivers:
 
 
 def _revenue_function(effect: FollowUpEffect | None, planned_share: float | None) -> Revenue:
-    """The product of the drivers, follow-up as its factor on the hand-off rate and the share
-    dividing."""
+    """The product of the drivers, follow-up as its factor on the hand-off rate, plus what
+    sales' own sources brought."""
 
     def revenue(values: Mapping[str, np.ndarray]) -> np.ndarray:
         total = np.ones_like(next(iter(values.values())), dtype=float)
         for name, value in values.items():
-            if name == SHARE:
-                total = total / value
-            elif name == FOLLOW_UP and effect is not None and planned_share is not None:
+            if name == SALES_SOURCED:
+                continue
+            if name == FOLLOW_UP and effect is not None and planned_share is not None:
                 total = total * follow_up_factor(effect, value, planned_share)
             else:
                 total = total * value
-        return total
+        return total + values.get(SALES_SOURCED, 0.0)
 
     return revenue
 
@@ -165,9 +168,12 @@ def gap_drivers(
     chosen[first_month:end_month] = weights[first_month:end_month]
     lags = np.asarray(p.funnel.days_to_last, dtype=float)
     stop = min(edges[end_month], _day_number(as_of) + 1)
-    cut = np.array([edges[0] - lags.max() - 1, stop])
-    planned_volumes = spread(np.outer(plan.targets.volumes, chosen), edges, lags, cut)[0]
-    starts, ends = edges[first_month] - lags, np.minimum(edges[end_month] - lags, stop)
+    # each stage's window is the revenue window shifted earlier by the stage's lag: the
+    # entries whose planned wins fall in it (so a month's bridge and its period's agree)
+    span = np.array([edges[first_month], stop])  # the revenue window, as day numbers
+    zero_lags = np.zeros(len(stages))
+    planned_volumes = spread(np.outer(plan.targets.volumes, chosen), edges, zero_lags, span)[0]
+    starts, ends = span[0] - lags, span[1] - lags
 
     leads = table.leads
     notes: list[str] = []
@@ -177,7 +183,10 @@ def gap_drivers(
         marketing = leads["source"].isin(sources).to_numpy()
     else:
         marketing = np.ones(len(leads), dtype=bool)
-        notes.append("the export has no sources: every lead counts as marketing's")
+        notes.append(
+            "the export has no sources: every lead counts as marketing's, and sales' own "
+            "sources as bringing nothing"
+        )
     entered = []  # per stage: marketing-sourced entries within its window
     for k, stage in enumerate(stages):
         times = leads[stage_field(stage)]
@@ -217,10 +226,11 @@ def gap_drivers(
         times = leads[stage_field(a)]
         ripe = entered[k] & (times <= as_of - pd.Timedelta(days=float(days))).to_numpy()
         planned_rate = p.funnel.conversion_rates[k]
-        if ripe.sum() == 0:
-            unripe[step] = float(days)
         took = float((ripe & reached[b].to_numpy()).sum())
         rate = (took + PRIOR_ENTRIES * planned_rate) / (ripe.sum() + PRIOR_ENTRIES)
+        if ripe.sum() == 0:  # no evidence yet: the plan's rate, moved by the mix alone
+            unripe[step] = float(days)
+            rate = planned_rate * (mix[k] if mix is not None else 1.0)
         rates_actual.append(rate)
         residual = rate / (mix[k] if mix is not None else 1.0)
         if k == h and effect is not None:
@@ -247,11 +257,6 @@ def gap_drivers(
             "sourced deals were won in the window, but it has no marketing-sourced "
             f"{stages[0]} entries"
         )
-    if wins_all > wins_marketing == 0:
-        raise InputError(
-            f"{table.source}: the gap to plan cannot be split: the window's {wins_all} won "
-            "deals are all from sales' own sources, none from the plan's funnel"
-        )
     deal_size = revenue_marketing / wins_marketing if wins_marketing else p.deal_size
     drivers.append(Driver(DEAL_SIZE, p.deal_size, deal_size, SALES))
     drivers.append(Driver(TIMING, planned_timing, timing, SHARED))
@@ -264,24 +269,33 @@ def gap_drivers(
         **{step_name(a, b): stage_days[a] for a, b in itertools.pairwise(stages)},
         DEAL_SIZE: revenue_days,
         TIMING: revenue_days,
-        SHARE: revenue_days,
+        SALES_SOURCED: revenue_days,
     }
-    customer_share = None
-    if "source" in leads:
-        share = revenue_marketing / revenue_all if revenue_all > 0 else p.marketing_share
-        drivers.append(Driver(SHARE, p.marketing_share, share, SALES))
-        by_count = wins_marketing / wins_all if wins_all else p.marketing_share
-        customer_share = Driver(SHARE, p.marketing_share, by_count, SALES)
-    planned_revenue = planned_volumes[-1] * p.deal_size / p.marketing_share
+    # sales' own sources bring the part of the goal the marketing share leaves them; without
+    # sources in the export every lead counted as marketing's, so they brought none apart
+    others = (1 - p.marketing_share) / p.marketing_share
+    planned_customers = float(planned_volumes[-1])
+    drivers.append(
+        Driver(
+            SALES_SOURCED,
+            planned_customers * p.deal_size * others,
+            revenue_all - revenue_marketing,
+            SALES,
+        )
+    )
+    sales_customers = Driver(
+        SALES_SOURCED, planned_customers * others, float(wins_all - wins_marketing), SALES
+    )
     return GapDrivers(
         first=_timestamp(edges[first_month]),
         last=_timestamp(stop - 1),
         drivers=tuple(drivers),
-        customer_share=customer_share,
-        planned_revenue=float(planned_revenue),
+        sales_customers=sales_customers,
+        planned_revenue=planned_customers * p.deal_size / p.marketing_share,
         actual_revenue=revenue_all,
-        planned_customers=float(planned_volumes[-1] / p.marketing_share),
+        planned_customers=planned_customers / p.marketing_share,
         actual_customers=wins_all,
+        marketing_wins=wins_marketing,
         follow_up=effect,
         counted=counted,
         notes=tuple(notes),

@@ -191,13 +191,13 @@ def backtest(
     Monday, and score the forecasts (see the module's docstring).
 
     `goals`: the goal of a measure ('revenue' or 'customers') for the period starting on a
-    day; a measure without one for a period is scored at the median of what the backtested
-    periods won. `forecasts` columns: measure, as_of, start, end, expected, low_50, high_50,
+    day, and only periods with one are scored; None scores every period at the median of what
+    the backtested periods won. `forecasts` columns: measure, as_of, start, end, expected, low_50, high_50,
     low_80, high_80 (the intervals' ends), actual, goal, chance (0–1, of reaching the goal),
     met, held_50, held_80, trials. `trend`: whether each forecast follows the trends history
     showed that day (`funnelkit.forecast.trends`). `budget`: fewer trials than `trials` for a
     funnel so large that they would draw more wins than this (None: always `trials`). Raises
-    InputError when fewer than `least` forecasts can be made. `days`: forecast on these days
+    InputError when fewer than `least` forecasts can be made and scored. `days`: forecast on these days
     instead of the Mondays (e.g. each period's first, `period_starts`)."""
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
@@ -248,7 +248,9 @@ def backtest(
         median = float(np.median(list(actual.values())))
         for day, start, end, revenue, customers in made:
             outcomes: np.ndarray = revenue if measure == "revenue" else customers
-            goal = (goals or {}).get((measure, start), median)
+            if goals is not None and (measure, start) not in goals:
+                continue  # a period with no goal known at its start is not scored
+            goal = median if goals is None else goals[(measure, start)]
             q = np.quantile(outcomes, [*LEVELS[50], *LEVELS[80]])
             rows.append(
                 {
@@ -268,6 +270,13 @@ def backtest(
                     "trials": len(outcomes),
                 }
             )
+    scored = sum(1 for r in rows if r["measure"] == measures[0])
+    if scored < least:
+        raise InputError(
+            f"{table.source} has too little history to backtest the forecast on: "
+            f"{scored} forecasts of periods with a goal to score against could be made, and "
+            f"{least} or more are needed"
+        )
     forecasts = pd.DataFrame(rows)
     for level in LEVELS:
         low, high = forecasts[f"low_{level}"], forecasts[f"high_{level}"]

@@ -69,7 +69,7 @@ GLOSSARY: dict[str, str] = {
     "start_chance.*": "the chance of a past period's goal the forecast gave on the period's first day, from what the export knew then, by '<YYYY-MM>' of its first month (0–1)",
     "start_won.*": "what a past period won, by '<YYYY-MM>' of its first month (money, or customers)",
     "start.brier": "Brier score of the chances given at past periods' first days (0–1, 0 is perfect)",
-    "track_goal.*": "the goal a backtested period was scored against, by '<YYYY-MM>' of its first month: its plan's, else the median of what the export's past periods won (money, or customers)",
+    "track_goal.*": "the goal a backtested period was scored against, by '<YYYY-MM>' of its first month: its plan's (the previous plan's, and theirs in turn), else the median of what the export's earlier periods won (money, or customers)",
     "trend.volume": "growth of new leads a month over the last 12 months (fraction, negative when falling)",
     "trend.amount": "growth of the mean deal size a month over the last 12 months (fraction)",
     "forecast_rate.*": "the forecast's conversion rate from history (mean of its Beta): by step, or '<stage>_to_won' (fraction 0–1)",
@@ -107,6 +107,9 @@ GLOSSARY: dict[str, str] = {
     "gap_attainment.*": "revenue won as a fraction of revenue planned in the window, by '<window>'",
     "gap_planned_revenue.*": "revenue the plan calls for in the window to date, by '<window>' (money)",
     "gap_actual_revenue.*": "revenue won in the window to date, by '<window>' (money)",
+    "gap_planned_customers.*": "customers from all sources the plan calls for in the window to date (its marketing-sourced customers ÷ the marketing share), by '<window>'",
+    "gap_actual_customers.*": "customers won in the window to date, by '<window>'",
+    "gap_total.*": "the whole gap, won − planned, by '<revenue|customers>.<window>' (money, or customers)",
     "gap_follow_up.*": "history's follow-up effect the bridge values follow-up by, by '<measure>.<window>': in_time and others (the next step's rate of hand-offs touched within the SLA's window and of the others, fractions 0–1), difference (in points)",
     "program.*": "the program plan: per team ('<figure>.marketing', '<figure>.sales') revenue (its part of the goal, money), leads (whole leads its channels must bring over the lead months, count) and spend (what they cost, money); budget (marketing's budget for the period, money) and budget_revenue (the most revenue it buys, money)",
 }

@@ -166,25 +166,39 @@ def plan_backtest(
 def _period_goals(
     data: PlanData, table: LeadTable, first: pd.Period
 ) -> dict[tuple[str, pd.Timestamp], float]:
-    """The goal each past period is scored against, per measure: the previous plan's for its
-    own period, else the median of what the export's past periods won (all of them, so every
-    backtest of the plan scores a period against the same goal)."""
+    """The goal each past period is scored against, per measure, as it could be known at the
+    period's start: its plan's (the previous plan's, and theirs in turn), else the median of
+    what the export's earlier periods won. The first period has no earlier one and no goal, so
+    it is not scored. Every backtest of the plan scores a period against the same goal."""
     p = data.params
     starts = period_starts(table, p.months, first)
-    won = [
-        won_in(table, s, s + pd.DateOffset(months=p.months) - pd.Timedelta(days=1)) for s in starts
-    ]
     goals: dict[tuple[str, pd.Timestamp], float] = {}
-    if won:
-        revenue, customers = (float(np.median(x)) for x in zip(*won, strict=True))
-        for s in starts:
+    won: list[tuple[float, int]] = []
+    for s in starts:
+        if won:
+            revenue, customers = (float(np.median(x)) for x in zip(*won, strict=True))
             goals[("revenue", s)], goals[("customers", s)] = revenue, customers
-    if data.previous is not None and data.previous.params.months == p.months:
-        q = data.previous.params
-        start = pd.Timestamp(q.start)
-        goals[("revenue", start)] = q.revenue_goal
-        goals[("customers", start)] = q.revenue_goal / q.deal_size
+        won.append(won_in(table, s, s + pd.DateOffset(months=p.months) - pd.Timedelta(days=1)))
+    for plan in earlier_plans(p):
+        start = pd.Timestamp(plan.start)
+        goals[("revenue", start)] = plan.revenue_goal
+        goals[("customers", start)] = plan.revenue_goal / plan.deal_size
     return goals
+
+
+def earlier_plans(params: PlanParams, most: int = 12) -> list[PlanParams]:
+    """The plan's previous plan, that plan's previous plan and so on (at most `most`, each
+    once), those as long as this one."""
+    found: list[PlanParams] = []
+    seen: set[Path] = set()
+    path = params.previous_plan
+    while path is not None and len(found) < most and Path(path).resolve() not in seen:
+        seen.add(Path(path).resolve())
+        earlier = load_params(path)
+        if earlier.months == params.months:
+            found.append(earlier)
+        path = earlier.previous_plan
+    return found
 
 
 def read_table(params: PlanParams, cache: TableCache | None = None) -> LeadTable:

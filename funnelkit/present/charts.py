@@ -329,7 +329,7 @@ def gap_chart(view: GapView, title: str) -> Figure:
     b, cur = view.revenue, view.currency
     order = view.order()
     labels = ["Planned", *(view.label(b.drivers[i].name) for i in order), "Won"]
-    steps = [float(b.contributions[i]) for i in order]
+    steps = [float(view.shown[i]) for i in order]
     before = b.planned + np.r_[0.0, np.cumsum(steps)[:-1]]
     lefts = np.r_[0.0, np.minimum(before, before + steps), 0.0]
     widths = np.r_[b.planned, np.abs(steps), b.actual]
@@ -343,9 +343,9 @@ def gap_chart(view: GapView, title: str) -> Figure:
     ax.barh(y, widths, left=lefts, color=colours, height=0.7)
     ends = lefts + widths
     words = [
-        _axis_money(b.planned, cur),
-        *(("+" if v >= 0 else "−") + _axis_money(abs(v), cur) for v in steps),
-        _axis_money(b.actual, cur),
+        compact_money(b.planned, cur),
+        *(("+" if v >= 0 else "−") + compact_money(abs(v), cur) for v in steps),
+        compact_money(b.actual, cur),
     ]
     for yi, end, word in zip(y, ends, words, strict=True):
         ax.text(end, yi, f" {word}", va="center", fontsize=FONT - 1)
@@ -360,6 +360,6 @@ def gap_chart(view: GapView, title: str) -> Figure:
         if any(d.owner == owner for d in b.drivers)
     ]
     ax.legend(
-        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, frameon=False
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, frameon=False
     )
     return fig

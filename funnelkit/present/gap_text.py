@@ -1,10 +1,13 @@
-"""The gap bridge for people: each driver's name, its planned and actual values, its
-contribution to revenue and to customers, and what would have been had it gone as planned.
+"""The gap bridge for people: each driver's name, its planned and actual values, its part of
+the gap in revenue and in customers, and what would have been had it gone as planned.
 
-Figures are marked with `Marks` under one scope (the window, e.g. '2026-10' or
-'2026-07..2026-09'): 'gap.<driver>.<scope>' is a driver's contribution to revenue,
-'gap_customers.…' to customers, 'gap_planned.…' and 'gap_actual.…' its values, 'gap_had.…'
-revenue had it gone as planned as a fraction of plan.
+Figures are marked with `Marks` under one scope (the window: '2026-10' or
+'2026-07..2026-09'): 'gap.<driver>.<scope>' is a driver's part of the revenue gap,
+'gap_customers.…' of the customers gap, 'gap_planned.…' and 'gap_actual.…' its values,
+'gap_had.…' revenue had it gone as planned (all else as it was) as a fraction of plan.
+
+Parts are shown in whole money (customers to a tenth), rounded so that the shown parts add
+up to the shown gap, and each clause's total is the sum of its shown parts.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from funnelkit.actuals.gap import (
     MARKETING,
     MIX,
     SALES,
-    SHARE,
+    SALES_SOURCED,
     SHARED,
     TIMING,
     GapDrivers,
@@ -33,6 +36,20 @@ from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 OWNERS = {MARKETING: "Marketing's clause", SALES: "Sales' clause", SHARED: "Shared"}
 TEAMS = {MARKETING: "Marketing", SALES: "Sales", SHARED: "Shared"}  # the table's clause column
+SENTENCES = 3  # the largest parts said in words (follow-up's always, when measured)
+
+TaggedColumns = dict[str, list[tuple[str, float] | None]]
+
+
+def shown_parts(parts: np.ndarray, total: float, unit: float = 1.0) -> np.ndarray:
+    """`parts` rounded to multiples of `unit` so that they add up to `total` rounded the same
+    way: each rounded down, then the largest remainders rounded up."""
+    scaled = np.asarray(parts, dtype=float) / unit
+    floor = np.floor(scaled)
+    short = round(float(total / unit - floor.sum()))
+    order = np.argsort(-(scaled - floor), kind="stable")
+    floor[order[:short]] += 1
+    return floor * unit
 
 
 @dataclass(frozen=True)
@@ -53,41 +70,54 @@ class GapView:
         """Revenue won as a fraction of revenue planned for the window."""
         return self.revenue.actual / self.revenue.planned
 
+    @property
+    def shown(self) -> np.ndarray:
+        """Each driver's part of the revenue gap as shown: whole money, adding up to the gap."""
+        return shown_parts(self.revenue.contributions, self.revenue.gap)
+
+    def by_owner(self) -> dict[str, float]:
+        """The shown parts added up per clause, marketing's, sales' and shared in that order."""
+        out = {o: 0.0 for o in OWNERS}
+        for d, part in zip(self.revenue.drivers, self.shown, strict=True):
+            out[d.owner] += float(part)
+        return {o: v for o, v in out.items() if any(d.owner == o for d in self.revenue.drivers)}
+
     def label(self, name: str) -> str:
         """A driver's name for people."""
-        names = self.names
         fixed = {
-            LEADS: f"{names.plural_title(self.first_stage)} (marketing-sourced)",
+            LEADS: f"{self.names.plural_title(self.first_stage)} (marketing-sourced)",
             MIX: "Source mix",
             FOLLOW_UP: f"Follow-up within {self.window_minutes:g} min",
-            DEAL_SIZE: "Deal size",
-            TIMING: "Timing",
-            SHARE: "Sales' own sources",
+            DEAL_SIZE: "Deal size (marketing-sourced)",
+            TIMING: "Timing of deals",
+            SALES_SOURCED: "Sales' own sources",
         }
-        return fixed.get(name) or f"{names.step(name)} rate"
+        return fixed.get(name) or f"{self.names.step(name)} rate"
 
     def value(self, name: str, value: float) -> str:
         """A driver's value as shown."""
         if name == LEADS:
             return count(value)
-        if name == DEAL_SIZE:
+        if name in (DEAL_SIZE, SALES_SOURCED):
             return money(value, self.currency)
-        if name == SHARE:
-            return percent(1 - value)  # shown as sales' own sources' share
         return percent(value, 1)
 
     def order(self) -> list[int]:
         """The drivers' indices by owner (marketing's, sales', shared), each in the formula's
         order: the waterfall's and the table's order."""
         owners = list(OWNERS)
-        return sorted(
-            range(len(self.revenue.drivers)),
-            key=lambda i: owners.index(self.revenue.drivers[i].owner),
-        )
+        drivers = self.revenue.drivers
+        return sorted(range(len(drivers)), key=lambda i: owners.index(drivers[i].owner))
 
-    def largest(self) -> list[int]:
-        """The drivers' indices, largest contribution to revenue (either way) first."""
-        return list(np.argsort(-np.abs(self.revenue.contributions), kind="stable"))
+    def told(self) -> list[int]:
+        """The drivers said in words: the SENTENCES largest parts (either way), largest first,
+        and follow-up, when measured, after them."""
+        largest = list(np.argsort(-np.abs(self.revenue.contributions), kind="stable"))
+        told = largest[:SENTENCES]
+        names = [d.name for d in self.revenue.drivers]
+        if FOLLOW_UP in names and names.index(FOLLOW_UP) not in told:
+            told.append(names.index(FOLLOW_UP))
+        return [int(i) for i in told]
 
 
 def gap_view(
@@ -104,40 +134,69 @@ def gap_view(
     )
 
 
-def gap_table(view: GapView) -> tuple[pd.DataFrame, dict[str, list[tuple[str, float] | None]]]:
-    """One row per driver in `view.order()`: driver, clause, planned, actual, revenue and
-    customers contributions; with each cell's mark (name, exact value) by column."""
-    s = view.scope
-    customers = {
-        d.name: c for d, c in zip(view.customers.drivers, view.customers.contributions, strict=True)
-    }
+def gap_table(view: GapView) -> tuple[pd.DataFrame, TaggedColumns]:
+    """One row per driver in `view.order()` (driver, clause, counted, planned, actual, its part
+    of revenue and of customers), then revenue and customers from all sources; with each
+    cell's mark (name, exact value) by column."""
+    s, cur, g = view.scope, view.currency, view.gap
+    c = view.customers
+    customer_parts = dict(
+        zip([d.name for d in c.drivers], shown_parts(c.contributions, c.gap, 0.1), strict=True)
+    )
+    exact_customers = dict(zip([d.name for d in c.drivers], c.contributions, strict=True))
     rows = []
-    tags: dict[str, list[tuple[str, float] | None]] = {
-        "planned": [],
-        "actual": [],
-        "to revenue": [],
-        "to customers": [],
-    }
+    tags: TaggedColumns = {"planned": [], "actual": [], "to revenue": [], "to customers": []}
     for i in view.order():
-        d, c = view.revenue.drivers[i], float(view.revenue.contributions[i])
-        shown_planned = (1 - d.planned) if d.name == SHARE else d.planned
-        shown_actual = (1 - d.actual) if d.name == SHARE else d.actual
-        cust = customers.get(d.name)
+        d, part = view.revenue.drivers[i], float(view.shown[i])
         rows.append(
             {
                 "driver": view.label(d.name),
                 "clause": TEAMS[d.owner],
-                "counted": days(*view.gap.counted[d.name], year=False),
+                "counted": days(*g.counted[d.name], year=False),
                 "planned": view.value(d.name, d.planned),
                 "actual": view.value(d.name, d.actual),
-                "to revenue": _signed_money(c, view.currency),
-                "to customers": "–" if cust is None else signed(cust),
+                "to revenue": signed_money(part, cur),
+                "to customers": signed(customer_parts[d.name]) if d.name in customer_parts else "–",
             }
         )
-        tags["planned"].append((f"gap_planned.{d.name}.{s}", shown_planned))
-        tags["actual"].append((f"gap_actual.{d.name}.{s}", shown_actual))
-        tags["to revenue"].append((f"gap.{d.name}.{s}", c))
+        tags["planned"].append((f"gap_planned.{d.name}.{s}", d.planned))
+        tags["actual"].append((f"gap_actual.{d.name}.{s}", d.actual))
+        tags["to revenue"].append((f"gap.{d.name}.{s}", float(view.revenue.contributions[i])))
+        cust = exact_customers.get(d.name)
         tags["to customers"].append(None if cust is None else (f"gap_customers.{d.name}.{s}", cust))
+    when = days(g.first, g.last, year=False)
+    rows.append(
+        {
+            "driver": "Revenue, all sources",
+            "clause": "",
+            "counted": when,
+            "planned": money(g.planned_revenue, cur),
+            "actual": money(g.actual_revenue, cur),
+            "to revenue": signed_money(round(view.revenue.gap), cur),
+            "to customers": "",
+        }
+    )
+    rows.append(
+        {
+            "driver": "Customers, all sources",
+            "clause": "",
+            "counted": when,
+            "planned": f"{g.planned_customers:,.1f}",
+            "actual": count(g.actual_customers),
+            "to revenue": "",
+            "to customers": signed(round(c.gap, 1)),
+        }
+    )
+    tags["planned"] += [
+        (f"gap_planned_revenue.{s}", g.planned_revenue),
+        (f"gap_planned_customers.{s}", g.planned_customers),
+    ]
+    tags["actual"] += [
+        (f"gap_actual_revenue.{s}", g.actual_revenue),
+        (f"gap_actual_customers.{s}", float(g.actual_customers)),
+    ]
+    tags["to revenue"] += [(f"gap_total.revenue.{s}", view.revenue.gap), None]
+    tags["to customers"] += [None, (f"gap_total.customers.{s}", c.gap)]
     return pd.DataFrame(rows), tags
 
 
@@ -157,71 +216,91 @@ def signed(value: float) -> str:
     return f"−{shown}" if value < 0 else f"+{shown}"
 
 
-def _signed_money(value: float, currency: str) -> str:
+def signed_money(value: float, currency: str) -> str:
+    """Money with its sign, a true minus: '+$3,641', '−$31,813'."""
     shown = money(abs(value), currency)
     return f"−{shown}" if round(value) < 0 else f"+{shown}"
 
 
 def summary(view: GapView, marks: Marks = PLAIN) -> str:
-    """Plan, actual and the gap by clause in one sentence."""
-    m, s, b, cur = marks, view.scope, view.revenue, view.currency
-    owners = b.by_owner()
+    """Plan, won and the gap by clause, in two sentences."""
+    m, s, b, cur, g = marks, view.scope, view.revenue, view.currency, view.gap
+    owners = view.by_owner()
+    exact = b.by_owner()
     parts = [
-        f"{OWNERS[o].lower()} {m.figure(f'gap_owner.{o}.{s}', owners[o], _signed_money(owners[o], cur))}"
-        for o in OWNERS
-        if o in owners
+        f"{OWNERS[o].lower()} "
+        f"{m.figure(f'gap_owner.{o}.{s}', exact[o], signed_money(owners[o], cur))}"
+        for o in owners
     ]
+    planned = m.figure(f"gap_planned_revenue.{s}", b.planned, money(b.planned, cur))
+    won = m.figure(f"gap_actual_revenue.{s}", b.actual, money(b.actual, cur))
+    attained = m.figure(f"gap_attainment.{s}", view.attainment, percent(view.attainment))
     return (
-        f"Revenue planned for {days(view.gap.first, view.gap.last)}: {m.figure(f'gap_planned_revenue.{s}', b.planned, money(b.planned, cur))}; "
-        f"won: {m.figure(f'gap_actual_revenue.{s}', b.actual, money(b.actual, cur))} "
-        f"({m.figure(f'gap_attainment.{s}', view.attainment, percent(view.attainment))} of plan). "
-        f"By clause: {'; '.join(parts)}."
+        f"Revenue planned for {days(g.first, g.last)}: {planned}; won: {won} ({attained} of "
+        f"plan). The gap, {signed_money(round(b.gap), cur)}, by clause of the agreement: "
+        f"{'; '.join(parts)}. Each part below is what one driver going other than planned cost "
+        "or brought; the parts add up to the gap."
     )
 
 
 def counterfactual(view: GapView, i: int, marks: Marks = PLAIN) -> str:
-    """What revenue would have been had driver `i` gone as planned (follow-up: had every
-    hand-off been touched in time), as a sentence that names its owner and contribution."""
+    """What revenue would have been had driver `i` gone as planned and all else as it was
+    (follow-up: had every hand-off been touched in time), as a sentence that names its owner
+    and its part of the gap."""
     m, s, b, cur = marks, view.scope, view.revenue, view.currency
-    d, c = b.drivers[i], float(b.contributions[i])
-    revenue = view.gap.revenue_of()
-    ideal = 1.0 if d.name == FOLLOW_UP else None
-    share = had(b, revenue, d.name, ideal) / b.planned
+    d, part = b.drivers[i], float(view.shown[i])
+    share = had(b, view.gap.revenue_of(), d.name, 1.0 if d.name == FOLLOW_UP else None)
+    share /= b.planned
     planned = m.figure(
         f"gap_planned.{d.name}.{s}",
-        (1 - d.planned) if d.name == SHARE else d.planned,
+        d.planned,
         view.value(d.name, d.planned),
     )
     actual = m.figure(
         f"gap_actual.{d.name}.{s}",
-        (1 - d.actual) if d.name == SHARE else d.actual,
+        d.actual,
         view.value(d.name, d.actual),
     )
-    names = view.names
+    names, g = view.names, view.gap
     if d.name == LEADS:
-        what = f"marketing delivered the planned {planned} {m.text(names.plural(view.first_stage))} (not {actual})"
+        what = (
+            f"marketing delivered the planned {planned} "
+            f"{m.text(names.plural(view.first_stage))} (not {actual})"
+        )
     elif d.name == MIX:
-        what = f"the leads come in history's mix of sources (this mix converts at {actual} of it)"
+        what = (
+            "the leads come from their sources in history's mix (this mix's sources convert at "
+            f"{actual} of it)"
+        )
     elif d.name == FOLLOW_UP:
         what = (
-            f"every hand-off been touched within {view.window_minutes:g} minutes "
-            f"({actual} were; the plan's rates assume history's {planned})"
+            f"every hand-off been touched within {view.window_minutes:g} minutes ({actual} "
+            f"were; the plan's rates were measured when {planned} were)"
         )
     elif d.name == DEAL_SIZE:
-        what = f"deals averaged the planned {planned} (not {actual})"
+        deals = "deal" if g.marketing_wins == 1 else "deals"
+        what = (
+            f"marketing-sourced deals averaged the planned {planned} (not {actual}, over "
+            f"{count(g.marketing_wins)} {deals})"
+        )
     elif d.name == TIMING:
         what = (
-            f"deals closed on the plan's timing ({actual} of what the window's leads and rates "
-            f"imply was won in it, against the plan's {planned})"
+            f"deals closed on the plan's days ({actual} of the deals these leads and rates "
+            f"imply were won by {g.last.day} {g.last:%b})"
         )
-    elif d.name == SHARE:
-        what = f"sales' own sources brought the planned {planned} of revenue (not {actual})"
+    elif d.name == SALES_SOURCED:
+        won = g.actual_customers - g.marketing_wins
+        what = (
+            f"sales' own sources brought the planned {planned} (not {actual}, from "
+            f"{count(won)} {'deal' if won == 1 else 'deals'})"
+        )
     else:
         what = f"the {m.text(names.step(d.name))} rate been the planned {planned} (not {actual})"
-    contribution = m.figure(f"gap.{d.name}.{s}", c, _signed_money(c, cur))
+    contribution = m.figure(f"gap.{d.name}.{s}", float(b.contributions[i]), signed_money(part, cur))
     attained = m.figure(f"gap_attainment.{s}", view.attainment, percent(view.attainment))
     return (
-        f"{OWNERS[d.owner]}: {m.text(view.label(d.name))} {contribution}. Had "
-        f"{what}, revenue would be {m.figure(f'gap_had.{d.name}.{s}', share, percent(share))} "
-        f"of plan instead of {attained}."
+        f"{OWNERS[d.owner]}: {m.text(view.label(d.name))} {contribution}. Had {what}, all else "
+        f"as it was, revenue would be "
+        f"{m.figure(f'gap_had.{d.name}.{s}', share, percent(share))} of plan instead of "
+        f"{attained}."
     )

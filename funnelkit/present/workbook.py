@@ -49,7 +49,7 @@ from funnelkit.goals.checks import Context
 from funnelkit.goals.records import Goal
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
 from funnelkit.model.goal_levels import goal_levels, together
-from funnelkit.model.loader import PlanData, load_plan_data
+from funnelkit.model.loader import PlanData, earlier_plans, load_plan_data
 from funnelkit.model.program import program_channels
 from funnelkit.plan.build import Plan
 from funnelkit.plan.sensitivity import Sensitivity
@@ -280,13 +280,11 @@ def _range_advice(share: float, level: float) -> str | None:
     return None
 
 
-def _planned_start(book: Workbook) -> pd.Timestamp | None:
-    """The first day of the past period a plan's goal scores (the previous plan's, when it is
-    as long as this one); None when every past period is scored at the middle of history."""
-    prev = book.previous
-    if prev is None or prev.params.months != book.params.months:
-        return None
-    return pd.Timestamp(prev.params.start)
+def _planned_starts(book: Workbook) -> set[pd.Timestamp]:
+    """The first days of the past periods a plan's goal scores (the previous plan's, its
+    previous plan's and so on, those as long as this one); the others are scored at the
+    middle of what earlier periods won."""
+    return {pd.Timestamp(p.start) for p in earlier_plans(book.params)}
 
 
 def _start_record(book: Workbook) -> list[object]:
@@ -299,14 +297,15 @@ def _start_record(book: Workbook) -> list[object]:
     measure = record.measures[0]
     r = record.rows(measure)
     shown = (lambda v: money(v, cur)) if measure == "revenue" else count
-    planned = _planned_start(book)
+    planned = _planned_starts(book)
     period = _periods_word(months, 1)
     rows = pd.DataFrame(
         {
             period: [f"{a:%b %Y} – {b:%b %Y}" for a, b in zip(r["start"], r["end"], strict=True)],
             "goal": [shown(g) for g in r["goal"]],
             "scored against": [
-                "its plan's goal" if s == planned else "the middle of history" for s in r["start"]
+                "its plan's goal" if s in planned else "the middle of earlier ones"
+                for s in r["start"]
             ],
             "chance given": [percent(c) for c in r["chance"]],
             "won": [shown(a) for a in r["actual"]],
@@ -328,11 +327,13 @@ def _start_record(book: Workbook) -> list[object]:
             para(
                 f"{strong('At each ' + period + chr(39) + 's start.')} The forecast run on the "
                 f"first day of each past {period}, from what the export knew that day, gave "
-                f"these chances of the {period}'s goal. Over them its Brier score is "
-                f"{tag('start.brier', score, f'{score:.2f}')} (0 is perfect; saying 50/50 every "
-                f"time scores 0.25){_brier_words(score)}. With {count(n)} "
-                f"{_periods_word(months, n)}, whether '70%' has meant 70% is a rough guide, "
-                "not a verdict."
+                f"these chances of the {period}'s goal (its plan's, else the middle of what "
+                f"earlier {_periods_word(months, 2)} won: a goal known that day). Over them its "
+                f"Brier score is {tag('start.brier', score, f'{score:.2f}')} (0 is perfect; "
+                f"saying 50/50 every time scores 0.25){_brier_words(score)}. Runs late in a "
+                f"{period} know most of its outcome, so the weekly runs above score better than "
+                f"these. With {count(n)} {_periods_word(months, n)}, whether its chances can be "
+                "taken at face value is a rough guide, not a verdict."
             )
         ),
         table_html(rows, f"Past {_periods_word(months, 2)}: the chance given at the start", marks),
@@ -364,20 +365,20 @@ def _track_record(book: Workbook) -> list[object]:
     what = "revenue" if measure == "revenue" else "customers won"
     shown = (lambda v: money(v, cur)) if measure == "revenue" else count
     by_period = r.groupby("start").agg(end=("end", "first"), goal=("goal", "first"))
-    planned = _planned_start(book)
-    middle = f"the middle of what the export's past {_periods_word(months, 2)} won"
+    planned = _planned_starts(book)
+    middle = f"the middle of what the export's earlier {_periods_word(months, 2)} won"
     goals = [
         (start, end, goal, tag(f"track_goal.{start:%Y-%m}", goal, shown(goal)))
         for start, end, goal in zip(
             pd.DatetimeIndex(by_period.index), by_period["end"], by_period["goal"], strict=True
         )
     ]
-    if all(start != planned for start, *_ in goals):
+    if all(start not in planned for start, *_ in goals):
         scored = f"Its chances of reaching {goals[0][3]} ({middle}) scored"
     else:
         own = "its plan's goal"
         each = "; ".join(
-            f"{figure}, {own if start == planned else middle}, for {start:%b %Y} – {end:%b %Y}"
+            f"{figure}, {own if start in planned else middle}, for {start:%b %Y} – {end:%b %Y}"
             for start, end, _, figure in goals
         )
         scored = f"Its chances of reaching each {_periods_word(months, 1)}'s goal ({each}) scored"
@@ -1137,51 +1138,60 @@ def _gap(book: Workbook, plan: Plan, months: tuple[int, int] | None) -> GapView 
 def _gap_blocks(
     book: Workbook, plan: Plan, months: tuple[int, int] | None, titled: bool, label: str
 ) -> list[object]:
-    """Why revenue is off plan, clause by clause: a paragraph (under its own heading when
-    `titled`), the waterfall, the drivers' table and what would have been had each of the
-    largest gone as planned. `label` names the window in titles."""
+    """Why revenue is off plan, clause by clause: the gap by clause (under its own heading
+    when `titled`), the waterfall, the drivers' table, what would have been had each of the
+    largest gone as planned, and how it is worked out. `label` names the window in titles."""
     view = _gap(book, plan, months)
     if isinstance(view, str):
         return [block(note(f"The gap to plan cannot be split: {text(view)}."))]
-    g = view.gap
+    g, s = view.gap, view.scope
     frame, marks = gap_table(view)
     when = days(g.first, g.last)
-    effect = ""
+    method = [
+        "Revenue is worked out by the plan's own arithmetic: leads × source mix × each step's "
+        "rate × follow-up × deal size × timing, with sales' own sources on top. Each stage is "
+        "counted on the entries whose planned wins fall in these days (the stage's days earlier: "
+        f"'counted'), a step's rate on those old enough to have taken it, the plan's rate "
+        f"weighing as {PRIOR_ENTRIES:g} of them. A driver's part is the average of what putting "
+        "its planned value back changes, over every order of doing so (its Shapley value)."
+    ]
     if g.follow_up is not None:
         low, high = g.follow_up.interval
         fast, slow = g.follow_up.rates
-        effect = (
-            f" Follow-up is valued by history: hand-offs touched within "
+        method.append(
+            "Follow-up is planned at history's share touched in time, the share the plan's rates "
+            f"were measured at, and valued by history: hand-offs touched within "
             f"{view.window_minutes:g} minutes went on to the next stage "
-            f"{tag(f'gap_follow_up.in_time.{view.scope}', fast, percent(fast, 1))} of the time, the others "
-            f"{tag(f'gap_follow_up.others.{view.scope}', slow, percent(slow, 1))} (a difference of "
-            f"{tag(f'gap_follow_up.difference.{view.scope}', fast - slow, signed((fast - slow) * 100))} "
-            f"points, 95% interval {signed(low * 100)} to {signed(high * 100)}); history, not "
+            f"{tag(f'gap_follow_up.in_time.{s}', fast, percent(fast, 1))} of the time, the "
+            f"others {tag(f'gap_follow_up.others.{s}', slow, percent(slow, 1))} (a difference of "
+            f"{tag(f'gap_follow_up.difference.{s}', fast - slow, signed((fast - slow) * 100))} "
+            f"points, 95% interval {signed(low * 100)} to {signed(high * 100)}): history, not "
             "proof of cause."
         )
     names = book.plan.params.names
-    held = "".join(f" {text(n[:1].upper() + n[1:])}." for n in g.notes) + "".join(
-        f" No {text(names.step(step))} entry in the window is {days:.0f} days old yet, so its "
-        "rate is the plan's."
-        for step, days in g.unripe.items()
-    )
-    return [
+    method += [f"{text(n[:1].upper() + n[1:])}." for n in g.notes]
+    method += [
+        f"No {text(names.step(step))} entry counted has had {wait:.0f} days yet (the time most "
+        "of that step's conversions take), so its rate is the plan's."
+        for step, wait in g.unripe.items()
+    ]
+    waterfall = chart(charts.gap_chart(view, f"From plan to won: {label}")).data
+    table = table_html(frame, f"The gap to plan by driver: {label} (revenue {when})", marks).data
+    return [  # each kept on one page in print: the gap and its chart; the table and the words
         block(
+            '<div class="fk-keep">',
             *([heading(3, "Why: the gap to plan, clause by clause")] if titled else []),
-            para(
-                f"{summary(view, HTML_MARKS)} Revenue is the plan's own arithmetic: leads × "
-                "source mix × each step's rate × follow-up × deal size × timing, with sales' own "
-                "sources on top. Each driver is counted on the entries whose planned volume "
-                "falls in the window (a stage's days earlier: the table's 'counted'), a step's "
-                "rate on those old enough to have taken it, with the plan's rate weighing as "
-                f"{PRIOR_ENTRIES:g} entries. A driver's part is the average of what putting "
-                "its planned value back changes over every order of doing so (its Shapley "
-                f"value), so the parts add up to the gap exactly.{effect}{held}"
-            ),
+            para(summary(view, HTML_MARKS)),
+            waterfall,
+            "</div>",
         ),
-        chart(charts.gap_chart(view, f"From plan to won: {label} (revenue {when})")),
-        table_html(frame, f"The gap to plan by driver: {label} (revenue {when})", marks),
-        block(bullets([counterfactual(view, i, HTML_MARKS) for i in view.largest()[:3]])),
+        block(
+            '<div class="fk-keep">',
+            table,
+            bullets([counterfactual(view, i, HTML_MARKS) for i in view.told()]),
+            para(" ".join(method), cls="fk-meta"),
+            "</div>",
+        ),
     ]
 
 
@@ -1212,7 +1222,7 @@ def _gap_points(book: Workbook, month: str) -> list[str]:
     view = _gap(book, plan, (i, i + 1))
     if isinstance(view, str):
         return []
-    return [counterfactual(view, j, HTML_MARKS) for j in view.largest()[:2]]
+    return [counterfactual(view, j, HTML_MARKS) for j in view.told()[:2]]
 
 
 def _risks_table(

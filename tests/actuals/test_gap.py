@@ -17,7 +17,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funnelkit import Funnel, build_plan, load_params, read_export
-from funnelkit.actuals.gap import DEAL_SIZE, FOLLOW_UP, LEADS, MIX, SHARE, TIMING, gap_drivers
+from funnelkit.actuals.gap import (
+    DEAL_SIZE,
+    FOLLOW_UP,
+    LEADS,
+    MIX,
+    SALES_SOURCED,
+    TIMING,
+    gap_drivers,
+)
 from funnelkit.actuals.measures import maturity_days
 from funnelkit.actuals.review import plan_vs_actuals, planned_to_date
 from funnelkit.actuals.segments import segment_funnels
@@ -95,9 +103,11 @@ def test_each_driver_is_what_a_count_of_the_raw_table_gives(q4):
     assert d[LEADS].actual == (in_window & marketing).sum()
     won = (leads["outcome"] == "won") & (leads["won_at"] >= first) & (leads["won_at"] < end)
     assert d[DEAL_SIZE].actual == pytest.approx(leads.loc[won & marketing, "amount"].mean())
-    share = leads.loc[won & marketing, "amount"].sum() / leads.loc[won, "amount"].sum()
-    assert d[SHARE].actual == pytest.approx(share)
-    assert d[SHARE].planned == p.marketing_share
+    # sales' own sources: what the others won, against the part of the goal the marketing
+    # share leaves them (the plan's Q3 goal $300,000 × (1 − 0.82))
+    assert d[SALES_SOURCED].actual == leads.loc[won & ~marketing, "amount"].sum()
+    assert d[SALES_SOURCED].planned == pytest.approx(300_000 * (1 - p.marketing_share))
+    assert g.sales_customers.actual == (won & ~marketing).sum()
     fast, slow = g.follow_up.rates
     planned_share = d[FOLLOW_UP].planned
     factor = (slow + (fast - slow) * d[FOLLOW_UP].actual) / (slow + (fast - slow) * planned_share)
@@ -160,9 +170,9 @@ def test_a_driver_brought_to_plan_contributes_nothing(q4):
     i = [x.name for x in bridge.drivers].index(DEAL_SIZE)
     assert bridge.drivers[i].actual == pytest.approx(size.planned)
     assert bridge.contributions[i] == pytest.approx(0.0, abs=1e-6)
-    # the other drivers kept their values, bar the share, which the new amounts move
-    before = {x.name: x.actual for x in g.drivers if x.name not in (DEAL_SIZE, SHARE)}
-    after = {x.name: x.actual for x in g2.drivers if x.name not in (DEAL_SIZE, SHARE)}
+    # the other drivers kept their values (sales' own sources too: their deals were not scaled)
+    before = {x.name: x.actual for x in g.drivers if x.name != DEAL_SIZE}
+    after = {x.name: x.actual for x in g2.drivers if x.name != DEAL_SIZE}
     assert after == pytest.approx(before)
 
 
@@ -172,10 +182,12 @@ def test_had_every_hand_off_been_touched_in_time_follows_history_s_effect(q4):
     fast, slow = g.follow_up.rates
     everyone = had(bridge, g.revenue_of(), FOLLOW_UP, 1.0)
     assert (everyone > bridge.actual) == (fast > slow)
-    share = {x.name: x for x in g.drivers}[FOLLOW_UP].actual
-    # the hand-off step's rate rises from its factor at `share` to the factor at 1
-    expected = bridge.actual * (slow + (fast - slow)) / (slow + (fast - slow) * share)
-    assert everyone == pytest.approx(expected)
+    d = {x.name: x for x in g.drivers}
+    share, others = d[FOLLOW_UP].actual, d[SALES_SOURCED].actual
+    # marketing's funnel's revenue scales with the hand-off step's rate, which rises from its
+    # factor at `share` to the factor at 1; sales' own sources' revenue stays
+    funnel = (bridge.actual - others) * (slow + (fast - slow)) / (slow + (fast - slow) * share)
+    assert everyone == pytest.approx(others + funnel)
 
 
 @settings(max_examples=15, deadline=None)

@@ -11,7 +11,7 @@ import pytest
 from conftest import REAL, ROOT, SAMPLE
 
 from funnelkit import InputError, read_export
-from funnelkit.forecast.backtest import Backtest, backtest, known_on, period_of
+from funnelkit.forecast.backtest import Backtest, backtest, known_on, period_of, period_starts
 
 MAVEN_ENGAGING = ROOT / "params" / "mappings" / "maven-crm-engaging.yaml"
 
@@ -121,13 +121,30 @@ def test_a_seeded_backtest_of_the_sample(sample):
     assert b.brier("revenue") < 0.25  # better than saying even odds every time
 
 
-def test_a_given_goal_is_scored_in_its_period(sample):
+def test_given_goals_score_their_periods_and_only_those(sample):
+    # 16 Mondays reach back into Q2 2026; with goals given for Q3 only, Q2 is not scored
     start = pd.Timestamp("2026-07-01")
-    b = backtest(sample, weeks=10, trials=500, goals={("revenue", start): 1.0})
+    everything = backtest(sample, weeks=16, trials=500).rows("revenue")
+    assert set(everything["start"]) == {pd.Timestamp("2026-04-01"), start}
+    b = backtest(sample, weeks=16, trials=500, goals={("revenue", start): 1.0})
     r = b.rows("revenue")
-    assert (r.loc[r["start"] == start, "goal"] == 1.0).all()
-    assert (r.loc[r["start"] == start, "met"] == 1.0).all()
-    assert (r.loc[r["start"] != start, "goal"] != 1.0).all()
+    assert set(r["start"]) == {start}
+    assert len(r) == (everything["start"] == start).sum()
+    assert (r["goal"] == 1.0).all()
+    assert (r["met"] == 1.0).all()
+
+
+def test_past_periods_start_after_the_first_lead_s_and_end_before_the_as_of_day(sample):
+    # the sample's first lead is from May 2025 (Q2), its as-of day 31 Oct 2026 (in Q4)
+    assert period_starts(sample, 3, pd.Period("2026-01", "M")) == [
+        pd.Timestamp(d)
+        for d in ("2025-07-01", "2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01")
+    ]
+    # half years: H2 2025 and H1 2026 have ended; H2 2026 has not
+    assert period_starts(sample, 6, pd.Period("2026-01", "M")) == [
+        pd.Timestamp("2025-07-01"),
+        pd.Timestamp("2026-01-01"),
+    ]
 
 
 def test_without_amounts_only_customers_are_backtested(sample):

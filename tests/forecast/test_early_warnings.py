@@ -198,11 +198,11 @@ def test_the_workbook_outlook(root):
         "would hold about 21 and 13 times."
     )
     # Q3 2026 has a plan of its own (the previous plan, 2026-q3.yaml); Q2 is scored at the
-    # middle of what the export's five past quarters won (139,680, 203,280, 371,090, 283,890
-    # and 325,190), as the forecasts at each quarter's start are
+    # middle of what the export's quarters before it won (139,680, 203,280 and 371,090): a
+    # goal known at its start, as the forecasts at each quarter's start are
     assert (
-        "($283,890, the middle of what the export's past quarters won, for Apr 2026 – Jun 2026; "
-        "$300,000, its plan's goal, for Jul 2026 – Sep 2026)"
+        "($203,280, the middle of what the export's earlier quarters won, for Apr 2026 – Jun "
+        "2026; $300,000, its plan's goal, for Jul 2026 – Sep 2026)"
     ) in record
     assert "came in 3.3% below what the runs expected" in record
     assert record.endswith("For today's forecast: the range may be wider than it needs to be.</p>")
@@ -210,19 +210,15 @@ def test_the_workbook_outlook(root):
     assert "simulates the period 100,000 times, starting from 1,267 open leads" in method
     assert "at the plan's average pace (7.6 a day)" in method
     assert "510 would arrive in the same time, more than at the plan's pace" in method
-    # each past quarter forecast on its first day: chances 88 %, 1.8 %, 7.9 %, 46 % and 61 %
-    # of goals met in the last three; (0.88² + 0.018² + 0.921² + 0.536² + 0.385²) / 5 = 0.41
+    # each past quarter forecast on its first day (the first, Jul – Sep 2025, has no earlier
+    # quarter to set its goal, so it is not scored): chances 45 %, 56 %, 70 % and 61 %, every
+    # goal met; (0.553² + 0.435² + 0.301² + 0.385²) / 4 = 0.18
     starts = untagged(items[2].data)
-    assert "Over them its Brier score is 0.41 (0 is perfect" in starts
-    assert "worse than saying 50/50 every time, so read its chances with care" in starts
+    assert "Over them its Brier score is 0.18 (0 is perfect" in starts
+    assert "better than saying 50/50 every time" in starts
     table = untagged(items[3].data)
-    for row in (
-        "Jul 2025 – Sep 2025",
-        "88%",
-        "$139,680",
-        "Jul 2026 – Sep 2026",
-        "its plan&#x27;s goal",
-    ):
+    assert "Jul 2025" not in table
+    for row in ("Oct 2025 – Dec 2025", "$139,680", "45%", "$203,280", "its plan&#x27;s goal"):
         assert row in table
     assert items[4].data.startswith('<img alt="Revenue forecast to 31 Dec 2026"')
     ended = outlook(open_workbook(str(root / "params" / "2026-q3.yaml")))

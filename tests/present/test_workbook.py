@@ -185,7 +185,15 @@ def test_the_month_s_gap_is_split_by_clause_and_adds_up(q4):
     owners = {k: v for k, v in figures.items() if k.startswith("gap_owner.")}
     assert sum(owners.values()) == pytest.approx(76_910 - 108_800, abs=1e-6)
     assert "Why: the gap to plan" not in shown  # the section's own title says it
-    assert "Had deals averaged the planned $14,700 (not $10,440)" in shown
+    assert (
+        "Had marketing-sourced deals averaged the planned $14,700 (not $10,440, over 5 deals), "
+        "all else as it was, revenue would be 90% of plan instead of 71%."
+    ) in shown
+    # the shown parts add up to the shown gap, and each clause's total to its shown parts
+    assert "marketing's clause −$26,517; sales' clause −$17,714; shared +$12,341" in shown
+    assert -26_517 - 17_714 + 12_341 == -31_890
+    assert "Revenue, all sources" in shown
+    assert "Customers, all sources" in shown
 
 
 def test_what_to_discuss_opens_with_the_two_largest_contributions(q4):
@@ -194,8 +202,8 @@ def test_what_to_discuss_opens_with_the_two_largest_contributions(q4):
     parts = {k: v for k, v in _tagged(gap).items() if k.startswith("gap.")}
     largest = sorted(parts, key=lambda k: -abs(parts[k]))[:2]
     assert [k.split(".")[1] for k in largest] == ["deal_size", "lead→mql"]
-    assert points[0].startswith("Sales' clause: Deal size −$31,833. Had deals averaged")
-    assert points[1].startswith("Marketing's clause: Lead → MQL rate −$19,991. Had the")
+    assert points[0].startswith("Sales' clause: Deal size (marketing-sourced) −$23,839. Had")
+    assert points[1].startswith("Marketing's clause: Lead → MQL rate −$15,002. Had the")
     assert points[2].startswith("Both teams: the forecast gives the goal")
 
 
@@ -212,7 +220,18 @@ def test_the_previous_plan_s_gap_is_titled_and_named_by_its_period(book):
         "The gap to plan by driver: Q4 2026 plan, all regions (revenue 1 Oct – 31 Oct 2026)"
         in shown
     )
-    assert "No Opportunity → customer entry in the window is 77 days old yet" in shown
+    assert "No Opportunity → customer entry counted has had 77 days yet" in shown
+
+
+def test_a_month_and_its_period_to_date_tell_one_story(book, q4):
+    # the example's previous plan is Q4 2026, of which only October has begun: its period to
+    # date is the Q4 review's October, driver for driver
+    period = _tagged(wb.previous_period(book))
+    month = _tagged(wb.gap_to_plan(q4, "2026-10"))
+    gap = {k: v for k, v in period.items() if k.startswith("gap") and ".2026-10..2026-12" in k}
+    assert len(gap) > 30
+    for name, value in gap.items():
+        assert month[name.replace(".2026-10..2026-12", ".2026-10")] == pytest.approx(value)
 
 
 def test_goals_as_chances_in_the_scorecard(book):
