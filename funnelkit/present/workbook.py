@@ -48,7 +48,7 @@ from funnelkit.goals.alignment import (
 from funnelkit.goals.checks import Context
 from funnelkit.goals.records import Goal
 from funnelkit.goals.scorecard import checks_frame, findings, scorecard, scorecard_html
-from funnelkit.model.goal_levels import goal_levels, together
+from funnelkit.model.goal_levels import Together, goal_levels, together
 from funnelkit.model.loader import PlanData, earlier_plans, load_plan_data
 from funnelkit.model.program import program_channels
 from funnelkit.plan.build import Plan
@@ -856,6 +856,54 @@ def _goal_value(book: Workbook, goal: Goal, value: float) -> str:
     return money(value, book.plan.params.currency) if goal.metric == "revenue" else count(value)
 
 
+def _metric_words(book: Workbook, goal: Goal) -> str:
+    """A metric the forecast simulates, as a report names it: 'Revenue', 'MQLs'."""
+    kind, _, stage = (goal.metric or "").partition(":")
+    if kind == "volume":
+        return book.plan.params.names.plural_title(stage)
+    return {"revenue": "Revenue", "new_customers": "New customers"}.get(kind, kind)
+
+
+def _together_words(t: Together) -> str:
+    """How often a shared goal's team goals are met together, and it with them, in words."""
+    sid = t.shared.goal.id
+    each = [
+        f"{text(x.goal.id)} ({tag(f'goal_chance.{x.goal.id}', x.chance, percent(x.chance))} on "
+        "its own)"
+        for x in t.teams
+        if x.chance is not None
+    ]
+    joint = tag(f"joint.teams.{sid}", t.all_teams, percent(t.all_teams))
+    if len(t.teams) == 1:
+        met = (
+            f"The one team goal the forecast counts for {text(sid)}, {each[0]}, is met in "
+            f"{joint} of the simulated periods"
+        )
+        odds = ""
+    else:
+        both = "both" if len(t.teams) == 2 else "all"
+        met = f"Team goals {' and '.join(each)} are {both} met in {joint} of the same simulated periods"
+        odds = " Goals each at even odds are not met together at even odds."
+    alone = t.shared.chance or 0.0
+    given = ""
+    if t.shared_given_teams is not None:
+        then = tag(
+            f"joint.shared_given_teams.{sid}", t.shared_given_teams, percent(t.shared_given_teams)
+        )
+        overall = tag(f"goal_chance.{sid}", alone, percent(alone))
+        given = (
+            f"; in those periods the shared goal {text(sid)} is met {then} of the time "
+            f"({overall} overall)"
+        )
+    left = ""
+    if t.left_out:
+        left = (
+            " Not counted, as the forecast does not simulate their metrics (rates, the SLA "
+            f"share) or their periods: {text(', '.join(g.id for g in t.left_out))}."
+        )
+    return f"{strong('Together.')} {met}{given}.{odds}{left}"
+
+
 def _goal_chances(book: Workbook) -> list[object]:
     """The levels each goal the forecast covers could be set at, its chance, and how often
     team goals are met together with their shared goal, from the same trials."""
@@ -866,11 +914,11 @@ def _goal_chances(book: Workbook) -> list[object]:
     if not found:
         return []
     columns = ("commit (P90)", "plan (P50)", "stretch (P25)")
-    rows: list[dict[str, str | None]] = []
+    rows: list[dict[str, str]] = []
     marks: dict[str, Marks] = {c: [] for c in (*columns, "target", "chance")}
     for g in found:
         gid = g.goal.id
-        row = {"goal": gid, "team": g.goal.team, "metric": g.goal.metric}
+        row = {"goal": gid, "team": g.goal.team, "metric": _metric_words(book, g.goal)}
         for (name, value), column in zip(g.levels.items(), columns, strict=True):
             row[column] = _goal_value(book, g.goal, value)
             marks[column].append((f"goal_level.{name}.{gid}", value))
@@ -886,49 +934,12 @@ def _goal_chances(book: Workbook) -> list[object]:
                 f"{strong('Goals as chances.')} The forecast's {count(n)} simulated periods give "
                 "each goal on revenue, customers or a stage's volume the levels it could be set "
                 "at: commit (reached in 9 periods of 10), plan (in half) and stretch (in 1 of 4). "
-                "A goal file can set a target as one of them (target: p50)."
+                "A goals file can set a target at one of them, e.g. as p50."
             )
         ),
         table_html(pd.DataFrame(rows), "Each goal's levels and chance, from the forecast", marks),
     ]
-    for t in together(found, goals, outcomes):
-        sid = t.shared.goal.id
-        teams = " and ".join(
-            f"{text(x.goal.id)} ({tag(f'goal_chance.{x.goal.id}', x.chance, percent(x.chance))})"
-            for x in t.teams
-            if x.chance is not None
-        )
-        alone = t.shared.chance or 0.0
-        given = (
-            ""
-            if t.shared_given_teams is None
-            else (
-                f"; in those periods the shared goal {text(sid)} is met "
-                f"{tag(f'joint.shared_given_teams.{sid}', t.shared_given_teams, percent(t.shared_given_teams))} "
-                f"of the time (alone: {tag(f'goal_chance.{sid}', alone, percent(alone))})"
-            )
-        )
-        if len(t.teams) == 1:
-            met, odds = "Team goal {} is met in", ""
-        else:
-            met = f"Team goals {{}} are {'both' if len(t.teams) == 2 else 'all'} met in"
-            odds = " Goals each at even odds do not make even odds together."
-        left = (
-            ""
-            if not t.left_out
-            else " Left out, having no simulated periods (rates, the SLA share or another period): "
-            + text(", ".join(g.id for g in t.left_out))
-            + "."
-        )
-        items.append(
-            block(
-                para(
-                    f"{strong('Together.')} {met.format(teams)} "
-                    f"{tag(f'joint.teams.{sid}', t.all_teams, percent(t.all_teams))} of the same "
-                    f"simulated periods{given}.{odds}{left}"
-                )
-            )
-        )
+    items += [block(para(_together_words(t))) for t in together(found, goals, outcomes)]
     return items
 
 
