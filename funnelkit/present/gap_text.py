@@ -209,17 +209,18 @@ def days(first: pd.Timestamp, last: pd.Timestamp, year: bool = True) -> str:
 
 
 def signed(value: float) -> str:
-    """A signed number to one decimal, with a true minus sign; 0.0 unsigned."""
+    """A signed number to one decimal, with a true minus sign (joined to it); 0.0 unsigned."""
     shown = f"{abs(value):.1f}"
     if shown == "0.0":
         return shown
-    return f"−{shown}" if value < 0 else f"+{shown}"
+    return f"−\u2060{shown}" if value < 0 else f"+\u2060{shown}"
 
 
 def signed_money(value: float, currency: str) -> str:
-    """Money with its sign, a true minus: '+$3,641', '−$31,813'."""
+    """Money with its sign, a true minus: '+$3,641', '−$31,813' (a word joiner after the sign
+    keeps it on the figure's line)."""
     shown = money(abs(value), currency)
-    return f"−{shown}" if round(value) < 0 else f"+{shown}"
+    return f"−\u2060{shown}" if round(value) < 0 else f"+\u2060{shown}"
 
 
 def summary(view: GapView, marks: Marks = PLAIN) -> str:

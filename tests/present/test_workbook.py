@@ -23,7 +23,7 @@ def text_of(items) -> str:
     for item in items:
         data = getattr(item, "data", "")
         parts.append(data if isinstance(data, str) else "")
-    return untagged("\n".join(parts))
+    return untagged("\n".join(parts)).replace("\u2060", "")  # word joiners are invisible
 
 
 @pytest.fixture(scope="module")
