@@ -68,7 +68,7 @@ class GapView:
     @property
     def attainment(self) -> float:
         """Revenue won as a fraction of revenue planned for the window."""
-        return self.revenue.actual / self.revenue.planned
+        return self.gap.actual_revenue / self.gap.planned_revenue
 
     @property
     def shown(self) -> np.ndarray:
@@ -233,12 +233,13 @@ def summary(view: GapView, marks: Marks = PLAIN) -> str:
         f"{m.figure(f'gap_owner.{o}.{s}', exact[o], signed_money(owners[o], cur))}"
         for o in owners
     ]
-    planned = m.figure(f"gap_planned_revenue.{s}", b.planned, money(b.planned, cur))
-    won = m.figure(f"gap_actual_revenue.{s}", b.actual, money(b.actual, cur))
+    planned = m.figure(f"gap_planned_revenue.{s}", g.planned_revenue, money(g.planned_revenue, cur))
+    won = m.figure(f"gap_actual_revenue.{s}", g.actual_revenue, money(g.actual_revenue, cur))
     attained = m.figure(f"gap_attainment.{s}", view.attainment, percent(view.attainment))
+    gap = m.figure(f"gap_total.revenue.{s}", b.gap, signed_money(round(b.gap), cur))
     return (
         f"Revenue planned for {days(g.first, g.last)}: {planned}; won: {won} ({attained} of "
-        f"plan). The gap, {signed_money(round(b.gap), cur)}, by clause of the agreement: "
+        f"plan). The gap, {gap}, by clause of the agreement: "
         f"{'; '.join(parts)}. Each part below is what one driver going other than planned cost "
         "or brought; the parts add up to the gap."
     )
@@ -251,7 +252,7 @@ def counterfactual(view: GapView, i: int, marks: Marks = PLAIN) -> str:
     m, s, b, cur = marks, view.scope, view.revenue, view.currency
     d, part = b.drivers[i], float(view.shown[i])
     share = had(b, view.gap.revenue_of(), d.name, 1.0 if d.name == FOLLOW_UP else None)
-    share /= b.planned
+    share /= view.gap.planned_revenue
     planned = m.figure(
         f"gap_planned.{d.name}.{s}",
         d.planned,

@@ -1186,22 +1186,18 @@ def _gap_blocks(
         "of that step's conversions take), so its rate is the plan's."
         for step, wait in g.unripe.items()
     ]
-    waterfall = chart(charts.gap_chart(view, f"From plan to won: {label}")).data
-    table = table_html(frame, f"The gap to plan by driver: {label} (revenue {when})", marks).data
-    return [  # each kept on one page in print: the gap and its chart; the table and the words
+    return [  # the heading kept with the gap's sentences on one page in print
         block(
             '<div class="fk-keep">',
             *([heading(3, "Why: the gap to plan, clause by clause")] if titled else []),
             para(summary(view, HTML_MARKS)),
-            waterfall,
             "</div>",
         ),
+        chart(charts.gap_chart(view, f"From plan to won: {label}")),
+        table_html(frame, f"The gap to plan by driver: {label} (revenue {when})", marks),
         block(
-            '<div class="fk-keep">',
-            table,
             bullets([counterfactual(view, i, HTML_MARKS) for i in view.told()]),
             para(" ".join(method), cls="fk-meta"),
-            "</div>",
         ),
     ]
 
