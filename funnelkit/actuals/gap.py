@@ -44,7 +44,7 @@ from funnelkit.actuals.follow_up_effect import FollowUpEffect, follow_up_effect
 from funnelkit.actuals.followup import response_minutes, touches_recorded
 from funnelkit.actuals.measures import maturity_days
 from funnelkit.actuals.review import check_stages
-from funnelkit.actuals.segments import SegmentFunnels, segment_funnels
+from funnelkit.actuals.segments import segment_funnels
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
@@ -144,11 +144,9 @@ def gap_drivers(
     table: LeadTable,
     months: tuple[int, int] | None = None,
     as_of: DateLike | None = None,
-    history: SegmentFunnels | None = None,
 ) -> GapDrivers:
     """The drivers of revenue for the plan's months `months` (first, last + 1, indices into
-    the plan period; default the whole period) up to `as_of` (default the export's).
-    `history`: the sources' funnels to value the mix by (default measured on `table`)."""
+    the plan period; default the whole period) up to `as_of` (default the export's)."""
     check_stages(plan, table)
     p, stages = plan.params, plan.params.funnel.stages
     first_month, end_month = (0, p.months) if months is None else months
@@ -214,7 +212,7 @@ def gap_drivers(
     handoff = plan.sla.terms.handoff_stage
     h = stages.index(handoff)
     window = plan.sla.terms.first_touch_minutes
-    mix = _mix_factors(table, plan, entered, history, notes)
+    mix = _mix_factors(table, plan, entered, notes)
     effect = _follow_up(table, window, handoff, notes)
     drivers = [Driver(LEADS, planned_volumes[0], float(entered[0].sum()), MARKETING)]
     if mix is not None:
@@ -304,18 +302,18 @@ def gap_drivers(
 
 
 def _mix_factors(
-    table: LeadTable,
-    plan: Plan,
-    entered: list[np.ndarray],
-    history: SegmentFunnels | None,
-    notes: list[str],
+    table: LeadTable, plan: Plan, entered: list[np.ndarray], notes: list[str]
 ) -> np.ndarray | None:
     """Per step, the rate the window's entries would take at their sources' history rates,
     as a multiple of the rate history's mix gives; None without sources."""
     if MIX_BY not in table.leads:
         notes.append("mix: the export has no sources; left out")
         return None
-    funnels = segment_funnels(table, MIX_BY) if history is None else history
+    try:
+        funnels = segment_funnels(table, MIX_BY)
+    except InputError as err:  # e.g. a step no source has mature leads for yet
+        notes.append(f"mix: {err}; left out")
+        return None
     source = table.leads[MIX_BY].astype("string")
     codes = pd.Categorical(source, categories=funnels.segments).codes
     factors = []

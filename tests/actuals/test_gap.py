@@ -262,3 +262,16 @@ def test_the_parts_add_up_on_generated_actuals(seed, n, months):
     won = (leads["outcome"] == "won") & (leads["won_at"] >= start) & (leads["won_at"] < end)
     assert g.actual_customers == won.sum()
     assert g.actual_revenue == pytest.approx(leads.loc[won, "amount"].sum())
+
+
+def test_without_source_values_the_mix_is_left_out_and_said(q4):
+    leads = q4.table.leads.assign(
+        source=pd.Series(pd.NA, index=q4.table.leads.index, dtype="string")
+    )
+    g = gap_drivers(q4.previous, dataclasses.replace(q4.table, leads=leads))
+    assert MIX not in [d.name for d in g.drivers]
+    assert any(n.startswith("mix: 'by': column 'source'") for n in g.notes)
+    bridge = g.revenue()
+    assert bridge.contributions.sum() == pytest.approx(bridge.gap, abs=1e-6)
+    # no lead is marketing-sourced, so all that was won is sales' own sources'
+    assert {d.name: d for d in g.drivers}[SALES_SOURCED].actual == g.actual_revenue
