@@ -43,7 +43,7 @@ import pandas as pd
 from funnelkit.actuals.follow_up_effect import FollowUpEffect, follow_up_effect
 from funnelkit.actuals.followup import response_minutes, touches_recorded
 from funnelkit.actuals.measures import maturity_days
-from funnelkit.actuals.review import check_stages
+from funnelkit.actuals.review import check_stages, day_number, day_timestamp
 from funnelkit.actuals.segments import segment_funnels
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
@@ -131,14 +131,6 @@ def follow_up_factor(effect: FollowUpEffect, share: np.ndarray, planned: float) 
     return (slow + (fast - slow) * np.asarray(share)) / (slow + (fast - slow) * planned)
 
 
-def _day_number(value: DateLike) -> float:
-    return float(np.datetime64(pd.Timestamp(value).normalize().date(), "D").astype(np.int64))
-
-
-def _timestamp(day_number: float) -> pd.Timestamp:
-    return pd.Timestamp(0) + pd.to_timedelta(day_number, unit="D")
-
-
 def gap_drivers(
     plan: Plan,
     table: LeadTable,
@@ -156,16 +148,16 @@ def gap_drivers(
         )
     as_of = pd.Timestamp(table.as_of if as_of is None else as_of)
     edges = month_edges(p.start, p.months).astype(np.int64).astype(float)
-    if _day_number(as_of) < edges[first_month]:
+    if day_number(as_of) < edges[first_month]:
         raise InputError(
-            f"the gap to plan needs actuals from {_timestamp(edges[first_month]):%Y-%m-%d} "
+            f"the gap to plan needs actuals from {day_timestamp(edges[first_month]):%Y-%m-%d} "
             f"on (the export's as-of day is {as_of:%Y-%m-%d})"
         )
     weights = month_weights(p.months, p.weights)
     chosen = np.zeros(p.months)
     chosen[first_month:end_month] = weights[first_month:end_month]
     lags = np.asarray(p.funnel.days_to_last, dtype=float)
-    stop = min(edges[end_month], _day_number(as_of) + 1)
+    stop = min(edges[end_month], day_number(as_of) + 1)
     # each stage's window is the revenue window shifted earlier by the stage's lag: the
     # entries whose planned wins fall in it (so a month's bridge and its period's agree)
     span = np.array([edges[first_month], stop])  # the revenue window, as day numbers
@@ -188,12 +180,12 @@ def gap_drivers(
     entered = []  # per stage: marketing-sourced entries within its window
     for k, stage in enumerate(stages):
         times = leads[stage_field(stage)]
-        inside = (times >= _timestamp(starts[k])) & (times < _timestamp(ends[k]))
+        inside = (times >= day_timestamp(starts[k])) & (times < day_timestamp(ends[k]))
         entered.append(inside.to_numpy() & marketing)
     won_at = leads[stage_field(stages[-1])]
     won_window = (
-        (won_at >= _timestamp(edges[first_month]))
-        & (won_at < _timestamp(stop))
+        (won_at >= day_timestamp(edges[first_month]))
+        & (won_at < day_timestamp(stop))
         & (leads["outcome"] == "won")
     ).to_numpy()
     amounts = (
@@ -258,8 +250,10 @@ def gap_drivers(
     deal_size = revenue_marketing / wins_marketing if wins_marketing else p.deal_size
     drivers.append(Driver(DEAL_SIZE, p.deal_size, deal_size, SALES))
     drivers.append(Driver(TIMING, planned_timing, timing, SHARED))
-    stage_days = {s: (_timestamp(starts[k]), _timestamp(ends[k] - 1)) for k, s in enumerate(stages)}
-    revenue_days = (_timestamp(edges[first_month]), _timestamp(stop - 1))
+    stage_days = {
+        s: (day_timestamp(starts[k]), day_timestamp(ends[k] - 1)) for k, s in enumerate(stages)
+    }
+    revenue_days = (day_timestamp(edges[first_month]), day_timestamp(stop - 1))
     counted = {
         LEADS: stage_days[stages[0]],
         MIX: stage_days[stages[0]],
@@ -285,8 +279,8 @@ def gap_drivers(
         SALES_SOURCED, planned_customers * others, float(wins_all - wins_marketing), SALES
     )
     return GapDrivers(
-        first=_timestamp(edges[first_month]),
-        last=_timestamp(stop - 1),
+        first=day_timestamp(edges[first_month]),
+        last=day_timestamp(stop - 1),
         drivers=tuple(drivers),
         sales_customers=sales_customers,
         planned_revenue=planned_customers * p.deal_size / p.marketing_share,

@@ -53,8 +53,9 @@ def _day(value: DateLike) -> np.datetime64:
     return np.datetime64(pd.Timestamp(value).normalize().date(), "D")
 
 
-def _day_number(value: np.datetime64) -> float:
-    return float(value.astype("datetime64[D]").astype(np.int64))
+def day_number(value: DateLike) -> float:
+    """The day `value` falls on, as days since 1970-01-01 (the phasing's day numbers)."""
+    return float(_day(value).astype(np.int64))
 
 
 def stage_windows(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -72,14 +73,15 @@ def planned_to_date(plan: Plan, as_of: DateLike) -> tuple[np.ndarray, float]:
     edges = month_edges(p.start, p.months).astype(np.int64).astype(float)
     weights = month_weights(p.months, p.weights)
     lags = np.asarray(p.funnel.days_to_last, dtype=float)
-    cut = np.array([edges[0] - lags.max() - 1, _day_number(_day(as_of)) + 1])
+    cut = np.array([edges[0] - lags.max() - 1, day_number(as_of) + 1])
     volumes = spread(np.outer(plan.targets.volumes, weights), edges, lags, cut)[0]
     revenue = spread(np.asarray([weights]) * p.revenue_goal, edges, np.zeros(1), cut)[0, 0]
     return volumes, float(revenue)
 
 
-def _timestamp(day_number: float) -> pd.Timestamp:
-    return pd.Timestamp(0) + pd.to_timedelta(day_number, unit="D")
+def day_timestamp(number: float) -> pd.Timestamp:
+    """The moment a day number (fractional: within the day) stands for."""
+    return pd.Timestamp(0) + pd.to_timedelta(number, unit="D")
 
 
 def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.DataFrame:
@@ -98,11 +100,11 @@ def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None)
     leads = table.leads
     rows: list[tuple[str, str, pd.Timestamp, float, float]] = []  # line, team, from, plan, actual
     for k, stage in enumerate(plan.params.funnel.stages):
-        first, last = _timestamp(starts[k]), min(stop, _timestamp(ends[k]))
+        first, last = day_timestamp(starts[k]), min(stop, day_timestamp(ends[k]))
         times = leads[stage_field(stage)]
         actual = int(((times >= first) & (times < last)).sum()) if first < last else 0
         rows.append((stage, team_of(plan, stage), first.normalize(), planned[k], actual))
-    first, last = _timestamp(starts[-1]), min(stop, _timestamp(ends[-1]))
+    first, last = day_timestamp(starts[-1]), min(stop, day_timestamp(ends[-1]))
     won_at = leads[stage_field(plan.params.funnel.stages[-1])]
     in_window = (won_at >= first) & (won_at < last) & (leads["outcome"] == "won")
     won_amount = float(leads.loc[in_window, "amount"].sum()) if "amount" in leads else np.nan

@@ -192,13 +192,14 @@ def backtest(
 
     `goals`: the goal of a measure ('revenue' or 'customers') for the period starting on a
     day, and only periods with one are scored; None scores every period at the median of what
-    the backtested periods won. `forecasts` columns: measure, as_of, start, end, expected, low_50, high_50,
-    low_80, high_80 (the intervals' ends), actual, goal, chance (0–1, of reaching the goal),
-    met, held_50, held_80, trials. `trend`: whether each forecast follows the trends history
-    showed that day (`funnelkit.forecast.trends`). `budget`: fewer trials than `trials` for a
-    funnel so large that they would draw more wins than this (None: always `trials`). Raises
-    InputError when fewer than `least` forecasts can be made and scored. `days`: forecast on these days
-    instead of the Mondays (e.g. each period's first, `period_starts`)."""
+    the backtested periods won. `forecasts` columns: measure, as_of, start, end, expected,
+    low_50, high_50, low_80, high_80 (the intervals' ends), actual, goal, chance (0–1, of
+    reaching the goal), met, held_50, held_80, trials. `trend`: whether each forecast follows
+    the trends history showed that day (`funnelkit.forecast.trends`). `budget`: fewer trials
+    than `trials` for a funnel so large that they would draw more wins than this (None: always
+    `trials`). `days`: forecast on these days instead of the Mondays (e.g. each period's first,
+    `period_starts`). Raises InputError when fewer than `least` forecasts can be made and
+    scored."""
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
     source = table if "revenue" in measures else _counted(table)

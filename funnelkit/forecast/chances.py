@@ -36,14 +36,18 @@ def levels(totals: np.ndarray) -> dict[str, float]:
     return {name: level(totals, chance) for name, chance in LEVELS.items()}
 
 
-def joint_chance(trials: Mapping[str, np.ndarray], targets: Mapping[str, float]) -> float:
-    """The share of trials in which every metric reaches its target (the metrics' trials
-    must come from the same simulation, one value per trial each)."""
+def met_together(trials: Mapping[str, np.ndarray], targets: Mapping[str, float]) -> np.ndarray:
+    """Per trial, whether every metric reaches its target (the metrics' trials must come from
+    the same simulation, one value per trial each)."""
     missing = sorted(set(targets) - set(trials))
     if missing:
         raise InputError(f"no trials for {', '.join(map(repr, missing))}")
-    met = np.logical_and.reduce([np.asarray(trials[m]) >= t for m, t in targets.items()])
-    return float(np.mean(met))
+    return np.logical_and.reduce([np.asarray(trials[m]) >= t for m, t in targets.items()])
+
+
+def joint_chance(trials: Mapping[str, np.ndarray], targets: Mapping[str, float]) -> float:
+    """The share of trials in which every metric reaches its target (`met_together`)."""
+    return float(np.mean(met_together(trials, targets)))
 
 
 def brier(chances: Sequence[float], happened: Sequence[bool]) -> float:

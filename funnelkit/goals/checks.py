@@ -131,13 +131,17 @@ class Outcomes:
     last: dt.date  # its last day
     trials: dict[str, np.ndarray]
 
-    def chance(self, goal: Goal, target: float) -> float | None:
-        """The share of trials reaching `target`, when the forecast covers the goal's metric
-        and its period is the forecast's; else None."""
-        totals = self.trials.get(goal.metric or "")
-        if totals is None or (goal.start, goal.end) != (self.first, self.last):
+    def of(self, goal: Goal) -> np.ndarray | None:
+        """The trials of the goal's metric, when the forecast covers the metric and the
+        goal's period is the forecast's; else None."""
+        if (goal.start, goal.end) != (self.first, self.last):
             return None
-        return float((totals >= target).mean())
+        return self.trials.get(goal.metric or "")
+
+    def chance(self, goal: Goal, target: float) -> float | None:
+        """The share of the goal's trials (`of`) reaching `target`; None without them."""
+        totals = self.of(goal)
+        return None if totals is None else float((totals >= target).mean())
 
 
 @dataclass(frozen=True)

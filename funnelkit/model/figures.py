@@ -100,7 +100,7 @@ GLOSSARY: dict[str, str] = {
     "shared_goal.*": "revenue a shared revenue goal asks for, from the goals file (by goal id, money)",
     "gap.*": "the gap bridge of a window to date (a month 'YYYY-MM' or a period 'YYYY-MM..YYYY-MM'): a driver's Shapley contribution to revenue won − planned, by '<driver>.<window>' (money); the contributions add up to the gap",
     "gap_customers.*": "the same driver's contribution to customers won − planned, by '<driver>.<window>' (customers)",
-    "gap_planned.*": "a gap driver's planned value, by '<driver>.<window>': leads (count), mix (1), a step's rate, follow_up (share touched in time), timing (fraction 0–1), deal_size (money), share (fraction of revenue from sales' own sources)",
+    "gap_planned.*": "a gap driver's planned value, by '<driver>.<window>': leads (count), mix (1), a step's rate, follow_up (share touched in time), timing (fraction 0–1), deal_size and sales_sourced (sales' own sources' revenue) (money)",
     "gap_actual.*": "the same driver's actual value in the window, by '<driver>.<window>'",
     "gap_had.*": "revenue had the driver gone as planned (follow_up: had every hand-off been touched in time) and every other as it was, as a fraction of plan, by '<driver>.<window>'",
     "gap_owner.*": "the contributions added up per clause, by '<owner>.<window>' (marketing, sales, shared; money)",

@@ -17,16 +17,9 @@ import numpy as np
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.crm.leads import LeadTable
-from funnelkit.forecast.chances import LEVELS, joint_chance, level
+from funnelkit.forecast.chances import LEVELS, joint_chance, level, met_together
 from funnelkit.goals.checks import Outcomes, Position, numeric_target, position
 from funnelkit.goals.records import SHARED_TEAM, Goal, GoalSet, Target
-
-
-def _trials(goal: Goal, outcomes: Outcomes | None) -> np.ndarray | None:
-    """The trials of the goal's metric, when the forecast covers its metric and period."""
-    if outcomes is None or (goal.start, goal.end) != (outcomes.first, outcomes.last):
-        return None
-    return outcomes.trials.get(goal.metric or "")
 
 
 def resolve_levels(
@@ -41,7 +34,7 @@ def resolve_levels(
         if target is None or target.kind != "level":
             resolved.append(goal)
             continue
-        trials = _trials(goal, outcomes)
+        trials = None if outcomes is None else outcomes.of(goal)
         if trials is None:
             if outcomes is None:
                 reason = f"there is no forecast ({why_none})"
@@ -76,7 +69,7 @@ def goal_levels(
     """Each goal the forecast covers, shared goals first: its levels, target and chance."""
     out = []
     for goal in sorted(goals.goals, key=lambda g: g.team != SHARED_TEAM):
-        trials = _trials(goal, outcomes)
+        trials = None if outcomes is None else outcomes.of(goal)
         if trials is None or outcomes is None:
             continue
         target = numeric_target(goal, _position(goal, table, handoff))
@@ -123,7 +116,7 @@ def together(levels: list[GoalLevels], goals: GoalSet, outcomes: Outcomes) -> li
             continue
         trials = {t.goal.id: outcomes.trials[t.goal.metric or ""] for t in teams}
         targets = {t.goal.id: float(t.target or 0.0) for t in teams}
-        met = np.logical_and.reduce([trials[k] >= v for k, v in targets.items()])
+        met = met_together(trials, targets)
         shared_trials = outcomes.trials[shared.goal.metric or ""]
         given = float(np.mean(shared_trials[met] >= (shared.target or 0.0))) if met.any() else None
         out.append(

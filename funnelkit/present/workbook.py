@@ -14,7 +14,7 @@ import base64
 import dataclasses
 import datetime as dt
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -287,16 +287,22 @@ def _planned_starts(book: Workbook) -> set[pd.Timestamp]:
     return {pd.Timestamp(p.start) for p in earlier_plans(book.params)}
 
 
+def _measure_text(book: Workbook, measure: str) -> Callable[[float], str]:
+    """How a backtested measure's figures are shown: money for revenue, else a count."""
+    cur = book.params.currency
+    return (lambda v: money(v, cur)) if measure == "revenue" else count
+
+
 def _start_record(book: Workbook) -> list[object]:
     """Each past period's chance as the forecast gave it on the period's first day, against
     what happened, and the Brier score over them: has '70 %' meant 70 %?"""
     record = book.start_record
     if isinstance(record, str):
         return [block(note(f"No chances at past periods' starts: {text(_public(book, record))}."))]
-    months, cur = book.params.months, book.params.currency
+    months = book.params.months
     measure = record.measures[0]
     r = record.rows(measure)
-    shown = (lambda v: money(v, cur)) if measure == "revenue" else count
+    shown = _measure_text(book, measure)
     planned = _planned_starts(book)
     period = _periods_word(months, 1)
     rows = pd.DataFrame(
@@ -356,14 +362,14 @@ def _track_record(book: Workbook) -> list[object]:
     record = book.track_record
     if isinstance(record, str):
         return [block(note(f"No track record: {text(_public(book, record))}."))]
-    months, cur = book.params.months, book.params.currency
+    months = book.params.months
     measure = record.measures[0]
     r = record.rows(measure)
     n, periods = len(r), r["start"].nunique()
     held_80, held_50 = record.held(measure, 80), record.held(measure, 50)
     brier, bias = record.brier(measure), record.bias(measure)
     what = "revenue" if measure == "revenue" else "customers won"
-    shown = (lambda v: money(v, cur)) if measure == "revenue" else count
+    shown = _measure_text(book, measure)
     by_period = r.groupby("start").agg(end=("end", "first"), goal=("goal", "first"))
     planned = _planned_starts(book)
     middle = f"the middle of what the export's earlier {_periods_word(months, 2)} won"
@@ -1204,30 +1210,36 @@ def _gap_blocks(
 
 def gap_to_plan(book: Workbook, month: str) -> list[object]:
     """The month's gap to plan, split by clause: see `_gap_blocks`."""
-    plan = book.plan
-    months = _period_months(plan)
-    if month not in months:
+    window = _month_window(book.plan, month)
+    name = f"{pd.Period(month, 'M'):%B %Y}"
+    if window is None:
         return [
             block(
                 note(
-                    f"{pd.Period(month, 'M'):%B %Y} is a lead-in month: the plan asks no revenue "
-                    "of it, so there is no gap to split."
+                    f"{name} is a lead-in month: the plan asks no revenue of it, so there is no "
+                    "gap to split."
                 )
             )
         ]
+    return _gap_blocks(book, book.plan, window, titled=False, label=name)
+
+
+def _month_window(plan: Plan, month: str) -> tuple[int, int] | None:
+    """The plan months (first, last + 1) of `month` ('YYYY-MM'); None for a lead-in month."""
+    months = _period_months(plan)
+    if month not in months:
+        return None
     i = months.index(month)
-    return _gap_blocks(book, plan, (i, i + 1), titled=False, label=f"{pd.Period(month, 'M'):%B %Y}")
+    return i, i + 1
 
 
 def _gap_points(book: Workbook, month: str) -> list[str]:
     """The two largest contributions to the month's gap, as the discussion's first points."""
-    plan = book.plan
-    months = _period_months(plan)
-    if month not in months:
+    window = _month_window(book.plan, month)
+    if window is None:
         return []
-    i = months.index(month)
-    view = _gap(book, plan, (i, i + 1))
-    if isinstance(view, str):
+    view = _gap(book, book.plan, window)
+    if isinstance(view, str):  # the gap section says why it cannot be split
         return []
     return [counterfactual(view, j, HTML_MARKS) for j in view.told()[:2]]
 
