@@ -1,12 +1,10 @@
 """Leads kept in a database or a cluster instead of an export file, read through Ibis.
 
-`read_database_table(engine, table, mapping, database)` connects (DuckDB in process, optionally
-on a database file; a Spark session; or any engine by its Ibis connection URL), finds the
-mapping's columns among the table's, has the engine select only those, and checks the rows
-exactly as an export's (`funnelkit.crm.leads.lead_rows`): the same parsing, the same
-data-quality report, the same errors. Columns the mapping does not name never leave the engine.
-A table has no row order of its own: where an id repeats, the row kept is the first the engine
-returns.
+`read_database_table(engine, table, mapping, database)` connects (DuckDB on a database file;
+a Spark session; or any engine by its Ibis connection URL) and has the engine apply the
+mapping as a view and count the data-quality findings (`funnelkit.crm.table_view`): the same
+parsing rules, checks and errors as an export's. Only the mapped, parsed columns of the kept
+rows leave the engine, with the first ids of each finding.
 """
 
 from __future__ import annotations
@@ -16,9 +14,9 @@ from typing import Any
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
-from funnelkit.crm.leads import LeadTable, lead_rows, mapped_columns
+from funnelkit.crm.leads import LeadTable
 from funnelkit.crm.mapping import Mapping
-from funnelkit.crm.quality import QualityReport
+from funnelkit.crm.table_view import fetch, mapped_view
 
 LISTED_TABLES = 20  # at most this many of the engine's tables are named when one is missing
 
@@ -65,8 +63,8 @@ def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
         raise CrmExportError(
             f"{where}: no such table or view; the engine has {listed}{more}"
         ) from None
-    # the columns are checked on no rows first, so a missing one is named among all the table's
-    lead_rows(con.to_pyarrow(rows.limit(0)), mapping, where, QualityReport(source=where))
-    wanted = sorted({c for c in mapped_columns(list(rows.columns), mapping).values() if c})
-    fetched = con.to_pyarrow(rows.select(*wanted))
-    return lead_rows(fetched, mapping, where, QualityReport(source=where))
+    mapped = mapped_view(con, rows, mapping, where)
+    try:
+        return fetch(con, mapped)
+    finally:
+        mapped.release()

@@ -169,6 +169,16 @@ def _ids_where(ids: pa.ChunkedArray | np.ndarray, mask: np.ndarray) -> list:
     return ids.filter(pa.array(mask)).to_pylist()
 
 
+def value_map_of(mapping: Mapping, field: str) -> dict[str, str | None] | None:
+    """The field's value map: the mapping's own; for the outcome, else its names as they are
+    or capitalised; None for a field kept as exported."""
+    value_map = mapping.values.get(field)
+    if value_map is None and field == "outcome":
+        outcomes: dict[str, str | None] = {o: o for o in OUTCOMES}
+        value_map = outcomes | {o.capitalize(): o for o in OUTCOMES}
+    return value_map
+
+
 def _value_map(
     path: str,
     column_name: str,
@@ -179,10 +189,7 @@ def _value_map(
 ) -> pa.ChunkedArray:
     """Map a column's values through the mapping's value map (unknown values are fatal), as a
     dictionary-encoded column: pandas gets a Categorical, quick to group by."""
-    value_map = mapping.values.get(field)
-    if value_map is None and field == "outcome":
-        outcomes: dict[str, str | None] = {o: o for o in OUTCOMES}
-        value_map = outcomes | {o.capitalize(): o for o in OUTCOMES}
+    value_map = value_map_of(mapping, field)
     if value_map is None:
         return column.dictionary_encode()
     known = pa.array(list(value_map), pa.string())
@@ -300,7 +307,7 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     for field, (values, findings) in zip(export_name, parsed, strict=True):
         columns[field] = values
         report.findings.extend(findings)
-    leads = _arrange(columns, mapping)
+    leads = arrange(columns, mapping)
     if not keep.all():
         leads = leads.loc[keep].reset_index(drop=True)
     _derive_won_time(leads, mapping, report)
@@ -390,7 +397,7 @@ def plausible_window(expected: bool = False) -> tuple[np.datetime64, np.datetime
     return EARLIEST_DATE, (today + days).astype("datetime64[s]") - np.timedelta64(1, "s")
 
 
-def _arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:
+def arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:
     """The lead table in canonical column order and types: id, stage times, fields, then
     attributes. Columns are put in order before the frame exists, so nothing is copied."""
     n = len(columns[ID])

@@ -43,7 +43,7 @@ def parse_times(
         if not todo.any():
             break
         parsed = pc.strptime(text, format=_arrow_format(fmt), unit="s", error_is_null=True)
-        values = _typed_times(parsed, timezone) if _zoned(fmt) else _naive(parsed)
+        values = _typed_times(parsed, timezone) if zoned(fmt) else _naive(parsed)
         _reject_rollover(text, parsed, values, fmt, timezone)
         hit = todo & ~np.isnat(values)
         result[hit] = values[hit]
@@ -51,7 +51,8 @@ def parse_times(
     return result, present(text) & np.isnat(result)
 
 
-def _zoned(fmt: str) -> bool:
+def zoned(fmt: str) -> bool:
+    """Whether a format reads a zone: an offset (%z) or a trailing 'Z' (UTC)."""
     return "%z" in fmt or fmt.endswith("Z")
 
 
@@ -65,15 +66,17 @@ def _naive(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 def _ranked(text: pa.ChunkedArray, formats: Sequence[str]) -> list[str]:
     """The formats, those that parse most of the first RANK_SAMPLE cells first (stable)."""
-    head = pc.drop_null(text).slice(0, RANK_SAMPLE)
-    if len(head) == 0:
-        return list(formats)
-    hits = [
-        len(head)
-        - pc.strptime(head, format=_arrow_format(f), unit="s", error_is_null=True).null_count
+    hits = format_hits(pc.drop_null(text).slice(0, RANK_SAMPLE), formats)
+    return [f for _, f in sorted(zip(hits, formats, strict=True), key=lambda pair: -pair[0])]
+
+
+def format_hits(cells: pa.ChunkedArray | pa.Array, formats: Sequence[str]) -> list[int]:
+    """For each format, how many of the (trimmed, present) cells it parses."""
+    return [
+        len(cells)
+        - pc.strptime(cells, format=_arrow_format(f), unit="s", error_is_null=True).null_count
         for f in formats
     ]
-    return [f for _, f in sorted(zip(hits, formats, strict=True), key=lambda pair: -pair[0])]
 
 
 def _typed_times(column: pa.ChunkedArray | pa.Array, timezone: str) -> np.ndarray:
@@ -101,16 +104,16 @@ def _reject_rollover(
     if suspect.size == 0:
         return
     cells = text.take(pa.array(suspect))
-    if not _zoned(fmt):
+    if not zoned(fmt):
         printed = pc.strftime(pa.array(values[suspect]), format=fmt)
         same = pc.fill_null(pc.equal(printed, cells), False).to_numpy(zero_copy_only=False)
         suspect, cells = suspect[~same], cells.filter(pa.array(~same))
     if suspect.size == 0:
         return
     strict = pd.to_datetime(
-        pd.Series(cells.to_pylist()), format=_arrow_format(fmt), errors="coerce", utc=_zoned(fmt)
+        pd.Series(cells.to_pylist()), format=_arrow_format(fmt), errors="coerce", utc=zoned(fmt)
     )
-    if _zoned(fmt):
+    if zoned(fmt):
         strict = strict.dt.tz_convert(timezone).dt.tz_localize(None)
     values[suspect] = strict.to_numpy().astype("datetime64[s]")
 
@@ -137,16 +140,14 @@ def parse_numbers(
             finite = np.isfinite(values) | np.isnan(values) & ~present(text)
             if finite.all():
                 return values, np.zeros(len(values), dtype=bool)
-    thousands = "," if decimal == "." else "."
+    thousands = thousands_mark(decimal)
     if money:
-        text = pc.replace_substring_regex(text, r"[$€£¥]|\b[A-Z]{3}\b|\s|'", "")
-        negative = _mask(pc.match_substring_regex(text, r"^\(.*\)$"))
-        text = pc.replace_substring_regex(text, r"^\((.*)\)$", r"\1")
-        group = re_escape(thousands)
-        pattern = rf"^-?(\d{{1,3}}({group}\d{{3}})+|\d+)({re_escape(decimal)}\d+)?$"
+        text = pc.replace_substring_regex(text, MONEY_NOISE, "")
+        negative = _mask(pc.match_substring_regex(text, IN_PARENTHESES))
+        text = pc.replace_substring_regex(text, IN_PARENTHESES, r"\1")
     else:
         negative = np.zeros(len(column), dtype=bool)
-        pattern = rf"^[-+]?(\d+{re_escape(decimal)}?\d*|{re_escape(decimal)}\d+)([eE][-+]?\d+)?$"  # as a float cast reads
+    pattern = number_pattern(decimal, money)
     valid = pc.fill_null(pc.match_substring_regex(text, pattern), False)
     clean = pc.replace_substring(text, thousands, "") if money else text
     if decimal == ",":
@@ -155,6 +156,24 @@ def parse_numbers(
     values = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
     values = np.where(negative, -values, values)
     return values, present(text) & ~_mask(valid)
+
+
+MONEY_NOISE = r"[$€£¥]|\b[A-Z]{3}\b|\s|'"  # currency signs and codes, spaces, apostrophes
+IN_PARENTHESES = r"^\((.*)\)$"  # an accountant's negative amount, '(1,234.50)'
+
+
+def thousands_mark(decimal: str) -> str:
+    """The thousands separator that goes with a decimal mark."""
+    return "," if decimal == "." else "."
+
+
+def number_pattern(decimal: str, money: bool) -> str:
+    """The regular expression a number's text must match: an amount (signs and currency
+    removed) with optional thousands groups, or a number as a float cast reads it."""
+    if money:
+        group = re_escape(thousands_mark(decimal))
+        return rf"^-?(\d{{1,3}}({group}\d{{3}})+|\d+)({re_escape(decimal)}\d+)?$"
+    return rf"^[-+]?(\d+{re_escape(decimal)}?\d*|{re_escape(decimal)}\d+)([eE][-+]?\d+)?$"
 
 
 def _mask(flags: pa.ChunkedArray) -> np.ndarray:

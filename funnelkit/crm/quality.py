@@ -27,9 +27,11 @@ class Finding:
 
     def sentence(self) -> str:
         """The finding in one line, e.g. "unparsable date in 'Create Date': 3 rows (first: 7, 9, 12): treated as missing"."""
+        rows = "1 row" if self.count == 1 else f"{self.count:,} rows"
+        if not self.first_ids:  # rows a table holds without an id: nothing to quote
+            return f"{self.check} in {self.column}: {rows}: {self.action}"
         ids = ", ".join(self.first_ids)
         more = ", …" if self.count > len(self.first_ids) else ""
-        rows = "1 row" if self.count == 1 else f"{self.count:,} rows"
         return f"{self.check} in {self.column}: {rows} (first: {ids}{more}): {self.action}"
 
 

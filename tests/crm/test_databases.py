@@ -1,33 +1,50 @@
 """Leads read from a table in a database give the same lead table, the same quality report
-and the same plan as the export file they were loaded from; a wrong table, column or engine
-is named in one clear message."""
+and the same plan as the export file they were loaded from, on DuckDB and on Spark; the
+engine maps and counts, and only the mapped rows and the first ids leave it; a wrong table,
+column or engine is named in one clear message."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import duckdb
 import pandas as pd
 import pytest
 import yaml
-from conftest import SAMPLE
+from conftest import HUBSPOT_HEADER, SAMPLE, TINY_ROWS, write_export
 
 from funnelkit.core.exceptions import CrmExportError, ParamsError
 from funnelkit.crm.databases import read_database_table
+from funnelkit.crm.fields import ID
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
+from funnelkit.crm.quality import FIRST_IDS
 from funnelkit.crm.sample import generate_leads
+from funnelkit.crm.table_view import java_pattern
 from funnelkit.model.loader import load_plan_data
 
 HUBSPOT = resolve_mapping("hubspot")
 
 
+def in_id_order(leads: pd.DataFrame) -> pd.DataFrame:
+    """A table has no row order: its leads come in id order (whole-number ids as numbers)."""
+    order = sorted(range(len(leads)), key=lambda i: (len(leads[ID][i]), leads[ID][i]))
+    return leads.take(order).reset_index(drop=True)
+
+
 def same_leads(ours: LeadTable, expected: LeadTable) -> None:
-    pd.testing.assert_frame_equal(ours.leads, expected.leads)
+    """The same leads and the same findings, but that a table, having no row numbers, quotes
+    none for rows without an id, and quotes ids in id order."""
+    pd.testing.assert_frame_equal(ours.leads, in_id_order(expected.leads))
     assert ours.stages == expected.stages
     found = [(f.check, f.column, f.count, f.first_ids) for f in ours.quality.findings]
-    assert found == [(f.check, f.column, f.count, f.first_ids) for f in expected.quality.findings]
+    assert found == [
+        (f.check, f.column, f.count, () if f.check == "missing id" else f.first_ids)
+        for f in expected.quality.findings
+    ]
     assert ours.quality.rows_read == expected.quality.rows_read
+    assert ours.quality.notes == expected.quality.notes
 
 
 @pytest.fixture(scope="module")
@@ -58,23 +75,28 @@ def test_a_typed_table_reads_as_the_same_rows_in_parquet(database, tmp_path):
     pd.testing.assert_frame_equal(ours.leads, expected.leads)
 
 
-def test_only_the_mapped_columns_leave_the_engine(database, monkeypatch):
+def test_only_the_mapped_rows_and_first_ids_leave_the_engine(database, monkeypatch):
     import ibis.backends.duckdb as backend
 
-    fetched: list[list[str]] = []
+    fetched: list[tuple[list[str], int]] = []
     original = backend.Backend.to_pyarrow
 
     def spy(self, expr, *args, **kwargs):
         out = original(self, expr, *args, **kwargs)
-        fetched.append(out.column_names)
+        fetched.append((out.column_names, out.num_rows))
         return out
 
     monkeypatch.setattr(backend.Backend, "to_pyarrow", spy)
-    read_database_table("duckdb", "contacts", HUBSPOT, database)
-    columns, rows = fetched  # the columns' names and types (no rows), then the rows
-    assert "Notes" in columns
-    assert "Notes" not in rows
-    assert "Create Date" in rows
+    table = read_database_table("duckdb", "contacts", HUBSPOT, database)
+    *checks, (columns, rows) = fetched
+    assert columns == list(table.leads.columns)  # the lead table's own columns, parsed
+    assert rows == len(table.leads)
+    # before it: the columns' names and types, each text time column's first cells to rank
+    # the date formats on, the counts (one row) and the first ids of each finding
+    assert all(n <= 1000 for _, n in checks)
+    assert sum(n for c, n in checks if c == [ID]) <= FIRST_IDS * len(table.quality.findings)
+    assert not any("Notes" in c for c, n in checks if n)  # no unmapped column's values leave
+    assert all(len(c) == 1 for c, n in checks if n > 1)  # a column of cells, or of ids
 
 
 def test_a_missing_table_is_named_with_the_tables_there(database):
@@ -164,3 +186,131 @@ def test_a_spark_table_reads_as_its_export_file():
     frame = session.read.csv(str(SAMPLE), header=True, inferSchema=False)
     frame.createOrReplaceTempView("contacts")
     same_leads(read_database_table("spark", "contacts", HUBSPOT), read_export(SAMPLE))
+
+
+def as_table(con, csv, name: str) -> None:
+    """An export loaded into `con` (DuckDB or Spark) as a table of text, as CRMs land in one."""
+    if isinstance(con, duckdb.DuckDBPyConnection):
+        con.execute(
+            f"CREATE OR REPLACE TABLE {name} AS "
+            f"SELECT * FROM read_csv('{csv}', all_varchar = true, header = true)"
+        )
+    else:
+        con.read.csv(str(csv), header=True, inferSchema=False).createOrReplaceTempView(name)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def engine(request, tmp_path):
+    """A way to put an export in a table and read it back: on a DuckDB file, or in Spark."""
+    if request.param == "duckdb":
+        path = tmp_path / "crm.duckdb"
+
+        def read(csv, mapping="hubspot"):
+            con = duckdb.connect(str(path))
+            as_table(con, csv, "leads")
+            con.close()
+            return read_database_table("duckdb", "leads", resolve_mapping(mapping), path)
+
+        return read
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime and none is on PATH (.ci/run installs one)")
+    from funnelkit.actuals.engine import spark_connection
+
+    session = spark_connection()._session
+
+    def read_spark(csv, mapping="hubspot"):
+        as_table(session, csv, "leads")
+        return read_database_table("spark", "leads", resolve_mapping(mapping), None)
+
+    return read_spark
+
+
+def test_the_sample_as_a_table_reads_as_its_export(engine):
+    same_leads(engine(SAMPLE), read_export(SAMPLE))
+
+
+MESSY = [
+    [*TINY_ROWS[0][:6], "Unqualified", *TINY_ROWS[0][7:]],  # won, yet 'Unqualified'
+    [*TINY_ROWS[1][:10], "2.5", "1.5k"],  # part of a touch, an amount in words
+    [TINY_ROWS[2][0], "1970-01-01 00:00", *TINY_ROWS[2][2:]],  # before any CRM
+    [TINY_ROWS[3][0], "2026-02-02T08:00:00Z", *TINY_ROWS[3][2:11], "(1,250.50)"],
+    [TINY_ROWS[4][0], "2026-02-14 15:00:00", *TINY_ROWS[4][2:9], "2026-02-31 10:00", "x", ""],
+    [TINY_ROWS[5][0], " 2026-03-01 ", *TINY_ROWS[5][2:11], "EUR 3,000"],
+    [" ", *TINY_ROWS[5][1:]],  # no id
+    [TINY_ROWS[5][0], *TINY_ROWS[4][1:]],  # a second row for lead 6
+]
+
+
+def test_every_kind_of_finding_is_counted_by_the_engine_as_by_the_reader(engine, tmp_path):
+    csv = write_export(tmp_path / "messy.csv", HUBSPOT_HEADER, MESSY)
+    ours, expected = engine(csv), read_export(csv)
+    same_leads(ours, expected)
+    checks = {f.check.split(" 1990 ")[0] for f in ours.quality.findings}
+    assert checks == {
+        "missing id",
+        "repeated id",
+        "not a whole number",
+        "unparsable amount",
+        "unparsable number",
+        "unparsable date",
+        "negative amount",
+        "date outside",
+        "reached the last stage but outcome not won",
+    }
+
+
+def test_a_salesforce_report_as_a_table_reads_as_its_export(engine, tmp_path):
+    header = ["Opportunity ID", "Stage", "Amount", "Close Date", "Created Date", "Lead Source"]
+    rows = [
+        ["1", "Closed Won", "$1,234.50", "3/15/2026", "1/5/2026 3:04 PM", "Web"],
+        ["2", "Negotiation/Review", "$10,000.00", "6/30/2026", "2/1/2026 9:00 AM", "Partner"],
+        ["3", "Closed Lost", "(500.00)", "4/1/2026", "2/2/2026 9:00 AM", "Web"],
+        ["4", "Closed Won", "USD 2,000", "2/30/2026", "12/31/2025 11:59 PM", "Web"],
+    ]
+    csv = write_export(tmp_path / "o.csv", header, rows)
+    mapping = "salesforce-opportunities"
+    same_leads(engine(csv, mapping), read_export(csv, mapping))
+
+
+def test_values_a_mapping_does_not_know_stop_the_table_as_the_export(engine, tmp_path):
+    rows = [[*r[:6], "Maybe" if r[0] in "24" else r[6], *r[7:]] for r in TINY_ROWS]
+    csv = write_export(tmp_path / "u.csv", HUBSPOT_HEADER, rows)
+    with pytest.raises(CrmExportError) as on_file:
+        read_export(csv)
+    with pytest.raises(CrmExportError) as on_table:
+        engine(csv)
+    assert str(on_table.value).split(": ", 1)[1] == str(on_file.value).split(": ", 1)[1]
+    assert (
+        "has 2 rows with values the mapping does not know: 'Maybe' (2 rows) (first ids 2, 4)"
+        in str(on_table.value)
+    )
+
+
+def test_zoned_text_times_in_a_table_are_refused_outside_utc(tmp_path):
+    rows = [[TINY_ROWS[0][0], "2026-01-05T09:00:00Z", *TINY_ROWS[0][2:]]]
+    csv = write_export(tmp_path / "z.csv", HUBSPOT_HEADER, rows)
+    path = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(path))
+    as_table(con, csv, "leads")
+    con.close()
+    berlin = dataclasses.replace(HUBSPOT, timezone="Europe/Berlin")
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "leads", berlin, path)
+    assert str(err.value) == (
+        "table 'leads' in crm.duckdb: column 'Create Date' holds times with a zone "
+        "(%Y-%m-%dT%H:%M:%SZ); a table's text times are read with one only as UTC times in a "
+        "mapping in UTC (its time zone is Europe/Berlin): store them as timestamps"
+    )
+
+
+@pytest.mark.parametrize(
+    ("strftime", "java"),
+    [
+        ("%Y-%m-%d %H:%M:%S", "yyyy-M-d H:m:s"),
+        ("%Y-%m-%dT%H:%M", "yyyy-M-d'T'H:m"),
+        ("%m/%d/%Y %I:%M %p", "M/d/yyyy h:m a"),
+        ("%d.%m.%y", "d.M.yy"),
+    ],
+)
+def test_strftime_formats_as_spark_patterns(strftime, java):
+    assert java_pattern(strftime) == java

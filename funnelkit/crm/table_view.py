@@ -1,0 +1,500 @@
+"""A table in a database, through a mapping, as a view in its own engine.
+
+`mapped_view(rows, mapping, where)` turns an Ibis table (a table in DuckDB, Spark or any
+engine Ibis reaches) into the lead table's canonical columns without moving a row: ids
+trimmed, placeholders blanked, text times parsed with the mapping's formats, amounts and
+numbers parsed, values mapped, one row kept per id, the last stage's time taken from a won
+lead's close date where the export has no column for it, and outcomes derived. The
+data-quality report is counted by the engine in one aggregate query over the kept rows; only
+the first ids of each finding are fetched. `fetch(view)` brings the view's rows over as a
+LeadTable.
+
+A table has no row order of its own, so where an export's findings quote its first rows, a
+table's quote its smallest ids (whole-number ids in numeric order), and a row without an id
+can only be counted. Of rows repeating an id the kept one is the one with the earliest times.
+
+Text times are parsed by the engine (DuckDB's `try_strptime`, Spark's `try_to_timestamp`);
+a format with a zone offset is accepted only for a mapping in UTC (converting zones is the
+engine's own business, and engines differ): store such times as timestamps instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from funnelkit.core.exceptions import CrmExportError
+from funnelkit.core.validation import short
+from funnelkit.crm.fields import FIELDS, ID, stage_field
+from funnelkit.crm.leads import (
+    TREATED_AS_MISSING,
+    Column,
+    LeadTable,
+    arrange,
+    lead_rows,
+    mapped_columns,
+    plausible_window,
+    value_map_of,
+)
+from funnelkit.crm.mapping import DURATION_UNITS, Mapping
+from funnelkit.crm.parsing import (
+    IN_PARENTHESES,
+    MONEY_NOISE,
+    RANK_SAMPLE,
+    format_hits,
+    number_pattern,
+    thousands_mark,
+    zoned,
+)
+from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
+
+LISTED_VALUES = 10  # unknown values named in the message, most frequent first
+STAGE_ORDER_ACTION = "kept; such pairs are left out of stage-to-stage times"
+
+
+@dataclass(frozen=True)
+class MappedView:
+    """The lead table as a view in the engine, and its data-quality report."""
+
+    view: ir.Table  # one row per kept lead, canonical columns, in the mapping's types
+    quality: QualityReport
+    mapping: Mapping
+    source: str  # the table, as messages name it
+    cached: tuple[ir.Table, ...]  # the engine's temporary tables behind the view
+
+    def release(self) -> None:
+        """Drop the engine's temporary tables (the view reads them: done with it too)."""
+        for table in self.cached:
+            table.release()
+
+
+@ibis.udf.scalar.builtin(name="try_strptime")
+def _duckdb_time(text: str, fmt: str) -> dt.Timestamp(scale=6):  # type: ignore[valid-type]
+    """DuckDB: the text as a time in `fmt` (strftime directives), null when it does not fit."""
+
+
+@ibis.udf.scalar.builtin(name="try_to_timestamp")
+def _spark_time(text: str, fmt: str) -> dt.Timestamp():  # type: ignore[valid-type]
+    """Spark: the text as a time in `fmt` (a Java pattern), null when it does not fit."""
+
+
+JAVA_DIRECTIVES = {
+    "%Y": "yyyy",
+    "%y": "yy",
+    "%m": "M",  # one letter: one or two digits, as strptime reads them
+    "%d": "d",
+    "%H": "H",
+    "%I": "h",
+    "%M": "m",
+    "%S": "s",
+    "%p": "a",
+    "%b": "MMM",
+    "%B": "MMMM",
+    "%f": "SSSSSS",
+    "%%": "%",
+}
+
+
+def java_pattern(fmt: str) -> str:
+    """A strftime format as a Java date pattern, letters outside directives quoted:
+    '%Y-%m-%dT%H:%M' -> "yyyy-M-d'T'H:m"."""
+    out, i = [], 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            directive = fmt[i : i + 2]
+            if directive not in JAVA_DIRECTIVES:
+                raise CrmExportError(f"date format {short(fmt)}: {directive} has no Spark pattern")
+            out.append(JAVA_DIRECTIVES[directive])
+            i += 2
+        else:
+            char = fmt[i]
+            out.append(f"'{char}'" if char.isalpha() else "''" if char == "'" else char)
+            i += 1
+    return "".join(out)
+
+
+def _time_parser(con: Any) -> Callable[[ir.StringValue, str], ir.TimestampValue]:
+    """How this engine parses text into a time with a strftime format."""
+    if con.name == "duckdb":
+        return lambda text, fmt: _duckdb_time(text, fmt)
+    if con.name == "pyspark":
+        return lambda text, fmt: _spark_time(text, java_pattern(fmt)).cast(dt.Timestamp())
+    raise CrmExportError(
+        f"text times in a table are parsed on DuckDB and Spark; engine {con.name!r} needs them "
+        "stored as timestamps"
+    )
+
+
+def _ordered_ids(rows: ir.Table) -> list[ir.Value]:
+    """Sort keys that put whole-number ids in numeric order (and any ids in a fixed one)."""
+    return [rows[ID].length(), rows[ID]]
+
+
+@dataclass
+class _Check:
+    """A finding the engine counts: a flag column on the kept rows and what it means."""
+
+    flag: str
+    check: str
+    column: str
+    action: str
+
+
+class _Builder:
+    """Builds the view's columns and the checks' flags, field by field."""
+
+    def __init__(self, con: Any, rows: ir.Table, mapping: Mapping, where: str) -> None:
+        self.con, self.rows, self.mapping, self.where = con, rows, mapping, where
+        self.columns: dict[str, ir.Value] = {}
+        self.flags: dict[str, ir.BooleanValue] = {}
+        self.checks: list[_Check] = []
+
+    def flag(self, value: ir.BooleanValue, check: str, column: str, action: str) -> None:
+        name = f"_flag{len(self.flags)}"
+        self.flags[name] = value.fill_null(False)
+        self.checks.append(_Check(name, check, column, action))
+
+    def blanked(self, name: str) -> ir.Value:
+        """The column with empty and placeholder text cells as null."""
+        raw = self.rows[name]
+        if not raw.type().is_string():
+            return raw
+        trimmed = raw.strip()
+        blank = (trimmed == "") | trimmed.isin(list(self.mapping.missing_values) or [""])
+        return ibis.ifelse(blank.fill_null(True), ibis.null(raw.type()), raw)
+
+    def time(self, field: str, name: str) -> None:
+        value = self.blanked(name)
+        where = repr(name)
+        if value.type().is_string():
+            text = value.strip()
+            parsed = ibis.coalesce(*[self._parse(text, f) for f in self._formats(text, name)])
+            self.flag(
+                text.notnull() & parsed.isnull(), "unparsable date", where, TREATED_AS_MISSING
+            )
+        elif value.type().is_temporal():
+            if value.type().is_timestamp() and value.type().timezone is not None:
+                raise CrmExportError(
+                    f"{self.where}: column {short(name)} holds times with a zone "
+                    f"({value.type().timezone}); store them as wall-clock times in the "
+                    f"mapping's time zone ({self.mapping.timezone})"
+                )
+            parsed = value.cast(dt.Timestamp())
+        else:
+            raise CrmExportError(
+                f"{self.where}: column {short(name)} ({field}) must hold times or text "
+                f"(it holds {value.type()})"
+            )
+        earliest, latest = plausible_window(expected=field == "close_date")
+        outside = (parsed < earliest.astype(object)) | (parsed > latest.astype(object))
+        self.flag(
+            outside,
+            f"date outside {str(earliest)[:4]} to {str(latest)[:10]}",
+            where,
+            f"{TREATED_AS_MISSING}: before any CRM, or "
+            + ("too far ahead for an expected close" if field == "close_date" else "in the future"),
+        )
+        self.columns[field] = ibis.ifelse(
+            outside.fill_null(False), ibis.null(dt.Timestamp()), parsed
+        )
+
+    def _formats(self, text: ir.StringValue, name: str) -> list[str]:
+        """The mapping's formats ranked on the column's first cells, as an export's are. A
+        zoned format that fits some of them is refused unless it is a UTC time ('Z') in a
+        mapping in UTC, where it reads as a wall-clock one; one that fits none is left out."""
+        head = self.con.to_pyarrow(
+            text.name("v").as_table().filter(ibis._.v.notnull()).limit(RANK_SAMPLE)
+        ).column("v")
+        formats = self.mapping.date_formats
+        hits = format_hits(head, formats)
+        ranked = [f for _, f in sorted(zip(hits, formats, strict=True), key=lambda p: -p[0])]
+        for fmt, hit in zip(formats, hits, strict=True):
+            if hit and zoned(fmt) and ("%z" in fmt or self.mapping.timezone != "UTC"):
+                raise CrmExportError(
+                    f"{self.where}: column {short(name)} holds times with a zone ({fmt}); a "
+                    f"table's text times are read with one only as UTC times in a mapping in "
+                    f"UTC (its time zone is {self.mapping.timezone}): store them as timestamps"
+                )
+        usable = {f for f, hit in zip(formats, hits, strict=True) if hit or not zoned(f)}
+        return [f for f in ranked if f in usable and "%z" not in f]
+
+    def _parse(self, text: ir.StringValue, fmt: str) -> ir.TimestampValue:
+        parse = _time_parser(self.con)
+        if fmt.endswith("Z"):  # a UTC time in a UTC mapping: the same wall-clock time
+            bare = text.re_replace("Z$", "")
+            return ibis.ifelse(text.endswith("Z"), parse(bare, fmt[:-1]), ibis.null(dt.Timestamp()))
+        return parse(text, fmt)
+
+    def number(self, field: str, name: str, kind: str) -> None:
+        value, where = self.blanked(name), repr(name)
+        noun = "amount" if kind == "money" else "number"
+        if value.type().is_numeric():
+            number = value.cast(dt.float64)
+            infinite = number.isinf()
+            self.flag(infinite, "not a finite number", where, TREATED_AS_MISSING)
+            number = ibis.ifelse(infinite.fill_null(False), ibis.null(dt.float64), number)
+        elif value.type().is_string():
+            number = self._parsed_number(value.strip(), kind == "money")
+            self.flag(
+                value.notnull() & number.isnull(), f"unparsable {noun}", where, TREATED_AS_MISSING
+            )
+        else:
+            raise CrmExportError(
+                f"{self.where}: column {short(name)} ({field}) must hold numbers or text "
+                f"(it holds {value.type()})"
+            )
+        negative = number < 0
+        self.flag(negative, f"negative {noun}", where, TREATED_AS_MISSING)
+        number = ibis.ifelse(negative.fill_null(False), ibis.null(dt.float64), number)
+        if kind == "count":
+            fractional = number != number.floor()
+            self.flag(fractional, "not a whole number", where, TREATED_AS_MISSING)
+            number = ibis.ifelse(fractional.fill_null(False), ibis.null(dt.float64), number)
+        if kind == "duration":
+            number = number * DURATION_UNITS[self.mapping.response_time_unit]  # seconds
+        self.columns[field] = number
+
+    def _parsed_number(self, text: ir.StringValue, money: bool) -> ir.FloatingValue:
+        """Text as a number, as `funnelkit.crm.parsing.parse_numbers` reads it; null if not."""
+        decimal = self.mapping.decimal
+        thousands = thousands_mark(decimal)
+        negative: ir.BooleanValue = ibis.literal(False)
+        if money:
+            text = text.re_replace(MONEY_NOISE, "")
+            negative = text.re_search(IN_PARENTHESES)
+            text = text.re_replace(IN_PARENTHESES, r"\1")
+        pattern = number_pattern(decimal, money)
+        clean = text.replace(thousands, "") if money else text
+        if decimal == ",":
+            clean = clean.replace(",", ".")
+        number = ibis.ifelse(text.re_search(pattern), clean, ibis.null(dt.string)).try_cast(
+            dt.float64
+        )
+        return ibis.ifelse(negative, -number, number)
+
+    def attribute(self, field: str, name: str) -> None:
+        """Kept as it is; text that is all plain numbers (no leading zeros) becomes numbers."""
+        value = self.blanked(name)
+        if value.type().is_string():
+            number = self._parsed_number(value.strip(), money=False)
+            code = value.re_search(r"^\s*0\d")
+            bad = (value.notnull() & number.isnull()) | code.fill_null(False)
+            if not self.con.execute(bad.any()):
+                value = number
+        self.columns[field] = value
+
+    def mapped(self, field: str, name: str, ids: ir.StringValue) -> None:
+        """Values through the mapping's value map; values it does not know stop the reading."""
+        value_map = value_map_of(self.mapping, field)
+        text = self.blanked(name).cast(dt.string)
+        if value_map is None:
+            self.columns[field] = text
+            return
+        unknown = text.notnull() & ~text.isin(list(value_map))
+        found = self.rows.mutate(_v=text, _id=ids).filter(unknown)
+        count = self.con.execute(found.count())
+        if count:
+            values = self.con.to_pyarrow(
+                found.group_by("_v")
+                .agg(n=ibis._.count())
+                .order_by([ibis.desc("n"), "_v"])
+                .limit(LISTED_VALUES)
+            ).to_pylist()
+            first = (
+                self.con.to_pyarrow(
+                    found.filter(found._id.notnull())
+                    .select("_id")
+                    .order_by([found._id.length(), "_id"])
+                    .limit(FIRST_IDS)
+                )
+                .column("_id")
+                .to_pylist()
+            )
+            listed = "; ".join(
+                f"{short(v['_v'])} ({v['n']} row{'s' * (v['n'] != 1)})" for v in values
+            )
+            raise CrmExportError(
+                f"{self.where}: column {short(name)} ({field}) has {count} rows with values the "
+                f"mapping does not know: {listed} (first ids {', '.join(first)}); known values are "
+                f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
+            )
+        self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
+
+
+def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> MappedView:
+    """`rows` (an Ibis table on `con`) through `mapping`, as a view and its quality report."""
+    report = QualityReport(source=where)
+    # the columns are checked on no rows first, so a missing one is named among all the table's
+    lead_rows(con.to_pyarrow(rows.limit(0)), mapping, where, report)
+    report = QualityReport(source=where)
+    found = {f: n for f, n in mapped_columns(list(rows.columns), mapping).items() if n}
+    build = _Builder(con, rows, mapping, where)
+    ids = rows[found[ID]].cast(dt.string).strip().nullif("")
+    for field, name in found.items():
+        if field == ID:
+            continue
+        kind = (
+            "time"
+            if field.endswith("_at") and field not in FIELDS
+            else FIELDS.get(field, "attribute")
+        )
+        if kind == "time":
+            build.time(field, name)
+        elif kind in ("money", "count", "duration"):
+            build.number(field, name, kind)
+        elif kind == "attribute":
+            build.attribute(field.removeprefix("attribute:"), name)
+        else:
+            build.mapped(field, name, ids)
+    mapped = rows.select(**{ID: ids}, **build.columns, **build.flags)
+    times = [stage_field(s) for s in mapping.stages]
+    for column in times:
+        if column not in mapped.columns:
+            mapped = mapped.mutate(**{column: ibis.null(dt.Timestamp())})
+    earliest_first = [mapped[c].isnull() for c in times] + [mapped[c] for c in times]
+    # the rows are mapped once, in the engine (a temporary table, or Spark's cache): the
+    # counts, the first ids and the fetch then read them without parsing again
+    ranked = mapped.mutate(
+        _copy=ibis.row_number().over(group_by=mapped[ID], order_by=earliest_first)
+    ).cache()
+    kept = ranked.filter(ranked[ID].notnull() & (ranked._copy == 0))
+    kept, notes = _won_time(kept, mapping, found)
+    kept = _stage_order(kept, mapping, found, build)
+    kept = _outcomes(kept, mapping, build).cache()
+
+    sums = {c.flag: kept[c.flag].cast(dt.int64).sum() for c in build.checks}
+    counts = con.to_pyarrow(kept.aggregate(_kept=kept.count(), **sums)).to_pylist()[0]
+    totals = con.to_pyarrow(
+        ranked.aggregate(_rows=ranked.count(), _no_id=ranked[ID].isnull().cast(dt.int64).sum())
+    ).to_pylist()[0]
+    report.rows_read = totals["_rows"]
+    id_where = repr(found[ID])
+    if totals["_no_id"]:
+        report.findings.append(
+            Finding("missing id", id_where, totals["_no_id"], (), "row dropped: a lead needs an id")
+        )
+    repeated = totals["_rows"] - totals["_no_id"] - counts["_kept"]
+    if repeated:
+        dropped = ranked.filter(ranked[ID].notnull() & (ranked._copy > 0))
+        report.findings.append(
+            Finding(
+                "repeated id",
+                id_where,
+                repeated,
+                _first_ids(con, dropped),
+                "later rows dropped; the first row with the id kept",
+            )
+        )
+    for check in build.checks:
+        if counts[check.flag]:
+            first = _first_ids(con, kept.filter(kept[check.flag]))
+            report.findings.append(
+                Finding(check.check, check.column, counts[check.flag], first, check.action)
+            )
+    report.notes.extend(note(con, kept) for note in notes)
+    view = kept.select(
+        ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
+    )
+    return MappedView(view, report, mapping, where, cached=(ranked, kept))
+
+
+def _first_ids(con: Any, rows: ir.Table) -> tuple[str, ...]:
+    first = rows.select(ID).order_by(_ordered_ids(rows)).limit(FIRST_IDS)
+    return tuple(con.to_pyarrow(first).column(ID).to_pylist())
+
+
+def _won_time(
+    kept: ir.Table, mapping: Mapping, found: dict[str, str]
+) -> tuple[ir.Table, list[Callable[[Any, ir.Table], str]]]:
+    """Without a column for the last stage, a won lead's close date is when it reached it."""
+    last = stage_field(mapping.stages[-1])
+    if (
+        mapping.stages[-1] in mapping.stage_columns
+        or "close_date" not in found
+        or "outcome" not in found
+    ):
+        return kept, []
+    won = (kept.outcome == "won") & kept.close_date.notnull()
+    kept = kept.mutate(**{last: ibis.ifelse(won, kept.close_date, kept[last]), "_won_dated": won})
+
+    def note(con: Any, rows: ir.Table) -> str:
+        count = con.execute(rows._won_dated.cast(dt.int64).sum()) or 0
+        return f"'{last}' taken from the close date of {count:,} won rows (no column for stage '{mapping.stages[-1]}')"
+
+    return kept, [note]
+
+
+def _stage_order(
+    kept: ir.Table, mapping: Mapping, found: dict[str, str], build: _Builder
+) -> ir.Table:
+    """Flag stage times earlier than an earlier stage's time (kept; left out of velocity)."""
+    flags = {}
+    for j, stage in enumerate(mapping.stages[1:], start=1):
+        column = stage_field(stage)
+        earlier = [kept[stage_field(s)] for s in mapping.stages[:j]]
+        latest = earlier[0] if len(earlier) == 1 else ibis.greatest(*earlier)
+        name = f"_order{j}"
+        flags[name] = (kept[column] < latest).fill_null(False)
+        build.checks.append(
+            _Check(
+                name,
+                f"stage date before an earlier stage's date ({stage})",
+                repr(found.get(column, column)),
+                STAGE_ORDER_ACTION,
+            )
+        )
+    return kept.mutate(**flags)
+
+
+def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
+    """The outcome, derived where the export has none; a lead that reached the last stage is
+    won (a conflicting outcome is flagged and set to won)."""
+    reached_last = kept[stage_field(mapping.stages[-1])].notnull()
+    if "stage" in kept.columns:
+        reached_last = reached_last | (kept.stage == mapping.stages[-1]).fill_null(False)
+    if "outcome" not in kept.columns:
+        return kept.mutate(outcome=ibis.ifelse(reached_last, "won", "open"))
+    conflict = reached_last & (kept.outcome != "won") & kept.outcome.notnull()
+    build.checks.append(
+        _Check(
+            "_conflict",
+            "reached the last stage but outcome not won",
+            "outcome",
+            "outcome set to won",
+        )
+    )
+    outcome = ibis.cases(
+        (conflict | (kept.outcome.isnull() & reached_last), "won"),
+        (kept.outcome.isnull(), "open"),
+        else_=kept.outcome,
+    )
+    return kept.mutate(_conflict=conflict.fill_null(False), outcome=outcome)
+
+
+def fetch(con: Any, mapped: MappedView) -> LeadTable:
+    """The view's rows, in id order, as a LeadTable (the engine's work done; nothing parsed)."""
+    view = mapped.view
+    fetched = con.to_pyarrow(view.order_by(_ordered_ids(view)))
+    columns: dict[str, Column] = {}
+    for name in fetched.column_names:
+        values = fetched.column(name)
+        if pa.types.is_timestamp(values.type):
+            columns[name] = values.to_numpy().astype("datetime64[s]")
+        elif pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
+            columns[name] = values.to_numpy(zero_copy_only=False).astype(float)
+        else:
+            columns[name] = values.to_pandas()
+    leads = arrange(columns, mapped.mapping)
+    return LeadTable(
+        leads=leads,
+        stages=mapped.mapping.stages,
+        quality=mapped.quality,
+        mapping=mapped.mapping,
+        source=mapped.source,
+    )
