@@ -5,7 +5,9 @@ or `realdata` (../shared/data/real); `make test-fast` leaves out the first three
 from __future__ import annotations
 
 import math
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,9 @@ import yaml
 from funnelkit import Funnel
 
 ROOT = Path(__file__).resolve().parent.parent
+# backtests are kept in a folder of this run's own (the kernels that render inherit it), never
+# in the user's cache: every run starts without them
+os.environ["FUNNELKIT_CACHE"] = tempfile.mkdtemp(prefix="funnelkit-test-cache-")
 
 
 FIGURE_TAG = re.compile(r'<span class="fk-q" data-q="([^"]+)" data-v="([^"]+)">([^<]*)</span>')

@@ -37,6 +37,7 @@ from funnelkit.crm.parsing import parse_numbers, parse_times
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
+TEXT_FIELDS = ("source", "owner", "account_owner", "status")  # kept as categories
 Column: TypeAlias = "np.ndarray | pd.Series | pd.Categorical"  # a lead table column's values
 
 
@@ -310,6 +311,9 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     leads = arrange(columns, mapping)
     if not keep.all():
         leads = leads.loc[keep].reset_index(drop=True)
+        for field in TEXT_FIELDS:  # a dropped row's value is no group of the kept leads
+            if field in leads:
+                leads[field] = leads[field].cat.remove_unused_categories()
     _derive_won_time(leads, mapping, report)
     check_stage_order(leads, mapping, export_name, report)
     _check_outcomes(leads, mapping, report)
@@ -405,7 +409,7 @@ def arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:
         columns.setdefault(
             stage_field(stage), np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
         )
-    for field in ("source", "owner", "account_owner", "status"):
+    for field in TEXT_FIELDS:
         if field in columns:  # text fields are categories, listed alphabetically
             text = columns[field]
             assert isinstance(text, pd.Series)  # value-mapped: `_parse` gives a Series

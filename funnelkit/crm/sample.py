@@ -186,17 +186,17 @@ def _plant_faults(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     text = to_text(frame)
     n = len(text)
     pick = rng.choice(n, size=12, replace=False)
-    text.loc[pick[0], "Create Date"] = "2026-02-30 10:15"  # an impossible date
-    text.loc[pick[1], "Became a Sales Qualified Lead Date"] = "last week"
-    won_rows = np.flatnonzero(text["Recent Deal Amount"].to_numpy() != "")
-    for row in won_rows[:2]:
-        text.loc[row, "Recent Deal Amount"] = "-" + text.loc[row, "Recent Deal Amount"]
     mql_rows = np.flatnonzero(text["Became a Marketing Qualified Lead Date"].to_numpy() != "")
     for row in mql_rows[3:7]:  # an MQL date a day before the lead was created
         created = pd.Timestamp(text.loc[row, "Create Date"])
         text.loc[row, "Became a Marketing Qualified Lead Date"] = (
             created - pd.Timedelta(days=1)
         ).strftime(DATE_FORMAT)
+    text.loc[pick[0], "Create Date"] = "2026-02-30 10:15"  # an impossible date
+    text.loc[pick[1], "Became a Sales Qualified Lead Date"] = "last week"
+    won_rows = np.flatnonzero(text["Recent Deal Amount"].to_numpy() != "")
+    for row in won_rows[:2]:
+        text.loc[row, "Recent Deal Amount"] = "-" + text.loc[row, "Recent Deal Amount"]
     text.loc[pick[2], "Record ID"] = ""
     repeated = text.iloc[[pick[3]]]
     return pd.concat([text, repeated], ignore_index=True)

@@ -22,8 +22,9 @@ from funnelkit.crm.databases import read_database_table
 from funnelkit.crm.deals import join_deals
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
-from funnelkit.forecast.backtest import MIN_FORECASTS, WEEKS, Backtest, backtest, period_starts
+from funnelkit.forecast.backtest import MIN_FORECASTS, WEEKS, Backtest, period_starts
 from funnelkit.forecast.backtest import TRIALS as BACKTEST_TRIALS
+from funnelkit.forecast.backtest_cache import cached_backtest
 from funnelkit.forecast.coverage import Coverage, period_coverage
 from funnelkit.forecast.simulation import (
     Forecast,
@@ -150,10 +151,10 @@ def plan_backtest(
         raise ParamsError(f"{data.params_file}: 'actuals' must name a CRM export to backtest on")
     p = data.params
     first = pd.Period(str(p.start)[:7], "M")
-    return backtest(
+    return cached_backtest(
         data.table,
-        p.months,
-        first,
+        months=p.months,
+        first=first,
         weeks=weeks,
         trials=trials,
         goals=_period_goals(data, data.table, first),

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import HUBSPOT_HEADER, SAMPLE, TINY_ROWS, write_export
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funnelkit.core.exceptions import CrmExportError, ParamsError
 from funnelkit.crm.databases import read_database_table
@@ -20,7 +22,7 @@ from funnelkit.crm.fields import ID
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.quality import FIRST_IDS
-from funnelkit.crm.sample import generate_leads
+from funnelkit.crm.sample import generate_leads, write_csv
 from funnelkit.crm.table_view import java_pattern
 from funnelkit.model.loader import load_plan_data
 
@@ -314,3 +316,18 @@ def test_zoned_text_times_in_a_table_are_refused_outside_utc(tmp_path):
 )
 def test_strftime_formats_as_spark_patterns(strftime, java):
     assert java_pattern(strftime) == java
+
+
+@settings(max_examples=8, deadline=None)
+@given(leads=st.integers(30, 400), seed=st.integers(0, 10_000))
+def test_any_generated_export_with_faults_reads_the_same_from_a_table(
+    tmp_path_factory, leads, seed
+):
+    folder = tmp_path_factory.mktemp("generated")
+    csv = folder / "leads.csv"
+    write_csv(generate_leads(leads, seed, faults=True), csv)
+    con = duckdb.connect(str(folder / "crm.duckdb"))
+    as_table(con, csv, "leads")
+    con.close()
+    ours = read_database_table("duckdb", "leads", HUBSPOT, folder / "crm.duckdb")
+    same_leads(ours, read_export(csv))

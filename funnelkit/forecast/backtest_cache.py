@@ -1,0 +1,116 @@
+"""Backtests kept on disk between runs, so notebooks rendered from one export make each once.
+
+A backtest forecasts up to 26 past weeks again (seconds on the sample, minutes on a million
+leads), and depends only on the lead table, its own arguments and funnelkit's code. Every
+notebook rendered from the same export (the quarterly plan, the monthly review, each plan of
+a batch) asks for the same ones. `cached_backtest` keys a backtest by all three: the lead
+table's content hashed, the arguments, and a hash of funnelkit's source files, so a changed
+export, argument or program never meets an old result. Results are kept as Parquet (the
+forecasts) and JSON (the rest) in the cache folder: $FUNNELKIT_CACHE, else
+$XDG_CACHE_HOME/funnelkit, else ~/.cache/funnelkit. FUNNELKIT_CACHE=off keeps nothing. At
+most KEPT backtests are kept, the least recently used removed first. A result that cannot be
+read (a file cut short) is computed again and replaced.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.backtest import Backtest, backtest
+
+CACHE_ENV = "FUNNELKIT_CACHE"
+OFF = "off"
+KEPT = 64  # backtests kept, at most (a few hundred kB each on the sample)
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def cache_folder() -> Path | None:
+    """Where backtests are kept; None when FUNNELKIT_CACHE is 'off'."""
+    given = os.environ.get(CACHE_ENV, "")
+    if given == OFF:
+        return None
+    if given:
+        return Path(given)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "funnelkit"
+
+
+@functools.cache
+def code_hash() -> str:
+    """A hash of funnelkit's own source files: a result is kept for the code that made it."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def table_hash(table: LeadTable) -> str:
+    """A hash of the lead table's content: every value, column, type and stage, and the
+    moment it was taken."""
+    leads = table.leads
+    digest = hashlib.sha256(pd.util.hash_pandas_object(leads, index=False).to_numpy().tobytes())
+    digest.update(repr([(c, str(t)) for c, t in leads.dtypes.items()]).encode())
+    for column in leads.select_dtypes("category"):  # categories in their order
+        digest.update(repr(list(leads[column].cat.categories)).encode())
+    digest.update(repr((table.stages, str(table.as_of))).encode())
+    return digest.hexdigest()
+
+
+def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
+    """`backtest(table, **arguments)`, read from the cache folder when made before."""
+    folder = cache_folder()
+    if folder is None:
+        return backtest(table, **arguments)
+    key = hashlib.sha256(
+        repr((table_hash(table), sorted(arguments.items()), code_hash())).encode()
+    ).hexdigest()
+    forecasts, facts = folder / f"backtest-{key}.parquet", folder / f"backtest-{key}.json"
+    try:
+        known = json.loads(facts.read_text())
+        frame = pd.read_parquet(forecasts).astype(known["types"])  # Parquet has no seconds
+        result = Backtest(frame, tuple(known["measures"]), int(known["skipped"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not made yet, or cut short: made again below
+    else:
+        os.utime(facts)  # recently used
+        return result
+    result = backtest(table, **arguments)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(forecasts, lambda path: result.forecasts.to_parquet(path, index=False))
+    types = {str(c): str(t) for c, t in result.forecasts.dtypes.items()}
+    facts_text = json.dumps(
+        {"measures": list(result.measures), "skipped": result.skipped, "types": types}
+    )
+    _write(facts, lambda path: path.write_text(facts_text))
+    _prune(folder)
+    return result
+
+
+def _write(path: Path, save) -> None:
+    """Save to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
+    os.close(handle)
+    try:
+        save(Path(temporary))
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEPT most recently used backtests."""
+    facts = sorted(folder.glob("backtest-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in facts[KEPT:]:
+        for path in (old, old.with_suffix(".parquet")):
+            path.unlink(missing_ok=True)

@@ -1,0 +1,87 @@
+"""Backtests kept on disk: made once per lead table, arguments and code, read back equal;
+anything that changes the result changes the key; 'off' keeps nothing; a file cut short is
+made again; only the most recently used are kept."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+from conftest import SAMPLE
+
+from funnelkit.crm.leads import read_export
+from funnelkit.forecast import backtest_cache
+from funnelkit.forecast.backtest import backtest
+from funnelkit.forecast.backtest_cache import CACHE_ENV, cached_backtest, table_hash
+
+SMALL = {"weeks": 8, "trials": 300}
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read_export(SAMPLE)
+
+
+@pytest.fixture
+def made(monkeypatch, tmp_path):
+    """The cache in a folder of the test's own; counts the backtests actually made."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    calls = []
+
+    def counted(table, **arguments):
+        calls.append(arguments)
+        return backtest(table, **arguments)
+
+    monkeypatch.setattr(backtest_cache, "backtest", counted)
+    return calls
+
+
+def test_a_backtest_is_made_once_and_read_back_equal(sample, made):
+    first = cached_backtest(sample, **SMALL)
+    again = cached_backtest(sample, **SMALL)
+    assert len(made) == 1
+    pd.testing.assert_frame_equal(again.forecasts, first.forecasts)
+    assert (again.measures, again.skipped) == (first.measures, first.skipped)
+    pd.testing.assert_frame_equal(again.forecasts, backtest(sample, **SMALL).forecasts)
+
+
+def test_a_changed_lead_or_argument_or_program_is_a_new_backtest(sample, made, monkeypatch):
+    cached_backtest(sample, **SMALL)
+    leads = sample.leads.copy()
+    leads.loc[10, "lead_at"] += pd.Timedelta(seconds=1)
+    moved = dataclasses.replace(sample, leads=leads)
+    assert table_hash(moved) != table_hash(sample)
+    cached_backtest(moved, **SMALL)
+    cached_backtest(sample, weeks=8, trials=301)
+    monkeypatch.setattr(backtest_cache, "code_hash", lambda: "another program")
+    cached_backtest(sample, **SMALL)
+    assert len(made) == 4
+
+
+def test_off_keeps_nothing(sample, made, monkeypatch, tmp_path):
+    monkeypatch.setenv(CACHE_ENV, "off")
+    cached_backtest(sample, **SMALL)
+    cached_backtest(sample, **SMALL)
+    assert len(made) == 2
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_file_cut_short_is_made_again_and_replaced(sample, made, tmp_path):
+    first = cached_backtest(sample, **SMALL)
+    (forecasts,) = (tmp_path / "cache").glob("*.parquet")
+    forecasts.write_bytes(forecasts.read_bytes()[:100])
+    again = cached_backtest(sample, **SMALL)
+    assert len(made) == 2
+    pd.testing.assert_frame_equal(again.forecasts, first.forecasts)
+    cached_backtest(sample, **SMALL)
+    assert len(made) == 2
+
+
+def test_only_the_most_recently_used_are_kept(sample, made, monkeypatch, tmp_path):
+    monkeypatch.setattr(backtest_cache, "KEPT", 2)
+    for trials in (300, 301, 302):
+        cached_backtest(sample, weeks=8, trials=trials)
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    cached_backtest(sample, weeks=8, trials=300)  # the oldest was removed: made again
+    assert len(made) == 4
