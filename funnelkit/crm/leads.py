@@ -479,20 +479,20 @@ def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport
     reached_last = leads[last].notna().to_numpy()
     if "stage" in leads:
         reached_last = reached_last | (leads["stage"] == mapping.stages[-1]).to_numpy()
+    won, open_ = OUTCOMES.index("won"), OUTCOMES.index("open")
     if "outcome" not in leads:
-        leads["outcome"] = pd.Categorical(
-            np.where(reached_last, "won", "open"), categories=list(OUTCOMES)
-        )
-        return
-    conflict = (
-        reached_last & (leads["outcome"] != "won").to_numpy() & leads["outcome"].notna().to_numpy()
-    )
-    report.add(
-        "reached the last stage but outcome not won",
-        "outcome",
-        _ids_where(leads[ID].to_numpy(), conflict),
-        "outcome set to won",
-    )
-    unset = leads["outcome"].isna().to_numpy()
-    leads.loc[conflict | (unset & reached_last), "outcome"] = "won"
-    leads.loc[unset & ~reached_last, "outcome"] = "open"
+        codes = np.where(reached_last, won, open_)
+    else:  # worked on the category codes (-1: none): a million leads in milliseconds
+        codes = leads["outcome"].cat.codes.to_numpy().copy()
+        conflict = reached_last & (codes != won) & (codes >= 0)
+        if conflict.any():  # (ids as numpy text cost 0.1 s a million)
+            report.add(
+                "reached the last stage but outcome not won",
+                "outcome",
+                _ids_where(leads[ID].to_numpy(), conflict),
+                "outcome set to won",
+            )
+        unset = codes < 0
+        codes[conflict | (unset & reached_last)] = won
+        codes[unset & ~reached_last] = open_
+    leads["outcome"] = pd.Categorical.from_codes(codes, categories=list(OUTCOMES))
