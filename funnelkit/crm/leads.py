@@ -495,4 +495,4 @@ def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport
         unset = codes < 0
         codes[conflict | (unset & reached_last)] = won
         codes[unset & ~reached_last] = open_
-    leads["outcome"] = pd.Categorical.from_codes(codes, categories=list(OUTCOMES))
+    leads["outcome"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(OUTCOMES)))

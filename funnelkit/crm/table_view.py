@@ -1,21 +1,22 @@
 """A table in a database, through a mapping, as a view in its own engine.
 
-`mapped_view(rows, mapping, where)` turns an Ibis table (a table in DuckDB, Spark or any
-engine Ibis reaches) into the lead table's canonical columns without moving a row: ids
+`mapped_view(con, rows, mapping, where)` turns an Ibis table (a table in DuckDB, Spark or
+any engine Ibis reaches) into the lead table's canonical columns, in that engine: ids
 trimmed, placeholders blanked, text times parsed with the mapping's formats, amounts and
 numbers parsed, values mapped, one row kept per id, the last stage's time taken from a won
 lead's close date where the export has no column for it, and outcomes derived. The
 data-quality report is counted by the engine in one aggregate query over the kept rows; only
-the first ids of each finding are fetched. `fetch(view)` brings the view's rows over as a
-LeadTable.
+the first ids of each finding are fetched. `fetch(con, mapped)` brings the view's rows over
+as a LeadTable.
 
 A table has no row order of its own, so where an export's findings quote its first rows, a
 table's quote its smallest ids (whole-number ids in numeric order), and a row without an id
 can only be counted. Of rows repeating an id the kept one is the one with the earliest times.
 
 Text times are parsed by the engine (DuckDB's `try_strptime`, Spark's `try_to_timestamp`);
-a format with a zone offset is accepted only for a mapping in UTC (converting zones is the
-engine's own business, and engines differ): store such times as timestamps instead.
+a format with a zone is accepted only as UTC ('…Z') in a mapping in UTC (converting zones is
+each engine's own business): store such times as timestamps instead. Timestamps with a zone
+become wall-clock times in the mapping's zone on DuckDB (Spark's have none).
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ def _duckdb_time(text: str, fmt: str) -> dt.Timestamp(scale=6):  # type: ignore[
 @ibis.udf.scalar.builtin(name="try_to_timestamp")
 def _spark_time(text: str, fmt: str) -> dt.Timestamp():  # type: ignore[valid-type]
     """Spark: the text as a time in `fmt` (a Java pattern), null when it does not fit."""
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _duckdb_wall_clock(zone: str, time: dt.Timestamp(timezone="UTC")) -> dt.Timestamp(scale=6):  # type: ignore[valid-type]
+    """DuckDB: a time with a zone as the wall-clock time in `zone`."""
 
 
 JAVA_DIRECTIVES = {
@@ -180,12 +186,9 @@ class _Builder:
             )
         elif value.type().is_temporal():
             if value.type().is_timestamp() and value.type().timezone is not None:
-                raise CrmExportError(
-                    f"{self.where}: column {short(name)} holds times with a zone "
-                    f"({value.type().timezone}); store them as wall-clock times in the "
-                    f"mapping's time zone ({self.mapping.timezone})"
-                )
-            parsed = value.cast(dt.Timestamp())
+                parsed = self._wall_clock(value, name)
+            else:
+                parsed = value.cast(dt.Timestamp())
         else:
             raise CrmExportError(
                 f"{self.where}: column {short(name)} ({field}) must hold times or text "
@@ -203,6 +206,16 @@ class _Builder:
         self.columns[field] = ibis.ifelse(
             outside.fill_null(False), ibis.null(dt.Timestamp()), parsed
         )
+
+    def _wall_clock(self, value: ir.TimestampValue, name: str) -> ir.TimestampValue:
+        """Times with a zone as wall-clock times in the mapping's time zone, as an export's."""
+        if self.con.name != "duckdb":
+            raise CrmExportError(
+                f"{self.where}: column {short(name)} holds times with a zone "
+                f"({value.type().timezone}); on engine {self.con.name!r} store them as "
+                f"wall-clock times in the mapping's time zone ({self.mapping.timezone})"
+            )
+        return _duckdb_wall_clock(self.mapping.timezone, value)
 
     def _formats(self, text: ir.StringValue, name: str) -> list[str]:
         """The mapping's formats ranked on the column's first cells, as an export's are. A
