@@ -17,6 +17,7 @@ RENDER_RUNS (default 5) and BATCH_RUNS (default 3) set the number of runs.
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -66,8 +67,10 @@ def plan_copies(count: int) -> list[Path]:
 
 
 def empty_cache() -> str:
-    """A new, empty backtest cache for the renders that follow (their kernels inherit it)."""
-    os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="funnelkit-bench-cache-")
+    """A new, empty backtest cache for the renders that follow (their kernels inherit it),
+    under build/bench/render/caches/ (emptied at each start)."""
+    (WORK / "caches").mkdir(parents=True, exist_ok=True)
+    os.environ[CACHE_ENV] = tempfile.mkdtemp(dir=WORK / "caches")
     return os.environ[CACHE_ENV]
 
 
@@ -89,6 +92,7 @@ def main() -> None:
         if not outcome.ok:
             raise SystemExit(outcome.message)
 
+    shutil.rmtree(WORK / "caches", ignore_errors=True)
     run(trivial)  # warm the disk cache and the kernel spec lookup
     warm_cache = empty_cache()
     run(plan_job)  # makes the example's backtests in the warm cache

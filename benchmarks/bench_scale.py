@@ -15,6 +15,7 @@ Exports are generated once into build/bench/scale/ (git-ignored).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -71,13 +72,15 @@ def main() -> None:
         f"{'leads':>10} {'actuals CSV':>12} {'peak':>8} {'Parquet':>9} {'peak':>8} "
         f"{'render (2 notebooks)':>21} {'each':>15} {'kernel peaks':>16}"
     )
+    shutil.rmtree(OUT / "caches", ignore_errors=True)
+    (OUT / "caches").mkdir(parents=True)
     for leads in SIZES:
         paths = exports(leads)
         csv_s, csv_peak = actuals_run(paths["csv"])
         pq_s, pq_peak = actuals_run(paths["parquet"])
         params = plan_on(leads, OUT / "params", plan="2026-q4", export=paths["csv"])
         # a new export: its backtests are made by the first notebook, read by the second
-        os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="funnelkit-bench-cache-")
+        os.environ[CACHE_ENV] = tempfile.mkdtemp(dir=OUT / "caches")
         peaks, seconds, notebooks = kernel_peaks(params, OUT / "reports")
         kernels = " / ".join(f"{p / MB:.0f}" for p in peaks)
         each = " / ".join(f"{t:.1f}" for t in notebooks.values())

@@ -38,6 +38,14 @@ from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
 TEXT_FIELDS = ("source", "owner", "account_owner", "status")  # kept as categories
+# findings about rows rather than cells: (check, action)
+MISSING_ID = ("missing id", "row dropped: a lead needs an id")
+REPEATED_ID = ("repeated id", "later rows dropped; the first row with the id kept")
+EARLY_STAGE = (
+    "stage date before an earlier stage's date ({stage})",
+    "kept; such pairs are left out of stage-to-stage times",
+)
+OUTCOME_CONFLICT = ("reached the last stage but outcome not won", "outcome set to won")
 Column: TypeAlias = "np.ndarray | pd.Series | pd.Categorical"  # a lead table column's values
 
 
@@ -232,10 +240,10 @@ def _row_ids(
     has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
     where = repr(id_column)
     report.add(
-        "missing id",
+        MISSING_ID[0],
         where,
         [f"row {i + 1}" for i in np.flatnonzero(~has_id)],
-        "row dropped: a lead needs an id",
+        MISSING_ID[1],
     )
     if _all_distinct(ids.filter(pa.array(has_id))):
         return ids, has_id  # the usual case, found cheaply: every id once
@@ -243,10 +251,10 @@ def _row_ids(
         pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep="first").to_numpy() & has_id
     )
     report.add(
-        "repeated id",
+        REPEATED_ID[0],
         where,
         ids.filter(pa.array(repeated)).to_pylist(),
-        "later rows dropped; the first row with the id kept",
+        REPEATED_ID[1],
     )
     return ids, has_id & ~repeated
 
@@ -341,13 +349,7 @@ def _parse(
         report.add("unparsable date", where, _ids_where(ids, bad & keep), TREATED_AS_MISSING)
         earliest, latest = plausible_window(expected=field == "close_date")
         implausible = ~np.isnat(values) & ((values < earliest) | (values > latest))
-        report.add(
-            f"date outside {str(earliest)[:4]} to {str(latest)[:10]}",
-            where,
-            _ids_where(ids, implausible & keep),
-            f"{TREATED_AS_MISSING}: before any CRM, or "
-            + ("too far ahead for an expected close" if field == "close_date" else "in the future"),
-        )
+        report.add(*implausible_finding(field, where, _ids_where(ids, implausible & keep)))
         return np.where(implausible, np.datetime64("NaT"), values)
     if kind in ("money", "count", "duration"):
         values, bad = parse_numbers(column, mapping.decimal, money=kind == "money")
@@ -391,6 +393,15 @@ def _parse(
 
 EARLIEST_DATE = np.datetime64("1990-01-01", "s")  # no CRM recorded a lead before this
 EXPECTED_YEARS = 10  # an expected close date may lie this many years ahead
+
+
+def implausible_finding(field: str, where: str, ids: list) -> tuple[str, str, list, str]:
+    """The finding (check, column, ids, action) for a field's dates outside its window."""
+    earliest, latest = plausible_window(expected=field == "close_date")
+    action = f"{TREATED_AS_MISSING}: before any CRM, or " + (
+        "too far ahead for an expected close" if field == "close_date" else "in the future"
+    )
+    return f"date outside {str(earliest)[:4]} to {str(latest)[:10]}", where, ids, action
 
 
 def plausible_window(expected: bool = False) -> tuple[np.datetime64, np.datetime64]:
@@ -465,10 +476,10 @@ def check_stage_order(
         if j and early.any():
             ids = leads[ID].to_numpy() if ids is None else ids
             report.add(
-                f"stage date before an earlier stage's date ({stage})",
+                EARLY_STAGE[0].format(stage=stage),
                 repr(export_name.get(column, column)),
                 _ids_where(ids, early),
-                "kept; such pairs are left out of stage-to-stage times",
+                EARLY_STAGE[1],
             )
         latest = np.maximum(latest, times)
 
@@ -487,10 +498,10 @@ def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport
         conflict = reached_last & (codes != won) & (codes >= 0)
         if conflict.any():  # (ids as numpy text cost 0.1 s a million)
             report.add(
-                "reached the last stage but outcome not won",
+                OUTCOME_CONFLICT[0],
                 "outcome",
                 _ids_where(leads[ID].to_numpy(), conflict),
-                "outcome set to won",
+                OUTCOME_CONFLICT[1],
             )
         unset = codes < 0
         codes[conflict | (unset & reached_last)] = won

@@ -34,10 +34,15 @@ from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
 from funnelkit.crm.fields import FIELDS, ID, stage_field
 from funnelkit.crm.leads import (
+    EARLY_STAGE,
+    MISSING_ID,
+    OUTCOME_CONFLICT,
+    REPEATED_ID,
     TREATED_AS_MISSING,
     Column,
     LeadTable,
     arrange,
+    implausible_finding,
     lead_rows,
     mapped_columns,
     plausible_window,
@@ -56,7 +61,6 @@ from funnelkit.crm.parsing import (
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 LISTED_VALUES = 10  # unknown values named in the message, most frequent first
-STAGE_ORDER_ACTION = "kept; such pairs are left out of stage-to-stage times"
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,9 @@ def _time_parser(con: Any) -> Callable[[ir.StringValue, str], ir.TimestampValue]
     )
 
 
-def _ordered_ids(rows: ir.Table) -> list[ir.Value]:
+def _in_order(ids: ir.StringValue) -> list[ir.Value]:
     """Sort keys that put whole-number ids in numeric order (and any ids in a fixed one)."""
-    return [rows[ID].length(), rows[ID]]
+    return [ids.length(), ids]
 
 
 @dataclass
@@ -196,13 +200,8 @@ class _Builder:
             )
         earliest, latest = plausible_window(expected=field == "close_date")
         outside = (parsed < earliest.astype(object)) | (parsed > latest.astype(object))
-        self.flag(
-            outside,
-            f"date outside {str(earliest)[:4]} to {str(latest)[:10]}",
-            where,
-            f"{TREATED_AS_MISSING}: before any CRM, or "
-            + ("too far ahead for an expected close" if field == "close_date" else "in the future"),
-        )
+        check, _, _, action = implausible_finding(field, where, [])
+        self.flag(outside, check, where, action)
         self.columns[field] = ibis.ifelse(
             outside.fill_null(False), ibis.null(dt.Timestamp()), parsed
         )
@@ -323,7 +322,7 @@ class _Builder:
                 self.con.to_pyarrow(
                     found.filter(found._id.notnull())
                     .select("_id")
-                    .order_by([found._id.length(), "_id"])
+                    .order_by(_in_order(found._id))
                     .limit(FIRST_IDS)
                 )
                 .column("_id")
@@ -390,19 +389,13 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     id_where = repr(found[ID])
     if totals["_no_id"]:
         report.findings.append(
-            Finding("missing id", id_where, totals["_no_id"], (), "row dropped: a lead needs an id")
+            Finding(MISSING_ID[0], id_where, totals["_no_id"], (), MISSING_ID[1])
         )
     repeated = totals["_rows"] - totals["_no_id"] - counts["_kept"]
     if repeated:
         dropped = ranked.filter(ranked[ID].notnull() & (ranked._copy > 0))
         report.findings.append(
-            Finding(
-                "repeated id",
-                id_where,
-                repeated,
-                _first_ids(con, dropped),
-                "later rows dropped; the first row with the id kept",
-            )
+            Finding(REPEATED_ID[0], id_where, repeated, _first_ids(con, dropped), REPEATED_ID[1])
         )
     for check in build.checks:
         if counts[check.flag]:
@@ -418,7 +411,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
 
 
 def _first_ids(con: Any, rows: ir.Table) -> tuple[str, ...]:
-    first = rows.select(ID).order_by(_ordered_ids(rows)).limit(FIRST_IDS)
+    first = rows.select(ID).order_by(_in_order(rows[ID])).limit(FIRST_IDS)
     return tuple(con.to_pyarrow(first).column(ID).to_pylist())
 
 
@@ -457,9 +450,9 @@ def _stage_order(
         build.checks.append(
             _Check(
                 name,
-                f"stage date before an earlier stage's date ({stage})",
+                EARLY_STAGE[0].format(stage=stage),
                 repr(found.get(column, column)),
-                STAGE_ORDER_ACTION,
+                EARLY_STAGE[1],
             )
         )
     return kept.mutate(**flags)
@@ -474,14 +467,7 @@ def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
     if "outcome" not in kept.columns:
         return kept.mutate(outcome=ibis.ifelse(reached_last, "won", "open"))
     conflict = reached_last & (kept.outcome != "won") & kept.outcome.notnull()
-    build.checks.append(
-        _Check(
-            "_conflict",
-            "reached the last stage but outcome not won",
-            "outcome",
-            "outcome set to won",
-        )
-    )
+    build.checks.append(_Check("_conflict", OUTCOME_CONFLICT[0], "outcome", OUTCOME_CONFLICT[1]))
     outcome = ibis.cases(
         (conflict | (kept.outcome.isnull() & reached_last), "won"),
         (kept.outcome.isnull(), "open"),
@@ -493,7 +479,7 @@ def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
 def fetch(con: Any, mapped: MappedView) -> LeadTable:
     """The view's rows, in id order, as a LeadTable (the engine's work done; nothing parsed)."""
     view = mapped.view
-    fetched = con.to_pyarrow(view.order_by(_ordered_ids(view)))
+    fetched = con.to_pyarrow(view.order_by(_in_order(view[ID])))
     columns: dict[str, Column] = {}
     for name in fetched.column_names:
         values = fetched.column(name)
