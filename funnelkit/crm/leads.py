@@ -446,6 +446,15 @@ def arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:
     return pd.DataFrame(ordered, copy=False)
 
 
+def won_dated_note(mapping: Mapping, count: int) -> str:
+    """The reading's note that the last stage's times were taken from won deals' close dates."""
+    last = mapping.stages[-1]
+    return (
+        f"'{stage_field(last)}' taken from the close date of {count:,} won rows "
+        f"(no column for stage '{last}')"
+    )
+
+
 def _derive_won_time(leads: pd.DataFrame, mapping: Mapping, report: QualityReport) -> None:
     """Without a column for the last stage, a won lead's close date is when it reached it."""
     last = stage_field(mapping.stages[-1])
@@ -457,9 +466,7 @@ def _derive_won_time(leads: pd.DataFrame, mapping: Mapping, report: QualityRepor
         return
     won = (leads["outcome"] == "won").to_numpy() & leads["close_date"].notna().to_numpy()
     leads.loc[won, last] = leads.loc[won, "close_date"]
-    report.notes.append(
-        f"'{last}' taken from the close date of {won.sum():,} won rows (no column for stage '{mapping.stages[-1]}')"
-    )
+    report.notes.append(won_dated_note(mapping, int(won.sum())))
 
 
 def check_stage_order(

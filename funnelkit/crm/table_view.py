@@ -47,6 +47,7 @@ from funnelkit.crm.leads import (
     mapped_columns,
     plausible_window,
     value_map_of,
+    won_dated_note,
 )
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.parsing import (
@@ -376,11 +377,14 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         _copy=ibis.row_number().over(group_by=mapped[ID], order_by=earliest_first)
     ).cache()
     kept = ranked.filter(ranked[ID].notnull() & (ranked._copy == 0))
-    kept, notes = _won_time(kept, mapping, found)
+    kept = _won_time(kept, mapping, found)
     kept = _stage_order(kept, mapping, found, build)
     kept = _outcomes(kept, mapping, build).cache()
 
-    sums = {c.flag: kept[c.flag].cast(dt.int64).sum() for c in build.checks}
+    flags = [c.flag for c in build.checks] + (
+        ["_won_dated"] if "_won_dated" in kept.columns else []
+    )
+    sums = {flag: kept[flag].cast(dt.int64).sum() for flag in flags}
     counts = con.to_pyarrow(kept.aggregate(_kept=kept.count(), **sums)).to_pylist()[0]
     totals = con.to_pyarrow(
         ranked.aggregate(_rows=ranked.count(), _no_id=ranked[ID].isnull().cast(dt.int64).sum())
@@ -403,7 +407,8 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
             report.findings.append(
                 Finding(check.check, check.column, counts[check.flag], first, check.action)
             )
-    report.notes.extend(note(con, kept) for note in notes)
+    if "_won_dated" in counts:
+        report.notes.append(won_dated_note(mapping, counts["_won_dated"] or 0))
     view = kept.select(
         ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
     )
@@ -415,25 +420,18 @@ def _first_ids(con: Any, rows: ir.Table) -> tuple[str, ...]:
     return tuple(con.to_pyarrow(first).column(ID).to_pylist())
 
 
-def _won_time(
-    kept: ir.Table, mapping: Mapping, found: dict[str, str]
-) -> tuple[ir.Table, list[Callable[[Any, ir.Table], str]]]:
-    """Without a column for the last stage, a won lead's close date is when it reached it."""
+def _won_time(kept: ir.Table, mapping: Mapping, found: dict[str, str]) -> ir.Table:
+    """Without a column for the last stage, a won lead's close date is when it reached it;
+    `_won_dated` marks the leads so dated."""
     last = stage_field(mapping.stages[-1])
     if (
         mapping.stages[-1] in mapping.stage_columns
         or "close_date" not in found
         or "outcome" not in found
     ):
-        return kept, []
+        return kept
     won = (kept.outcome == "won") & kept.close_date.notnull()
-    kept = kept.mutate(**{last: ibis.ifelse(won, kept.close_date, kept[last]), "_won_dated": won})
-
-    def note(con: Any, rows: ir.Table) -> str:
-        count = con.execute(rows._won_dated.cast(dt.int64).sum()) or 0
-        return f"'{last}' taken from the close date of {count:,} won rows (no column for stage '{mapping.stages[-1]}')"
-
-    return kept, [note]
+    return kept.mutate(**{last: ibis.ifelse(won, kept.close_date, kept[last]), "_won_dated": won})
 
 
 def _stage_order(
