@@ -9,7 +9,8 @@ export, argument or program never meets an old result. Results are kept as Parqu
 forecasts) and JSON (the rest) in the cache folder: $FUNNELKIT_CACHE, else
 $XDG_CACHE_HOME/funnelkit, else ~/.cache/funnelkit. FUNNELKIT_CACHE=off keeps nothing. At
 most KEPT backtests are kept, the least recently used removed first. A result that cannot be
-read (a file cut short) is computed again and replaced.
+read (a file cut short) is computed again and replaced; one that cannot be written (a folder
+not writable) is used all the same, with a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -85,14 +87,17 @@ def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
         os.utime(facts)  # recently used
         return result
     result = backtest(table, **arguments)
-    folder.mkdir(parents=True, exist_ok=True)
-    _write(forecasts, lambda path: result.forecasts.to_parquet(path, index=False))
     types = {str(c): str(t) for c, t in result.forecasts.dtypes.items()}
     facts_text = json.dumps(
         {"measures": list(result.measures), "skipped": result.skipped, "types": types}
     )
-    _write(facts, lambda path: path.write_text(facts_text))
-    _prune(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write(forecasts, lambda path: result.forecasts.to_parquet(path, index=False))
+        _write(facts, lambda path: path.write_text(facts_text))
+        _prune(folder)
+    except OSError as err:  # the result stands; only the next run makes it again
+        warnings.warn(f"{folder}: the backtest could not be kept ({err})", stacklevel=2)
     return result
 
 

@@ -85,3 +85,14 @@ def test_only_the_most_recently_used_are_kept(sample, made, monkeypatch, tmp_pat
     assert len(list((tmp_path / "cache").glob("*.json"))) == 2
     cached_backtest(sample, weeks=8, trials=300)  # the oldest was removed: made again
     assert len(made) == 4
+
+
+def test_a_folder_that_cannot_be_written_warns_and_the_backtest_stands(
+    sample, made, monkeypatch, tmp_path
+):
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(CACHE_ENV, str(blocked / "cache"))
+    with pytest.warns(UserWarning, match="the backtest could not be kept"):
+        result = cached_backtest(sample, **SMALL)
+    pd.testing.assert_frame_equal(result.forecasts, backtest(sample, **SMALL).forecasts)
