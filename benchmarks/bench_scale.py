@@ -57,14 +57,14 @@ def actuals_run(path: Path) -> tuple[float, int]:
     """Wall time (s) and peak memory (bytes) of reading and measuring `path` in a fresh
     process (the measures bench_actuals times)."""
     code = (
-        f"import resource, sys, time; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"import sys, time; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
         "import bench_actuals as b; start = time.perf_counter(); "
         f"b.funnelkit_metrics(b.Path({str(path)!r})); "
-        "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(time.perf_counter() - start, b.own_peak())"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    seconds, kilobytes = out.stdout.split()[-2:]
-    return float(seconds), int(kilobytes) * 1024
+    seconds, peak = out.stdout.split()[-2:]
+    return float(seconds), int(peak)
 
 
 def main() -> None:
