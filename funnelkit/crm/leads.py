@@ -280,11 +280,9 @@ def mapped_columns(names: list[str], mapping: Mapping) -> dict[str, str | None]:
     return found
 
 
-def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityReport) -> LeadTable:
-    """An export's rows (an Arrow table, as read) through a mapping into a checked LeadTable;
-    `path` names where they came from in messages."""
-    report.rows_read = table.num_rows
-    names = list(table.column_names)
+def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str, str | None]:
+    """`mapped_columns`, once every required field (and the id) is found among `names`; a
+    missing one is named with what was found (`path` names the source in the message)."""
     found = mapped_columns(names, mapping)
     for field in mapping.required:
         candidates = mapping.columns.get(field) or mapping.stage_columns.get(
@@ -292,9 +290,18 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
         )
         if found.get(field) is None:
             raise CrmExportError(_missing_column(path, field, candidates, names))
-    id_column = found.get(ID)
-    if id_column is None:  # a mapping may leave the id out of `required`; a lead needs one
+    if found.get(ID) is None:  # a mapping may leave the id out of `required`; a lead needs one
         raise CrmExportError(_missing_column(path, ID, mapping.columns.get(ID, ()), names))
+    return found
+
+
+def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityReport) -> LeadTable:
+    """An export's rows (an Arrow table, as read) through a mapping into a checked LeadTable;
+    `path` names where they came from in messages."""
+    report.rows_read = table.num_rows
+    found = required_columns(list(table.column_names), mapping, path)
+    id_column = found[ID]
+    assert id_column is not None  # `required_columns` found it
     ids, keep = _row_ids(table, id_column, report)
     columns: dict[str, Column] = {ID: ids.to_pandas()}
     export_name = {f: n for f, n in found.items() if n is not None and f != ID}

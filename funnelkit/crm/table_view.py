@@ -21,6 +21,7 @@ become wall-clock times in the mapping's zone on DuckDB (Spark's have none).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,9 +44,8 @@ from funnelkit.crm.leads import (
     LeadTable,
     arrange,
     implausible_finding,
-    lead_rows,
-    mapped_columns,
     plausible_window,
+    required_columns,
     value_map_of,
     won_dated_note,
 )
@@ -62,6 +62,8 @@ from funnelkit.crm.parsing import (
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 LISTED_VALUES = 10  # unknown values named in the message, most frequent first
+# a table has no first row: of rows repeating an id, the one with the earliest times is kept
+REPEATED_ROWS = "rows dropped; of each id's rows the one with the earliest stage times kept"
 
 
 @dataclass(frozen=True)
@@ -142,9 +144,31 @@ def _time_parser(con: Any) -> Callable[[ir.StringValue, str], ir.TimestampValue]
     )
 
 
+WHITE_SPACE = r"^[\s\p{Z}]+|[\s\p{Z}]+$"  # Unicode's spaces too (no-break), as Arrow trims
+EXACT = 2**53  # floating numbers are whole numbers exactly below this
+LARGEST = sys.float_info.max  # the largest finite floating number
+
+
+def _trimmed(text: ir.StringValue) -> ir.StringValue:
+    """Text without white space at either end (`utf8_trim_whitespace`, as the file reader)."""
+    return text.re_replace(WHITE_SPACE, "")
+
+
+def _as_text(value: ir.Value) -> ir.StringValue:
+    """A column as text, as Arrow writes it: whole floating numbers without '.0'."""
+    if not value.type().is_floating():
+        return value.cast(dt.string)
+    whole = ((value % 1) == 0) & (value.abs() < EXACT)
+    return ibis.ifelse(whole, value.cast(dt.int64).cast(dt.string), value.cast(dt.string))
+
+
 def _in_order(ids: ir.StringValue) -> list[ir.Value]:
     """Sort keys that put whole-number ids in numeric order (and any ids in a fixed one)."""
     return [ids.length(), ids]
+
+
+ZONE = r"(Z|[+-]\d{2}:?\d{2})$"  # a time's zone at its end: UTC, or an offset
+OFFSET = r"([+-])(\d{2}):?(\d{2})$"
 
 
 @dataclass
@@ -176,7 +200,7 @@ class _Builder:
         raw = self.rows[name]
         if not raw.type().is_string():
             return raw
-        trimmed = raw.strip()
+        trimmed = _trimmed(raw)
         blank = (trimmed == "") | trimmed.isin(list(self.mapping.missing_values) or [""])
         return ibis.ifelse(blank.fill_null(True), ibis.null(raw.type()), raw)
 
@@ -184,7 +208,7 @@ class _Builder:
         value = self.blanked(name)
         where = repr(name)
         if value.type().is_string():
-            text = value.strip()
+            text = _trimmed(value)
             parsed = ibis.coalesce(*[self._parse(text, f) for f in self._formats(text, name)])
             self.flag(
                 text.notnull() & parsed.isnull(), "unparsable date", where, TREATED_AS_MISSING
@@ -199,6 +223,7 @@ class _Builder:
                 f"{self.where}: column {short(name)} ({field}) must hold times or text "
                 f"(it holds {value.type()})"
             )
+        parsed = parsed.truncate("s")  # the lead table's times are to the second
         earliest, latest = plausible_window(expected=field == "close_date")
         outside = (parsed < earliest.astype(object)) | (parsed > latest.astype(object))
         check, _, _, action = implausible_finding(field, where, [])
@@ -239,21 +264,26 @@ class _Builder:
 
     def _parse(self, text: ir.StringValue, fmt: str) -> ir.TimestampValue:
         parse = _time_parser(self.con)
-        if fmt.endswith("Z"):  # a UTC time in a UTC mapping: the same wall-clock time
-            bare = text.re_replace("Z$", "")
-            return ibis.ifelse(text.endswith("Z"), parse(bare, fmt[:-1]), ibis.null(dt.Timestamp()))
-        return parse(text, fmt)
+        if not fmt.endswith("Z"):
+            return parse(text, fmt)
+        # a time in UTC ('Z') or at an offset ('+01:00', '+0100'): its UTC time, which is the
+        # wall-clock time of a mapping in UTC (`_formats` refuses it in any other)
+        local = parse(text.re_replace(ZONE, ""), fmt[:-1])
+        sign = ibis.ifelse(text.re_extract(OFFSET, 1) == "-", -1, 1)
+        hours, minutes = (text.re_extract(OFFSET, i).try_cast(dt.int64) for i in (2, 3))
+        shift = ibis.ifelse(text.re_search(OFFSET), sign * (hours * 60 + minutes), 0)
+        utc = local - shift.as_interval("m")
+        return ibis.ifelse(text.re_search(ZONE), utc, ibis.null(dt.Timestamp()))
 
     def number(self, field: str, name: str, kind: str) -> None:
         value, where = self.blanked(name), repr(name)
         noun = "amount" if kind == "money" else "number"
         if value.type().is_numeric():
             number = value.cast(dt.float64)
-            infinite = number.isinf()
-            self.flag(infinite, "not a finite number", where, TREATED_AS_MISSING)
-            number = ibis.ifelse(infinite.fill_null(False), ibis.null(dt.float64), number)
+            if value.type().is_floating():  # NaN is a missing cell, as in pandas
+                number = ibis.ifelse(number.isnan(), ibis.null(dt.float64), number)
         elif value.type().is_string():
-            number = self._parsed_number(value.strip(), kind == "money")
+            number = self._parsed_number(_trimmed(value), kind == "money")
             self.flag(
                 value.notnull() & number.isnull(), f"unparsable {noun}", where, TREATED_AS_MISSING
             )
@@ -262,11 +292,14 @@ class _Builder:
                 f"{self.where}: column {short(name)} ({field}) must hold numbers or text "
                 f"(it holds {value.type()})"
             )
+        infinite = number.abs() > LARGEST  # (Spark's `isinf` misses an infinity cast from text)
+        self.flag(infinite, "not a finite number", where, TREATED_AS_MISSING)
+        number = ibis.ifelse(infinite.fill_null(False), ibis.null(dt.float64), number)
         negative = number < 0
         self.flag(negative, f"negative {noun}", where, TREATED_AS_MISSING)
         number = ibis.ifelse(negative.fill_null(False), ibis.null(dt.float64), number)
         if kind == "count":
-            fractional = number != number.floor()
+            fractional = (number % 1) != 0
             self.flag(fractional, "not a whole number", where, TREATED_AS_MISSING)
             number = ibis.ifelse(fractional.fill_null(False), ibis.null(dt.float64), number)
         if kind == "duration":
@@ -295,7 +328,7 @@ class _Builder:
         """Kept as it is; text that is all plain numbers (no leading zeros) becomes numbers."""
         value = self.blanked(name)
         if value.type().is_string():
-            number = self._parsed_number(value.strip(), money=False)
+            number = self._parsed_number(_trimmed(value), money=False)
             code = value.re_search(r"^\s*0\d")
             bad = (value.notnull() & number.isnull()) | code.fill_null(False)
             if not self.con.execute(bad.any()):
@@ -305,7 +338,7 @@ class _Builder:
     def mapped(self, field: str, name: str, ids: ir.StringValue) -> None:
         """Values through the mapping's value map; values it does not know stop the reading."""
         value_map = value_map_of(self.mapping, field)
-        text = self.blanked(name).cast(dt.string)
+        text = _as_text(self.blanked(name))
         if value_map is None:
             self.columns[field] = text
             return
@@ -343,12 +376,10 @@ class _Builder:
 def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> MappedView:
     """`rows` (an Ibis table on `con`) through `mapping`, as a view and its quality report."""
     report = QualityReport(source=where)
-    # the columns are checked on no rows first, so a missing one is named among all the table's
-    lead_rows(con.to_pyarrow(rows.limit(0)), mapping, where, report)
-    report = QualityReport(source=where)
-    found = {f: n for f, n in mapped_columns(list(rows.columns), mapping).items() if n}
+    columns = required_columns(list(rows.columns), mapping, where)
+    found = {f: n for f, n in columns.items() if n}
     build = _Builder(con, rows, mapping, where)
-    ids = rows[found[ID]].cast(dt.string).strip().nullif("")
+    ids = _trimmed(_as_text(rows[found[ID]])).nullif("")
     for field, name in found.items():
         if field == ID:
             continue
@@ -370,7 +401,10 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     for column in times:
         if column not in mapped.columns:
             mapped = mapped.mutate(**{column: ibis.null(dt.Timestamp())})
+    # of rows repeating an id, the one with the earliest times is kept (then by its values)
+    rest = [c for c in build.columns if c not in times]
     earliest_first = [mapped[c].isnull() for c in times] + [mapped[c] for c in times]
+    earliest_first += [mapped[c].cast(dt.string) for c in rest]
     # the rows are mapped once, in the engine (a temporary table, or Spark's cache): the
     # counts, the first ids and the fetch then read them without parsing again
     ranked = mapped.mutate(
@@ -380,7 +414,29 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     kept = _won_time(kept, mapping, found)
     kept = _stage_order(kept, mapping, found, build)
     kept = _outcomes(kept, mapping, build).cache()
+    try:
+        _count(con, ranked, kept, build, found, mapping, report)
+    except Exception:
+        for table in (kept, ranked):
+            table.release()
+        raise
+    view = kept.select(
+        ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
+    )
+    return MappedView(view, report, mapping, where, cached=(ranked, kept))
 
+
+def _count(
+    con: Any,
+    ranked: ir.Table,
+    kept: ir.Table,
+    build: _Builder,
+    found: dict[str, str],
+    mapping: Mapping,
+    report: QualityReport,
+) -> None:
+    """The quality report, counted by the engine: the rows read, ids missing and repeated,
+    each check's count and first ids, and the won-time note."""
     flags = [c.flag for c in build.checks] + (
         ["_won_dated"] if "_won_dated" in kept.columns else []
     )
@@ -389,6 +445,8 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     totals = con.to_pyarrow(
         ranked.aggregate(_rows=ranked.count(), _no_id=ranked[ID].isnull().cast(dt.int64).sum())
     ).to_pylist()[0]
+    if not totals["_rows"]:
+        raise CrmExportError(f"{report.source}: the table holds no rows")
     report.rows_read = totals["_rows"]
     id_where = repr(found[ID])
     if totals["_no_id"]:
@@ -399,7 +457,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     if repeated:
         dropped = ranked.filter(ranked[ID].notnull() & (ranked._copy > 0))
         report.findings.append(
-            Finding(REPEATED_ID[0], id_where, repeated, _first_ids(con, dropped), REPEATED_ID[1])
+            Finding(REPEATED_ID[0], id_where, repeated, _first_ids(con, dropped), REPEATED_ROWS)
         )
     for check in build.checks:
         if counts[check.flag]:
@@ -409,10 +467,6 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
             )
     if "_won_dated" in counts:
         report.notes.append(won_dated_note(mapping, counts["_won_dated"] or 0))
-    view = kept.select(
-        ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
-    )
-    return MappedView(view, report, mapping, where, cached=(ranked, kept))
 
 
 def _first_ids(con: Any, rows: ir.Table) -> tuple[str, ...]:

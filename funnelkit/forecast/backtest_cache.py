@@ -15,11 +15,14 @@ not writable) is used all the same, with a warning.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import hashlib
+import importlib.metadata
 import json
 import os
+import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,8 @@ CACHE_ENV = "FUNNELKIT_CACHE"
 OFF = "off"
 KEPT = 64  # backtests kept, at most (a few hundred kB each on the sample)
 PACKAGE = Path(__file__).resolve().parent.parent
+LIBRARIES = ("numpy", "pandas", "pyarrow", "duckdb", "ibis-framework")  # in a result's key
+STALE_SECONDS = 3600  # a temporary file this old was left by a process that stopped
 
 
 def cache_folder() -> Path | None:
@@ -46,11 +51,17 @@ def cache_folder() -> Path | None:
     return Path(base) / "funnelkit"
 
 
-@functools.cache
-def code_hash() -> str:
-    """A hash of funnelkit's own source files: a result is kept for the code that made it."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
+def code_hash() -> str | None:
+    """A hash of the program: funnelkit's own source files (read each time: a kernel may
+    reload them), Python's version and the versions of the libraries the backtest computes
+    with. None where the sources are not there to read (then nothing is kept)."""
+    sources = sorted(PACKAGE.rglob("*.py"))
+    if not sources:
+        return None
+    digest = hashlib.sha256(sys.version.encode())
+    for library in LIBRARIES:
+        digest.update(f"{library} {importlib.metadata.version(library)}".encode())
+    for path in sources:
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -70,11 +81,11 @@ def table_hash(table: LeadTable) -> str:
 
 def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
     """`backtest(table, **arguments)`, read from the cache folder when made before."""
-    folder = cache_folder()
-    if folder is None:
+    folder, program = cache_folder(), code_hash()
+    if folder is None or program is None:
         return backtest(table, **arguments)
     key = hashlib.sha256(
-        repr((table_hash(table), sorted(arguments.items()), code_hash())).encode()
+        repr((table_hash(table), sorted(arguments.items()), program)).encode()
     ).hexdigest()
     forecasts, facts = folder / f"backtest-{key}.parquet", folder / f"backtest-{key}.json"
     try:
@@ -84,7 +95,8 @@ def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
     except (OSError, ValueError, KeyError, TypeError):
         pass  # not made yet, or cut short: made again below
     else:
-        os.utime(facts)  # recently used
+        with contextlib.suppress(OSError):  # pruned meanwhile, or a folder only to read
+            os.utime(facts)  # recently used
         return result
     result = backtest(table, **arguments)
     types = {str(c): str(t) for c, t in result.forecasts.dtypes.items()}
@@ -114,8 +126,18 @@ def _write(path: Path, save) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the KEPT most recently used backtests."""
-    facts = sorted(folder.glob("backtest-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in facts[KEPT:]:
-        for path in (old, old.with_suffix(".parquet")):
-            path.unlink(missing_ok=True)
+    """Keep the KEPT most recently used backtests; remove forecasts without their facts and
+    temporary files left by a process that stopped."""
+    used = {}
+    for facts in folder.glob("backtest-*.json"):
+        with contextlib.suppress(OSError):  # removed by another process meanwhile
+            used[facts] = facts.stat().st_mtime
+    dropped = {p.stem for p in sorted(used, key=used.__getitem__, reverse=True)[KEPT:]}
+    listed = {p.stem for p in used}
+    now = time.time()
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if path.stem in dropped:
+                path.unlink()
+            elif path.stem not in listed and now - path.stat().st_mtime > STALE_SECONDS:
+                path.unlink()  # half written by a process that stopped, long ago

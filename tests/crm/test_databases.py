@@ -353,3 +353,80 @@ def test_times_with_a_zone_become_the_mapping_s_wall_clock_times(tmp_path):
     assert expected.leads["lead_at"].iloc[0] == first.tz_localize("UTC").tz_convert(
         "Europe/Berlin"
     ).tz_localize(None)
+
+
+NBSP = "\u00a0"
+EDGES = [
+    [f"{NBSP}1", f"{NBSP}2026-01-05 09:00", *TINY_ROWS[0][2:11], f"{NBSP}10000"],
+    [*TINY_ROWS[1][:6], NBSP, *TINY_ROWS[1][7:]],  # a status of no-break space only
+    [TINY_ROWS[2][0], "2026-01-20T12:00:00+01:00", *TINY_ROWS[2][2:10], "1e400", ""],
+    [TINY_ROWS[3][0], "2026-02-02T08:00:00-0130", *TINY_ROWS[3][2:10], "99999999999999999999", ""],
+]
+
+
+def test_unicode_spaces_zones_and_huge_numbers_read_as_the_export_does(engine, tmp_path):
+    csv = write_export(tmp_path / "edges.csv", HUBSPOT_HEADER, EDGES)
+    ours, expected = engine(csv), read_export(csv)
+    same_leads(ours, expected)
+    assert ours.leads.loc[2, "lead_at"] == pd.Timestamp("2026-01-20 11:00")  # 12:00 at +01:00
+    assert ours.leads.loc[3, "lead_at"] == pd.Timestamp("2026-02-02 09:30")  # 08:00 at -01:30
+    assert [f.check for f in ours.quality.findings] == ["not a finite number"]
+
+
+def test_whole_floating_ids_read_as_whole_numbers_and_times_to_the_second(tmp_path):
+    frame = generate_leads(50, 2)
+    frame["Record ID"] = frame["Record ID"].astype(float)
+    for column in ("Create Date", "Became a Marketing Qualified Lead Date"):
+        frame[column] = frame[column].astype("datetime64[ms]")
+    frame.loc[0, "Became a Marketing Qualified Lead Date"] = frame.loc[
+        0, "Create Date"
+    ] - pd.Timedelta(milliseconds=400)
+    frame.loc[0, "Create Date"] += pd.Timedelta(milliseconds=300)
+    frame.to_parquet(tmp_path / "floats.parquet", index=False)
+    con = duckdb.connect(str(tmp_path / "crm.duckdb"))
+    as_table(con, frame, "leads")
+    con.close()
+    ours = read_database_table("duckdb", "leads", HUBSPOT, tmp_path / "crm.duckdb")
+    same_leads(ours, read_export(tmp_path / "floats.parquet"))
+    assert not ours.leads[ID].str.contains(r"\.").any()
+
+
+def test_repeated_ids_keep_the_row_with_the_earliest_times(tmp_path):
+    first, second = [*TINY_ROWS[0][:2], *[""] * 4, *TINY_ROWS[0][6:]], TINY_ROWS[0]
+    csv = write_export(tmp_path / "r.csv", HUBSPOT_HEADER, [first, second, *TINY_ROWS[1:]])
+    path = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(path))
+    as_table(con, csv, "leads")
+    con.close()
+    ours = read_database_table("duckdb", "leads", HUBSPOT, path)
+    assert ours.leads.loc[0, "won_at"] == pd.Timestamp(TINY_ROWS[0][5])  # the dated copy
+    (repeated,) = ours.quality.findings
+    assert repeated.sentence() == (
+        "repeated id in 'Record ID': 1 row (first: 1): rows dropped; of each id's rows the one "
+        "with the earliest stage times kept"
+    )
+
+
+@pytest.mark.parametrize(
+    ("create", "message"),
+    [
+        ("SELECT * FROM leads WHERE false", "table 'leads' in crm.duckdb: the table holds no rows"),
+        (
+            'SELECT * REPLACE (epoch("Create Date"::TIMESTAMP)::BIGINT AS "Create Date") FROM leads',
+            "table 'leads' in crm.duckdb: column 'Create Date' (lead_at) must hold times or text "
+            "(it holds int64)",
+        ),
+    ],
+)
+def test_a_table_without_rows_or_with_numbers_for_times_is_named(tmp_path, create, message):
+    csv = write_export(tmp_path / "t.csv", HUBSPOT_HEADER, TINY_ROWS)
+    path = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(path))
+    as_table(con, csv, "leads")
+    con.execute(f"CREATE TABLE odd AS {create}")
+    con.execute("DROP TABLE leads")
+    con.execute("ALTER TABLE odd RENAME TO leads")
+    con.close()
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "leads", HUBSPOT, path)
+    assert str(err.value) == message

@@ -5,6 +5,8 @@ made again; only the most recently used are kept."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 
 import pandas as pd
 import pytest
@@ -96,3 +98,53 @@ def test_a_folder_that_cannot_be_written_warns_and_the_backtest_stands(
     with pytest.warns(UserWarning, match="the backtest could not be kept"):
         result = cached_backtest(sample, **SMALL)
     pd.testing.assert_frame_equal(result.forecasts, backtest(sample, **SMALL).forecasts)
+
+
+def test_a_hit_in_a_folder_only_to_read_is_still_a_hit(sample, made, monkeypatch):
+    cached_backtest(sample, **SMALL)
+
+    def refused(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(backtest_cache.os, "utime", refused)
+    cached_backtest(sample, **SMALL)
+    assert len(made) == 1
+
+
+def test_a_library_s_version_is_part_of_the_key(sample, made, monkeypatch):
+    cached_backtest(sample, **SMALL)
+    real = backtest_cache.importlib.metadata.version
+    monkeypatch.setattr(
+        backtest_cache.importlib.metadata,
+        "version",
+        lambda name: "99.0" if name == "numpy" else real(name),
+    )
+    cached_backtest(sample, **SMALL)
+    assert len(made) == 2
+
+
+def test_without_its_sources_nothing_is_kept(sample, made, monkeypatch, tmp_path):
+    monkeypatch.setattr(backtest_cache, "PACKAGE", tmp_path / "compiled only")
+    cached_backtest(sample, **SMALL)
+    cached_backtest(sample, **SMALL)
+    assert len(made) == 2
+    assert not (tmp_path / "cache").exists()
+
+
+def test_pruning_removes_old_half_written_files_and_leaves_new_ones(sample, made, tmp_path):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    old_orphan, new_orphan, old_temp = (
+        folder / "backtest-gone.parquet",
+        folder / "backtest-writing.parquet",
+        folder / ".abc.parquet",
+    )
+    for path in (old_orphan, new_orphan, old_temp):
+        path.write_bytes(b"x")
+    long_ago = time.time() - 2 * backtest_cache.STALE_SECONDS
+    for path in (old_orphan, old_temp):
+        os.utime(path, (long_ago, long_ago))
+    cached_backtest(sample, **SMALL)
+    assert not old_orphan.exists()
+    assert not old_temp.exists()
+    assert new_orphan.exists()
