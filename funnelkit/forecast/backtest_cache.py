@@ -38,6 +38,7 @@ KEPT = 64  # backtests kept, at most (a few hundred kB each on the sample)
 PACKAGE = Path(__file__).resolve().parent.parent
 LIBRARIES = ("numpy", "pandas", "pyarrow", "duckdb", "ibis-framework")  # in a result's key
 STALE_SECONDS = 3600  # a temporary file this old was left by a process that stopped
+PREFIX = "backtest-"  # the names of the files kept here (temporary ones start with '.')
 
 
 def cache_folder() -> Path | None:
@@ -87,7 +88,7 @@ def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
     key = hashlib.sha256(
         repr((table_hash(table), sorted(arguments.items()), program)).encode()
     ).hexdigest()
-    forecasts, facts = folder / f"backtest-{key}.parquet", folder / f"backtest-{key}.json"
+    forecasts, facts = folder / f"{PREFIX}{key}.parquet", folder / f"{PREFIX}{key}.json"
     try:
         known = json.loads(facts.read_text())
         frame = pd.read_parquet(forecasts).astype(known["types"])  # Parquet has no seconds
@@ -115,7 +116,7 @@ def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
 
 def _write(path: Path, save) -> None:
     """Save to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{PREFIX}", suffix=path.suffix)
     os.close(handle)
     try:
         save(Path(temporary))
@@ -129,13 +130,15 @@ def _prune(folder: Path) -> None:
     """Keep the KEPT most recently used backtests; remove forecasts without their facts and
     temporary files left by a process that stopped."""
     used = {}
-    for facts in folder.glob("backtest-*.json"):
+    for facts in folder.glob(f"{PREFIX}*.json"):
         with contextlib.suppress(OSError):  # removed by another process meanwhile
             used[facts] = facts.stat().st_mtime
     dropped = {p.stem for p in sorted(used, key=used.__getitem__, reverse=True)[KEPT:]}
     listed = {p.stem for p in used}
     now = time.time()
     for path in folder.iterdir():
+        if not path.name.startswith((PREFIX, f".{PREFIX}")):
+            continue  # not ours: a folder given in FUNNELKIT_CACHE may hold other files
         with contextlib.suppress(OSError):
             if path.stem in dropped:
                 path.unlink()

@@ -134,17 +134,19 @@ def test_without_its_sources_nothing_is_kept(sample, made, monkeypatch, tmp_path
 def test_pruning_removes_old_half_written_files_and_leaves_new_ones(sample, made, tmp_path):
     folder = tmp_path / "cache"
     folder.mkdir()
-    old_orphan, new_orphan, old_temp = (
+    old_orphan, new_orphan, old_temp, not_ours = (
         folder / "backtest-gone.parquet",
         folder / "backtest-writing.parquet",
-        folder / ".abc.parquet",
+        folder / ".backtest-abc.parquet",
+        folder / "notes.txt",
     )
-    for path in (old_orphan, new_orphan, old_temp):
+    for path in (old_orphan, new_orphan, old_temp, not_ours):
         path.write_bytes(b"x")
     long_ago = time.time() - 2 * backtest_cache.STALE_SECONDS
-    for path in (old_orphan, old_temp):
+    for path in (old_orphan, old_temp, not_ours):
         os.utime(path, (long_ago, long_ago))
     cached_backtest(sample, **SMALL)
+    assert not_ours.exists()  # a folder given in FUNNELKIT_CACHE may hold other files
     assert not old_orphan.exists()
     assert not old_temp.exists()
     assert new_orphan.exists()
