@@ -37,6 +37,7 @@ from funnelkit.crm.parsing import parse_numbers, parse_times
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
+LISTED_VALUES = 10  # values a value map does not know, named in the error, most frequent first
 TEXT_FIELDS = ("source", "owner", "account_owner", "status")  # kept as categories
 # findings about rows rather than cells: (check, action)
 MISSING_ID = ("missing id", "row dropped: a lead needs an id")
@@ -188,6 +189,25 @@ def value_map_of(mapping: Mapping, field: str) -> dict[str, str | None] | None:
     return value_map
 
 
+def unknown_values(
+    path: str,
+    column_name: str,
+    field: str,
+    count: int,
+    values: list[tuple[str, int]],
+    first: list,
+    value_map: dict[str, str | None],
+) -> CrmExportError:
+    """The error for `count` rows whose values the field's value map does not know: the most
+    frequent `values` with their rows, the `first` ids, the known values and where to add."""
+    listed = "; ".join(f"{short(v)} ({n} row{'s' * (n != 1)})" for v, n in values)
+    return CrmExportError(
+        f"{path}: column {short(column_name)} ({field}) has {count} rows with values the mapping "
+        f"does not know: {listed} (first ids {', '.join(map(str, first))}); known values are "
+        f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
+    )
+
+
 def _value_map(
     path: str,
     column_name: str,
@@ -206,14 +226,14 @@ def _value_map(
     unknown = pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)
     if unknown.any():
         counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
-        first = ", ".join(map(str, _ids_where(ids, unknown)[:FIRST_IDS]))
-        listed = "; ".join(
-            f"{short(v)} ({n} row{'s' * (n != 1)})" for v, n in counts.head(10).items()
-        )
-        raise CrmExportError(
-            f"{path}: column {short(column_name)} ({field}) has {unknown.sum()} rows with values the mapping "
-            f"does not know: {listed} (first ids {first}); known values are "
-            f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
+        raise unknown_values(
+            path,
+            column_name,
+            field,
+            int(unknown.sum()),
+            [(str(v), int(n)) for v, n in counts.head(LISTED_VALUES).items()],
+            _ids_where(ids, unknown)[:FIRST_IDS],
+            value_map,
         )
     mapped = pa.array([value_map[k] for k in value_map], pa.string())
     return pc.take(mapped, pc.index_in(column, value_set=known)).dictionary_encode()

@@ -66,7 +66,11 @@ def _naive(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 def _ranked(text: pa.ChunkedArray, formats: Sequence[str]) -> list[str]:
     """The formats, those that parse most of the first RANK_SAMPLE cells first (stable)."""
-    hits = format_hits(pc.drop_null(text).slice(0, RANK_SAMPLE), formats)
+    return by_hits(formats, format_hits(pc.drop_null(text).slice(0, RANK_SAMPLE), formats))
+
+
+def by_hits(formats: Sequence[str], hits: Sequence[int]) -> list[str]:
+    """The formats, those with the most hits first (stable)."""
     return [f for _, f in sorted(zip(hits, formats, strict=True), key=lambda pair: -pair[0])]
 
 

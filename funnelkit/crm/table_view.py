@@ -36,6 +36,7 @@ from funnelkit.core.validation import short
 from funnelkit.crm.fields import FIELDS, ID, stage_field
 from funnelkit.crm.leads import (
     EARLY_STAGE,
+    LISTED_VALUES,
     MISSING_ID,
     OUTCOME_CONFLICT,
     REPEATED_ID,
@@ -46,6 +47,7 @@ from funnelkit.crm.leads import (
     implausible_finding,
     plausible_window,
     required_columns,
+    unknown_values,
     value_map_of,
     won_dated_note,
 )
@@ -54,6 +56,7 @@ from funnelkit.crm.parsing import (
     IN_PARENTHESES,
     MONEY_NOISE,
     RANK_SAMPLE,
+    by_hits,
     format_hits,
     number_pattern,
     thousands_mark,
@@ -61,7 +64,6 @@ from funnelkit.crm.parsing import (
 )
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
-LISTED_VALUES = 10  # unknown values named in the message, most frequent first
 # a table has no first row: of rows repeating an id, the one with the earliest times is kept
 REPEATED_ROWS = "rows dropped; of each id's rows the one with the earliest stage times kept"
 
@@ -251,7 +253,7 @@ class _Builder:
         ).column("v")
         formats = self.mapping.date_formats
         hits = format_hits(head, formats)
-        ranked = [f for _, f in sorted(zip(hits, formats, strict=True), key=lambda p: -p[0])]
+        ranked = by_hits(formats, hits)
         for fmt, hit in zip(formats, hits, strict=True):
             if hit and zoned(fmt) and ("%z" in fmt or self.mapping.timezone != "UTC"):
                 raise CrmExportError(
@@ -343,7 +345,7 @@ class _Builder:
             self.columns[field] = text
             return
         unknown = text.notnull() & ~text.isin(list(value_map))
-        found = self.rows.mutate(_v=text, _id=ids).filter(unknown)
+        found = self.rows.mutate(_v=text, **{ID: ids}).filter(unknown)
         count = self.con.execute(found.count())
         if count:
             values = self.con.to_pyarrow(
@@ -352,23 +354,14 @@ class _Builder:
                 .order_by([ibis.desc("n"), "_v"])
                 .limit(LISTED_VALUES)
             ).to_pylist()
-            first = (
-                self.con.to_pyarrow(
-                    found.filter(found._id.notnull())
-                    .select("_id")
-                    .order_by(_in_order(found._id))
-                    .limit(FIRST_IDS)
-                )
-                .column("_id")
-                .to_pylist()
-            )
-            listed = "; ".join(
-                f"{short(v['_v'])} ({v['n']} row{'s' * (v['n'] != 1)})" for v in values
-            )
-            raise CrmExportError(
-                f"{self.where}: column {short(name)} ({field}) has {count} rows with values the "
-                f"mapping does not know: {listed} (first ids {', '.join(first)}); known values are "
-                f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
+            raise unknown_values(
+                self.where,
+                name,
+                field,
+                count,
+                [(v["_v"], v["n"]) for v in values],
+                list(_first_ids(self.con, found.filter(found[ID].notnull()))),
+                value_map,
             )
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
