@@ -197,11 +197,11 @@ def unknown_values(
     values: list[tuple[str, int]],
     first: list,
     value_map: dict[str, str | None],
-) -> CrmExportError:
-    """The error for `count` rows whose values the field's value map does not know: the most
+) -> str:
+    """The message for `count` rows whose values the field's value map does not know: the most
     frequent `values` with their rows, the `first` ids, the known values and where to add."""
     listed = "; ".join(f"{short(v)} ({n} row{'s' * (n != 1)})" for v, n in values)
-    return CrmExportError(
+    return (
         f"{path}: column {short(column_name)} ({field}) has {count} rows with values the mapping "
         f"does not know: {listed} (first ids {', '.join(map(str, first))}); known values are "
         f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
@@ -226,14 +226,16 @@ def _value_map(
     unknown = pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)
     if unknown.any():
         counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
-        raise unknown_values(
-            path,
-            column_name,
-            field,
-            int(unknown.sum()),
-            [(str(v), int(n)) for v, n in counts.head(LISTED_VALUES).items()],
-            _ids_where(ids, unknown)[:FIRST_IDS],
-            value_map,
+        raise CrmExportError(
+            unknown_values(
+                path,
+                column_name,
+                field,
+                int(unknown.sum()),
+                [(str(v), int(n)) for v, n in counts.head(LISTED_VALUES).items()],
+                _ids_where(ids, unknown)[:FIRST_IDS],
+                value_map,
+            )
         )
     mapped = pa.array([value_map[k] for k in value_map], pa.string())
     return pc.take(mapped, pc.index_in(column, value_set=known)).dictionary_encode()

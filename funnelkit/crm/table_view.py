@@ -354,14 +354,16 @@ class _Builder:
                 .order_by([ibis.desc("n"), "_v"])
                 .limit(LISTED_VALUES)
             ).to_pylist()
-            raise unknown_values(
-                self.where,
-                name,
-                field,
-                count,
-                [(v["_v"], v["n"]) for v in values],
-                list(_first_ids(self.con, found.filter(found[ID].notnull()))),
-                value_map,
+            raise CrmExportError(
+                unknown_values(
+                    self.where,
+                    name,
+                    field,
+                    count,
+                    [(v["_v"], v["n"]) for v in values],
+                    list(_first_ids(self.con, found.filter(found[ID].notnull()))),
+                    value_map,
+                )
             )
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
