@@ -6,12 +6,16 @@ them elsewhere, for example on Spark (`spark_connection()`), with the same defin
 
 A lead table is registered once per connection, under a name of its own, and dropped when
 the table is no longer used, so the engine never holds the rows of tables the program let go.
+
+One query runs on a connection at a time (a DuckDB connection is not safe to share between
+threads), so measures may be taken from several threads, as a backtest's weeks are.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Hashable, Iterator
@@ -32,6 +36,7 @@ _REGISTERED: dict[int, dict[int, ir.Table]] = {}
 PLACEHOLDER = "funnelkit_lead_table"  # the lead table's name in compiled SQL
 MAX_COMPILED = 256
 _COMPILED: dict[tuple[Any, ...], tuple[str, pa.Schema]] = {}  # query shape -> SQL, result schema
+_ONE_AT_A_TIME = threading.RLock()  # held while a connection registers, runs or drops
 
 
 def connection() -> Any:
@@ -39,8 +44,9 @@ def connection() -> Any:
     given = _CONNECTION.get()
     if given is not None:
         return given
-    if not _IN_PROCESS:
-        _IN_PROCESS.append(ibis.duckdb.connect(threads=pa.cpu_count()))
+    with _ONE_AT_A_TIME:
+        if not _IN_PROCESS:
+            _IN_PROCESS.append(ibis.duckdb.connect(threads=pa.cpu_count()))
     return _IN_PROCESS[0]
 
 
@@ -110,7 +116,7 @@ def _forget(frame: int) -> None:
 
 
 def _drop(con: Any, name: str) -> None:
-    with contextlib.suppress(Exception):  # gone already, or the connection closed
+    with _ONE_AT_A_TIME, contextlib.suppress(Exception):  # gone already, or connection closed
         con.drop_view(name, force=True)
 
 
@@ -121,18 +127,19 @@ def measure(table: LeadTable, query: Callable[..., ir.Table], *args: Hashable) -
     lead table's schema) and run on every lead table of that shape: Ibis takes 50-100 ms to
     compile one, DuckDB a few to run it, and a backtest measures a table per past week.
     """
-    con = connection()
-    if getattr(con, "name", None) != "duckdb":
-        return con.to_pyarrow(query(lead_table(table), *args)).to_pandas()
-    expr = lead_table(table)
-    name = expr.get_name()
-    key = (query, args, expr.schema())
-    if key not in _COMPILED:
-        if len(_COMPILED) >= MAX_COMPILED:
-            _COMPILED.clear()
-        shaped = query(ibis.table(expr.schema(), name=PLACEHOLDER), *args)
-        _COMPILED[key] = (str(con.compile(shaped)), shaped.schema().to_pyarrow())
-    sql, schema = _COMPILED[key]
-    con._run_pre_execute_hooks(expr)  # registers the lead table's rows once
-    result = con.con.execute(sql.replace(f'"{PLACEHOLDER}"', f'"{name}"')).to_arrow_table()
+    with _ONE_AT_A_TIME:
+        con = connection()
+        if getattr(con, "name", None) != "duckdb":
+            return con.to_pyarrow(query(lead_table(table), *args)).to_pandas()
+        expr = lead_table(table)
+        name = expr.get_name()
+        key = (query, args, expr.schema())
+        if key not in _COMPILED:
+            if len(_COMPILED) >= MAX_COMPILED:
+                _COMPILED.clear()
+            shaped = query(ibis.table(expr.schema(), name=PLACEHOLDER), *args)
+            _COMPILED[key] = (str(con.compile(shaped)), shaped.schema().to_pyarrow())
+        sql, schema = _COMPILED[key]
+        con._run_pre_execute_hooks(expr)  # registers the lead table's rows once
+        result = con.con.execute(sql.replace(f'"{PLACEHOLDER}"', f'"{name}"')).to_arrow_table()
     return result.cast(schema).to_pandas()

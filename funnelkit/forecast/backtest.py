@@ -20,12 +20,15 @@ the backtested periods won, the line hardest to call.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
@@ -50,6 +53,9 @@ MIN_FORECASTS = 8  # forecasts a track record needs
 LEVELS = {50: (0.25, 0.75), 80: (0.10, 0.90)}  # interval (%) → its quantiles
 CHANCE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # the calibration table's groups of stated chance
 MEASURES = ("revenue", "customers")
+WORKERS = pa.cpu_count()  # forecasts made at once, each on a thread of its own
+# a forecast made: its day, its period's first and last day, revenue and customers per trial
+_Made = tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]
 
 
 def known_on(table: LeadTable, day: DateLike) -> LeadTable:
@@ -203,13 +209,10 @@ def backtest(
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
     source = table if "revenue" in measures else _counted(table)
-    made: list[tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]] = []
     hashes = pd.Series(id_hashes(source.leads[ID].to_numpy()), index=source.leads.index)
-    skipped = 0
-    chosen = forecast_days(table, months, first, weeks) if days is None else list(days)
-    for day in reversed(chosen):
-        if days is None and len(made) == weeks:
-            break
+
+    def forecast_on(day: pd.Timestamp) -> _Made | None:
+        """The forecast made on `day`, None when history that day cannot make one."""
         start, end = period_of(day, months, first)
         past = known_on(source, day)
         try:
@@ -229,9 +232,26 @@ def backtest(
                 to_date=won_in(past, start, day),
             )
         except InputError:
-            skipped += 1
-            continue
-        made.append((day, start, end, f.revenue, f.customers.astype(float)))
+            return None
+        return day, start, end, f.revenue, f.customers.astype(float)
+
+    # the latest days first, as many at once as forecasts are still wanted, on every core: each
+    # forecast stands alone, so the days tried and the forecasts made are those of one at a time
+    left = list(reversed(forecast_days(table, months, first, weeks) if days is None else days))
+    made: list[_Made] = []
+    skipped = 0
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        while left and (days is not None or len(made) < weeks):
+            wanted = len(left) if days is not None else weeks - len(made)
+            tried, left = left[:wanted], left[wanted:]
+            # each thread runs in a copy of the caller's context (e.g. the engine `using` sets)
+            runs = [pool.submit(contextvars.copy_context().run, forecast_on, d) for d in tried]
+            for run in runs:
+                result = run.result()
+                if result is None:
+                    skipped += 1
+                else:
+                    made.append(result)
     if len(made) < least:
         which = "weekly forecasts" if days is None else "forecasts at a period's start"
         raise InputError(

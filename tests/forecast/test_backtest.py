@@ -4,13 +4,17 @@ by hand, and seeded backtests on the sample and on a real export nobody here gen
 from __future__ import annotations
 
 import dataclasses
+import threading
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import REAL, ROOT, SAMPLE
 
+import funnelkit.forecast.backtest as backtest_module
 from funnelkit import InputError, read_export
+from funnelkit.actuals import engine
 from funnelkit.forecast.backtest import Backtest, backtest, known_on, period_of, period_starts
 
 MAVEN_ENGAGING = ROOT / "params" / "mappings" / "maven-crm-engaging.yaml"
@@ -162,6 +166,47 @@ def test_too_short_a_history_is_named(sample):
         f"{sample.source} has too little history to backtest the forecast on: 0 weekly "
         "forecasts of periods that have ended could be made, and 8 or more are needed"
     )
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_forecasts_made_at_once_are_those_made_one_at_a_time(sample, monkeypatch, workers):
+    """Days are forecast on several threads; the forecasts made and the days skipped are those
+    of one at a time. Known on 15 Dec 2025, 14 weekly forecasts are asked for: 13 can be made,
+    and the 9 earliest of the 28 Mondays tried have too little history before them."""
+    short = known_on(sample, "2025-12-15")
+    days = period_starts(sample, 3, pd.Period("2026-01", "M"))
+
+    def both() -> tuple[Backtest, Backtest]:
+        weekly = backtest(short, weeks=14, trials=300, least=1)
+        return weekly, backtest(sample, days=days, trials=300, least=1)
+
+    monkeypatch.setattr(backtest_module, "WORKERS", 1)
+    alone = both()
+    assert (alone[0].skipped, len(alone[0].rows("revenue"))) == (9, 13)
+    assert len(alone[1].rows("revenue")) == len(days)
+    monkeypatch.setattr(backtest_module, "WORKERS", workers)
+    for at_once, one_at_a_time in zip(both(), alone, strict=True):
+        pd.testing.assert_frame_equal(at_once.forecasts, one_at_a_time.forecasts)
+        assert at_once.skipped == one_at_a_time.skipped
+
+
+def test_every_thread_of_a_backtest_measures_on_the_caller_s_engine(sample, monkeypatch):
+    """A backtest inside `engine.using(con)` takes every measure on `con`, whichever thread
+    forecasts the day."""
+    monkeypatch.setattr(backtest_module, "WORKERS", 2)
+    con, seen, threads = ibis.duckdb.connect(), set(), set()
+    take = engine.measure
+
+    def spy(*args):
+        seen.add(id(engine.connection()))
+        threads.add(threading.get_ident())
+        return take(*args)
+
+    monkeypatch.setattr(engine, "measure", spy)
+    with engine.using(con):
+        backtest(sample, weeks=8, trials=200)
+    assert seen == {id(con)}
+    assert len(threads) == 2
 
 
 @pytest.mark.realdata
