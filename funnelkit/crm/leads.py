@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,11 +96,11 @@ class LeadTable:
             if stage_field(s) not in self.leads or self.leads[stage_field(s)].isna().all()
         )
 
-    @property
+    @functools.cached_property
     def latest_event(self) -> pd.Timestamp | None:
         """The export's latest recorded time; None when it holds no dates. Close dates are left
         out: an open deal's is an expectation, possibly in the future, and a won deal's is
-        already its time of reaching the last stage."""
+        already its time of reaching the last stage. Worked out once per table."""
         times = [
             self.leads[c].max()
             for c in self.leads.columns

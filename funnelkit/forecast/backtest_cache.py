@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import warnings
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 LIBRARIES = ("numpy", "pandas", "pyarrow", "duckdb", "ibis-framework")  # in a result's key
 STALE_SECONDS = 3600  # a temporary file this old was left by a process that stopped
 PREFIX = "backtest-"  # the names of the files kept here (temporary ones start with '.')
+_HASHED: dict[int, str] = {}  # id of a lead table -> its `table_hash`, while the table lives
 
 
 def cache_folder() -> Path | None:
@@ -70,7 +72,15 @@ def code_hash() -> str | None:
 
 def table_hash(table: LeadTable) -> str:
     """A hash of the lead table's content: every value, column, type and stage, and the
-    moment it was taken."""
+    moment it was taken. Worked out once per table (a table is not changed once made)."""
+    known = _HASHED.get(id(table))
+    if known is None:
+        known = _HASHED[id(table)] = _content_hash(table)
+        weakref.finalize(table, _HASHED.pop, id(table), None)
+    return known
+
+
+def _content_hash(table: LeadTable) -> str:
     leads = table.leads
     digest = hashlib.sha256(pd.util.hash_pandas_object(leads, index=False).to_numpy().tobytes())
     digest.update(repr([(c, str(t)) for c, t in leads.dtypes.items()]).encode())

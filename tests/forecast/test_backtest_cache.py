@@ -5,6 +5,7 @@ made again; only the most recently used are kept."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import time
 
@@ -150,3 +151,18 @@ def test_pruning_removes_old_half_written_files_and_leaves_new_ones(sample, made
     assert not old_orphan.exists()
     assert not old_temp.exists()
     assert new_orphan.exists()
+
+
+def test_a_table_is_hashed_once_while_it_lives(sample, monkeypatch):
+    hashed = []
+    content_hash = backtest_cache._content_hash
+    monkeypatch.setattr(
+        backtest_cache, "_content_hash", lambda t: hashed.append(t) or content_hash(t)
+    )
+    table = dataclasses.replace(sample)
+    assert table_hash(table) == table_hash(table) == content_hash(sample)
+    assert len(hashed) == 1
+    key = id(table)
+    del table, hashed[:]
+    gc.collect()
+    assert key not in backtest_cache._HASHED
