@@ -10,12 +10,14 @@ forecasts) and JSON (the rest) in the cache folder: $FUNNELKIT_CACHE, else
 $XDG_CACHE_HOME/funnelkit, else ~/.cache/funnelkit. FUNNELKIT_CACHE=off keeps nothing. At
 most KEPT backtests are kept, the least recently used removed first. A result that cannot be
 read (a file cut short) is computed again and replaced; one that cannot be written (a folder
-not writable) is used all the same, with a warning.
+not writable) is used all the same, with a warning. Processes asking for the same backtest at
+once (the plans of a batch on one export) make it once: the others wait for it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -25,6 +27,7 @@ import tempfile
 import time
 import warnings
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,29 +102,56 @@ def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
         repr((table_hash(table), sorted(arguments.items()), program)).encode()
     ).hexdigest()
     forecasts, facts = folder / f"{PREFIX}{key}.parquet", folder / f"{PREFIX}{key}.json"
+    kept = _read(forecasts, facts)
+    if kept is not None:
+        return kept
+    with _alone(folder, key):
+        kept = _read(forecasts, facts)  # made meanwhile by the process waited for
+        if kept is not None:
+            return kept
+        result = backtest(table, **arguments)
+        types = {str(c): str(t) for c, t in result.forecasts.dtypes.items()}
+        facts_text = json.dumps(
+            {"measures": list(result.measures), "skipped": result.skipped, "types": types}
+        )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write(forecasts, lambda path: result.forecasts.to_parquet(path, index=False))
+            _write(facts, lambda path: path.write_text(facts_text))
+            _prune(folder)
+        except OSError as err:  # the result stands; only the next run makes it again
+            warnings.warn(f"{folder}: the backtest could not be kept ({err})", stacklevel=2)
+    return result
+
+
+def _read(forecasts: Path, facts: Path) -> Backtest | None:
+    """The backtest kept in these files; None when not made yet or cut short."""
     try:
         known = json.loads(facts.read_text())
         frame = pd.read_parquet(forecasts).astype(known["types"])  # Parquet has no seconds
         result = Backtest(frame, tuple(known["measures"]), int(known["skipped"]))
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # not made yet, or cut short: made again below
-    else:
-        with contextlib.suppress(OSError):  # pruned meanwhile, or a folder only to read
-            os.utime(facts)  # recently used
-        return result
-    result = backtest(table, **arguments)
-    types = {str(c): str(t) for c, t in result.forecasts.dtypes.items()}
-    facts_text = json.dumps(
-        {"measures": list(result.measures), "skipped": result.skipped, "types": types}
-    )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _write(forecasts, lambda path: result.forecasts.to_parquet(path, index=False))
-        _write(facts, lambda path: path.write_text(facts_text))
-        _prune(folder)
-    except OSError as err:  # the result stands; only the next run makes it again
-        warnings.warn(f"{folder}: the backtest could not be kept ({err})", stacklevel=2)
+        return None
+    with contextlib.suppress(OSError):  # pruned meanwhile, or a folder only to read
+        os.utime(facts)  # recently used
     return result
+
+
+@contextlib.contextmanager
+def _alone(folder: Path, key: str) -> Iterator[None]:
+    """Held while backtest `key` is made: another process (or thread) asking for it meanwhile
+    waits, then reads it, rather than making it too (e.g. two plans of a batch on one export).
+    A folder that cannot be written has no lock, and nobody waits. The lock file stays (one
+    removed could be waited on already) until `_prune` removes it as stale."""
+    with contextlib.ExitStack() as stack:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            lock = stack.enter_context(open(folder / f".{PREFIX}{key}.lock", "w"))
+        except OSError:
+            lock = None
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
 
 
 def _write(path: Path, save) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import threading
 import time
 
 import pandas as pd
@@ -166,3 +167,24 @@ def test_a_table_is_hashed_once_while_it_lives(sample, monkeypatch):
     del table, hashed[:]
     gc.collect()
     assert key not in backtest_cache._HASHED
+
+
+def test_asked_for_at_once_a_backtest_is_made_once(sample, made, monkeypatch):
+    """Two renders of one export asking together (threads here; processes lock the same way):
+    the second waits for the first's backtest and reads it."""
+    making, counted = threading.Event(), backtest_cache.backtest
+
+    def slow(table, **arguments):
+        making.set()
+        time.sleep(0.5)  # the other asks meanwhile
+        return counted(table, **arguments)
+
+    monkeypatch.setattr(backtest_cache, "backtest", slow)
+    results = []
+    first = threading.Thread(target=lambda: results.append(cached_backtest(sample, **SMALL)))
+    first.start()
+    making.wait()
+    second = cached_backtest(sample, **SMALL)
+    first.join()
+    assert len(made) == 1
+    pd.testing.assert_frame_equal(second.forecasts, results[0].forecasts)
