@@ -44,9 +44,8 @@ def connection() -> Any:
     given = _CONNECTION.get()
     if given is not None:
         return given
-    with _ONE_AT_A_TIME:
-        if not _IN_PROCESS:
-            _IN_PROCESS.append(ibis.duckdb.connect(threads=pa.cpu_count()))
+    if not _IN_PROCESS:
+        _IN_PROCESS.append(ibis.duckdb.connect(threads=pa.cpu_count()))
     return _IN_PROCESS[0]
 
 

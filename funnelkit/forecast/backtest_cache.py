@@ -114,8 +114,7 @@ def cached_backtest(table: LeadTable, **arguments: Any) -> Backtest:
         facts_text = json.dumps(
             {"measures": list(result.measures), "skipped": result.skipped, "types": types}
         )
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
+        try:  # the folder was made for the lock, if it could be
             _write(forecasts, lambda path: result.forecasts.to_parquet(path, index=False))
             _write(facts, lambda path: path.write_text(facts_text))
             _prune(folder)
