@@ -6,6 +6,8 @@ them elsewhere, for example on Spark (`spark_connection()`), with the same defin
 
 A lead table is registered once per connection, under a name of its own, and dropped when
 the table is no longer used, so the engine never holds the rows of tables the program let go.
+A lead table's rows never change once it is made, so each query's result is kept with it (per
+connection and arguments) and a report's sections asking for the same measure run it once.
 
 One query runs on a connection at a time (a DuckDB connection is not safe to share between
 threads), so measures may be taken from several threads, as a backtest's weeks are.
@@ -36,6 +38,8 @@ _REGISTERED: dict[int, dict[int, ir.Table]] = {}
 PLACEHOLDER = "funnelkit_lead_table"  # the lead table's name in compiled SQL
 MAX_COMPILED = 256
 _COMPILED: dict[tuple[Any, ...], tuple[str, pa.Schema]] = {}  # query shape -> SQL, result schema
+# id of a lead frame -> (id of a connection, query, its arguments) -> the query's result
+_RESULTS: dict[int, dict[tuple[Any, ...], pa.Table]] = {}
 _ONE_AT_A_TIME = threading.RLock()  # held while a connection registers, runs or drops
 
 
@@ -112,6 +116,7 @@ def lead_table(table: LeadTable) -> ir.Table:
 
 def _forget(frame: int) -> None:
     _REGISTERED.pop(frame, None)
+    _RESULTS.pop(frame, None)
 
 
 def _drop(con: Any, name: str) -> None:
@@ -120,7 +125,8 @@ def _drop(con: Any, name: str) -> None:
 
 
 def measure(table: LeadTable, query: Callable[..., ir.Table], *args: Hashable) -> pd.DataFrame:
-    """`query(lead table, *args)` run on the current connection, as a pandas frame.
+    """`query(lead table, *args)` run on the current connection, as a pandas frame of its own.
+    Run once per lead table, connection and arguments; asked again, the kept result is given.
 
     On DuckDB each query's SQL is compiled once per shape (the query, its arguments and the
     lead table's schema) and run on every lead table of that shape: Ibis takes 50-100 ms to
@@ -128,17 +134,27 @@ def measure(table: LeadTable, query: Callable[..., ir.Table], *args: Hashable) -
     """
     with _ONE_AT_A_TIME:
         con = connection()
-        if getattr(con, "name", None) != "duckdb":
-            return con.to_pyarrow(query(lead_table(table), *args)).to_pandas()
         expr = lead_table(table)
-        name = expr.get_name()
-        key = (query, args, expr.schema())
-        if key not in _COMPILED:
-            if len(_COMPILED) >= MAX_COMPILED:
-                _COMPILED.clear()
-            shaped = query(ibis.table(expr.schema(), name=PLACEHOLDER), *args)
-            _COMPILED[key] = (str(con.compile(shaped)), shaped.schema().to_pyarrow())
-        sql, schema = _COMPILED[key]
-        con._run_pre_execute_hooks(expr)  # registers the lead table's rows once
-        result = con.con.execute(sql.replace(f'"{PLACEHOLDER}"', f'"{name}"')).to_arrow_table()
-    return result.cast(schema).to_pandas()
+        kept = _RESULTS.setdefault(id(table.leads), {})
+        key = (id(con), query, args)
+        if key not in kept:
+            kept[key] = _run(con, expr, query, args)
+        result = kept[key]
+    return result.to_pandas()
+
+
+def _run(con: Any, expr: ir.Table, query: Callable[..., ir.Table], args: tuple) -> pa.Table:
+    """`query(expr, *args)` run on `con`, as Arrow."""
+    if getattr(con, "name", None) != "duckdb":
+        return con.to_pyarrow(query(expr, *args))
+    name = expr.get_name()
+    key = (query, args, expr.schema())
+    if key not in _COMPILED:
+        if len(_COMPILED) >= MAX_COMPILED:
+            _COMPILED.clear()
+        shaped = query(ibis.table(expr.schema(), name=PLACEHOLDER), *args)
+        _COMPILED[key] = (str(con.compile(shaped)), shaped.schema().to_pyarrow())
+    sql, schema = _COMPILED[key]
+    con._run_pre_execute_hooks(expr)  # registers the lead table's rows once
+    result = con.con.execute(sql.replace(f'"{PLACEHOLDER}"', f'"{name}"')).to_arrow_table()
+    return result.cast(schema)

@@ -174,3 +174,39 @@ def test_queries_count_what_the_rows_say(table):
 )
 def test_generated_tables_measure_alike_on_duckdb_and_spark(spark, table):
     same_on_both(table, spark)
+
+
+def test_a_measure_asked_again_runs_once_and_gives_a_frame_of_its_own(monkeypatch):
+    runs: list[object] = []
+    real_run = engine._run
+
+    def counted(con, expr, query, args):
+        runs.append(query)
+        return real_run(con, expr, query, args)
+
+    monkeypatch.setattr(engine, "_run", counted)
+    table = read_export(SAMPLE)
+    first = measures.velocity(table)
+    first.loc[0, "count"] = -1  # a caller changing its own frame
+    again = measures.velocity(table)
+    assert len(runs) == 1
+    pd.testing.assert_frame_equal(again, measures.velocity(read_export(SAMPLE)))
+    assert len(runs) == 2  # another table (even with the same rows) is measured on its own
+    assert again.loc[0, "count"] > 0
+
+
+def test_a_measure_asked_with_other_arguments_runs_again(monkeypatch):
+    runs: list[tuple] = []
+    real_run = engine._run
+
+    def counted(con, expr, query, args):
+        runs.append(args)
+        return real_run(con, expr, query, args)
+
+    monkeypatch.setattr(engine, "_run", counted)
+    table = read_export(SAMPLE)
+    by_month = measures.stage_volumes(table, "month")
+    by_quarter = measures.stage_volumes(table, "quarter")
+    assert len(runs) == 2
+    assert by_month["count"].sum() == by_quarter["count"].sum()
+    assert len(by_month) > len(by_quarter)
