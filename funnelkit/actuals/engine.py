@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from funnelkit.actuals import queries
 from funnelkit.crm.leads import LeadTable
 
 _CONNECTION: contextvars.ContextVar[Any] = contextvars.ContextVar("connection", default=None)
@@ -87,8 +88,9 @@ def spark_connection(cores: int = 2) -> Any:
 def engine_columns(leads: pd.DataFrame) -> pa.Table:
     """The lead table in types every engine reads: the response time in seconds; times,
     numbers, text and categories (as dictionary-encoded text) as they are, with no copy where
-    Arrow can share the buffers."""
-    columns = {}
+    Arrow can share the buffers; and each row's position (`queries.ROW`), so a per-lead result
+    lands on its row without matching ids."""
+    columns = {queries.ROW: pa.array(np.arange(len(leads), dtype=np.int64))}
     for name in leads.columns:
         values: pd.Series | np.ndarray = leads[name]
         if values.dtype.kind == "m":  # seconds, NaN where missing (numpy: 10x pandas' speed)

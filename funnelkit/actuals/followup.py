@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from funnelkit.actuals import engine, queries
@@ -41,8 +42,9 @@ def response_minutes(table: LeadTable, handoff_stage: str = "mql") -> pd.Series:
     the hand-off is the owner assignment when the export has it, else the stage time."""
     check_choice("handoff_stage", handoff_stage, table.stages)
     times = engine.measure(table, queries.response_times, handoff_stage)
-    by_id = pd.Series(times["minutes"].to_numpy(float), index=times[ID].to_numpy())
-    return pd.Series(by_id.reindex(table.leads[ID].to_numpy()).to_numpy(), index=table.leads.index)
+    minutes = np.full(len(table.leads), np.nan)
+    minutes[times[queries.ROW].to_numpy()] = times["minutes"].to_numpy(float)
+    return pd.Series(minutes, index=table.leads.index)
 
 
 def sla_compliance(

@@ -26,6 +26,7 @@ from funnelkit.plan.funnel import step_name
 UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 SECONDS_PER_DAY = 86_400.0
 SECONDS_PER_MINUTE = 60.0
+ROW = "row_position"  # each lead's position (0, 1, …) in the lead table it was registered from
 
 
 def reached_column(stage_index: int) -> str:
@@ -253,8 +254,10 @@ def sla_counts(
 
 
 def response_times(t: ir.Table, handoff_stage: str) -> ir.Table:
-    """Per lead: its id and the minutes from hand-off to first touch (`response_minutes`)."""
-    return t.select(t[ID], minutes=response_minutes(t, handoff_stage))
+    """Per lead handed off and touched: its position (`ROW`) and the minutes from hand-off to
+    first touch (`response_minutes`)."""
+    times = t.select(t[ROW], minutes=response_minutes(t, handoff_stage))
+    return times.filter(times.minutes.notnull())
 
 
 def breaches(

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from funnelkit.actuals import engine, followup, measures
-from funnelkit.crm.fields import stage_field
+from funnelkit.actuals.queries import ROW
+from funnelkit.crm.fields import FIELDS, stage_field
 from funnelkit.crm.leads import LeadTable, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.quality import QualityReport
@@ -210,3 +211,8 @@ def test_a_measure_asked_with_other_arguments_runs_again(monkeypatch):
     assert len(runs) == 2
     assert by_month["count"].sum() == by_quarter["count"].sum()
     assert len(by_month) > len(by_quarter)
+
+
+def test_the_row_position_column_is_no_lead_field():
+    assert ROW not in FIELDS
+    assert not ROW.endswith("_at")  # a stage's time is '<stage>_at'
