@@ -137,12 +137,20 @@ def _step_times(table: LeadTable, pairs: list[tuple[str, str]], quantile: float)
     return out.astype({c: "float64" for c in ("median_days", "mean_days", "quantile_days")})
 
 
+def _timed_pairs(table: LeadTable) -> list[tuple[str, str]]:
+    """Each step's pair of stages, then the whole cycle's (first to last) when there are more
+    than two stages: the pairs `velocity` and `maturity_days` time in one query."""
+    pairs = list(zip(table.stages, table.stages[1:], strict=False))
+    if len(table.stages) > 2:
+        pairs.append((table.stages[0], table.stages[-1]))
+    return pairs
+
+
 def maturity_days(table: LeadTable, quantile: float = MATURITY_QUANTILE) -> dict[str, float]:
     """Per step, the days after which a cohort counts as mature (the quantile of observed days);
     NaN for a step with no dated pairs."""
-    pairs = list(zip(table.stages, table.stages[1:], strict=False))
-    days = _step_times(table, pairs, quantile)["quantile_days"]
-    return {str(step): float(value) for step, value in days.items()}
+    days = _step_times(table, _timed_pairs(table), quantile)["quantile_days"]
+    return {str(step): float(value) for step, value in days.iloc[: len(table.stages) - 1].items()}
 
 
 def cohort_conversion(
@@ -215,10 +223,7 @@ def win_rate(table: LeadTable, by: str | None = None) -> pd.DataFrame:
 
 def velocity(table: LeadTable) -> pd.DataFrame:
     """Per step and for the whole cycle (first to last stage): count, median and mean days."""
-    pairs = list(zip(table.stages, table.stages[1:], strict=False))
-    if len(table.stages) > 2:
-        pairs.append((table.stages[0], table.stages[-1]))
-    times = _step_times(table, pairs, MATURITY_QUANTILE)
+    times = _step_times(table, _timed_pairs(table), MATURITY_QUANTILE)
     return times.reset_index()[["step", "count", "median_days", "mean_days"]]
 
 
