@@ -9,16 +9,33 @@ rows leave the engine, with the first ids of each finding.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
-from funnelkit.core.exceptions import CrmExportError
+from funnelkit.core.exceptions import CrmExportError, FunnelkitError
 from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.crm.mapping import Mapping
 from funnelkit.crm.table_view import fetch, mapped_view
 
 LISTED_TABLES = 20  # at most this many of the engine's tables are named when one is missing
+MAPPED_ON = ("duckdb", "spark")  # engines the mapping's text functions are tested on
+_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@\s]+@")  # 'user:password@' in a connection URL
+
+
+def masked(text: str) -> str:
+    """`text` with the password of any connection URL in it replaced by '***'."""
+    return _PASSWORD.sub(r"\1***@", text)
+
+
+def _engine_said(err: BaseException) -> str:
+    """An engine's error in one line: the kind and the first line of the error it arose from
+    (Ibis's 'table not found' over DuckDB's 'the view's source table does not exist')."""
+    while (err.__cause__ or err.__context__) is not None:
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
 
 
 def connect(engine: str, database: Path | None = None) -> Any:
@@ -45,9 +62,23 @@ def read_database_table(
     try:
         con = connect(engine, database)
     except Exception as err:  # each engine raises its own kinds; the message says what failed
-        raise CrmExportError(f"{where}: could not connect to {short(engine)}: {err}") from None
+        raise CrmExportError(
+            masked(f"{where}: could not connect to {short(engine)}: {err}")
+        ) from None
     try:
         return _read(con, table, mapping, where)
+    except FunnelkitError:
+        raise
+    except Exception as err:  # the engine failed running what the mapping asks of it
+        hint = (
+            ""
+            if engine.split("://")[0] in MAPPED_ON
+            else f" (the mapping's parsing is made for {' and '.join(MAPPED_ON)}; on this "
+            "engine, name a view whose times are timestamps and amounts numbers)"
+        )
+        raise CrmExportError(
+            masked(f"{where}: the engine failed reading it: {_engine_said(err)}{hint}")
+        ) from None
     finally:
         if engine == "duckdb":  # a file opened here (a Spark session is the program's)
             con.disconnect()
@@ -56,8 +87,13 @@ def read_database_table(
 def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
     try:
         rows = con.table(table)
-    except Exception:
+    except Exception as err:
         names = sorted(con.list_tables())
+        if table in names:  # there, but reading it fails (e.g. a view of a dropped table)
+            said = _engine_said(err)
+            raise CrmExportError(
+                masked(f"{where}: the table is there but the engine cannot read it: {said}")
+            ) from None
         listed = ", ".join(repr(n) for n in names[:LISTED_TABLES]) or "none"
         more = f" and {len(names) - LISTED_TABLES} more" if len(names) > LISTED_TABLES else ""
         raise CrmExportError(

@@ -258,8 +258,12 @@ def _all_distinct(ids: pa.ChunkedArray) -> bool:
 def _row_ids(
     table: pa.Table, id_column: str, report: QualityReport
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
-    """The ids as text, and the mask of rows kept: rows with an id, the first of each id."""
-    ids = pc.utf8_trim_whitespace(pc.cast(table.column(id_column), pa.string()))
+    """The ids as text, and the mask of rows kept: rows with an id, the first of each id
+    (NaN and infinity, in a column of floating numbers, are no ids)."""
+    column = table.column(id_column)
+    if pa.types.is_floating(column.type):
+        column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
+    ids = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
     has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
     where = repr(id_column)
     report.add(
@@ -325,6 +329,11 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     found = required_columns(list(table.column_names), mapping, path)
     id_column = found[ID]
     assert id_column is not None  # `required_columns` found it
+    if pa.types.is_boolean(table.column(id_column).type):
+        raise CrmExportError(
+            f"{path}: column {short(id_column)} ({ID}) must hold text or whole numbers "
+            "(it holds boolean)"
+        )
     ids, keep = _row_ids(table, id_column, report)
     columns: dict[str, Column] = {ID: ids.to_pandas()}
     export_name = {f: n for f, n in found.items() if n is not None and f != ID}

@@ -215,7 +215,7 @@ class _Builder:
             self.flag(
                 text.notnull() & parsed.isnull(), "unparsable date", where, TREATED_AS_MISSING
             )
-        elif value.type().is_temporal():
+        elif value.type().is_timestamp() or value.type().is_date():
             if value.type().is_timestamp() and value.type().timezone is not None:
                 parsed = self._wall_clock(value, name)
             else:
@@ -373,8 +373,18 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     report = QualityReport(source=where)
     columns = required_columns(list(rows.columns), mapping, where)
     found = {f: n for f, n in columns.items() if n}
+    for field, name in found.items():
+        kind = rows[name].type()
+        if kind.is_nested() or (field == ID and kind.is_boolean()):
+            holds = "text or whole numbers" if field == ID else "text, numbers or times"
+            raise CrmExportError(
+                f"{where}: column {short(name)} ({field}) must hold {holds} (it holds {kind})"
+            )
     build = _Builder(con, rows, mapping, where)
-    ids = _trimmed(_as_text(rows[found[ID]])).nullif("")
+    raw_ids = rows[found[ID]]
+    if raw_ids.type().is_floating():  # NaN and infinity are no ids
+        raw_ids = ibis.ifelse(raw_ids.isnan() | raw_ids.isinf(), ibis.null(raw_ids.type()), raw_ids)
+    ids = _trimmed(_as_text(raw_ids)).nullif("")
     for field, name in found.items():
         if field == ID:
             continue

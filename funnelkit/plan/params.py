@@ -74,6 +74,7 @@ ACTUALS_KEYS = {
 }
 ENGINES = ("duckdb", "spark")  # by name; any other engine by its Ibis connection URL
 ENGINE_URL = re.compile(r"[a-z][a-z0-9+]*://\S*")
+FILE_ENGINES = ("duckdb", "sqlite")  # URL schemes whose database is a file on this machine
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
 STAGE_KEYS = {
@@ -436,10 +437,27 @@ def _file(value: Any, key: str, folder: Path) -> Path:
     """An existing file named relative to `folder`."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"'{key}' must name a file (got {short(value)})")
-    path = folder / value
+    return _existing(folder / value, key)
+
+
+def _existing(path: Path, key: str) -> Path:
+    """`path`, when it is a file."""
+    if path.is_dir():
+        raise InputError(f"'{key}' names a folder, not a file: {path}")
     if not path.is_file():
         raise InputError(f"'{key}' names a file that does not exist: {path}")
     return path
+
+
+def _engine_url(engine: str, folder: Path) -> str:
+    """An engine URL with its database file (DuckDB's, SQLite's) made absolute from `folder`,
+    as other files are, and checked to exist: connecting would make an empty one."""
+    scheme, _, rest = engine.partition("://")
+    path, mark, query = rest.partition("?")
+    if scheme not in FILE_ENGINES or path in ("", ":memory:"):
+        return engine
+    file = _existing(folder / path, "engine")  # an absolute path stays as it is
+    return f"{scheme}://{file.resolve()}{mark}{query}"
 
 
 def _mapping(raw: dict[str, Any], folder: Path, default: str | None) -> str:
@@ -488,13 +506,17 @@ def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
                 f"{short(engine)}; other engines name their database in the URL)"
             )
         database = _file(raw["database"], "database", folder)
-    return EngineTable(engine=engine, table=text(raw, "table"), database=database)
+    return EngineTable(
+        engine=_engine_url(engine, folder), table=text(raw, "table"), database=database
+    )
 
 
 def _actuals(
     raw: Any, folder: Path
 ) -> tuple[Path | None, EngineTable | None, str, DealsExport | None, dt.date | None]:
     raw = check_keys(raw, ACTUALS_KEYS, "'actuals'")
+    if "export" not in raw and "table" not in raw and "engine" in raw:
+        raise InputError("'engine' needs its 'table': the table or view that holds the leads")
     if ("export" in raw) == ("table" in raw):
         raise InputError(
             "give either 'export' (a CRM export file) or 'table' with its 'engine' (a table in "

@@ -10,6 +10,8 @@ import shutil
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from conftest import HUBSPOT_HEADER, SAMPLE, TINY_ROWS, write_export
@@ -144,7 +146,21 @@ def test_a_plan_on_a_table_has_the_figures_of_the_plan_on_its_export(database, t
     ("actuals", "message"),
     [
         ({"table": "contacts"}, "'table' needs its 'engine'"),
-        ({"engine": "duckdb"}, "give either 'export' (a CRM export file) or 'table'"),
+        ({"engine": "duckdb"}, "actuals: 'engine' needs its 'table': the table or view that"),
+        ({"engine": "duckdb", "database": "crm.duckdb"}, "actuals: 'engine' needs its 'table'"),
+        ({"mapping": "hubspot"}, "give either 'export' (a CRM export file) or 'table'"),
+        (
+            {"engine": "duckdb://none.duckdb", "table": "t"},
+            "actuals: 'engine' names a file that does not exist: {folder}/none.duckdb",
+        ),
+        (
+            {"engine": "sqlite:///no/such/crm.sqlite", "table": "t"},
+            "actuals: 'engine' names a file that does not exist: /no/such/crm.sqlite",
+        ),
+        (
+            {"engine": "duckdb", "table": "t", "database": "sub"},
+            "actuals: 'database' names a folder, not a file: {folder}/sub",
+        ),
         ({"engine": "oracle", "table": "t"}, "'engine' must be 'duckdb' or 'spark', or an Ibis"),
         ({"engine": "duckdb", "table": "t"}, "engine 'duckdb' needs its 'database'"),
         (
@@ -163,10 +179,23 @@ def test_a_plan_on_a_table_has_the_figures_of_the_plan_on_its_export(database, t
 )
 def test_bad_table_parameters_are_named(database, tmp_path, actuals, message):
     shutil.copy(database, tmp_path / "crm.duckdb")
+    (tmp_path / "sub").mkdir()
     with pytest.raises(ParamsError) as err:
         load_plan_data(plan_on(tmp_path, actuals))
-    assert message in str(err.value)
+    assert message.format(folder=tmp_path) in str(err.value)
     assert str(err.value).startswith(f"{tmp_path / 'plan.yaml'}: ")
+    assert not (tmp_path / "none.duckdb").exists()  # no empty database made on the way
+
+
+def test_an_engine_url_names_its_file_from_the_plans_folder(database, tmp_path, monkeypatch):
+    shutil.copy(database, tmp_path / "crm.duckdb")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    data = load_plan_data(plan_on(tmp_path, {"engine": "duckdb://crm.duckdb", "table": "typed"}))
+    assert data.params.export_table.engine == f"duckdb://{(tmp_path / 'crm.duckdb').resolve()}"
+    assert len(data.table.leads) == 500
+    assert list(elsewhere.iterdir()) == []  # nothing made where the program runs
 
 
 @pytest.mark.spark
@@ -430,3 +459,101 @@ def test_a_table_without_rows_or_with_numbers_for_times_is_named(tmp_path, creat
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "leads", HUBSPOT, path)
     assert str(err.value) == message
+
+
+@pytest.fixture(scope="module")
+def odd_database(tmp_path_factory):
+    """A DuckDB file of tables a reading must refuse or repair, each made from the sample."""
+    path = tmp_path_factory.mktemp("odd") / "odd.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(f"CREATE TABLE contacts AS SELECT * FROM read_csv('{SAMPLE}', all_varchar = true)")
+    con.execute(
+        "CREATE TABLE clock AS SELECT * REPLACE (TIME '10:00' AS \"Create Date\") FROM contacts"
+    )
+    con.execute("CREATE VIEW failing AS SELECT * FROM contacts WHERE CAST('x' AS INTEGER) = 1")
+    con.execute("CREATE TABLE gone AS SELECT * FROM contacts")
+    con.execute("CREATE VIEW orphan AS SELECT * FROM gone")
+    con.execute("DROP TABLE gone")
+    con.execute(
+        'CREATE TABLE listed AS SELECT * REPLACE (["Original Source"] AS "Original Source") '
+        "FROM contacts"
+    )
+    con.execute(
+        'CREATE TABLE yes_no AS SELECT * REPLACE ("Record ID"::INT % 2 = 0 AS "Record ID") '
+        "FROM contacts"
+    )
+    con.execute(
+        'CREATE TABLE floating AS SELECT * REPLACE (CASE WHEN "Record ID"::INT % 100 = 0 '
+        "THEN 'nan'::DOUBLE WHEN \"Record ID\"::INT % 100 = 1 THEN 'inf'::DOUBLE "
+        'ELSE "Record ID"::DOUBLE END AS "Record ID") FROM contacts'
+    )
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("clock", "column 'Create Date' (lead_at) must hold times or text (it holds time)"),
+        (
+            "failing",
+            "the engine failed reading it: ConversionException: Conversion Error: Could not "
+            "convert string 'x' to INT32",
+        ),
+        (
+            "orphan",
+            "the table is there but the engine cannot read it: CatalogException: Catalog "
+            "Error: Table with name gone does not exist!",
+        ),
+        (
+            "listed",
+            "column 'Original Source' (source) must hold text, numbers or times "
+            "(it holds array<string>)",
+        ),
+        (
+            "yes_no",
+            "column 'Record ID' (lead_id) must hold text or whole numbers (it holds boolean)",
+        ),
+    ],
+)
+def test_a_table_the_engine_cannot_map_is_refused_by_name(odd_database, table, message):
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", table, HUBSPOT, odd_database)
+    assert str(err.value) == f"table {table!r} in odd.duckdb: {message}"
+
+
+def test_nan_and_infinite_ids_are_missing_ids_in_a_table_and_in_an_export(odd_database, tmp_path):
+    on_table = read_database_table("duckdb", "floating", HUBSPOT, odd_database)
+    con = duckdb.connect(str(odd_database), read_only=True)
+    parquet = tmp_path / "floating.parquet"
+    con.execute(f"COPY floating TO '{parquet}' (FORMAT parquet)")
+    con.close()
+    on_file = read_export(parquet)
+    given = pd.read_csv(SAMPLE, dtype=str)["Record ID"]
+    ids = given.dropna().astype(int)
+    lost = int((ids % 100 <= 1).sum())  # the rows whose id became NaN or infinity
+    kept = read_export(SAMPLE).leads[ID].astype(int)
+    for table in (on_table, on_file):
+        missing = [f for f in table.quality.findings if f.check == "missing id"]
+        assert [f.count for f in missing] == [lost + int(given.isna().sum())]
+        assert not table.leads[ID].isin(["nan", "inf"]).any()
+        assert sorted(table.leads[ID].astype(int)) == sorted(kept[kept % 100 > 1])
+
+
+def test_a_true_or_false_id_column_in_an_export_is_refused(tmp_path):
+    frame = generate_leads(20, 1)
+    frame["Record ID"] = frame.index % 2 == 0
+    path = tmp_path / "leads.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    with pytest.raises(CrmExportError) as err:
+        read_export(path)
+    assert str(err.value) == (
+        f"{path}: column 'Record ID' (lead_id) must hold text or whole numbers (it holds boolean)"
+    )
+
+
+def test_a_password_in_an_engine_url_is_never_shown():
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("postgres://alice:S3cretPw@127.0.0.1:1/crm", "contacts", HUBSPOT)
+    assert "S3cretPw" not in str(err.value)
+    assert "'postgres://alice:***@127.0.0.1:1/crm'" in str(err.value)
