@@ -9,6 +9,7 @@ rows leave the engine, with the first ids of each finding.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,22 @@ def read_database_table(
             con.disconnect()
 
 
+def _table(con: Any, table: str) -> Any:
+    """The Ibis table `table` names on `con`: a table of the default schema, or one named
+    with its schema ('crm.leads', or 'catalog.schema.table')."""
+    try:
+        return con.table(table)
+    except Exception as err:
+        schema, dot, name = table.rpartition(".")
+        if dot and schema and name:
+            with contextlib.suppress(Exception):
+                return con.table(name, database=schema)
+        raise err
+
+
 def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
     try:
-        rows = con.table(table)
+        rows = _table(con, table)
     except Exception as err:
         names = sorted(con.list_tables())
         if table in names:  # there, but reading it fails (e.g. a view of a dropped table)
@@ -97,7 +111,8 @@ def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
         listed = ", ".join(repr(n) for n in names[:LISTED_TABLES]) or "none"
         more = f" and {len(names) - LISTED_TABLES} more" if len(names) > LISTED_TABLES else ""
         raise CrmExportError(
-            f"{where}: no such table or view; the engine has {listed}{more}"
+            f"{where}: no such table or view; the engine has {listed}{more} (name a table of "
+            "another schema with it: 'schema.table')"
         ) from None
     mapped = mapped_view(con, rows, mapping, where)
     try:

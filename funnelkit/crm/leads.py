@@ -322,6 +322,20 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
     return found
 
 
+def undated_fields(mapping: Mapping, dated: dict[str, int]) -> list[str]:
+    """The mapping's required time fields (e.g. the first stage's) with no time in any kept
+    row, given each field's count of rows with a value."""
+    return [f for f in mapping.required if f.endswith("_at") and dated.get(f) == 0]
+
+
+def undated_message(path: str, name: str, field: str, rows: int) -> str:
+    """The error for a required time column with no readable time in any kept row."""
+    return (
+        f"{path}: column {short(name)} ({field}) holds no readable date in any of its "
+        f"{rows:,} leads: every lead needs one, as it places the lead in a period"
+    )
+
+
 def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityReport) -> LeadTable:
     """An export's rows (an Arrow table, as read) through a mapping into a checked LeadTable;
     `path` names where they came from in messages."""
@@ -361,6 +375,9 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
         for field in TEXT_FIELDS:  # a dropped row's value is no group of the kept leads
             if field in leads:
                 leads[field] = leads[field].cat.remove_unused_categories()
+    undated = undated_fields(mapping, {str(f): int(leads[f].notna().sum()) for f in leads})
+    if undated and len(leads):
+        raise CrmExportError(undated_message(path, export_name[undated[0]], undated[0], len(leads)))
     _derive_won_time(leads, mapping, report)
     check_stage_order(leads, mapping, export_name, report)
     _check_outcomes(leads, mapping, report)

@@ -47,6 +47,8 @@ from funnelkit.crm.leads import (
     implausible_finding,
     plausible_window,
     required_columns,
+    undated_fields,
+    undated_message,
     unknown_values,
     value_map_of,
     won_dated_note,
@@ -446,6 +448,8 @@ def _count(
         ["_won_dated"] if "_won_dated" in kept.columns else []
     )
     sums = {flag: kept[flag].cast(dt.int64).sum() for flag in flags}
+    required = [f for f in mapping.required if f.endswith("_at") and f in kept.columns]
+    sums |= {f"_dated_{f}": kept[f].count() for f in required}
     counts = con.to_pyarrow(kept.aggregate(_kept=kept.count(), **sums)).to_pylist()[0]
     totals = con.to_pyarrow(
         ranked.aggregate(_rows=ranked.count(), _no_id=ranked[ID].isnull().cast(dt.int64).sum())
@@ -453,6 +457,10 @@ def _count(
     if not totals["_rows"]:
         raise CrmExportError(f"{report.source}: the table holds no rows")
     report.rows_read = totals["_rows"]
+    undated = undated_fields(mapping, {f: counts[f"_dated_{f}"] for f in required})
+    if undated and counts["_kept"]:
+        field = undated[0]
+        raise CrmExportError(undated_message(report.source, found[field], field, counts["_kept"]))
     id_where = repr(found[ID])
     if totals["_no_id"]:
         report.findings.append(

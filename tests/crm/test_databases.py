@@ -99,7 +99,8 @@ def test_a_missing_table_is_named_with_the_tables_there(database):
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "leads", HUBSPOT, database)
     assert str(err.value) == (
-        "table 'leads' in crm.duckdb: no such table or view; the engine has 'contacts', 'typed'"
+        "table 'leads' in crm.duckdb: no such table or view; the engine has 'contacts', 'typed' "
+        "(name a table of another schema with it: 'schema.table')"
     )
 
 
@@ -468,6 +469,11 @@ def odd_database(tmp_path_factory):
     con = duckdb.connect(str(path))
     con.execute(f"CREATE TABLE contacts AS SELECT * FROM read_csv('{SAMPLE}', all_varchar = true)")
     con.execute(
+        'CREATE TABLE undated AS SELECT * REPLACE (NULL::VARCHAR AS "Create Date") FROM contacts'
+    )
+    con.execute("CREATE SCHEMA crm")
+    con.execute("CREATE TABLE crm.leads AS SELECT * FROM contacts")
+    con.execute(
         "CREATE TABLE clock AS SELECT * REPLACE (TIME '10:00' AS \"Create Date\") FROM contacts"
     )
     con.execute("CREATE VIEW failing AS SELECT * FROM contacts WHERE CAST('x' AS INTEGER) = 1")
@@ -557,3 +563,30 @@ def test_a_password_in_an_engine_url_is_never_shown():
         read_database_table("postgres://alice:S3cretPw@127.0.0.1:1/crm", "contacts", HUBSPOT)
     assert "S3cretPw" not in str(err.value)
     assert "'postgres://alice:***@127.0.0.1:1/crm'" in str(err.value)
+
+
+def test_a_table_of_another_schema_is_named_with_it(odd_database):
+    in_schema = read_database_table("duckdb", "crm.leads", HUBSPOT, odd_database)
+    same_leads(in_schema, read_export(SAMPLE))
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "crm.nope", HUBSPOT, odd_database)
+    assert "table 'crm.nope' in odd.duckdb: no such table or view" in str(err.value)
+
+
+def test_a_creation_date_column_with_no_date_is_refused_in_a_table_and_in_an_export(
+    odd_database, tmp_path
+):
+    csv = tmp_path / "undated.csv"
+    con = duckdb.connect(str(odd_database), read_only=True)
+    con.execute(f"COPY undated TO '{csv}' (HEADER)")
+    con.close()
+    said = (
+        "column 'Create Date' (lead_at) holds no readable date in any of its 3,999 leads: every "
+        "lead needs one, as it places the lead in a period"
+    )
+    with pytest.raises(CrmExportError) as on_table:
+        read_database_table("duckdb", "undated", HUBSPOT, odd_database)
+    assert str(on_table.value) == f"table 'undated' in odd.duckdb: {said}"
+    with pytest.raises(CrmExportError) as on_file:
+        read_export(csv)
+    assert str(on_file.value) == f"{csv}: {said}"
