@@ -177,15 +177,21 @@ def test_generated_tables_measure_alike_on_duckdb_and_spark(spark, table):
     same_on_both(table, spark)
 
 
-def test_a_measure_asked_again_runs_once_and_gives_a_frame_of_its_own(monkeypatch):
-    runs: list[object] = []
+@pytest.fixture
+def runs(monkeypatch) -> list[tuple]:
+    """The (query, arguments) of each query the engine runs in the test."""
+    ran: list[tuple] = []
     real_run = engine._run
 
     def counted(con, expr, query, args):
-        runs.append(query)
+        ran.append((query, args))
         return real_run(con, expr, query, args)
 
     monkeypatch.setattr(engine, "_run", counted)
+    return ran
+
+
+def test_a_measure_asked_again_runs_once_and_gives_a_frame_of_its_own(runs):
     table = read_export(SAMPLE)
     first = measures.velocity(table)
     first.loc[0, "count"] = -1  # a caller changing its own frame
@@ -196,19 +202,11 @@ def test_a_measure_asked_again_runs_once_and_gives_a_frame_of_its_own(monkeypatc
     assert again.loc[0, "count"] > 0
 
 
-def test_a_measure_asked_with_other_arguments_runs_again(monkeypatch):
-    runs: list[tuple] = []
-    real_run = engine._run
-
-    def counted(con, expr, query, args):
-        runs.append(args)
-        return real_run(con, expr, query, args)
-
-    monkeypatch.setattr(engine, "_run", counted)
+def test_a_measure_asked_with_other_arguments_runs_again(runs):
     table = read_export(SAMPLE)
     by_month = measures.stage_volumes(table, "month")
     by_quarter = measures.stage_volumes(table, "quarter")
-    assert len(runs) == 2
+    assert [args[1] for _, args in runs] == ["month", "quarter"]
     assert by_month["count"].sum() == by_quarter["count"].sum()
     assert len(by_month) > len(by_quarter)
 
