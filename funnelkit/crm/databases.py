@@ -85,26 +85,27 @@ def read_database_table(
             con.disconnect()
 
 
-def _table(con: Any, table: str) -> Any:
-    """The Ibis table `table` names on `con`: a table of the default schema, or one named
-    with its schema ('crm.leads', or 'catalog.schema.table')."""
-    try:
-        return con.table(table)
-    except Exception as err:
-        schema, dot, name = table.rpartition(".")
-        if dot and schema and name:
-            with contextlib.suppress(Exception):
-                return con.table(name, database=schema)
-        raise err
+def _in_schema(con: Any, table: str) -> Any:
+    """The Ibis table a name with its schema ('crm.leads', 'catalog.schema.table') names on
+    `con`; None when there is none."""
+    schema, dot, name = table.rpartition(".")
+    if dot and schema and name:
+        with contextlib.suppress(Exception):
+            return con.table(name, database=schema)
+    return None
 
 
 def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
+    failure: Exception | None = None
     try:
-        rows = _table(con, table)
+        rows = con.table(table)
     except Exception as err:
+        failure = err
+        rows = _in_schema(con, table)
+    if rows is None:
         names = sorted(con.list_tables())
-        if table in names:  # there, but reading it fails (e.g. a view of a dropped table)
-            said = _engine_said(err)
+        if table in names and failure is not None:  # there, but unreadable (a broken view)
+            said = _engine_said(failure)
             raise CrmExportError(
                 masked(f"{where}: the table is there but the engine cannot read it: {said}")
             ) from None
