@@ -454,7 +454,7 @@ def _engine_url(engine: str, folder: Path) -> str:
     as other files are, and checked to exist: connecting would make an empty one."""
     scheme, _, rest = engine.partition("://")
     path, mark, query = rest.partition("?")
-    if scheme not in FILE_ENGINES or path in ("", ":memory:"):
+    if scheme not in FILE_ENGINES or path == "" or ":" in path:  # ':memory:', 'md:…' are no files
         return engine
     file = _existing(folder / path, "engine")  # an absolute path stays as it is
     return f"{scheme}://{file.resolve()}{mark}{query}"

@@ -155,6 +155,10 @@ def test_a_plan_on_a_table_has_the_figures_of_the_plan_on_its_export(database, t
             "actuals: 'engine' names a file that does not exist: {folder}/none.duckdb",
         ),
         (
+            {"engine": "duckdb://:memory:", "table": "t"},  # no file: nothing to look for
+            "actuals: table 't' in duckdb: no such table or view; the engine has none",
+        ),
+        (
             {"engine": "sqlite:///no/such/crm.sqlite", "table": "t"},
             "actuals: 'engine' names a file that does not exist: /no/such/crm.sqlite",
         ),
