@@ -322,6 +322,13 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
     return found
 
 
+def wrong_type_message(path: str, name: str, field: str, holds: object) -> str:
+    """The error for a column whose type cannot hold its field (an id: text or whole numbers;
+    any other field: text, numbers or times)."""
+    right = "text or whole numbers" if field == ID else "text, numbers or times"
+    return f"{path}: column {short(name)} ({field}) must hold {right} (it holds {holds})"
+
+
 def undated_fields(mapping: Mapping, dated: dict[str, int]) -> list[str]:
     """The mapping's required time fields (e.g. the first stage's) with no time in any kept
     row, given each field's count of rows with a value."""
@@ -344,10 +351,7 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     id_column = found[ID]
     assert id_column is not None  # `required_columns` found it
     if pa.types.is_boolean(table.column(id_column).type):
-        raise CrmExportError(
-            f"{path}: column {short(id_column)} ({ID}) must hold text or whole numbers "
-            "(it holds boolean)"
-        )
+        raise CrmExportError(wrong_type_message(path, id_column, ID, "boolean"))
     ids, keep = _row_ids(table, id_column, report)
     columns: dict[str, Column] = {ID: ids.to_pandas()}
     export_name = {f: n for f, n in found.items() if n is not None and f != ID}

@@ -52,6 +52,7 @@ from funnelkit.crm.leads import (
     unknown_values,
     value_map_of,
     won_dated_note,
+    wrong_type_message,
 )
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.parsing import (
@@ -378,10 +379,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     for field, name in found.items():
         kind = rows[name].type()
         if kind.is_nested() or (field == ID and kind.is_boolean()):
-            holds = "text or whole numbers" if field == ID else "text, numbers or times"
-            raise CrmExportError(
-                f"{where}: column {short(name)} ({field}) must hold {holds} (it holds {kind})"
-            )
+            raise CrmExportError(wrong_type_message(where, name, field, kind))
     build = _Builder(con, rows, mapping, where)
     raw_ids = rows[found[ID]]
     if raw_ids.type().is_floating():  # NaN and infinity are no ids
