@@ -34,7 +34,7 @@ from funnelkit.crm.exports import read_table
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
-from funnelkit.crm.parsing import parse_numbers, parse_times
+from funnelkit.crm.parsing import cells, parse_numbers, parse_times
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
@@ -160,17 +160,6 @@ def _missing_column(path: str, field: str, candidates: tuple[str, ...], names: l
     )
 
 
-def _blank_placeholders(column: pa.ChunkedArray, placeholders: tuple[str, ...]) -> pa.ChunkedArray:
-    """Text cells that are empty or a placeholder ('Select') become null."""
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        return column
-    trimmed = pc.utf8_trim_whitespace(column)
-    blank = pc.or_(
-        pc.equal(trimmed, ""), pc.is_in(trimmed, value_set=pa.array(placeholders, pa.string()))
-    )
-    return pc.if_else(pc.fill_null(blank, True), pa.scalar(None, column.type), column)
-
-
 def _ids_where(ids: pa.ChunkedArray | np.ndarray, mask: np.ndarray) -> list:
     """The ids of the rows where `mask` is true, in row order."""
     if not mask.any():
@@ -209,37 +198,45 @@ def unknown_values(
     )
 
 
-def _value_map(
+def _categories(
     path: str,
     column_name: str,
     field: str,
     column: pa.ChunkedArray,
     mapping: Mapping,
-    ids: np.ndarray,
-) -> pa.ChunkedArray:
-    """Map a column's values through the mapping's value map (unknown values are fatal), as a
-    dictionary-encoded column: pandas gets a Categorical, quick to group by."""
+    ids: pa.ChunkedArray,
+) -> pd.Series:
+    """A text field's values as a Categorical (quick to group by): empty and placeholder cells
+    missing, the rest trimmed and through the field's value map (unknown values are fatal).
+    The work is done once per distinct value, not per row."""
+    encoded = pc.cast(column, pa.string()).dictionary_encode().unify_dictionaries()
+    distinct = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], pa.int32())
+    codes = pc.fill_null(indices, -1).to_numpy()  # -1: a null cell
+    values = cells(distinct, mapping.missing_values).to_pylist()
     value_map = value_map_of(mapping, field)
-    if value_map is None:
-        return column.dictionary_encode()
-    known = pa.array(list(value_map), pa.string())
-    unknown = pc.and_(column.is_valid(), pc.invert(pc.is_in(column, value_set=known)))
-    unknown = pc.fill_null(unknown, False).to_numpy(zero_copy_only=False)
-    if unknown.any():
-        counts = pd.Series(column.filter(pa.array(unknown)).to_pylist()).value_counts()
-        raise CrmExportError(
-            unknown_values(
-                path,
-                column_name,
-                field,
-                int(unknown.sum()),
-                [(str(v), int(n)) for v, n in counts.head(LISTED_VALUES).items()],
-                _ids_where(ids, unknown)[:FIRST_IDS],
-                value_map,
+    if value_map is not None:
+        unknown = [i for i, v in enumerate(values) if v is not None and v not in value_map]
+        if unknown:
+            rows = np.isin(codes, unknown)
+            counts = pd.Series(np.asarray(values, dtype=object)[codes[rows]]).value_counts()
+            raise CrmExportError(
+                unknown_values(
+                    path,
+                    column_name,
+                    field,
+                    int(rows.sum()),
+                    [(str(v), int(n)) for v, n in counts.head(LISTED_VALUES).items()],
+                    _ids_where(ids, rows)[:FIRST_IDS],
+                    value_map,
+                )
             )
-        )
-    mapped = pa.array([value_map[k] for k in value_map], pa.string())
-    return pc.take(mapped, pc.index_in(column, value_set=known)).dictionary_encode()
+        values = [None if v is None else value_map[v] for v in values]
+    categories = sorted({v for v in values if v is not None})
+    code_of = {v: i for i, v in enumerate(categories)}
+    # each distinct value's category; the last entry is a null cell's (code -1)
+    recode = np.array([-1 if v is None else code_of[v] for v in values] + [-1], np.int32)
+    return pd.Series(pd.Categorical.from_codes(recode[codes], pd.Index(categories, dtype="str")))
 
 
 def _all_distinct(ids: pa.ChunkedArray) -> bool:
@@ -359,7 +356,7 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     def parse(field: str) -> tuple[np.ndarray | pd.Series, list[Finding]]:
         own = QualityReport(source=path)  # per column, merged below in column order
         name = export_name[field]
-        column = _blank_placeholders(table.column(name), mapping.missing_values)
+        column = table.column(name)
         kind = (
             "time"
             if field.endswith("_at") and field not in FIELDS
@@ -405,50 +402,50 @@ def _parse(
     missing (rows dropped for their id are reported once, as dropped)."""
     where = repr(name)
     if kind == "time":
-        values, bad = parse_times(column, mapping.date_formats, mapping.timezone)
+        values, bad = parse_times(
+            cells(column, mapping.missing_values), mapping.date_formats, mapping.timezone
+        )
         report.add("unparsable date", where, _ids_where(ids, bad & keep), TREATED_AS_MISSING)
         earliest, latest = plausible_window(expected=field == "close_date")
-        implausible = ~np.isnat(values) & ((values < earliest) | (values > latest))
+        implausible = (values < earliest) | (values > latest)  # NaT compares false
         report.add(*implausible_finding(field, where, _ids_where(ids, implausible & keep)))
-        return np.where(implausible, np.datetime64("NaT"), values)
+        return _blanked(values, implausible, np.datetime64("NaT"))
     if kind in ("money", "count", "duration"):
-        values, bad = parse_numbers(column, mapping.decimal, money=kind == "money")
-        report.add(
-            f"unparsable {'amount' if kind == 'money' else 'number'}",
-            where,
-            _ids_where(ids, bad & keep),
-            TREATED_AS_MISSING,
+        values, bad = parse_numbers(
+            cells(column, mapping.missing_values), mapping.decimal, money=kind == "money"
         )
+        noun = "amount" if kind == "money" else "number"
+        report.add(f"unparsable {noun}", where, _ids_where(ids, bad & keep), TREATED_AS_MISSING)
         infinite = np.isinf(values)
         report.add(
             "not a finite number", where, _ids_where(ids, infinite & keep), TREATED_AS_MISSING
         )
-        values = np.where(infinite, np.nan, values)
-        negative = values < 0
-        report.add(
-            f"negative {'amount' if kind == 'money' else 'number'}",
-            where,
-            _ids_where(ids, negative & keep),
-            TREATED_AS_MISSING,
-        )
-        values = np.where(negative, np.nan, values)
+        negative = (values < 0) & ~infinite
+        report.add(f"negative {noun}", where, _ids_where(ids, negative & keep), TREATED_AS_MISSING)
+        values = _blanked(values, infinite | negative, np.nan)
         if kind == "count":
-            fractional = ~np.isnan(values) & (values != np.floor(values))
+            fractional = values % 1 > 0  # NaN compares false; infinities are gone
             report.add(
                 "not a whole number", where, _ids_where(ids, fractional & keep), TREATED_AS_MISSING
             )
-            values = np.where(fractional, np.nan, values)
+            values = _blanked(values, fractional, np.nan)
         if kind == "duration":
             values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds
         return values
     if kind == "attribute":
-        text = pc.cast(column, pa.string())
-        if pc.any(pc.match_substring_regex(text, r"^\s*0\d")).as_py():
-            return column.to_pandas()  # digits with leading zeros are codes (ids), not numbers
-        values, bad = parse_numbers(column, mapping.decimal)
-        return values if not bad.any() else column.to_pandas()
-    mapped = _value_map(path, name, field, pc.cast(column, pa.string()), mapping, ids)
-    return mapped.to_pandas()
+        text = cells(column, mapping.missing_values)
+        # kept as exported, untrimmed, unless all numbers
+        kept = column if text is column else pc.if_else(pc.is_valid(text), column, None)
+        if pc.any(pc.match_substring_regex(pc.cast(text, pa.string()), r"^0\d")).as_py():
+            return kept.to_pandas()  # digits with leading zeros are codes (ids), not numbers
+        values, bad = parse_numbers(text, mapping.decimal)
+        return values if not bad.any() else kept.to_pandas()
+    return _categories(path, name, field, column, mapping, ids)
+
+
+def _blanked(values: np.ndarray, mask: np.ndarray, missing: np.datetime64 | float) -> np.ndarray:
+    """`values` with the `missing` value where `mask` is set (copied only when one is)."""
+    return np.where(mask, missing, values) if mask.any() else values
 
 
 EARLIEST_DATE = np.datetime64("1990-01-01", "s")  # no CRM recorded a lead before this

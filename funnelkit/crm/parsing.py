@@ -2,11 +2,13 @@
 
 Each parser takes an Arrow column and returns the typed numpy values (NaT / NaN where a
 cell is missing or bad) and a boolean mask of the bad cells: text that is present but does
-not parse. Missing cells (empty, or a placeholder such as 'Select') are not bad.
+not parse. The parsers take `cells`: text trimmed, with missing cells (empty, or a
+placeholder such as 'Select') null, and so never bad.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +18,32 @@ import pyarrow.compute as pc
 
 ROLLOVER_DAYS = 3  # Arrow's strptime rolls Feb 30 into Mar 1–3: such days are re-checked
 ROLLOVER_MONTHS = (5, 7, 10, 12)  # months after the 30-day months April, June, September, November
+# the days of the year (of a common and of a leap year) a rolled-over date lands on: one
+# kernel finds them all; the days of the other kind of year it also finds print back as typed
+LANDING_DAYS = pa.array(
+    sorted(
+        {
+            dt.date(year, month, day).timetuple().tm_yday
+            for year in (2025, 2028)
+            for month, day in [(3, d) for d in range(1, ROLLOVER_DAYS + 1)]
+            + [(m, 1) for m in ROLLOVER_MONTHS]
+        }
+    ),
+    pa.int64(),
+)
 RANK_SAMPLE = 1000  # cells on which the date formats are ranked
+
+
+def cells(column: pa.ChunkedArray, placeholders: Sequence[str] = ()) -> pa.ChunkedArray:
+    """A text column's cells trimmed of surrounding space, those left empty or equal to a
+    placeholder ('Select') null; a column of another type as it is."""
+    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        return column
+    trimmed = pc.utf8_trim_whitespace(column)
+    blank = pc.is_in(trimmed, value_set=pa.array(["", *placeholders], trimmed.type))
+    if not pc.any(blank).as_py():
+        return trimmed
+    return pc.if_else(blank, pa.scalar(None, trimmed.type), trimmed)
 
 
 def present(column: pa.ChunkedArray) -> np.ndarray:
@@ -27,7 +54,8 @@ def present(column: pa.ChunkedArray) -> np.ndarray:
 def parse_times(
     column: pa.ChunkedArray, formats: Sequence[str], timezone: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Times as datetime64[s] wall-clock times in `timezone`, and the mask of bad cells.
+    """Times as datetime64[s] wall-clock times in `timezone`, and the mask of bad cells, from
+    `cells` (or a column of timestamps or dates).
 
     Formats are tried most-fitting first (ranked on the first cells). A format with %z (or a
     trailing 'Z') gives UTC or offset times, converted to `timezone`; others are taken as
@@ -36,7 +64,7 @@ def parse_times(
     if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
         values = _typed_times(column, timezone)
         return values, np.zeros(len(values), dtype=bool)
-    text = pc.utf8_trim_whitespace(column)
+    text = column
     result = np.full(len(column), np.datetime64("NaT"), dtype="datetime64[s]")
     todo = present(text)
     for fmt in _ranked(text, formats):
@@ -98,24 +126,19 @@ def _reject_rollover(
     """Arrow's strptime rolls an impossible date (Feb 30) over into days 1–3 of the next
     month. Cells parsed onto those days must print back as their text; the few that do not
     (unpadded '1/5/2026', offsets) are re-parsed strictly by pandas; what fails becomes NaT."""
-    month, day = pc.month(parsed), pc.day(parsed)
-    # Feb 29–31 land on Mar 1–3; the 31st of a 30-day month on the 1st of the next
-    landed = pc.or_(
-        pc.and_(pc.equal(month, 3), pc.less_equal(day, ROLLOVER_DAYS)),
-        pc.and_(pc.is_in(month, value_set=pa.array(ROLLOVER_MONTHS, month.type)), pc.equal(day, 1)),
-    )
+    landed = pc.is_in(pc.day_of_year(parsed), value_set=LANDING_DAYS)
     suspect = np.flatnonzero(pc.fill_null(landed, False).to_numpy(zero_copy_only=False))
     if suspect.size == 0:
         return
-    cells = text.take(pa.array(suspect))
+    texts = text.take(pa.array(suspect))
     if not zoned(fmt):
         printed = pc.strftime(pa.array(values[suspect]), format=fmt)
-        same = pc.fill_null(pc.equal(printed, cells), False).to_numpy(zero_copy_only=False)
-        suspect, cells = suspect[~same], cells.filter(pa.array(~same))
+        same = pc.fill_null(pc.equal(printed, texts), False).to_numpy(zero_copy_only=False)
+        suspect, texts = suspect[~same], texts.filter(pa.array(~same))
     if suspect.size == 0:
         return
     strict = pd.to_datetime(
-        pd.Series(cells.to_pylist()), format=_arrow_format(fmt), errors="coerce", utc=zoned(fmt)
+        pd.Series(texts.to_pylist()), format=_arrow_format(fmt), errors="coerce", utc=zoned(fmt)
     )
     if zoned(fmt):
         strict = strict.dt.tz_convert(timezone).dt.tz_localize(None)
@@ -125,7 +148,7 @@ def _reject_rollover(
 def parse_numbers(
     column: pa.ChunkedArray, decimal: str = ".", money: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers as float64, and the mask of bad cells.
+    """Numbers as float64, and the mask of bad cells, from `cells` (or a column of numbers).
 
     With `money`, a currency symbol or three-letter code, spaces and thousands separators
     are allowed, and '(1,234.50)' is negative: '$1,234.50' and '1.234,50 €' (decimal ',')
@@ -134,7 +157,7 @@ def parse_numbers(
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         values = column.to_numpy(zero_copy_only=False).astype(float)
         return values, np.zeros(len(values), dtype=bool)
-    text = pc.utf8_trim_whitespace(column)
+    text = column
     if decimal == "." and not money:
         try:  # the usual case, fast: every cell a plain number
             values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)

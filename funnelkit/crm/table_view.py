@@ -341,9 +341,10 @@ class _Builder:
         self.columns[field] = value
 
     def mapped(self, field: str, name: str, ids: ir.StringValue) -> None:
-        """Values through the mapping's value map; values it does not know stop the reading."""
+        """Values, trimmed, through the mapping's value map; values it does not know stop the
+        reading."""
         value_map = value_map_of(self.mapping, field)
-        text = _as_text(self.blanked(name))
+        text = _trimmed(_as_text(self.blanked(name)))
         if value_map is None:
             self.columns[field] = text
             return

@@ -46,6 +46,27 @@ def test_placeholders_become_missing(tmp_path):
     assert t.leads["source"].isna().all()
 
 
+def test_text_values_are_trimmed_then_mapped_so_padding_makes_no_new_group(tmp_path):
+    statuses = ["Closed Won", " Closed Won ", "Select", "  ", "Open", "Closed Won"]
+    sources = [" Direct", "Direct", "Organic ", "Select", "", "Paid"]
+    rows = [
+        [*r[:6], status, source, *r[8:]] for r, status, source in zip(TINY_ROWS, statuses, sources)
+    ]
+    mapping = mapping_from_dict(
+        {
+            "name": "x",
+            "preset": "hubspot",
+            "missing_values": ["Select"],
+            "values": {"outcome": {"Closed Won": "won", "Open": "open"}},
+        }
+    )
+    leads = read_export(write_export(tmp_path / "pad.csv", HUBSPOT_HEADER, rows), mapping).leads
+    # rows 3 and 4 hold no status: their outcome comes from their stages
+    assert leads["outcome"].tolist() == ["won", "won", "open", "won", "open", "won"]
+    assert leads["source"].tolist() == ["Direct", "Direct", "Organic", np.nan, np.nan, "Paid"]
+    assert list(leads["source"].cat.categories) == ["Direct", "Organic", "Paid"]
+
+
 def test_internal_property_names_read_like_labels(tmp_path):
     internal = [
         "hs_object_id",

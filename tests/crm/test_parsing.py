@@ -1,10 +1,12 @@
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnelkit.crm.parsing import parse_numbers, parse_times
+from funnelkit.crm.parsing import cells, parse_numbers, parse_times
 
 
 def col(*values):
@@ -27,6 +29,33 @@ def test_impossible_dates_are_bad_not_rolled_over():
     )
     assert list(bad) == [True, False, False, True]
     assert str(values[2]) == "2026-03-02T10:00:00"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1990, 2090),
+    st.integers(1, 12),
+    st.integers(1, 31),
+    st.sampled_from(["%Y-%m-%d", "%m/%d/%Y"]),
+)
+def test_a_day_parses_exactly_when_the_calendar_has_it(year, month, day, fmt):
+    """Python's calendar, independently: Feb 29 of a common year, the 31st of a 30-day month
+    are bad; every real day is itself, padded or not."""
+    text = fmt.replace("%Y", str(year)).replace("%m", str(month)).replace("%d", str(day))
+    values, bad = parse_times(col(text), [fmt], "UTC")
+    try:
+        expected = np.datetime64(dt.date(year, month, day), "s")
+    except ValueError:
+        assert bad[0] and np.isnat(values[0])
+    else:
+        assert not bad[0] and values[0] == expected
+
+
+def test_cells_are_trimmed_and_placeholders_missing():
+    got = cells(col(" a ", "", "  ", "Select", " Select ", None, "b"), ["Select"])
+    assert got.to_pylist() == ["a", None, None, None, None, None, "b"]
+    numbers = pa.chunked_array([pa.array([1, None])])
+    assert cells(numbers, ["Select"]) is numbers  # not text: as it is
 
 
 def test_zoned_times_become_the_exports_wall_clock():
