@@ -209,9 +209,16 @@ def _categories(
     """A text field's values as a Categorical (quick to group by): empty and placeholder cells
     missing, the rest trimmed and through the field's value map (unknown values are fatal).
     The work is done once per distinct value, not per row."""
-    encoded = pc.cast(column, pa.string()).dictionary_encode().unify_dictionaries()
-    distinct = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
-    indices = pa.chunked_array([c.indices for c in encoded.chunks], pa.int32())
+    if not pa.types.is_dictionary(column.type):
+        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        column = (column if text else pc.cast(column, pa.string())).dictionary_encode()
+    encoded = column.unify_dictionaries()
+    distinct = (
+        pc.cast(encoded.chunk(0).dictionary, pa.string())
+        if encoded.num_chunks
+        else (pa.array([], pa.string()))
+    )
+    indices = pa.chunked_array([c.indices.cast(pa.int32()) for c in encoded.chunks], pa.int32())
     codes = pc.fill_null(indices, -1).to_numpy()  # -1: a null cell
     values = cells(distinct, mapping.missing_values).to_pylist()
     value_map = value_map_of(mapping, field)
@@ -424,7 +431,7 @@ def _parse(
         report.add(f"negative {noun}", where, _ids_where(ids, negative & keep), TREATED_AS_MISSING)
         values = _blanked(values, infinite | negative, np.nan)
         if kind == "count":
-            fractional = values % 1 > 0  # NaN compares false; infinities are gone
+            fractional = np.trunc(values) < values  # NaN compares false; negatives are gone
             report.add(
                 "not a whole number", where, _ids_where(ids, fractional & keep), TREATED_AS_MISSING
             )

@@ -91,8 +91,10 @@ def test_excel_and_parquet_give_the_same_leads(tmp_path, tiny_export):
     frame = pd.read_csv(tiny_export, dtype=str, keep_default_na=False)
     frame.to_excel(tmp_path / "t.xlsx", index=False)
     frame.to_parquet(tmp_path / "t.parquet")
+    text = ["Lead Status", "Original Source", "Contact owner"]
+    frame.astype(dict.fromkeys(text, "category")).to_parquet(tmp_path / "dictionary.parquet")
     expected = read_export(tiny_export).leads
-    for name in ("t.xlsx", "t.parquet"):
+    for name in ("t.xlsx", "t.parquet", "dictionary.parquet"):
         pd.testing.assert_frame_equal(read_export(tmp_path / name).leads, expected)
 
 
