@@ -250,7 +250,7 @@ def _all_distinct(ids: pa.ChunkedArray) -> bool:
     """Whether no id repeats. Whole-number ids (most CRMs') are checked as numbers: in
     order, or sorted; distinct numbers mean distinct texts. Other ids are hashed."""
     try:
-        numbers = pc.cast(ids, pa.int64()).to_numpy()
+        numbers = (ids if pa.types.is_integer(ids.type) else pc.cast(ids, pa.int64())).to_numpy()
     except pa.ArrowInvalid:
         return bool(ids.to_pandas().nunique() == len(ids))
     if (np.diff(numbers) > 0).all():
@@ -267,7 +267,8 @@ def _row_ids(
     column = table.column(id_column)
     if pa.types.is_floating(column.type):
         column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
-    ids = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
+    text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    ids = pc.utf8_trim_whitespace(column) if text else pc.cast(column, pa.string())
     has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
     where = repr(id_column)
     report.add(
@@ -276,7 +277,8 @@ def _row_ids(
         [f"row {i + 1}" for i in np.flatnonzero(~has_id)],
         MISSING_ID[1],
     )
-    if _all_distinct(ids.filter(pa.array(has_id))):
+    checked = column if pa.types.is_integer(column.type) else ids  # whole numbers as they are
+    if _all_distinct(checked.filter(pa.array(has_id))):
         return ids, has_id  # the usual case, found cheaply: every id once
     repeated = (
         pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated(keep="first").to_numpy() & has_id

@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import HUBSPOT_HEADER, SAMPLE, TINY_ROWS, write_export
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.crm.leads import read_export
@@ -50,7 +52,8 @@ def test_text_values_are_trimmed_then_mapped_so_padding_makes_no_new_group(tmp_p
     statuses = ["Closed Won", " Closed Won ", "Select", "  ", "Open", "Closed Won"]
     sources = [" Direct", "Direct", "Organic ", "Select", "", "Paid"]
     rows = [
-        [*r[:6], status, source, *r[8:]] for r, status, source in zip(TINY_ROWS, statuses, sources)
+        [*r[:6], status, source, *r[8:]]
+        for r, status, source in zip(TINY_ROWS, statuses, sources, strict=True)
     ]
     mapping = mapping_from_dict(
         {
@@ -388,3 +391,21 @@ def test_a_windows_1252_line_in_a_utf8_file_is_named_and_the_rest_stays_utf8(tmp
     assert owners["3"] == "Zoë"
     (finding,) = [f for f in table.quality.findings if f.check == "line not valid UTF-8"]
     assert finding.first_ids == ("line 4",)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(-3, 40), min_size=1, max_size=30))
+def test_whole_number_ids_in_parquet_find_the_repeats_their_text_finds(tmp_path_factory, ids):
+    """Typed ids are checked as numbers, text ids as text: the same leads and findings."""
+    folder = tmp_path_factory.mktemp("ids")
+    rows = [[str(i), *TINY_ROWS[n % len(TINY_ROWS)][1:]] for n, i in enumerate(ids)]
+    text = read_export(write_export(folder / "ids.csv", HUBSPOT_HEADER, rows))
+    frame = pd.read_csv(folder / "ids.csv", dtype=str, keep_default_na=False)
+    frame["Record ID"] = frame["Record ID"].astype("int64")
+    frame.to_parquet(folder / "ids.parquet")
+    typed = read_export(folder / "ids.parquet")
+    assert typed.leads["lead_id"].tolist() == list(dict.fromkeys(map(str, ids)))
+    assert typed.leads["lead_id"].tolist() == text.leads["lead_id"].tolist()
+    assert [(f.check, f.count, f.first_ids) for f in typed.quality.findings] == [
+        (f.check, f.count, f.first_ids) for f in text.quality.findings
+    ]
