@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.crm.exports import read_table
-from funnelkit.crm.parsing import parse_numbers, parse_times
+from funnelkit.crm.parsing import cells, parse_numbers, parse_times
 from funnelkit.crm.quality import QualityReport
 
 COST_COLUMNS = ("month", "channel", "spend")
@@ -91,7 +91,7 @@ def read_costs(path: str | Path) -> Costs:
             f"missing {', '.join(map(repr, missing))} (found {found})"
         )
     rows = np.arange(1, table.num_rows + 1).astype(str)
-    month_text = pc.cast(table.column(names["month"]), pa.string())
+    month_text = cells(pc.cast(table.column(names["month"]), pa.string()))
     times, _ = parse_times(month_text, MONTH_FORMATS, "UTC")  # no zoned format: wall clock
     month = pd.PeriodIndex(times, freq="M")
     bad_month = np.isnat(times)
@@ -104,7 +104,7 @@ def read_costs(path: str | Path) -> Costs:
     report.add(
         "empty channel", repr(names["channel"]), [f"row {r}" for r in rows[no_channel]], DROPPED
     )
-    spend, bad_spend = parse_numbers(table.column(names["spend"]), money=True)
+    spend, bad_spend = parse_numbers(cells(table.column(names["spend"])), money=True)
     bad_spend = bad_spend | np.isnan(spend) | ~np.isfinite(spend)
     report.add(
         "unparsable spend", repr(names["spend"]), [f"row {r}" for r in rows[bad_spend]], DROPPED

@@ -213,11 +213,8 @@ def _categories(
         text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
         column = (column if text else pc.cast(column, pa.string())).dictionary_encode()
     encoded = column.unify_dictionaries()
-    distinct = (
-        pc.cast(encoded.chunk(0).dictionary, pa.string())
-        if encoded.num_chunks
-        else (pa.array([], pa.string()))
-    )
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    distinct = pc.cast(dictionary, pa.string())
     indices = pa.chunked_array([c.indices.cast(pa.int32()) for c in encoded.chunks], pa.int32())
     codes = pc.fill_null(indices, -1).to_numpy()  # -1: a null cell
     values = cells(distinct, mapping.missing_values).to_pylist()

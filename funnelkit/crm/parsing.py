@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 ROLLOVER_DAYS = 3  # Arrow's strptime rolls Feb 30 into Mar 1–3: such days are re-checked
 ROLLOVER_MONTHS = (5, 7, 10, 12)  # months after the 30-day months April, June, September, November
-# the days of the year (of a common and of a leap year) a rolled-over date lands on: one
-# kernel finds them all; the days of the other kind of year it also finds print back as typed
+# the days of the year a rolled-over date lands on, in a common and in a leap year: one
+# kernel finds them all (a day flagged for the other kind of year prints back as typed)
 LANDING_DAYS = pa.array(
     sorted(
         {
@@ -52,7 +52,7 @@ def present(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def parse_times(
-    column: pa.ChunkedArray, formats: Sequence[str], timezone: str
+    text: pa.ChunkedArray, formats: Sequence[str], timezone: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Times as datetime64[s] wall-clock times in `timezone`, and the mask of bad cells, from
     `cells` (or a column of timestamps or dates).
@@ -61,11 +61,10 @@ def parse_times(
     trailing 'Z') gives UTC or offset times, converted to `timezone`; others are taken as
     wall-clock times there already. Impossible dates (Feb 30) are bad, not rolled over.
     """
-    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
-        values = _typed_times(column, timezone)
+    if pa.types.is_timestamp(text.type) or pa.types.is_date(text.type):
+        values = _typed_times(text, timezone)
         return values, np.zeros(len(values), dtype=bool)
-    text = column
-    result = np.full(len(column), np.datetime64("NaT"), dtype="datetime64[s]")
+    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")
     todo = present(text)
     for fmt in _ranked(text, formats):
         if not todo.any():
@@ -146,7 +145,7 @@ def _reject_rollover(
 
 
 def parse_numbers(
-    column: pa.ChunkedArray, decimal: str = ".", money: bool = False
+    text: pa.ChunkedArray, decimal: str = ".", money: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Numbers as float64, and the mask of bad cells, from `cells` (or a column of numbers).
 
@@ -154,10 +153,9 @@ def parse_numbers(
     are allowed, and '(1,234.50)' is negative: '$1,234.50' and '1.234,50 €' (decimal ',')
     both read as 1234.5.
     """
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        values = column.to_numpy(zero_copy_only=False).astype(float)
+    if pa.types.is_integer(text.type) or pa.types.is_floating(text.type):
+        values = text.to_numpy(zero_copy_only=False).astype(float)
         return values, np.zeros(len(values), dtype=bool)
-    text = column
     if decimal == "." and not money:
         try:  # the usual case, fast: every cell a plain number
             values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
@@ -173,7 +171,7 @@ def parse_numbers(
         negative = _mask(pc.match_substring_regex(text, IN_PARENTHESES))
         text = pc.replace_substring_regex(text, IN_PARENTHESES, r"\1")
     else:
-        negative = np.zeros(len(column), dtype=bool)
+        negative = np.zeros(len(text), dtype=bool)
     pattern = number_pattern(decimal, money)
     valid = pc.fill_null(pc.match_substring_regex(text, pattern), False)
     clean = pc.replace_substring(text, thousands, "") if money else text

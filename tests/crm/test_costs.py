@@ -34,7 +34,8 @@ def test_a_costs_file_with_every_kind_of_bad_row(tmp_path):
         "Jul 2026,Referrals,10\n"
         "2026-08-31 23:59,Referrals,10\n"
         "2026-09,Referrals,10\n"
-        "2026-10,Referrals,10\n",
+        "2026-10,Referrals,10\n"
+        " 2026-10 ,Referrals, 7 \n",  # cells padded with spaces read as their text
     )
     costs = read_costs(path)
     assert costs.spend.to_dict("list") == {
@@ -43,14 +44,14 @@ def test_a_costs_file_with_every_kind_of_bad_row(tmp_path):
             for m in ("2026-01", "2026-02", *(f"2026-{k:02d}" for k in range(5, 11)))
         ],
         "channel": ["Paid Search"] + ["Referrals"] * 7,
-        "spend": [1300.5, 50.0] + [10.0] * 6,
+        "spend": [1300.5, 50.0] + [10.0] * 5 + [17.0],
     }
     assert costs.quality.summary().splitlines()[1:] == [
         "  - unparsable month in 'Month': 1 row (first: row 4): row dropped",
         "  - empty channel in 'Channel': 1 row (first: row 5): row dropped",
         "  - unparsable spend in ' Spend ': 1 row (first: row 7): row dropped",
         "  - negative spend in ' Spend ': 1 row (first: row 6): row dropped",
-        "  - month and channel given twice in 'Month', 'Channel': 1 row (first: row 2): "
+        "  - month and channel given twice in 'Month', 'Channel': 2 rows (first: row 2, row 14): "
         "spends added up",
     ]
     wide = costs.per_channel_month()
