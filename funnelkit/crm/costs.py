@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.crm.exports import read_table
-from funnelkit.crm.parsing import cells, parse_numbers, parse_times
+from funnelkit.crm.parsing import cells, is_text, parse_numbers, parse_times, plain
 from funnelkit.crm.quality import QualityReport
 
 COST_COLUMNS = ("month", "channel", "spend")
@@ -91,8 +91,10 @@ def read_costs(path: str | Path) -> Costs:
             f"missing {', '.join(map(repr, missing))} (found {found})"
         )
     rows = np.arange(1, table.num_rows + 1).astype(str)
-    month_text = cells(pc.cast(table.column(names["month"]), pa.string()))
-    times, _ = parse_times(month_text, MONTH_FORMATS, "UTC")  # no zoned format: wall clock
+    months = plain(table.column(names["month"]))
+    if not (pa.types.is_timestamp(months.type) or pa.types.is_date(months.type)):
+        months = cells(months if is_text(months.type) else pc.cast(months, pa.string()))
+    times, _ = parse_times(months, MONTH_FORMATS, "UTC")  # no zoned format: wall clock
     month = pd.PeriodIndex(times, freq="M")
     bad_month = np.isnat(times)
     report.add(
@@ -104,7 +106,7 @@ def read_costs(path: str | Path) -> Costs:
     report.add(
         "empty channel", repr(names["channel"]), [f"row {r}" for r in rows[no_channel]], DROPPED
     )
-    spend, bad_spend = parse_numbers(cells(table.column(names["spend"])), money=True)
+    spend, bad_spend = parse_numbers(cells(plain(table.column(names["spend"]))), money=True)
     bad_spend = bad_spend | np.isnan(spend) | ~np.isfinite(spend)
     report.add(
         "unparsable spend", repr(names["spend"]), [f"row {r}" for r in rows[bad_spend]], DROPPED

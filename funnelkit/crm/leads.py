@@ -34,7 +34,7 @@ from funnelkit.crm.exports import read_table
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
-from funnelkit.crm.parsing import cells, parse_numbers, parse_times
+from funnelkit.crm.parsing import cells, is_text, parse_numbers, parse_times, plain
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
@@ -209,9 +209,14 @@ def _categories(
     """A text field's values as a Categorical (quick to group by): empty and placeholder cells
     missing, the rest trimmed and through the field's value map (unknown values are fatal).
     The work is done once per distinct value, not per row."""
+    if pa.types.is_floating(column.type):  # NaN is no value, not the text 'nan'
+        column = pc.if_else(pc.is_nan(column), None, column)
+    if pa.types.is_null(column.type):
+        column = column.cast(pa.string())
     if not pa.types.is_dictionary(column.type):
-        text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-        column = (column if text else pc.cast(column, pa.string())).dictionary_encode()
+        column = (
+            column if is_text(column.type) else pc.cast(column, pa.string())
+        ).dictionary_encode()
     encoded = column.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
     distinct = pc.cast(dictionary, pa.string())
@@ -247,10 +252,10 @@ def _all_distinct(ids: pa.ChunkedArray) -> bool:
     """Whether no id repeats. Whole-number ids (most CRMs') are checked as numbers: in
     order, or sorted; distinct numbers mean distinct texts. Other ids are hashed."""
     try:
-        numbers = (ids if pa.types.is_integer(ids.type) else pc.cast(ids, pa.int64())).to_numpy()
-    except pa.ArrowInvalid:
+        numbers = pc.cast(ids, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:  # not whole numbers, or beyond int64
         return bool(ids.to_pandas().nunique() == len(ids))
-    if (np.diff(numbers) > 0).all():
+    if (numbers[1:] > numbers[:-1]).all():  # compared, not subtracted: no overflow
         return True
     ordered = np.sort(numbers)
     return not (ordered[1:] == ordered[:-1]).any()
@@ -261,10 +266,10 @@ def _row_ids(
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
     """The ids as text, and the mask of rows kept: rows with an id, the first of each id
     (NaN and infinity, in a column of floating numbers, are no ids)."""
-    column = table.column(id_column)
+    column = plain(table.column(id_column))
     if pa.types.is_floating(column.type):
         column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
-    text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    text = is_text(column.type)
     ids = pc.utf8_trim_whitespace(column) if text else pc.cast(column, pa.string())
     has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
     where = repr(id_column)
@@ -327,8 +332,16 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
 
 def wrong_type_message(path: str, name: str, field: str, holds: object) -> str:
     """The error for a column whose type cannot hold its field (an id: text or whole numbers;
-    any other field: text, numbers or times)."""
-    right = "text or whole numbers" if field == ID else "text, numbers or times"
+    a time: text or times; an amount, count or duration: text or numbers; any other field:
+    text, numbers or times)."""
+    kind = "time" if field.endswith("_at") else FIELDS.get(field)
+    right = {
+        "id": "text or whole numbers",
+        "time": "text or times",
+        "money": "text or numbers",
+        "count": "text or numbers",
+        "duration": "text or numbers",
+    }.get(kind or "", "text, numbers or times")
     return f"{path}: column {short(name)} ({field}) must hold {right} (it holds {holds})"
 
 
@@ -362,12 +375,16 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     def parse(field: str) -> tuple[np.ndarray | pd.Series, list[Finding]]:
         own = QualityReport(source=path)  # per column, merged below in column order
         name = export_name[field]
-        column = table.column(name)
         kind = (
             "time"
             if field.endswith("_at") and field not in FIELDS
             else FIELDS.get(field, "attribute")
         )
+        column = table.column(name)
+        if kind in HOLDS:
+            column = plain(column)
+            if not any(holds(column.type) for holds in HOLDS[kind]):
+                raise CrmExportError(wrong_type_message(path, name, field, column.type))
         return _parse(path, field, name, kind, column, mapping, ids, keep, own), own.findings
 
     # Arrow's kernels release the GIL, so columns parse in parallel on every core
@@ -439,6 +456,9 @@ def _parse(
             values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds
         return values
     if kind == "attribute":
+        column = plain(column)
+        if not any(holds(column.type) for holds in HOLDS["count"]):
+            return column.to_pandas()  # true/false, times: kept as exported
         text = cells(column, mapping.missing_values)
         # kept as exported, untrimmed, unless all numbers
         kept = column if text is column else pc.if_else(pc.is_valid(text), column, None)
@@ -447,6 +467,15 @@ def _parse(
         values, bad = parse_numbers(text, mapping.decimal)
         return values if not bad.any() else kept.to_pandas()
     return _categories(path, name, field, column, mapping, ids)
+
+
+# the Arrow types a field of each kind can be read from (text is parsed)
+HOLDS = {
+    "time": (is_text, pa.types.is_timestamp, pa.types.is_date),
+    **dict.fromkeys(
+        ("money", "count", "duration"), (is_text, pa.types.is_integer, pa.types.is_floating)
+    ),
+}
 
 
 def _blanked(values: np.ndarray, mask: np.ndarray, missing: np.datetime64 | float) -> np.ndarray:

@@ -59,9 +59,17 @@ def _value_maps(raw: dict[str, Any]) -> dict[str, dict[str, str | None]]:
     values = raw["values"]
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         raise InputError(f"'values' must map fields to value maps (got {short(values)})")
-    return {
-        str(name): {str(k): v for k, v in value_map.items()} for name, value_map in values.items()
-    }
+    maps: dict[str, dict[str, str | None]] = {}
+    for name, value_map in values.items():
+        maps[str(name)] = {}
+        for key, value in value_map.items():  # cells are read trimmed: so are the keys
+            trimmed = str(key).strip()
+            if trimmed in maps[str(name)]:
+                raise InputError(
+                    f"values.{name}: {short(trimmed)} is given twice (keys are matched trimmed)"
+                )
+            maps[str(name)][trimmed] = value
+    return maps
 
 
 def mapping_from_dict(raw: Any, source: str = "<mapping>") -> Mapping:
@@ -98,6 +106,8 @@ def mapping_from_dict(raw: Any, source: str = "<mapping>") -> Mapping:
         for key in ("missing_values", "date_formats", "marketing_sources", "required"):
             if key in raw:
                 merged[key] = _strings(raw, key)
+        for key in ("missing_values", "marketing_sources"):  # matched against trimmed cells
+            merged[key] = tuple(v.strip() for v in merged.get(key, ()))
         for key in ("timezone", "response_time_unit", "decimal", "encoding", "delimiter"):
             if key in raw:
                 merged[key] = text(raw, key)

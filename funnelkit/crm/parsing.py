@@ -31,19 +31,37 @@ LANDING_DAYS = pa.array(
     ),
     pa.int64(),
 )
+ZONE_SUFFIX = r"(Z|[+-]\d{2}:?\d{2})$"  # a zoned time's offset, written last ('+05:00', 'Z')
 RANK_SAMPLE = 1000  # cells on which the date formats are ranked
 
 
 def cells(column: pa.ChunkedArray, placeholders: Sequence[str] = ()) -> pa.ChunkedArray:
     """A text column's cells trimmed of surrounding space, those left empty or equal to a
     placeholder ('Select') null; a column of another type as it is."""
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+    if not is_text(column.type):
         return column
     trimmed = pc.utf8_trim_whitespace(column)
     blank = pc.is_in(trimmed, value_set=pa.array(["", *placeholders], trimmed.type))
     if not pc.any(blank).as_py():
         return trimmed
     return pc.if_else(blank, pa.scalar(None, trimmed.type), trimmed)
+
+
+def plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column in a type the parsers know: a dictionary's values decoded, an all-null column
+    as text, decimals as floats."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_null(column.type):
+        return column.cast(pa.string())
+    if pa.types.is_decimal(column.type):
+        return column.cast(pa.float64())
+    return column
+
+
+def is_text(kind: pa.DataType) -> bool:
+    """Whether an Arrow type holds text."""
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def present(column: pa.ChunkedArray) -> np.ndarray:
@@ -123,8 +141,13 @@ def _reject_rollover(
     text: pa.ChunkedArray, parsed: pa.ChunkedArray, values: np.ndarray, fmt: str, timezone: str
 ) -> None:
     """Arrow's strptime rolls an impossible date (Feb 30) over into days 1–3 of the next
-    month. Cells parsed onto those days must print back as their text; the few that do not
-    (unpadded '1/5/2026', offsets) are re-parsed strictly by pandas; what fails becomes NaT."""
+    month. Cells written on those days (a zoned time's day before its offset) must print back
+    as their text; the few that do not (unpadded '1/5/2026', offsets) are re-parsed strictly
+    by pandas; what fails becomes NaT."""
+    if zoned(fmt):  # the day as written, before its offset moved it
+        written = pc.replace_substring_regex(text, ZONE_SUFFIX, "")
+        local = fmt[:-1] if fmt.endswith("Z") else fmt.replace("%z", "")
+        parsed = pc.strptime(written, format=local, unit="s", error_is_null=True)
     landed = pc.is_in(pc.day_of_year(parsed), value_set=LANDING_DAYS)
     suspect = np.flatnonzero(pc.fill_null(landed, False).to_numpy(zero_copy_only=False))
     if suspect.size == 0:
@@ -156,6 +179,8 @@ def parse_numbers(
     if pa.types.is_integer(text.type) or pa.types.is_floating(text.type):
         values = text.to_numpy(zero_copy_only=False).astype(float)
         return values, np.zeros(len(values), dtype=bool)
+    if not is_text(text.type):  # true/false, times: as their text, which is no number
+        text = pc.cast(text, pa.string())
     if decimal == "." and not money:
         try:  # the usual case, fast: every cell a plain number
             values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)

@@ -2,15 +2,18 @@
 
 import csv
 import datetime as dt
+import decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import HUBSPOT_HEADER, SAMPLE, TINY_ROWS, write_export
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funnelkit.core.exceptions import CrmExportError
+from funnelkit.core.exceptions import CrmExportError, ParamsError
 from funnelkit.crm.leads import read_export
 from funnelkit.crm.mapping_file import mapping_from_dict
 
@@ -409,3 +412,105 @@ def test_whole_number_ids_in_parquet_find_the_repeats_their_text_finds(tmp_path_
     assert [(f.check, f.count, f.first_ids) for f in typed.quality.findings] == [
         (f.check, f.count, f.first_ids) for f in text.quality.findings
     ]
+
+
+@pytest.mark.parametrize(
+    ("ids", "kind"),
+    [
+        ([5, 3, 5], pa.uint64()),
+        ([5, 3, 5], pa.uint8()),
+        ([0, 100, -100, 0], pa.int8()),
+        ([0, 9_000_000_000_000_000_000, -9_000_000_000_000_000_000, 0], pa.int64()),
+    ],
+)
+def test_typed_ids_that_repeat_are_found_whatever_their_width(tmp_path, ids, kind):
+    rows = [[str(i), *TINY_ROWS[n][1:]] for n, i in enumerate(ids)]
+    frame = pd.read_csv(
+        write_export(tmp_path / "ids.csv", HUBSPOT_HEADER, rows), dtype=str, keep_default_na=False
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(0, "Record ID", pa.array(ids, kind))
+    pq.write_table(table, tmp_path / "ids.parquet")
+    read = read_export(tmp_path / "ids.parquet")
+    assert read.leads["lead_id"].tolist() == list(dict.fromkeys(map(str, ids)))
+    assert [f.check for f in read.quality.findings][:1] == ["repeated id"]
+
+
+def test_ids_in_a_dictionary_column_are_trimmed_like_text(tmp_path):
+    rows = [[i, *TINY_ROWS[n][1:]] for n, i in enumerate(["7", " 7", " "])]
+    frame = pd.read_csv(
+        write_export(tmp_path / "d.csv", HUBSPOT_HEADER, rows), dtype=str, keep_default_na=False
+    )
+    frame.astype({"Record ID": "category"}).to_parquet(tmp_path / "d.parquet")
+    read = read_export(tmp_path / "d.parquet")
+    assert read.leads["lead_id"].tolist() == ["7"]
+    assert [f.check for f in read.quality.findings] == ["missing id", "repeated id"]
+
+
+def test_a_mapping_s_keys_and_placeholders_match_trimmed_cells(tmp_path):
+    rows = [[*TINY_ROWS[1][:6], " Nurture ", "n/a", *TINY_ROWS[1][8:]]]
+    mapping = mapping_from_dict(
+        {
+            "name": "x",
+            "preset": "hubspot",
+            "values": {"outcome": {" Nurture ": "open"}},
+            "missing_values": [" n/a "],
+        }
+    )
+    leads = read_export(write_export(tmp_path / "k.csv", HUBSPOT_HEADER, rows), mapping).leads
+    assert leads["outcome"].tolist() == ["open"]
+    assert leads["source"].isna().all()
+    with pytest.raises(ParamsError, match=r"values.outcome: 'Won' is given twice"):
+        mapping_from_dict(
+            {
+                "name": "x",
+                "preset": "hubspot",
+                "values": {"outcome": {"Won": "won", " Won": "lost"}},
+            }
+        )
+
+
+def typed_export(tmp_path, column: str, values: pa.Array):
+    """The tiny export as Parquet, one column given an Arrow type of its own."""
+    frame = pd.read_csv(
+        write_export(tmp_path / "t.csv", HUBSPOT_HEADER, TINY_ROWS),
+        dtype=str,
+        keep_default_na=False,
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.set_column(table.column_names.index(column), column, values)
+    pq.write_table(table, tmp_path / "t.parquet")
+    return tmp_path / "t.parquet"
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "holds"),
+    [
+        ("Became a Customer Date", pa.array(range(6)), "int64"),
+        ("Number of Sales Activities", pa.array([True, False] * 3), "bool"),
+    ],
+)
+def test_a_typed_column_that_cannot_hold_its_field_is_refused_by_name(
+    tmp_path, column, values, holds
+):
+    path = typed_export(tmp_path, column, values)
+    with pytest.raises(
+        CrmExportError,
+        match=rf"column '{column}' \(\w+\) must hold text or \w+ \(it holds {holds}\)",
+    ):
+        read_export(path)
+
+
+def test_decimal_null_and_dictionary_columns_read_as_their_values(tmp_path):
+    expected = read_export(write_export(tmp_path / "e.csv", HUBSPOT_HEADER, TINY_ROWS)).leads
+    amounts = pa.array(
+        [decimal.Decimal(a) if a else None for a in ("10000", "", "", "20000.00", "", "")],
+        pa.decimal128(12, 2),
+    )
+    read = read_export(typed_export(tmp_path, "Recent Deal Amount", amounts)).leads
+    pd.testing.assert_series_equal(read["amount"], expected["amount"])
+    read = read_export(typed_export(tmp_path, "Recent Deal Amount", pa.nulls(6))).leads
+    assert read["amount"].isna().all()
+    created = pa.array([r[1] for r in TINY_ROWS]).dictionary_encode()
+    read = read_export(typed_export(tmp_path, "Create Date", created)).leads
+    pd.testing.assert_series_equal(read["lead_at"], expected["lead_at"])

@@ -130,3 +130,30 @@ def test_money_round_trips_through_formatting(x):
     values, bad = parse_numbers(col(f"${x:,.2f}" if x >= 0 else f"(${-x:,.2f})"), ".", money=True)
     assert values[0] == pytest.approx(x, abs=1e-9)
     assert not bad[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(2024, 2030),
+    st.integers(1, 12),
+    st.integers(27, 31),
+    st.integers(0, 23),
+    st.sampled_from([-12 * 60, -5 * 60, -90, 0, 5 * 60 + 30, 14 * 60]),
+)
+def test_a_zoned_day_parses_exactly_when_the_calendar_has_it(year, month, day, hour, minutes):
+    """The day as written decides, not the day its offset moves it to (Python, independently)."""
+    sign, offset = "+" if minutes >= 0 else "-", abs(minutes)
+    text = (
+        f"{year}-{month:02d}-{day:02d}T{hour:02d}:00:00{sign}{offset // 60:02d}:{offset % 60:02d}"
+    )
+    values, bad = parse_times(col(text), ["%Y-%m-%dT%H:%M:%S%z"], "UTC")
+    try:
+        written = dt.datetime(
+            year, month, day, hour, tzinfo=dt.timezone(dt.timedelta(minutes=minutes))
+        )
+    except ValueError:
+        assert bad[0]
+        assert np.isnat(values[0])
+    else:
+        assert not bad[0]
+        assert values[0] == np.datetime64(written.astimezone(dt.UTC).replace(tzinfo=None), "s")
