@@ -457,7 +457,7 @@ def _parse(
         return values
     if kind == "attribute":
         column = plain(column)
-        if not any(holds(column.type) for holds in HOLDS["count"]):
+        if not any(holds(column.type) for holds in NUMBERS):
             return column.to_pandas()  # true/false, times: kept as exported
         text = cells(column, mapping.missing_values)
         # kept as exported, untrimmed, unless all numbers
@@ -469,13 +469,10 @@ def _parse(
     return _categories(path, name, field, column, mapping, ids)
 
 
-# the Arrow types a field of each kind can be read from (text is parsed)
-HOLDS = {
-    "time": (is_text, pa.types.is_timestamp, pa.types.is_date),
-    **dict.fromkeys(
-        ("money", "count", "duration"), (is_text, pa.types.is_integer, pa.types.is_floating)
-    ),
-}
+# the Arrow types a time field and a number field can be read from (text is parsed)
+TIMES = (is_text, pa.types.is_timestamp, pa.types.is_date)
+NUMBERS = (is_text, pa.types.is_integer, pa.types.is_floating)
+HOLDS = {"time": TIMES, **dict.fromkeys(("money", "count", "duration"), NUMBERS)}
 
 
 def _blanked(values: np.ndarray, mask: np.ndarray, missing: np.datetime64 | float) -> np.ndarray:
