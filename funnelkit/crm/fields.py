@@ -31,3 +31,11 @@ FIELDS: dict[str, str] = {
 def stage_field(stage: str) -> str:
     """The lead table column holding when a lead reached `stage`, e.g. 'mql_at'."""
     return f"{stage}_at"
+
+
+def field_kind(field: str) -> str:
+    """How a mapped field is parsed: its kind in FIELDS, 'time' for a stage's time
+    ('mql_at'), else 'attribute'."""
+    if field.endswith("_at") and field not in FIELDS:
+        return "time"
+    return FIELDS.get(field, "attribute")

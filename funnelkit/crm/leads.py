@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
 from funnelkit.crm.exports import read_table
-from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, stage_field
+from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, field_kind, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.parsing import cells, is_text, parse_numbers, parse_times, plain
@@ -211,8 +211,6 @@ def _categories(
     The work is done once per distinct value, not per row."""
     if pa.types.is_floating(column.type):  # NaN is no value, not the text 'nan'
         column = pc.if_else(pc.is_nan(column), None, column)
-    if pa.types.is_null(column.type):
-        column = column.cast(pa.string())
     if not pa.types.is_dictionary(column.type):
         column = (
             column if is_text(column.type) else pc.cast(column, pa.string())
@@ -334,14 +332,13 @@ def wrong_type_message(path: str, name: str, field: str, holds: object) -> str:
     """The error for a column whose type cannot hold its field (an id: text or whole numbers;
     a time: text or times; an amount, count or duration: text or numbers; any other field:
     text, numbers or times)."""
-    kind = "time" if field.endswith("_at") else FIELDS.get(field)
     right = {
         "id": "text or whole numbers",
         "time": "text or times",
         "money": "text or numbers",
         "count": "text or numbers",
         "duration": "text or numbers",
-    }.get(kind or "", "text, numbers or times")
+    }.get(field_kind(field), "text, numbers or times")
     return f"{path}: column {short(name)} ({field}) must hold {right} (it holds {holds})"
 
 
@@ -375,11 +372,7 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     def parse(field: str) -> tuple[np.ndarray | pd.Series, list[Finding]]:
         own = QualityReport(source=path)  # per column, merged below in column order
         name = export_name[field]
-        kind = (
-            "time"
-            if field.endswith("_at") and field not in FIELDS
-            else FIELDS.get(field, "attribute")
-        )
+        kind = field_kind(field)
         column = table.column(name)
         if kind in HOLDS:
             column = plain(column)

@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
-from funnelkit.crm.fields import FIELDS, ID, stage_field
+from funnelkit.crm.fields import ID, field_kind, stage_field
 from funnelkit.crm.leads import (
     EARLY_STAGE,
     LISTED_VALUES,
@@ -389,11 +389,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     for field, name in found.items():
         if field == ID:
             continue
-        kind = (
-            "time"
-            if field.endswith("_at") and field not in FIELDS
-            else FIELDS.get(field, "attribute")
-        )
+        kind = field_kind(field)
         if kind == "time":
             build.time(field, name)
         elif kind in ("money", "count", "duration"):
