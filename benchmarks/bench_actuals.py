@@ -1,16 +1,21 @@
 """Benchmark reading and measuring 1,000,000 leads against DuckDB on the same file.
 
-Metrics, both sides: lead and MQL volumes by month × source, lead→MQL cohort conversion by
-month × source, median days of each step, average deal size of won leads, and the share of
-MQLs touched within an hour by month. Each side's median wall time over several runs, and
-funnelkit's peak memory (a child process's maximum resident set). Files are generated once
-into build/bench/ (git-ignored) from the sample generator: CSV text, and Parquet with typed
-columns.
+Metrics, both sides: each stage's volume by month × source; each step's cohort conversion by
+month × source (entered, and reached the next stage: a later stage's time, a lifecycle stage
+at or past it, or won); each step's and the whole cycle's count, median, mean and 90th
+percentile days; the average deal size of won leads; and per month of hand-off (MQL) the
+leads handed off, touched, touched within an hour, and pending (the export's response time
+where there is no touch time). Each run checks the two sides' totals agree. Each side's
+median wall time over several runs, and funnelkit's peak memory (a child process's maximum
+resident set). Files are generated once into build/bench/ (git-ignored) from the sample
+generator: CSV text, and Parquet with typed columns.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -34,27 +39,44 @@ SEED = 11
 RUNS = 1 if QUICK else 5
 GOALS = {"parquet": 1.2, "csv": 1.2}  # funnelkit ÷ DuckDB
 MEMORY_GOAL_BYTES = 2 * 1024**3
+STAGES = ("lead", "mql", "sql", "opportunity", "won")
+STEPS = ("lead→mql", "mql→sql", "sql→opportunity", "opportunity→won")
+TIMED = (*itertools.pairwise(STAGES), ("lead", "won"))  # the steps, then the cycle
+WINDOW_MINUTES = 60
 
 DUCKDB_SQL = """
 CREATE OR REPLACE TEMP TABLE t AS SELECT
     "Original Source" AS source, {lead} AS lead_at, {mql} AS mql_at, {sql} AS sql_at,
-    {opp} AS opp_at, {won} AS won_at, {touch} AS touch_at, {amount} AS amount
+    {opportunity} AS opportunity_at, {won} AS won_at, {touch} AS touch_at, {amount} AS amount,
+    {response_ms} / 1000 AS response_s,
+    CASE "Lifecycle Stage" WHEN 'Marketing Qualified Lead' THEN 1 WHEN 'Sales Qualified Lead' THEN 2
+        WHEN 'Opportunity' THEN 3 WHEN 'Customer' THEN 4 ELSE 0 END AS stage_rank
 FROM {scan};
-SELECT strftime(lead_at, '%Y-%m') AS m, source, count(*) FROM t GROUP BY ALL;
-SELECT strftime(mql_at, '%Y-%m') AS m, source, count(*) FROM t WHERE mql_at IS NOT NULL GROUP BY ALL;
-SELECT strftime(lead_at, '%Y-%m') AS m, source, count(*), count(*) FILTER (WHERE coalesce(mql_at, sql_at, opp_at, won_at) IS NOT NULL) FROM t GROUP BY ALL;
-SELECT median(epoch(mql_at) - epoch(lead_at)) FILTER (WHERE mql_at >= lead_at),
-       median(epoch(sql_at) - epoch(mql_at)) FILTER (WHERE sql_at >= mql_at),
-       median(epoch(opp_at) - epoch(sql_at)) FILTER (WHERE opp_at >= sql_at),
-       median(epoch(won_at) - epoch(opp_at)) FILTER (WHERE won_at >= opp_at) FROM t;
-SELECT avg(amount) FROM t WHERE won_at IS NOT NULL;
-SELECT strftime(mql_at, '%Y-%m') AS m, avg((epoch(touch_at) - epoch(mql_at) <= 3600)::INT) FROM t WHERE mql_at IS NOT NULL GROUP BY ALL;
+{volumes};
+{cohorts};
+{step_times};
+SELECT avg(amount) FROM t WHERE won_at IS NOT NULL OR stage_rank = 4;
+SELECT date_trunc('month', mql_at) AS month, count(*), count(minutes),
+    count(*) FILTER (WHERE minutes <= {window}),
+    count(*) FILTER (WHERE minutes IS NULL AND (epoch(as_of) - epoch(mql_at)) / 60 <= {window})
+FROM (SELECT mql_at, CASE WHEN minutes < 0 THEN 0 ELSE minutes END AS minutes
+      FROM (SELECT mql_at, coalesce((epoch(touch_at) - epoch(mql_at)) / 60, response_s / 60) AS minutes
+            FROM t WHERE mql_at IS NOT NULL)),
+     (SELECT max(greatest(lead_at, mql_at, sql_at, opportunity_at, won_at, touch_at)) AS as_of FROM t)
+GROUP BY ALL
 """
+VOLUME = """SELECT '{stage}' AS stage, date_trunc('month', {stage}_at) AS month, source, count(*)
+FROM t WHERE {stage}_at IS NOT NULL GROUP BY ALL"""
+COHORT = """SELECT '{a}→{b}' AS step, date_trunc('month', {a}_at) AS month, source, count(*),
+    count(*) FILTER (WHERE coalesce({later}) IS NOT NULL OR stage_rank >= {rank})
+FROM t WHERE {a}_at IS NOT NULL GROUP BY ALL"""
+STEP_TIME = """SELECT '{a}→{b}' AS step, count(*), median(days), avg(days), quantile_cont(days, 0.9)
+FROM (SELECT (epoch({b}_at) - epoch({a}_at)) / 86400 AS days FROM t WHERE {b}_at >= {a}_at)"""
 CSV_COLUMNS = {
     "lead": "Create Date",
     "mql": "Became a Marketing Qualified Lead Date",
     "sql": "Became a Sales Qualified Lead Date",
-    "opp": "Became an Opportunity Date",
+    "opportunity": "Became an Opportunity Date",
     "won": "Became a Customer Date",
     "touch": "Date of first engagement",
 }
@@ -71,32 +93,96 @@ def files() -> dict[str, Path]:
     return paths
 
 
-def duckdb_metrics(path: Path, kind: str) -> None:
-    """The metrics in DuckDB SQL, straight from the file."""
+def duckdb_sql(path: Path, kind: str) -> list[str]:
+    """The metrics as DuckDB SQL statements, straight from the file."""
     if kind == "csv":
         parts = {k: f"""try_strptime("{c}", '%Y-%m-%d %H:%M')""" for k, c in CSV_COLUMNS.items()}
         parts["amount"] = """try_cast(nullif("Recent Deal Amount", '') AS DOUBLE)"""
+        parts["response_ms"] = """try_cast(nullif("Lead response time", '') AS DOUBLE)"""
         scan = f"read_csv('{path}', all_varchar = true)"
     else:
         parts = {k: f'"{c}"' for k, c in CSV_COLUMNS.items()}
         parts["amount"] = '"Recent Deal Amount"'
+        parts["response_ms"] = '"Lead response time"'
         scan = f"read_parquet('{path}')"
+    later = [", ".join(f"{s}_at" for s in STAGES[i + 1 :]) for i in range(len(STAGES) - 1)]
+    sql = DUCKDB_SQL.format(
+        scan=scan,
+        window=WINDOW_MINUTES,
+        volumes=" UNION ALL ".join(VOLUME.format(stage=s) for s in STAGES),
+        cohorts=" UNION ALL ".join(
+            COHORT.format(a=a, b=b, later=later[i], rank=i + 1)
+            for i, (a, b) in enumerate(itertools.pairwise(STAGES))
+        ),
+        step_times=" UNION ALL ".join(STEP_TIME.format(a=a, b=b) for a, b in TIMED),
+        **parts,
+    )
+    return [statement for statement in sql.split(";") if statement.strip()]
+
+
+def duckdb_metrics(path: Path, kind: str) -> dict[str, object]:
+    """The metrics in DuckDB SQL, straight from the file; their totals (`totals`)."""
     con = duckdb.connect()
-    for statement in DUCKDB_SQL.format(scan=scan, **parts).strip().split(";"):
-        if statement.strip():
-            con.execute(statement).fetchall()
+    _, volumes, cohorts, times, deal, sla = (
+        con.execute(s).fetchall() for s in duckdb_sql(path, kind)
+    )
     con.close()
+    return totals(
+        volumes={s: sum(r[3] for r in volumes if r[0] == s) for s in STAGES},
+        cohorts={s: [sum(r[i] for r in cohorts if r[0] == s) for i in (3, 4)] for s in STEPS},
+        times={r[0]: list(r[1:4]) for r in times},
+        maturity={r[0]: r[4] for r in times if r[0] in STEPS},
+        deal=deal[0][0],
+        sla=[sum(r[i] for r in sla) for i in range(1, 5)],
+    )
 
 
-def funnelkit_metrics(path: Path) -> None:
-    """The same metrics through funnelkit: read, check, measure."""
+def funnelkit_metrics(path: Path) -> dict[str, object]:
+    """The same metrics through funnelkit: read, check, measure; their totals (`totals`)."""
     table = read_export(path)
-    actuals.stage_volumes(table, by="source")
-    actuals.cohort_conversion(table, by="source")
-    actuals.velocity(table)
+    volumes = actuals.stage_volumes(table, by="source")
+    cohorts = actuals.cohort_conversion(table, by="source")
+    velocity = actuals.velocity(table).set_index("step")
     won = table.leads["outcome"] == "won"
-    table.leads.loc[won, "amount"].mean()
-    followup.sla_compliance(table, 60, by=None)
+    deal = table.leads.loc[won, "amount"].mean()
+    sla = followup.sla_compliance(table, WINDOW_MINUTES, by=None)
+    return totals(
+        volumes=volumes.groupby("stage", observed=True)["count"].sum().to_dict(),
+        cohorts={
+            s: cohorts.loc[cohorts["step"] == s, ["entered", "converted"]].sum().tolist()
+            for s in STEPS
+        },
+        times={
+            step: velocity.loc[step, ["count", "median_days", "mean_days"]].tolist()
+            for step in velocity.index
+        },
+        maturity=actuals.maturity_days(table),
+        deal=deal,
+        sla=sla[["handed_off", "touched", "within_window", "pending"]].sum().tolist(),
+    )
+
+
+def totals(**metrics: object) -> dict[str, object]:
+    """Metrics as plain numbers rounded to 6 significant digits (the two sides' floating-point
+    sums differ in their last bits), to compare."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in sorted(value.items())}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        number = float(value)  # type: ignore[arg-type]
+        return float(f"{number:.6g}")
+
+    return plain(metrics)  # type: ignore[return-value]
+
+
+def agree(kind: str, ours: dict[str, object], theirs: dict[str, object]) -> None:
+    """Stop when the two sides' metrics differ: then they did not measure the same thing."""
+    if ours != theirs:
+        raise SystemExit(f"{kind}: funnelkit and DuckDB disagree:\n{ours}\n{theirs}")
 
 
 def median_seconds(call, runs: int = RUNS) -> float:
@@ -137,6 +223,7 @@ def main() -> None:
     )
     for kind in ("parquet", "csv"):
         path = paths[kind]
+        agree(kind, funnelkit_metrics(path), duckdb_metrics(path, kind))
         ours = median_seconds(lambda p=path: funnelkit_metrics(p))
         theirs = median_seconds(lambda p=path, k=kind: duckdb_metrics(p, k))
         memory = peak_memory(path)

@@ -2,7 +2,9 @@
 endings, Excel, or Parquet.
 
 CSV and Excel cells are read as text (typed parsing comes later, column by column, so that
-a bad cell is reported rather than failing the file). The encoding is the mapping's, or
+a bad cell is reported rather than failing the file). Columns named as `dictionary` (text
+with few distinct values, such as a lead's source or status) are read dictionary-encoded
+from CSV and Parquet: each distinct text is stored, and later mapped, once. The encoding is the mapping's, or
 detected: a byte order mark, else UTF-8, else Windows-1252 (and the quality report notes
 it); a UTF-8 file with some Windows-1252 lines is read line by line, and those lines named. The delimiter is the mapping's, or whichever of , ; tab | appears most in the header.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -34,6 +37,7 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 BLOCK_SIZE = 1 << 24  # bytes per CSV block; blocks are parsed in parallel
+TEXT_CODES = pa.dictionary(pa.int32(), pa.string())  # a dictionary-encoded text column
 
 
 def detect_delimiter(header: str) -> str:
@@ -67,44 +71,47 @@ def utf8_by_line(path: Path) -> tuple[bytes, list[int]] | None:
 
 
 def _read_csv(
-    path: Path | io.BytesIO, encoding: str, delimiter: str | None
+    path: Path | io.BytesIO, encoding: str, delimiter: str | None, dictionary: Collection[str]
 ) -> tuple[pa.Table, str]:
     header = _header(path, encoding)
     delimiter = delimiter or detect_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
+    types = {n: TEXT_CODES if n in dictionary else pa.string() for n in names}
     table = pcsv.read_csv(
         path,
         read_options=pcsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE),
         parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        convert_options=pcsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
-        ),
+        convert_options=pcsv.ConvertOptions(column_types=types, strings_can_be_null=False),
     )
     return table, delimiter
 
 
 def read_csv(
-    path: Path, report: QualityReport, encoding: str | None, delimiter: str | None
+    path: Path,
+    report: QualityReport,
+    encoding: str | None,
+    delimiter: str | None,
+    dictionary: Collection[str] = (),
 ) -> pa.Table:
-    """A CSV export as an Arrow table of text columns."""
+    """A CSV export as an Arrow table of text columns (`dictionary`'s dictionary-encoded)."""
     with open(path, "rb") as f:
         head = f.read(4)
     bom = next((name for mark, name in BOMS if head.startswith(mark)), None)
     chosen = encoding or bom or "utf-8"
     try:
-        table, delimiter = _read_csv(path, chosen, delimiter)
+        table, delimiter = _read_csv(path, chosen, delimiter, dictionary)
     except pa.ArrowInvalid as err:
         if encoding or bom or "utf8" not in str(err).lower().replace("-", ""):
             raise CrmExportError(f"{path}: cannot be read as CSV ({err})") from None
         mixed = utf8_by_line(path)
         if mixed is None:
-            table, delimiter = _read_csv(path, FALLBACK_ENCODING, delimiter)
+            table, delimiter = _read_csv(path, FALLBACK_ENCODING, delimiter, dictionary)
             report.notes.append(
                 f"not valid UTF-8, so read as {FALLBACK_ENCODING} (Windows Latin-1)"
             )
         else:
             content, lines = mixed
-            table, delimiter = _read_csv(io.BytesIO(content), "utf-8", delimiter)
+            table, delimiter = _read_csv(io.BytesIO(content), "utf-8", delimiter, dictionary)
             report.add(
                 "line not valid UTF-8",
                 "(the whole line)",
@@ -124,8 +131,10 @@ def read_table(
     report: QualityReport,
     encoding: str | None = None,
     delimiter: str | None = None,
+    dictionary: Collection[str] = (),
 ) -> pa.Table:
-    """An export file as an Arrow table, by its suffix: CSV (text), Excel (text) or Parquet."""
+    """An export file as an Arrow table, by its suffix: CSV (text), Excel (text) or Parquet;
+    the columns named in `dictionary` dictionary-encoded where they hold text (CSV, Parquet)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -134,12 +143,12 @@ def read_table(
         raise CrmExportError(f"{path}: the file is empty")
     try:
         if suffix in CSV_SUFFIXES:
-            table = read_csv(path, report, encoding, delimiter)
+            table = read_csv(path, report, encoding, delimiter, dictionary)
         elif suffix in EXCEL_SUFFIXES:
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
             table = pa.Table.from_pandas(frame.astype(object), preserve_index=False)
         elif suffix in PARQUET_SUFFIXES:
-            table = pq.read_table(path)
+            table = pq.read_table(path, read_dictionary=list(dictionary))
         else:
             known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
             raise CrmExportError(

@@ -40,6 +40,7 @@ from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 TREATED_AS_MISSING = "treated as missing"
 LISTED_VALUES = 10  # values a value map does not know, named in the error, most frequent first
 TEXT_FIELDS = ("source", "owner", "account_owner", "status")  # kept as categories
+CATEGORY_KINDS = ("text", "stage", "outcome")  # field kinds read as categories (`_categories`)
 # findings about rows rather than cells: (check, action)
 MISSING_ID = ("missing id", "row dropped: a lead needs an id")
 REPEATED_ID = ("repeated id", "later rows dropped; the first row with the id kept")
@@ -301,8 +302,19 @@ def read_export(path: str | Path, mapping: Mapping | str | Path = "hubspot") -> 
     mapping = resolve_mapping(mapping)
     path = str(path)
     report = QualityReport(source=path)
-    table = read_table(path, report, mapping.encoding, mapping.delimiter)
+    table = read_table(path, report, mapping.encoding, mapping.delimiter, category_columns(mapping))
     return lead_rows(table, mapping, path, report)
+
+
+def category_columns(mapping: Mapping) -> set[str]:
+    """The export columns the mapping may read categories from (source, owner, status, stage,
+    outcome): text with few distinct values, best read dictionary-encoded."""
+    return {
+        name
+        for field, names in mapping.columns.items()
+        if field_kind(field) in CATEGORY_KINDS
+        for name in names
+    }
 
 
 def mapped_columns(names: list[str], mapping: Mapping) -> dict[str, str | None]:

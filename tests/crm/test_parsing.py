@@ -60,6 +60,25 @@ def test_cells_are_trimmed_and_placeholders_missing():
     assert cells(numbers, ["Select"]) is numbers  # not text: as it is
 
 
+def test_cells_blank_every_placeholder_in_either_text_type():
+    for kind in (pa.string(), pa.large_string()):
+        column = pa.chunked_array([pa.array(["N/A", " - ", "x", "", "n/a", None], kind)])
+        assert cells(column, ["N/A", "-"]).to_pylist() == [None, None, "x", None, "n/a", None]
+
+
+def test_formats_are_ranked_on_cells_past_a_long_empty_start():
+    """The ranking sample is the first cells that hold a value, however far down they
+    start: after 5,000 empty cells, day-first dates that only '%d/%m/%Y' reads make it the
+    first format, so an ambiguous '02/03/2026' is 2 March."""
+    days = [f"{d}/01/2026" for d in range(13, 29)] * 70  # 1,120 cells
+    values, bad = parse_times(
+        col(*[None] * 5000, *days, "02/03/2026"), ["%m/%d/%Y", "%d/%m/%Y"], "UTC"
+    )
+    assert not bad.any()
+    assert str(values[5000]) == "2026-01-13T00:00:00"
+    assert str(values[-1]) == "2026-03-02T00:00:00"
+
+
 def test_zoned_times_become_the_exports_wall_clock():
     values, _ = parse_times(
         col("2026-07-01T08:00:00Z", "2026-01-01T08:00:00+0100"),
