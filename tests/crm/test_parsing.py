@@ -176,3 +176,63 @@ def test_a_zoned_day_parses_exactly_when_the_calendar_has_it(year, month, day, h
     else:
         assert not bad[0]
         assert values[0] == np.datetime64(written.astimezone(dt.UTC).replace(tzinfo=None), "s")
+
+
+ISO_CASES = ["%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"]
+
+
+def _written(fmt, year, month, day, hour, minute, second, gap):
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if "%H" in fmt:
+        text += f"{gap}{hour:02d}:{minute:02d}" + (f":{second:02d}" if "%S" in fmt else "")
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(ISO_CASES),
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.tuples(
+                st.integers(1, 9999),
+                st.integers(1, 13),
+                st.integers(1, 31),
+                st.integers(0, 24),
+                st.integers(0, 59),
+                st.integers(0, 59),
+                st.sampled_from(["format's", "format's", "format's", "other"]),
+            ),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(0, 3),
+    st.sampled_from([pa.string(), pa.large_string()]),
+)
+def test_iso_written_times_parse_as_pythons_strptime(fmt, drawn, cut, kind):
+    """Cells written in an ISO shape, some impossible (Feb 30, month 13, hour 24) or with the
+    other character between date and time, in one or several (sliced) chunks: each is its
+    value by Python's own strptime, or bad. The format's own separator is drawn thrice as
+    often, so whole columns in the format (Arrow's ISO reader's case) come up often."""
+    own, other = ("T", " ") if "T" in fmt else (" ", "T")
+    texts = [
+        None if d is None else _written(fmt, *d[:6], own if d[6] == "format's" else other)
+        for d in drawn
+    ]
+    whole = pa.array([None, *texts], kind).slice(1)
+    column = pa.chunked_array([whole.slice(0, cut), whole.slice(cut)])
+    values, bad = parse_times(column, [fmt], "UTC")
+    for text, value, flagged in zip(texts, values, bad, strict=True):
+        if text is None:
+            assert np.isnat(value)
+            assert not flagged
+            continue
+        try:
+            expected = np.datetime64(dt.datetime.strptime(text, fmt), "s")
+        except ValueError:
+            assert flagged, text
+            assert np.isnat(value), text
+        else:
+            assert not flagged, text
+            assert value == expected, text
