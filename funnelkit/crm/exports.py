@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
+from funnelkit.crm.parsing import is_text
 from funnelkit.crm.quality import QualityReport
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
@@ -84,6 +86,21 @@ def _read_csv(
         convert_options=pcsv.ConvertOptions(column_types=types, strings_can_be_null=False),
     )
     return table, delimiter
+
+
+def _read_parquet(path: Path, dictionary: Collection[str]) -> pa.Table:
+    """A Parquet export, the text columns named in `dictionary` dictionary-encoded (columns of
+    other types as they are)."""
+    schema = pq.read_schema(path)
+    repeated = [(n, k) for n, k in Counter(schema.names).items() if k > 1]
+    if repeated:  # Arrow cannot tell them apart either
+        name, count = repeated[0]
+        raise CrmExportError(
+            f"{path}: column {short(name)} appears {count} times in the file, so which one to "
+            "read is unclear: keep one, renaming or removing the others"
+        )
+    text = [f.name for f in schema if f.name in dictionary and is_text(f.type)]
+    return pq.read_table(path, read_dictionary=text)
 
 
 def read_csv(
@@ -148,7 +165,7 @@ def read_table(
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
             table = pa.Table.from_pandas(frame.astype(object), preserve_index=False)
         elif suffix in PARQUET_SUFFIXES:
-            table = pq.read_table(path, read_dictionary=list(dictionary))
+            table = _read_parquet(path, dictionary)
         else:
             known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
             raise CrmExportError(

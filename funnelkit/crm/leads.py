@@ -221,7 +221,12 @@ def _categories(
     distinct = pc.cast(dictionary, pa.string())
     indices = pa.chunked_array([c.indices.cast(pa.int32()) for c in encoded.chunks], pa.int32())
     codes = pc.fill_null(indices, -1).to_numpy()  # -1: a null cell
-    values = cells(distinct, mapping.missing_values).to_pylist()
+    # a dictionary may hold entries no row uses (a Parquet file's, an enum's): no values
+    used = np.bincount(codes[codes >= 0], minlength=len(distinct)) > 0
+    values = [
+        v if u else None
+        for v, u in zip(cells(distinct, mapping.missing_values).to_pylist(), used, strict=True)
+    ]
     value_map = value_map_of(mapping, field)
     if value_map is not None:
         unknown = [i for i, v in enumerate(values) if v is not None and v not in value_map]
@@ -337,6 +342,13 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
             raise CrmExportError(_missing_column(path, field, candidates, names))
     if found.get(ID) is None:  # a mapping may leave the id out of `required`; a lead needs one
         raise CrmExportError(_missing_column(path, ID, mapping.columns.get(ID, ()), names))
+    for field, name in found.items():
+        if name is not None and names.count(name) > 1:
+            raise CrmExportError(
+                f"{path}: column {short(name)} ({field.removeprefix('attribute:')}) appears "
+                f"{names.count(name)} times in the header, so which one to read is unclear: "
+                "keep one, renaming or removing the others"
+            )
     return found
 
 

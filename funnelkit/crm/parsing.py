@@ -58,10 +58,12 @@ def cells(column: pa.ChunkedArray, placeholders: Sequence[str] = ()) -> pa.Chunk
 
 
 def plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column in a type the parsers know: a dictionary's values decoded, an all-null column
-    as text, decimals as floats."""
+    """A column in a type the parsers know: a dictionary's values decoded, text views and
+    all-null columns as text, decimals as floats."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    if pa.types.is_string_view(column.type):
+        return column.cast(pa.string())
     if pa.types.is_null(column.type):
         return column.cast(pa.string())
     if pa.types.is_decimal(column.type):

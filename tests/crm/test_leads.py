@@ -514,3 +514,56 @@ def test_decimal_null_and_dictionary_columns_read_as_their_values(tmp_path):
     created = pa.array([r[1] for r in TINY_ROWS]).dictionary_encode()
     read = read_export(typed_export(tmp_path, "Create Date", created)).leads
     pd.testing.assert_series_equal(read["lead_at"], expected["lead_at"])
+
+
+@pytest.mark.parametrize("stored_schema", [True, False])
+def test_dictionary_entries_no_row_uses_are_no_values(tmp_path, stored_schema):
+    """A Parquet dictionary may hold entries no row uses (an enum's, a categorical's unused
+    categories; read as a dictionary whether or not the file says so): they are no values,
+    so neither unknown to a value map nor groups of their own."""
+    expected = read_export(write_export(tmp_path / "e.csv", HUBSPOT_HEADER, TINY_ROWS)).leads
+    frame = pd.read_csv(tmp_path / "e.csv", dtype=str, keep_default_na=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for column, unused in (("Lead Status", "Zombie"), ("Original Source", "Nowhere")):
+        values = table.column(column).to_pylist()
+        entries = sorted({*values, unused})
+        indices = pa.array([entries.index(v) for v in values], pa.int32())
+        coded = pa.DictionaryArray.from_arrays(indices, pa.array(entries))
+        table = table.set_column(table.column_names.index(column), column, coded)
+    pq.write_table(table, tmp_path / "t.parquet", store_schema=stored_schema)
+    pd.testing.assert_frame_equal(read_export(tmp_path / "t.parquet").leads, expected)
+
+
+def test_a_mapped_column_repeated_in_the_header_is_named(tmp_path):
+    rows = [[*r, "Someone"] for r in TINY_ROWS]
+    path = write_export(tmp_path / "twice.csv", [*HUBSPOT_HEADER, "Contact owner"], rows)
+    with pytest.raises(
+        CrmExportError,
+        match=r"twice\.csv: column 'Contact owner' \(owner\) appears 2 times in the header",
+    ):
+        read_export(path)
+
+
+def test_text_view_columns_read_as_text(tmp_path):
+    """Arrow's string_view (Polars and DuckDB write text so) is text like any other: padded
+    ids trimmed, counts and dates parsed."""
+    expected = read_export(write_export(tmp_path / "e.csv", HUBSPOT_HEADER, TINY_ROWS)).leads
+    for column, field, pad in (
+        ("Record ID", "lead_id", " "),
+        ("Number of Sales Activities", "touches", ""),
+        ("Create Date", "lead_at", ""),
+        ("Original Source", "source", " "),
+    ):
+        values = pa.array([f"{pad}{r[HUBSPOT_HEADER.index(column)]}{pad}" for r in TINY_ROWS])
+        read = read_export(typed_export(tmp_path, column, values.cast(pa.string_view()))).leads
+        pd.testing.assert_series_equal(read[field], expected[field])
+
+
+def test_a_column_repeated_in_a_parquet_file_is_named(tmp_path):
+    table = pa.table({"Record ID": ["1"], "Create Date": ["2026-01-05"]})
+    table = table.append_column("Create Date", pa.array(["2026-01-06"]))
+    pq.write_table(table, tmp_path / "twice.parquet")
+    with pytest.raises(
+        CrmExportError, match=r"twice\.parquet: column 'Create Date' appears 2 times in the file"
+    ):
+        read_export(tmp_path / "twice.parquet")
