@@ -94,9 +94,7 @@ def engine_columns(leads: pd.DataFrame) -> pa.Table:
     for name in leads.columns:
         values: pd.Series | np.ndarray = leads[name]
         if values.dtype.kind == "m":  # seconds, NaN where missing (numpy: 10x pandas' speed)
-            spans = leads[name].to_numpy()
-            seconds = spans.astype("timedelta64[ms]").view(np.int64) / 1000.0
-            values = np.where(np.isnat(spans), np.nan, seconds)
+            values = leads[name].to_numpy() / np.timedelta64(1, "s")
         columns[name] = pa.array(values, from_pandas=True)
         if pa.types.is_large_string(columns[name].type):
             columns[name] = columns[name].cast(pa.string())

@@ -103,11 +103,11 @@ class LeadTable:
         out: an open deal's is an expectation, possibly in the future, and a won deal's is
         already its time of reaching the last stage. Worked out once per table."""
         times = [
-            self.leads[c].max()
+            np.fmax.reduce(self.leads[c].to_numpy())  # fmax passes over NaT; pandas is slower
             for c in self.leads.columns
-            if self.leads[c].dtype.kind == "M" and c != "close_date"
+            if self.leads[c].dtype.kind == "M" and c != "close_date" and len(self.leads)
         ]
-        known = [t for t in times if pd.notna(t)]
+        known = [pd.Timestamp(t) for t in times if not np.isnat(t)]
         return max(known) if known else None
 
     @property
