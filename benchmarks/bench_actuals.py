@@ -6,8 +6,8 @@ at or past it, or won); each step's and the whole cycle's count, median, mean an
 percentile days; the average deal size of won leads; and per month of hand-off (MQL) the
 leads handed off, touched, touched within an hour, and pending (the export's response time
 where there is no touch time). Each run checks the two sides' totals agree. Each side's
-median wall time over several runs, and funnelkit's peak memory (a child process's maximum
-resident set). Files are generated once into build/bench/ (git-ignored) from the sample
+median wall time over seven runs, the two sides taking turns, and funnelkit's peak memory (a
+child process's maximum resident set). Files are generated once into build/bench/ (git-ignored) from the sample
 generator: CSV text, and Parquet with typed columns.
 """
 
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench"
 LEADS = 2_000 if QUICK else 1_000_000
 SEED = 11
-RUNS = 1 if QUICK else 5
+RUNS = 1 if QUICK else 7
 GOALS = {"parquet": 1.2, "csv": 1.2}  # funnelkit ÷ DuckDB
 MEMORY_GOAL_BYTES = 2 * 1024**3
 STAGES = ("lead", "mql", "sql", "opportunity", "won")
@@ -185,13 +185,16 @@ def agree(kind: str, ours: dict[str, object], theirs: dict[str, object]) -> None
         raise SystemExit(f"{kind}: funnelkit and DuckDB disagree:\n{ours}\n{theirs}")
 
 
-def median_seconds(call, runs: int = RUNS) -> float:
-    times = []
+def paired_medians(ours, theirs, runs: int = RUNS) -> tuple[float, float]:
+    """Each side's median wall time, the two timed in turn run after run, so that both meet
+    the host's load alike (one side's runs all after the other's would not)."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for call, kept in ((ours, times[0]), (theirs, times[1])):
+            start = time.perf_counter()
+            call()
+            kept.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def own_peak() -> int:
@@ -224,8 +227,9 @@ def main() -> None:
     for kind in ("parquet", "csv"):
         path = paths[kind]
         agree(kind, funnelkit_metrics(path), duckdb_metrics(path, kind))
-        ours = median_seconds(lambda p=path: funnelkit_metrics(p))
-        theirs = median_seconds(lambda p=path, k=kind: duckdb_metrics(p, k))
+        ours, theirs = paired_medians(
+            lambda p=path: funnelkit_metrics(p), lambda p=path, k=kind: duckdb_metrics(p, k)
+        )
         memory = peak_memory(path)
         results[kind] = {
             "funnelkit_s": ours,

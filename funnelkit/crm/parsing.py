@@ -241,6 +241,16 @@ def parse_numbers(
         return values, np.zeros(len(values), dtype=bool)
     if not is_text(text.type):  # true/false, times: as their text, which is no number
         text = pc.cast(text, pa.string())
+    held = present(text)
+    if held.sum() < len(text) // 2:  # sparse (a deal's amount): only the cells with a value
+        values, bad = np.full(len(text), np.nan), np.zeros(len(text), dtype=bool)
+        values[held], bad[held] = _numbers(text.filter(pa.array(held)), decimal, money)
+        return values, bad
+    return _numbers(text, decimal, money)
+
+
+def _numbers(text: pa.ChunkedArray, decimal: str, money: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_numbers` for a text column."""
     if decimal == "." and not money:
         try:  # the usual case, fast: every cell a plain number
             values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)

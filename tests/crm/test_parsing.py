@@ -138,6 +138,20 @@ def test_bad_money_is_flagged(text):
     assert bad[0]
 
 
+def test_a_mostly_empty_column_parses_each_cell_in_its_own_row():
+    """Sparse columns (a deal's amount) parse only the cells holding a value: each value and
+    each bad cell lands in its own row."""
+    given = {3: "$1,234.50", 10: "(1,234.50)", 11: "ten", 40: "£12", 99: "1,23"}
+    values, bad = parse_numbers(col(*[given.get(i) for i in range(100)]), ".", money=True)
+    assert np.flatnonzero(~np.isnan(values)).tolist() == [3, 10, 40]
+    assert values[[3, 10, 40]].tolist() == [1234.5, -1234.5, 12.0]
+    assert np.flatnonzero(bad).tolist() == [11, 99]
+    values, bad = parse_numbers(col(None, None, "5", None, "x", None, None))
+    assert values[2] == 5
+    assert np.isnan(values[[0, 1, 3, 4, 5, 6]]).all()
+    assert np.flatnonzero(bad).tolist() == [4]
+
+
 def test_plain_numbers_reject_thousands_separators():
     values, bad = parse_numbers(col("1,000", "12", "3.5"))
     assert list(bad) == [True, False, False]
