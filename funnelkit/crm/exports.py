@@ -4,9 +4,12 @@ endings, Excel, or Parquet.
 CSV and Excel cells are read as text (typed parsing comes later, column by column, so that
 a bad cell is reported rather than failing the file). Columns named as `dictionary` (text
 with few distinct values, such as a lead's source or status) are read dictionary-encoded
-from CSV and Parquet: each distinct text is stored, and later mapped, once. The encoding is the mapping's, or
-detected: a byte order mark, else UTF-8, else Windows-1252 (and the quality report notes
-it); a UTF-8 file with some Windows-1252 lines is read line by line, and those lines named. The delimiter is the mapping's, or whichever of , ; tab | appears most in the header.
+from CSV and Parquet: each distinct text is stored, and later mapped, once.
+
+The encoding is the mapping's, or detected: a byte order mark, else UTF-8, else
+Windows-1252 (and the quality report notes it); a UTF-8 file with some Windows-1252 lines is
+read line by line, and those lines named. The delimiter is the mapping's, or whichever of
+, ; tab | appears most in the header.
 """
 
 from __future__ import annotations
