@@ -5,9 +5,10 @@ month × source (entered, and reached the next stage: a later stage's time, a li
 at or past it, or won); each step's and the whole cycle's count, median, mean and 90th
 percentile days; the average deal size of won leads; and per month of hand-off (MQL) the
 leads handed off, touched, touched within an hour, and pending (the export's response time
-where there is no touch time). Each run checks the two sides' totals agree. Each side's
-median wall time over seven runs, the two sides taking turns, and funnelkit's peak memory (a
-child process's maximum resident set). Files are generated once into build/bench/ (git-ignored) from the sample
+where there is no touch time). Before timing, the two sides' results are checked equal group
+by group (month, source). Each side's median wall time over seven runs, the two taking turns
+(funnelkit, then DuckDB), and funnelkit's peak memory (a child process's maximum resident
+set). Files are generated once into build/bench/ (git-ignored) from the sample
 generator: CSV text, and Parquet with typed columns.
 """
 
@@ -44,6 +45,8 @@ STEPS = ("lead→mql", "mql→sql", "sql→opportunity", "opportunity→won")
 TIMED = (*itertools.pairwise(STAGES), ("lead", "won"))  # the steps, then the cycle
 WINDOW_MINUTES = 60
 
+# written for the generated export: its lifecycle labels (the stage's rank) and its times
+# (the latest of which is the day the export was taken)
 DUCKDB_SQL = """
 CREATE OR REPLACE TEMP TABLE t AS SELECT
     "Original Source" AS source, {lead} AS lead_at, {mql} AS mql_at, {sql} AS sql_at,
@@ -121,24 +124,24 @@ def duckdb_sql(path: Path, kind: str) -> list[str]:
 
 
 def duckdb_metrics(path: Path, kind: str) -> dict[str, object]:
-    """The metrics in DuckDB SQL, straight from the file; their totals (`totals`)."""
+    """The metrics in DuckDB SQL, straight from the file, made comparable (`comparable`)."""
     con = duckdb.connect()
     _, volumes, cohorts, times, deal, sla = (
         con.execute(s).fetchall() for s in duckdb_sql(path, kind)
     )
     con.close()
-    return totals(
-        volumes={s: sum(r[3] for r in volumes if r[0] == s) for s in STAGES},
-        cohorts={s: [sum(r[i] for r in cohorts if r[0] == s) for i in (3, 4)] for s in STEPS},
+    return comparable(
+        volumes={(r[0], f"{r[1]:%Y-%m}", r[2]): r[3] for r in volumes},
+        cohorts={(r[0], f"{r[1]:%Y-%m}", r[2]): list(r[3:]) for r in cohorts},
         times={r[0]: list(r[1:4]) for r in times},
         maturity={r[0]: r[4] for r in times if r[0] in STEPS},
         deal=deal[0][0],
-        sla=[sum(r[i] for r in sla) for i in range(1, 5)],
+        sla={f"{r[0]:%Y-%m}": list(r[1:]) for r in sla},
     )
 
 
 def funnelkit_metrics(path: Path) -> dict[str, object]:
-    """The same metrics through funnelkit: read, check, measure; their totals (`totals`)."""
+    """The same metrics through funnelkit: read, check, measure; made comparable."""
     table = read_export(path)
     volumes = actuals.stage_volumes(table, by="source")
     cohorts = actuals.cohort_conversion(table, by="source")
@@ -146,11 +149,16 @@ def funnelkit_metrics(path: Path) -> dict[str, object]:
     won = table.leads["outcome"] == "won"
     deal = table.leads.loc[won, "amount"].mean()
     sla = followup.sla_compliance(table, WINDOW_MINUTES, by=None)
-    return totals(
-        volumes=volumes.groupby("stage", observed=True)["count"].sum().to_dict(),
+    sla_counts = ["handed_off", "touched", "within_window", "pending"]
+    return comparable(
+        volumes={
+            (r.stage, str(r.period), r.source): r.count
+            for r in volumes.itertuples()
+            if r.count  # DuckDB's side has no row for a group without leads
+        },
         cohorts={
-            s: cohorts.loc[cohorts["step"] == s, ["entered", "converted"]].sum().tolist()
-            for s in STEPS
+            (r.step, str(r.period), r.source): [r.entered, r.converted]
+            for r in cohorts.itertuples()
         },
         times={
             step: velocity.loc[step, ["count", "median_days", "mean_days"]].tolist()
@@ -158,13 +166,13 @@ def funnelkit_metrics(path: Path) -> dict[str, object]:
         },
         maturity=actuals.maturity_days(table),
         deal=deal,
-        sla=sla[["handed_off", "touched", "within_window", "pending"]].sum().tolist(),
+        sla={str(r.period): [getattr(r, c) for c in sla_counts] for r in sla.itertuples()},
     )
 
 
-def totals(**metrics: object) -> dict[str, object]:
+def comparable(**metrics: object) -> dict[str, object]:
     """Metrics as plain numbers rounded to 6 significant digits (the two sides' floating-point
-    sums differ in their last bits), to compare."""
+    sums differ in their last bits), keyed by group, to compare."""
 
     def plain(value: object) -> object:
         if isinstance(value, dict):
@@ -180,9 +188,11 @@ def totals(**metrics: object) -> dict[str, object]:
 
 
 def agree(kind: str, ours: dict[str, object], theirs: dict[str, object]) -> None:
-    """Stop when the two sides' metrics differ: then they did not measure the same thing."""
+    """Stop when the two sides' metrics differ, group by group: then they did not measure the
+    same thing."""
     if ours != theirs:
-        raise SystemExit(f"{kind}: funnelkit and DuckDB disagree:\n{ours}\n{theirs}")
+        differ = [k for k in ours if ours[k] != theirs.get(k)]
+        raise SystemExit(f"{kind}: funnelkit and DuckDB disagree on {', '.join(differ)}")
 
 
 def paired_medians(ours, theirs, runs: int = RUNS) -> tuple[float, float]:

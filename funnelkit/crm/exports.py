@@ -75,13 +75,25 @@ def utf8_by_line(path: Path) -> tuple[bytes, list[int]] | None:
     return ("".join(decoded).encode("utf-8"), bad) if utf8 else None
 
 
+def folded(name: str) -> str:
+    """A column name as it is matched when not exactly: without case or surrounding spaces."""
+    return name.strip().casefold()
+
+
+def _dictionary_columns(names: Collection[str], dictionary: Collection[str]) -> set[str]:
+    """Those of `names` that `dictionary` names, exactly or `folded`."""
+    asked = {folded(d) for d in dictionary}
+    return {n for n in names if n in dictionary or folded(n) in asked}
+
+
 def _read_csv(
     path: Path | io.BytesIO, encoding: str, delimiter: str | None, dictionary: Collection[str]
 ) -> tuple[pa.Table, str]:
     header = _header(path, encoding)
     delimiter = delimiter or detect_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
-    types = {n: TEXT_CODES if n in dictionary else pa.string() for n in names}
+    coded = _dictionary_columns(names, dictionary)
+    types = {n: TEXT_CODES if n in coded else pa.string() for n in names}
     table = pcsv.read_csv(
         path,
         read_options=pcsv.ReadOptions(encoding=encoding, block_size=BLOCK_SIZE),
@@ -91,6 +103,14 @@ def _read_csv(
     return table, delimiter
 
 
+def repeated_column(path: str | Path, column: str, count: int, where: str) -> str:
+    """The error for a column (as messages name it) found `count` times in `where`."""
+    return (
+        f"{path}: column {column} appears {count} times in {where}, so which one to read is "
+        "unclear: keep one, renaming or removing the others"
+    )
+
+
 def _read_parquet(path: Path, dictionary: Collection[str]) -> pa.Table:
     """A Parquet export, the text columns named in `dictionary` dictionary-encoded (columns of
     other types as they are)."""
@@ -98,11 +118,9 @@ def _read_parquet(path: Path, dictionary: Collection[str]) -> pa.Table:
     repeated = [(n, k) for n, k in Counter(schema.names).items() if k > 1]
     if repeated:  # Arrow cannot tell them apart either
         name, count = repeated[0]
-        raise CrmExportError(
-            f"{path}: column {short(name)} appears {count} times in the file, so which one to "
-            "read is unclear: keep one, renaming or removing the others"
-        )
-    text = [f.name for f in schema if f.name in dictionary and is_text(f.type)]
+        raise CrmExportError(repeated_column(path, short(name), count, "the file"))
+    coded = _dictionary_columns(schema.names, dictionary)
+    text = [f.name for f in schema if f.name in coded and is_text(f.type)]
     return pq.read_table(path, read_dictionary=text)
 
 

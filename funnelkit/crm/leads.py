@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
-from funnelkit.crm.exports import read_table
+from funnelkit.crm.exports import folded, read_table, repeated_column
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, field_kind, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
@@ -102,10 +102,13 @@ class LeadTable:
         """The export's latest recorded time; None when it holds no dates. Close dates are left
         out: an open deal's is an expectation, possibly in the future, and a won deal's is
         already its time of reaching the last stage. Worked out once per table."""
-        times = [
-            np.fmax.reduce(self.leads[c].to_numpy())  # fmax passes over NaT; pandas is slower
-            for c in self.leads.columns
-            if self.leads[c].dtype.kind == "M" and c != "close_date" and len(self.leads)
+        wall_clock = [  # an attribute's times with a zone are not the export's own
+            c
+            for c, kind in self.leads.dtypes.items()
+            if isinstance(kind, np.dtype) and kind.kind == "M" and c != "close_date"
+        ]
+        times = [  # fmax passes over NaT; pandas' max is slower
+            np.fmax.reduce(self.leads[c].to_numpy()) for c in wall_clock if len(self.leads)
         ]
         known = [pd.Timestamp(t) for t in times if not np.isnat(t)]
         return max(known) if known else None
@@ -142,10 +145,10 @@ def _find(names: list[str], candidates: tuple[str, ...]) -> str | None:
     for name in candidates:
         if name in names:
             return name
-    folded = {n.strip().casefold(): n for n in names}
+    by_fold = {folded(n): n for n in names}
     for name in candidates:
-        if name.strip().casefold() in folded:
-            return folded[name.strip().casefold()]
+        if folded(name) in by_fold:
+            return by_fold[folded(name)]
     return None
 
 
@@ -344,11 +347,8 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
         raise CrmExportError(_missing_column(path, ID, mapping.columns.get(ID, ()), names))
     for field, name in found.items():
         if name is not None and names.count(name) > 1:
-            raise CrmExportError(
-                f"{path}: column {short(name)} ({field.removeprefix('attribute:')}) appears "
-                f"{names.count(name)} times in the header, so which one to read is unclear: "
-                "keep one, renaming or removing the others"
-            )
+            column = f"{short(name)} ({field.removeprefix('attribute:')})"
+            raise CrmExportError(repeated_column(path, column, names.count(name), "the header"))
     return found
 
 

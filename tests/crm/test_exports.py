@@ -112,3 +112,18 @@ def test_parquet_keeps_its_types(tmp_path):
     ).to_parquet(path)
     table, _ = read(path)
     assert pa.types.is_timestamp(table.schema.field("Create Date").type)
+
+
+def test_named_text_columns_are_read_dictionary_encoded_as_headers_are_matched(tmp_path):
+    """The columns a mapping reads categories from come dictionary-encoded, matched as column
+    names are: exactly, or ignoring case and surrounding spaces; the others as text."""
+    at = HUBSPOT_HEADER.index("Original Source")
+    header = [" original SOURCE " if i == at else h for i, h in enumerate(HUBSPOT_HEADER)]
+    path = write_export(tmp_path / "e.csv", header, TINY_ROWS)
+    table = read_table(
+        path, QualityReport(str(path)), dictionary={"Original Source", "Lead Status"}
+    )
+    assert pa.types.is_dictionary(table.schema.field(" original SOURCE ").type)
+    assert pa.types.is_dictionary(table.schema.field("Lead Status").type)
+    assert pa.types.is_string(table.schema.field("Record ID").type)
+    assert table.column(" original SOURCE ").to_pylist() == [r[at] for r in TINY_ROWS]

@@ -567,3 +567,21 @@ def test_a_column_repeated_in_a_parquet_file_is_named(tmp_path):
         CrmExportError, match=r"twice\.parquet: column 'Create Date' appears 2 times in the file"
     ):
         read_export(tmp_path / "twice.parquet")
+
+
+def test_the_latest_event_is_the_latest_wall_clock_time_but_a_close_date(tmp_path):
+    """Worked out by hand on the tiny export (its latest time is a first touch, 1 April
+    00:30); a close date later still, and an attribute's times with a zone, do not count."""
+    frame = pd.read_csv(
+        write_export(tmp_path / "e.csv", HUBSPOT_HEADER, TINY_ROWS),
+        dtype=str,
+        keep_default_na=False,
+    )
+    frame["Recent Deal Close Date"] = "2027-01-01"
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    seen = pa.array([dt.datetime(2030, 1, 1)] * len(TINY_ROWS), pa.timestamp("s", tz="UTC"))
+    pq.write_table(table.append_column("Seen", seen), tmp_path / "t.parquet")
+    mapping = mapping_from_dict({"name": "x", "preset": "hubspot", "attributes": {"seen": "Seen"}})
+    read = read_export(tmp_path / "t.parquet", mapping)
+    assert read.leads["seen"].notna().all()
+    assert read.latest_event == pd.Timestamp("2026-04-01 00:30")
