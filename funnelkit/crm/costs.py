@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.crm.exports import read_table
-from funnelkit.crm.parsing import cells, is_text, parse_numbers, parse_times, plain
+from funnelkit.crm.parsing import as_text, cells, parse_numbers, parse_times, plain
 from funnelkit.crm.quality import QualityReport
 
 COST_COLUMNS = ("month", "channel", "spend")
@@ -93,7 +93,7 @@ def read_costs(path: str | Path) -> Costs:
     rows = np.arange(1, table.num_rows + 1).astype(str)
     months = plain(table.column(names["month"]))
     if not (pa.types.is_timestamp(months.type) or pa.types.is_date(months.type)):
-        months = cells(months if is_text(months.type) else pc.cast(months, pa.string()))
+        months = cells(as_text(months))
     times, _ = parse_times(months, MONTH_FORMATS, "UTC")  # no zoned format: wall clock
     month = pd.PeriodIndex(times, freq="M")
     bad_month = np.isnat(times)

@@ -34,7 +34,7 @@ from funnelkit.crm.exports import folded, read_table, repeated_column
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, field_kind, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
-from funnelkit.crm.parsing import cells, is_text, parse_numbers, parse_times, plain
+from funnelkit.crm.parsing import as_text, cells, is_text, parse_numbers, parse_times, plain
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
@@ -102,14 +102,15 @@ class LeadTable:
         """The export's latest recorded time; None when it holds no dates. Close dates are left
         out: an open deal's is an expectation, possibly in the future, and a won deal's is
         already its time of reaching the last stage. Worked out once per table."""
+        if self.leads.empty:
+            return None
         wall_clock = [  # an attribute's times with a zone are not the export's own
             c
             for c, kind in self.leads.dtypes.items()
             if isinstance(kind, np.dtype) and kind.kind == "M" and c != "close_date"
         ]
-        times = [  # fmax passes over NaT; pandas' max is slower
-            np.fmax.reduce(self.leads[c].to_numpy()) for c in wall_clock if len(self.leads)
-        ]
+        # fmax passes over NaT; pandas' max is slower
+        times = [np.fmax.reduce(self.leads[c].to_numpy()) for c in wall_clock]
         known = [pd.Timestamp(t) for t in times if not np.isnat(t)]
         return max(known) if known else None
 
@@ -216,9 +217,7 @@ def _categories(
     if pa.types.is_floating(column.type):  # NaN is no value, not the text 'nan'
         column = pc.if_else(pc.is_nan(column), None, column)
     if not pa.types.is_dictionary(column.type):
-        column = (
-            column if is_text(column.type) else pc.cast(column, pa.string())
-        ).dictionary_encode()
+        column = as_text(column).dictionary_encode()
     encoded = column.unify_dictionaries()
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
     distinct = pc.cast(dictionary, pa.string())
@@ -479,7 +478,7 @@ def _parse(
         text = cells(column, mapping.missing_values)
         # kept as exported, untrimmed, unless all numbers
         kept = column if text is column else pc.if_else(pc.is_valid(text), column, None)
-        if pc.any(pc.match_substring_regex(pc.cast(text, pa.string()), r"^0\d")).as_py():
+        if pc.any(pc.match_substring_regex(as_text(text), r"^0\d")).as_py():
             return kept.to_pandas()  # digits with leading zeros are codes (ids), not numbers
         values, bad = parse_numbers(text, mapping.decimal)
         return values if not bad.any() else kept.to_pandas()

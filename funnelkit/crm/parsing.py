@@ -62,9 +62,7 @@ def plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
     all-null columns as text, decimals as floats."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
-    if pa.types.is_string_view(column.type):
-        return column.cast(pa.string())
-    if pa.types.is_null(column.type):
+    if pa.types.is_string_view(column.type) or pa.types.is_null(column.type):
         return column.cast(pa.string())
     if pa.types.is_decimal(column.type):
         return column.cast(pa.float64())
@@ -74,6 +72,11 @@ def plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def is_text(kind: pa.DataType) -> bool:
     """Whether an Arrow type holds text."""
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column as text: itself when it holds text, else each value written out."""
+    return column if is_text(column.type) else pc.cast(column, pa.string())
 
 
 def present(column: pa.ChunkedArray) -> np.ndarray:
@@ -122,7 +125,7 @@ def _iso_read(text: pa.ChunkedArray, fmt: str) -> np.ndarray | None:
         return None
     length, gap = shape
     lengths = pc.min_max(pc.binary_length(text))
-    if lengths["min"].as_py() not in (None, length) or lengths["max"].as_py() not in (None, length):
+    if {lengths["min"].as_py(), lengths["max"].as_py()} - {None, length}:
         return None
     if gap is not None and not all((_byte_at(c, 10) == ord(gap)).all() for c in text.chunks):
         return None  # the reader takes 'T' or ' ' between date and time; strptime the one
@@ -239,8 +242,7 @@ def parse_numbers(
     if pa.types.is_integer(text.type) or pa.types.is_floating(text.type):
         values = text.to_numpy(zero_copy_only=False).astype(float)
         return values, np.zeros(len(values), dtype=bool)
-    if not is_text(text.type):  # true/false, times: as their text, which is no number
-        text = pc.cast(text, pa.string())
+    text = as_text(text)  # true/false, times: as their text, which is no number
     held = present(text)
     if held.sum() < len(text) // 2:  # sparse (a deal's amount): only the cells with a value
         values, bad = np.full(len(text), np.nan), np.zeros(len(text), dtype=bool)
