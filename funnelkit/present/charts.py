@@ -48,6 +48,7 @@ from funnelkit.present.plan_tables import driver_name
 
 FONT = 13  # points: readable from the back of a meeting room
 STYLE: dict[RcKeyType, int | bool] = {  # sizes in points, switches
+    "text.parse_math": False,  # '$' is money: a CRM value like '$a^{b$' is text, not TeX
     "font.size": FONT,
     "axes.titlesize": FONT + 2,
     "axes.labelsize": FONT,
@@ -77,9 +78,10 @@ def _figure(width: float = 10.0, height: float = 4.8, **grid) -> tuple[Figure, n
 
 
 def png(fig: Figure, dpi: int = DPI) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure as PNG bytes, drawn in the house style (ticks made while drawing take it)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from conftest import ROOT
+from matplotlib.text import Text
 
 from funnelkit import build_plan, load_params, read_export
 from funnelkit.actuals import review
@@ -34,6 +36,17 @@ def test_every_chart_is_titled_and_labelled_with_units(q4):
             assert ax.get_title(), fig
             assert re.search(r"\(.+\)", ax.get_xlabel() + ax.get_ylabel()), ax.get_xlabel()
         assert charts.png(fig).startswith(b"\x89PNG")
+
+
+def test_dollar_signs_in_crm_text_are_drawn_as_written():
+    """'$' is money: a channel named '$a^{b$' (a CRM value) is text, not TeX to parse; TeX
+    parsing failed the render on it (and drew '$5k or $9k' as a formula)."""
+    spend = {"$a^{b$ ads": np.array([100.0, 200.0]), "$5k or $9k": np.array([50.0, 60.0])}
+    fig = charts.spend_chart(("2026-10", "2026-11"), spend, "USD")
+    assert charts.png(fig).startswith(b"\x89PNG")
+    texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+    assert {"$a^{b$ ads", "$5k or $9k"} <= {t.get_text() for t in texts}
+    assert not any(t.get_parse_math() for t in texts)  # tick labels made while drawing too
 
 
 def test_svg_bars_scale_with_their_values():
