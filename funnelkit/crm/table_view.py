@@ -40,6 +40,7 @@ from funnelkit.crm.leads import (
     MISSING_ID,
     OUTCOME_CONFLICT,
     REPEATED_ID,
+    TEXT_FIELDS,
     TREATED_AS_MISSING,
     Column,
     LeadTable,
@@ -189,8 +190,11 @@ class _Check:
 class _Builder:
     """Builds the view's columns and the checks' flags, field by field."""
 
-    def __init__(self, con: Any, rows: ir.Table, mapping: Mapping, where: str) -> None:
+    def __init__(
+        self, con: Any, rows: ir.Table, texts: dict[str, str], mapping: Mapping, where: str
+    ) -> None:
         self.con, self.rows, self.mapping, self.where = con, rows, mapping, where
+        self.texts = texts  # text column → its cells' column (`_cells`)
         self.columns: dict[str, ir.Value] = {}
         self.flags: dict[str, ir.BooleanValue] = {}
         self.checks: list[_Check] = []
@@ -201,7 +205,7 @@ class _Builder:
         self.checks.append(_Check(name, check, column, action))
 
     def blanked(self, name: str) -> ir.Value:
-        """The column with empty and placeholder text cells as null."""
+        """The column with empty and placeholder text cells as null (not trimmed)."""
         raw = self.rows[name]
         if not raw.type().is_string():
             return raw
@@ -209,11 +213,18 @@ class _Builder:
         blank = (trimmed == "") | trimmed.isin(list(self.mapping.missing_values) or [""])
         return ibis.ifelse(blank.fill_null(True), ibis.null(raw.type()), raw)
 
+    def text(self, name: str) -> ir.StringValue:
+        """A text column's cells trimmed, empty and placeholder cells null; any other column
+        as text, trimmed."""
+        if name in self.texts:
+            return self.rows[self.texts[name]]
+        return _trimmed(_as_text(self.rows[name]))
+
     def time(self, field: str, name: str) -> None:
-        value = self.blanked(name)
+        value = self.rows[name]
         where = repr(name)
         if value.type().is_string():
-            text = _trimmed(value)
+            text = self.text(name)
             parsed = ibis.coalesce(*[self._parse(text, f) for f in self._formats(text, name)])
             self.flag(
                 text.notnull() & parsed.isnull(), "unparsable date", where, TREATED_AS_MISSING
@@ -281,16 +292,17 @@ class _Builder:
         return ibis.ifelse(text.re_search(ZONE), utc, ibis.null(dt.Timestamp()))
 
     def number(self, field: str, name: str, kind: str) -> None:
-        value, where = self.blanked(name), repr(name)
+        value, where = self.rows[name], repr(name)
         noun = "amount" if kind == "money" else "number"
         if value.type().is_numeric():
             number = value.cast(dt.float64)
             if value.type().is_floating():  # NaN is a missing cell, as in pandas
                 number = ibis.ifelse(number.isnan(), ibis.null(dt.float64), number)
         elif value.type().is_string():
-            number = self._parsed_number(_trimmed(value), kind == "money")
+            text = self.text(name)
+            number = self._parsed_number(text, kind == "money")
             self.flag(
-                value.notnull() & number.isnull(), f"unparsable {noun}", where, TREATED_AS_MISSING
+                text.notnull() & number.isnull(), f"unparsable {noun}", where, TREATED_AS_MISSING
             )
         else:
             raise CrmExportError(
@@ -344,14 +356,19 @@ class _Builder:
         """Values, trimmed, through the mapping's value map; values it does not know stop the
         reading."""
         value_map = value_map_of(self.mapping, field)
-        text = _trimmed(_as_text(self.blanked(name)))
+        text = self.text(name)
         if value_map is None:
             self.columns[field] = text
             return
-        unknown = text.notnull() & ~text.isin(list(value_map))
-        found = self.rows.mutate(_v=text, **{ID: ids}).filter(unknown)
-        count = self.con.execute(found.count())
+        known = list(value_map)
+        # counted as a sum, not a filter: DuckDB would put the expression in the filter
+        # as often as it appears there, each trimming all cells again
+        cells = self.rows.select(_v=text)
+        unknown_cells = (cells._v.notnull() & ~cells._v.isin(known)).cast(dt.int64).sum()
+        count = int(self.con.execute(cells.aggregate(_n=unknown_cells))["_n"].iloc[0] or 0)
         if count:
+            unknown = text.notnull() & ~text.isin(known)
+            found = self.rows.mutate(_v=text, **{ID: ids}).filter(unknown)
             values = self.con.to_pyarrow(
                 found.group_by("_v")
                 .agg(n=ibis._.count())
@@ -372,6 +389,28 @@ class _Builder:
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
 
+def _cells(rows: ir.Table, names: list[str], missing: list[str]) -> tuple[ir.Table, dict[str, str]]:
+    """`rows` with, for each text column named, its cells trimmed and empty or placeholder
+    cells null, as a column of its own (named in the dict returned). Each cell is trimmed
+    once: an expression that uses a column's cells reads that column (Ibis inlines an
+    expression each time it is used, and trimming is most of an engine's mapping time)."""
+    prefix = "_text"
+    while any(c.startswith(prefix) for c in rows.columns):
+        prefix = f"_{prefix}"
+    named = {n: f"{prefix}{i}" for i, n in enumerate(names)}
+    trimmed = rows.mutate(**{named[n]: _trimmed(rows[n]) for n in names})
+    return trimmed.mutate(
+        **{
+            c: ibis.ifelse(
+                ((trimmed[c] == "") | trimmed[c].isin(missing)).fill_null(True),
+                ibis.null(dt.string),
+                trimmed[c],
+            )
+            for c in named.values()
+        }
+    ), named
+
+
 def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> MappedView:
     """`rows` (an Ibis table on `con`) through `mapping`, as a view and its quality report."""
     report = QualityReport(source=where)
@@ -381,7 +420,13 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         kind = rows[name].type()
         if kind.is_nested() or (field == ID and kind.is_boolean()):
             raise CrmExportError(wrong_type_message(where, name, field, kind))
-    build = _Builder(con, rows, mapping, where)
+    texts = [
+        n
+        for f, n in found.items()
+        if f != ID and field_kind(f) != "attribute" and rows[n].type().is_string()
+    ]
+    rows, named = _cells(rows, texts, list(mapping.missing_values) or [""])
+    build = _Builder(con, rows, named, mapping, where)
     raw_ids = rows[found[ID]]
     if raw_ids.type().is_floating():  # NaN and infinity are no ids
         raw_ids = ibis.ifelse(raw_ids.isnan() | raw_ids.isinf(), ibis.null(raw_ids.type()), raw_ids)
@@ -403,35 +448,53 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     for column in times:
         if column not in mapped.columns:
             mapped = mapped.mutate(**{column: ibis.null(dt.Timestamp())})
-    # of rows repeating an id, the one with the earliest times is kept (then by its values)
-    rest = [c for c in build.columns if c not in times]
-    earliest_first = [mapped[c].isnull() for c in times] + [mapped[c] for c in times]
-    earliest_first += [mapped[c].cast(dt.string) for c in rest]
     # the rows are mapped once, in the engine (a temporary table, or Spark's cache): the
     # counts, the first ids and the fetch then read them without parsing again
-    ranked = mapped.mutate(
-        _copy=ibis.row_number().over(group_by=mapped[ID], order_by=earliest_first)
-    ).cache()
-    kept = ranked.filter(ranked[ID].notnull() & (ranked._copy == 0))
+    every = mapped.cache()
+    repeated = every.filter(every[ID].notnull()).group_by(ID).aggregate(_n=ibis._.count())
+    repeated = repeated.filter(repeated._n > 1).select(ID).cache()  # the ids that repeat (few)
+    kept, dropped = _first_of_each_id(
+        every, repeated, times, [c for c in build.columns if c not in times]
+    )
     kept = _won_time(kept, mapping, found)
     kept = _stage_order(kept, mapping, found, build)
-    kept = _outcomes(kept, mapping, build).cache()
+    kept = _outcomes(kept, mapping, build)
     try:
-        _count(con, ranked, kept, build, found, mapping, report)
+        _count(con, every, kept, dropped, build, found, mapping, report)
     except Exception:
-        for table in (kept, ranked):
+        for table in (every, repeated):
             table.release()
         raise
     view = kept.select(
         ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
     )
-    return MappedView(view, report, mapping, where, cached=(ranked, kept))
+    return MappedView(view, report, mapping, where, cached=(every, repeated))
+
+
+def _first_of_each_id(
+    rows: ir.Table, repeated: ir.Table, times: list[str], rest: list[str]
+) -> tuple[ir.Table, ir.Table]:
+    """The rows with an id, one per id, and the rows that repeat a kept one's id (`repeated`:
+    the ids that do). Of rows repeating an id the one with the earliest times is kept (then by
+    its values); only those rows are put in that order (most ids do not repeat, and ordering
+    every row took most of the reading's time)."""
+    with_id = rows.filter(rows[ID].notnull())
+    copies = with_id.semi_join(repeated, ID)
+    earliest_first = [copies[c].isnull() for c in times] + [copies[c] for c in times]
+    earliest_first += [copies[c].cast(dt.string) for c in rest]
+    copies = copies.mutate(
+        _copy=ibis.row_number().over(group_by=copies[ID], order_by=earliest_first)
+    )
+    first = copies.filter(copies._copy == 0).drop("_copy")
+    kept = with_id.anti_join(repeated, ID).union(first, distinct=False)
+    return kept, copies.filter(copies._copy > 0)
 
 
 def _count(
     con: Any,
-    ranked: ir.Table,
+    every: ir.Table,
     kept: ir.Table,
+    dropped: ir.Table,
     build: _Builder,
     found: dict[str, str],
     mapping: Mapping,
@@ -447,7 +510,7 @@ def _count(
     sums |= {f"_dated_{f}": kept[f].count() for f in required}
     counts = con.to_pyarrow(kept.aggregate(_kept=kept.count(), **sums)).to_pylist()[0]
     totals = con.to_pyarrow(
-        ranked.aggregate(_rows=ranked.count(), _no_id=ranked[ID].isnull().cast(dt.int64).sum())
+        every.aggregate(_rows=every.count(), _no_id=every[ID].isnull().cast(dt.int64).sum())
     ).to_pylist()[0]
     if not totals["_rows"]:
         raise CrmExportError(f"{report.source}: the table holds no rows")
@@ -463,7 +526,6 @@ def _count(
         )
     repeated = totals["_rows"] - totals["_no_id"] - counts["_kept"]
     if repeated:
-        dropped = ranked.filter(ranked[ID].notnull() & (ranked._copy > 0))
         report.findings.append(
             Finding(REPEATED_ID[0], id_where, repeated, _first_ids(con, dropped), REPEATED_ROWS)
         )
@@ -536,6 +598,9 @@ def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
     return kept.mutate(_conflict=conflict.fill_null(False), outcome=outcome)
 
 
+CATEGORIES = (*TEXT_FIELDS, "stage", "outcome")  # the lead table's categorical columns
+
+
 def fetch(con: Any, mapped: MappedView) -> LeadTable:
     """The view's rows, in id order, as a LeadTable (the engine's work done; nothing parsed)."""
     view = mapped.view
@@ -547,6 +612,8 @@ def fetch(con: Any, mapped: MappedView) -> LeadTable:
             columns[name] = values.to_numpy().astype("datetime64[s]")
         elif pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
             columns[name] = values.to_numpy(zero_copy_only=False).astype(float)
+        elif name in CATEGORIES:  # each distinct value made once, not once per row
+            columns[name] = values.dictionary_encode().to_pandas()
         else:
             columns[name] = values.to_pandas()
     leads = arrange(columns, mapped.mapping)
