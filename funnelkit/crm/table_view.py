@@ -365,7 +365,7 @@ class _Builder:
         # as often as it appears there, each trimming all cells again
         cells = self.rows.select(_v=text)
         unknown_cells = (cells._v.notnull() & ~cells._v.isin(known)).cast(dt.int64).sum()
-        count = int(self.con.execute(cells.aggregate(_n=unknown_cells))["_n"].iloc[0] or 0)
+        count = int(self.con.execute(cells.aggregate(_n=unknown_cells.fill_null(0)))["_n"].iloc[0])
         if count:
             unknown = text.notnull() & ~text.isin(known)
             found = self.rows.mutate(_v=text, **{ID: ids}).filter(unknown)
@@ -451,43 +451,48 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     # the rows are mapped once, in the engine (a temporary table, or Spark's cache): the
     # counts, the first ids and the fetch then read them without parsing again
     every = mapped.cache()
-    repeated = every.filter(every[ID].notnull()).group_by(ID).aggregate(_n=ibis._.count())
-    repeated = repeated.filter(repeated._n > 1).select(ID).cache()  # the ids that repeat (few)
-    kept, dropped = _first_of_each_id(
-        every, repeated, times, [c for c in build.columns if c not in times]
-    )
-    kept = _won_time(kept, mapping, found)
-    kept = _stage_order(kept, mapping, found, build)
-    kept = _outcomes(kept, mapping, build)
+    cached = [every]
     try:
+        repeated = every.filter(every[ID].notnull()).group_by(ID).aggregate(_n=ibis._.count())
+        repeated = repeated.filter(repeated._n > 1).select(ID).cache()  # the ids that repeat
+        cached.append(repeated)
+        rest = [c for c in build.columns if c not in times]
+        kept, dropped = _first_of_each_id(every, repeated, times, [*rest, *build.flags])
+        kept = _won_time(kept, mapping, found)
+        kept = _stage_order(kept, mapping, found, build)
+        kept = _outcomes(kept, mapping, build)
         _count(con, every, kept, dropped, build, found, mapping, report)
     except Exception:
-        for table in (every, repeated):
+        for table in cached:
             table.release()
         raise
     view = kept.select(
         ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
     )
-    return MappedView(view, report, mapping, where, cached=(every, repeated))
+    return MappedView(view, report, mapping, where, cached=tuple(cached))
 
 
 def _first_of_each_id(
     rows: ir.Table, repeated: ir.Table, times: list[str], rest: list[str]
 ) -> tuple[ir.Table, ir.Table]:
     """The rows with an id, one per id, and the rows that repeat a kept one's id (`repeated`:
-    the ids that do). Of rows repeating an id the one with the earliest times is kept (then by
-    its values); only those rows are put in that order (most ids do not repeat, and ordering
-    every row took most of the reading's time)."""
+    the ids that do). Of rows repeating an id the one with the earliest times is kept, then by
+    its `rest` of columns (values, then checks' flags: rows that tie are alike in every
+    column, so each query on the view keeps the same); only those rows are put in that order
+    (most ids do not repeat, and ordering every row took most of the reading's time)."""
     with_id = rows.filter(rows[ID].notnull())
     copies = with_id.semi_join(repeated, ID)
     earliest_first = [copies[c].isnull() for c in times] + [copies[c] for c in times]
     earliest_first += [copies[c].cast(dt.string) for c in rest]
+    rank = "_copy"
+    while rank in copies.columns:  # an attribute of the table's may have the name
+        rank = f"_{rank}"
     copies = copies.mutate(
-        _copy=ibis.row_number().over(group_by=copies[ID], order_by=earliest_first)
+        **{rank: ibis.row_number().over(group_by=copies[ID], order_by=earliest_first)}
     )
-    first = copies.filter(copies._copy == 0).drop("_copy")
+    first = copies.filter(copies[rank] == 0).drop(rank)
     kept = with_id.anti_join(repeated, ID).union(first, distinct=False)
-    return kept, copies.filter(copies._copy > 0)
+    return kept, copies.filter(copies[rank] > 0)
 
 
 def _count(

@@ -441,6 +441,44 @@ def test_repeated_ids_keep_the_row_with_the_earliest_times(tmp_path):
     )
 
 
+def test_copies_of_an_id_alike_but_for_a_bad_cell_keep_the_clean_one_in_every_query(tmp_path):
+    """Copies of an id whose values tie (an unparsable amount reads as no amount) are ordered
+    by the checks' flags too: the clean copy is kept, and the counts, the first ids and the
+    fetch all see the same rows (ties were broken anew by each query)."""
+    path = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            'CREATE TABLE leads AS SELECT CAST(i AS VARCHAR) AS "Record ID", '
+            "'2026-01-05 09:00' AS \"Create Date\", "
+            "CASE WHEN i <= 5 THEN 'abc' ELSE '1' END AS \"Recent Deal Amount\" "
+            "FROM range(1, 3001) t(i) UNION ALL "
+            "SELECT CAST(i AS VARCHAR), '2026-01-05 09:00', '' FROM range(1, 6) t(i)"
+        )
+    for _ in range(3):
+        ours = read_database_table("duckdb", "leads", HUBSPOT, path)
+        (repeated,) = ours.quality.findings
+        assert (repeated.check, repeated.count, repeated.first_ids) == (
+            "repeated id",
+            5,
+            ("1", "2", "3", "4", "5"),
+        )
+        assert ours.leads["amount"].isna().sum() == 5  # the empty copies
+
+
+def test_an_attribute_named_as_the_engine_s_own_columns_is_read(tmp_path):
+    path = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            'CREATE TABLE leads ("Record ID" VARCHAR, "Create Date" VARCHAR, extra VARCHAR)'
+        )
+        con.execute("INSERT INTO leads VALUES ('1', '2026-01-05', 'a'), ('1', '2026-01-06', 'b')")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("name: m\npreset: hubspot\nattributes: {_copy: extra}\n")
+    ours = read_database_table("duckdb", "leads", resolve_mapping(str(mapping)), path)
+    assert ours.leads[[ID, "lead_at"]].values.tolist() == [["1", pd.Timestamp("2026-01-05")]]
+    assert [f.count for f in ours.quality.findings] == [1]
+
+
 @pytest.mark.parametrize(
     ("create", "message"),
     [
