@@ -97,11 +97,12 @@ def files() -> dict[str, Path]:
         "parquet": OUT / f"leads-{LEADS}.parquet",
         "table": OUT / f"leads-{LEADS}.duckdb",
     }
-    if not all(p.exists() for p in paths.values()):
+    if not (paths["csv"].exists() and paths["parquet"].exists()):
         leads = generate_leads(LEADS, SEED)
         write_csv(leads, paths["csv"])
         pq.write_table(pa.Table.from_pandas(leads, preserve_index=False), paths["parquet"])
         paths["table"].unlink(missing_ok=True)
+    if not paths["table"].exists():
         with duckdb.connect(str(paths["table"])) as con:
             con.execute(f"CREATE TABLE {TABLE} AS FROM read_parquet('{paths['parquet']}')")
     return paths

@@ -35,12 +35,12 @@ from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
 from funnelkit.crm.fields import ID, field_kind, stage_field
 from funnelkit.crm.leads import (
+    CATEGORY_KINDS,
     EARLY_STAGE,
     LISTED_VALUES,
     MISSING_ID,
     OUTCOME_CONFLICT,
     REPEATED_ID,
-    TEXT_FIELDS,
     TREATED_AS_MISSING,
     Column,
     LeadTable,
@@ -209,9 +209,8 @@ class _Builder:
         raw = self.rows[name]
         if not raw.type().is_string():
             return raw
-        trimmed = _trimmed(raw)
-        blank = (trimmed == "") | trimmed.isin(list(self.mapping.missing_values) or [""])
-        return ibis.ifelse(blank.fill_null(True), ibis.null(raw.type()), raw)
+        blank = _blank(_trimmed(raw), self.mapping)
+        return ibis.ifelse(blank, ibis.null(raw.type()), raw)
 
     def text(self, name: str) -> ir.StringValue:
         """A text column's cells trimmed, empty and placeholder cells null; any other column
@@ -389,7 +388,12 @@ class _Builder:
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
 
-def _cells(rows: ir.Table, names: list[str], missing: list[str]) -> tuple[ir.Table, dict[str, str]]:
+def _blank(trimmed: ir.StringValue, mapping: Mapping) -> ir.BooleanValue:
+    """Whether a trimmed cell holds nothing: null, empty or one of the mapping's placeholders."""
+    return ((trimmed == "") | trimmed.isin(list(mapping.missing_values) or [""])).fill_null(True)
+
+
+def _cells(rows: ir.Table, names: list[str], mapping: Mapping) -> tuple[ir.Table, dict[str, str]]:
     """`rows` with, for each text column named, its cells trimmed and empty or placeholder
     cells null, as a column of its own (named in the dict returned). Each cell is trimmed
     once: an expression that uses a column's cells reads that column (Ibis inlines an
@@ -401,11 +405,7 @@ def _cells(rows: ir.Table, names: list[str], missing: list[str]) -> tuple[ir.Tab
     trimmed = rows.mutate(**{named[n]: _trimmed(rows[n]) for n in names})
     return trimmed.mutate(
         **{
-            c: ibis.ifelse(
-                ((trimmed[c] == "") | trimmed[c].isin(missing)).fill_null(True),
-                ibis.null(dt.string),
-                trimmed[c],
-            )
+            c: ibis.ifelse(_blank(trimmed[c], mapping), ibis.null(dt.string), trimmed[c])
             for c in named.values()
         }
     ), named
@@ -425,7 +425,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         for f, n in found.items()
         if f != ID and field_kind(f) != "attribute" and rows[n].type().is_string()
     ]
-    rows, named = _cells(rows, texts, list(mapping.missing_values) or [""])
+    rows, named = _cells(rows, texts, mapping)
     build = _Builder(con, rows, named, mapping, where)
     raw_ids = rows[found[ID]]
     if raw_ids.type().is_floating():  # NaN and infinity are no ids
@@ -603,9 +603,6 @@ def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
     return kept.mutate(_conflict=conflict.fill_null(False), outcome=outcome)
 
 
-CATEGORIES = (*TEXT_FIELDS, "stage", "outcome")  # the lead table's categorical columns
-
-
 def fetch(con: Any, mapped: MappedView) -> LeadTable:
     """The view's rows, in id order, as a LeadTable (the engine's work done; nothing parsed)."""
     view = mapped.view
@@ -617,7 +614,7 @@ def fetch(con: Any, mapped: MappedView) -> LeadTable:
             columns[name] = values.to_numpy().astype("datetime64[s]")
         elif pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
             columns[name] = values.to_numpy(zero_copy_only=False).astype(float)
-        elif name in CATEGORIES:  # each distinct value made once, not once per row
+        elif field_kind(name) in CATEGORY_KINDS:  # each distinct value made once, not per row
             columns[name] = values.dictionary_encode().to_pandas()
         else:
             columns[name] = values.to_pandas()
