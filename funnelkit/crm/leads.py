@@ -618,4 +618,10 @@ def _check_outcomes(leads: pd.DataFrame, mapping: Mapping, report: QualityReport
         unset = codes < 0
         codes[conflict | (unset & reached_last)] = won
         codes[unset & ~reached_last] = open_
-    leads["outcome"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(OUTCOMES)))
+    outcome = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(OUTCOMES)))
+    if "outcome" in leads:
+        leads["outcome"] = outcome
+    else:  # among the fields, before the attributes, as `arrange` orders them
+        times = [stage_field(s) for s in mapping.stages]
+        ahead = [c for c in leads.columns if c == ID or c in times or c in FIELDS]
+        leads.insert(len(ahead), "outcome", pd.Series(outcome, index=leads.index, copy=False))

@@ -195,12 +195,13 @@ class _Builder:
     ) -> None:
         self.con, self.rows, self.mapping, self.where = con, rows, mapping, where
         self.texts = texts  # text column → its cells' column (`_cells`)
+        self.own = _own_prefix(mapping)  # the start of the names of the engine's own columns
         self.columns: dict[str, ir.Value] = {}
         self.flags: dict[str, ir.BooleanValue] = {}
         self.checks: list[_Check] = []
 
     def flag(self, value: ir.BooleanValue, check: str, column: str, action: str) -> None:
-        name = f"_flag{len(self.flags)}"
+        name = f"{self.own}flag{len(self.flags)}"
         self.flags[name] = value.fill_null(False)
         self.checks.append(_Check(name, check, column, action))
 
@@ -388,6 +389,15 @@ class _Builder:
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
 
+def _own_prefix(mapping: Mapping) -> str:
+    """A start of column names that no field of the lead table has, for the engine's own
+    columns (the checks' flags): a mapping's attribute may be named anything, '_flag0' too."""
+    prefix = "_fk_"
+    while any(a.startswith(prefix) for a in mapping.attributes):
+        prefix = f"_{prefix}"
+    return prefix
+
+
 def _blank(trimmed: ir.StringValue, mapping: Mapping) -> ir.BooleanValue:
     """Whether a trimmed cell holds nothing: null, empty or one of the mapping's placeholders."""
     return ((trimmed == "") | trimmed.isin(list(mapping.missing_values) or [""])).fill_null(True)
@@ -458,7 +468,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         cached.append(repeated)
         rest = [c for c in build.columns if c not in times]
         kept, dropped = _first_of_each_id(every, repeated, times, [*rest, *build.flags])
-        kept = _won_time(kept, mapping, found)
+        kept = _won_time(kept, mapping, found, build.own)
         kept = _stage_order(kept, mapping, found, build)
         kept = _outcomes(kept, mapping, build)
         _count(con, every, kept, dropped, build, found, mapping, report)
@@ -467,7 +477,9 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
             table.release()
         raise
     view = kept.select(
-        ID, *times, *[c for c in kept.columns if c not in (ID, *times) and not c.startswith("_")]
+        ID,
+        *times,
+        *[c for c in kept.columns if c not in (ID, *times) and not c.startswith(build.own)],
     )
     return MappedView(view, report, mapping, where, cached=tuple(cached))
 
@@ -507,9 +519,8 @@ def _count(
 ) -> None:
     """The quality report, counted by the engine: the rows read, ids missing and repeated,
     each check's count and first ids, and the won-time note."""
-    flags = [c.flag for c in build.checks] + (
-        ["_won_dated"] if "_won_dated" in kept.columns else []
-    )
+    won_dated = f"{build.own}won_dated"
+    flags = [c.flag for c in build.checks] + ([won_dated] if won_dated in kept.columns else [])
     sums = {flag: kept[flag].cast(dt.int64).sum() for flag in flags}
     required = [f for f in mapping.required if f.endswith("_at") and f in kept.columns]
     sums |= {f"_dated_{f}": kept[f].count() for f in required}
@@ -540,8 +551,8 @@ def _count(
             report.findings.append(
                 Finding(check.check, check.column, counts[check.flag], first, check.action)
             )
-    if "_won_dated" in counts:
-        report.notes.append(won_dated_note(mapping, counts["_won_dated"] or 0))
+    if won_dated in counts:
+        report.notes.append(won_dated_note(mapping, counts[won_dated] or 0))
 
 
 def _first_ids(con: Any, rows: ir.Table) -> tuple[str, ...]:
@@ -549,9 +560,9 @@ def _first_ids(con: Any, rows: ir.Table) -> tuple[str, ...]:
     return tuple(con.to_pyarrow(first).column(ID).to_pylist())
 
 
-def _won_time(kept: ir.Table, mapping: Mapping, found: dict[str, str]) -> ir.Table:
+def _won_time(kept: ir.Table, mapping: Mapping, found: dict[str, str], own: str) -> ir.Table:
     """Without a column for the last stage, a won lead's close date is when it reached it;
-    `_won_dated` marks the leads so dated."""
+    the column `<own>won_dated` marks the leads so dated."""
     last = stage_field(mapping.stages[-1])
     if (
         mapping.stages[-1] in mapping.stage_columns
@@ -560,7 +571,9 @@ def _won_time(kept: ir.Table, mapping: Mapping, found: dict[str, str]) -> ir.Tab
     ):
         return kept
     won = (kept.outcome == "won") & kept.close_date.notnull()
-    return kept.mutate(**{last: ibis.ifelse(won, kept.close_date, kept[last]), "_won_dated": won})
+    return kept.mutate(
+        **{last: ibis.ifelse(won, kept.close_date, kept[last]), f"{own}won_dated": won}
+    )
 
 
 def _stage_order(
@@ -572,7 +585,7 @@ def _stage_order(
         column = stage_field(stage)
         earlier = [kept[stage_field(s)] for s in mapping.stages[:j]]
         latest = earlier[0] if len(earlier) == 1 else ibis.greatest(*earlier)
-        name = f"_order{j}"
+        name = f"{build.own}order{j}"
         flags[name] = (kept[column] < latest).fill_null(False)
         build.checks.append(
             _Check(
@@ -594,13 +607,14 @@ def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
     if "outcome" not in kept.columns:
         return kept.mutate(outcome=ibis.ifelse(reached_last, "won", "open"))
     conflict = reached_last & (kept.outcome != "won") & kept.outcome.notnull()
-    build.checks.append(_Check("_conflict", OUTCOME_CONFLICT[0], "outcome", OUTCOME_CONFLICT[1]))
+    flag = f"{build.own}conflict"
+    build.checks.append(_Check(flag, OUTCOME_CONFLICT[0], "outcome", OUTCOME_CONFLICT[1]))
     outcome = ibis.cases(
         (conflict | (kept.outcome.isnull() & reached_last), "won"),
         (kept.outcome.isnull(), "open"),
         else_=kept.outcome,
     )
-    return kept.mutate(_conflict=conflict.fill_null(False), outcome=outcome)
+    return kept.mutate(**{flag: conflict.fill_null(False), "outcome": outcome})
 
 
 def fetch(con: Any, mapped: MappedView) -> LeadTable:

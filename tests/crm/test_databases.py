@@ -465,18 +465,25 @@ def test_copies_of_an_id_alike_but_for_a_bad_cell_keep_the_clean_one_in_every_qu
         assert ours.leads["amount"].isna().sum() == 5  # the empty copies
 
 
-def test_an_attribute_named_as_the_engine_s_own_columns_is_read(tmp_path):
+@pytest.mark.parametrize("name", ["_copy", "_flag0", "_fk_flag0", "_won_dated", "_text0", "_x"])
+def test_an_attribute_named_as_the_engine_s_own_columns_is_read_as_from_its_export(tmp_path, name):
     path = tmp_path / "crm.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute(
-            'CREATE TABLE leads ("Record ID" VARCHAR, "Create Date" VARCHAR, extra VARCHAR)'
+            'CREATE TABLE leads ("Record ID" VARCHAR, "Create Date" VARCHAR, '
+            '"Close Date" VARCHAR, "Lifecycle Stage" VARCHAR, extra VARCHAR)'
         )
-        con.execute("INSERT INTO leads VALUES ('1', '2026-01-05', 'a'), ('1', '2026-01-06', 'b')")
+        con.execute(
+            "INSERT INTO leads VALUES ('1', '2026-01-05', '2026-02-01', 'customer', 'a'), "
+            "('1', '2026-01-06', NULL, 'lead', 'b'), ('2', 'x', NULL, 'customer', 'c')"
+        )
+        con.execute(f"COPY leads TO '{tmp_path / 'leads.csv'}'")
     mapping = tmp_path / "m.yaml"
-    mapping.write_text("name: m\npreset: hubspot\nattributes: {_copy: extra}\n")
+    mapping.write_text(f"name: m\npreset: hubspot\nattributes: {{{name}: extra}}\n")
     ours = read_database_table("duckdb", "leads", resolve_mapping(str(mapping)), path)
-    assert ours.leads[[ID, "lead_at"]].values.tolist() == [["1", pd.Timestamp("2026-01-05")]]
-    assert [f.count for f in ours.quality.findings] == [1]
+    same_leads(ours, read_export(tmp_path / "leads.csv", resolve_mapping(str(mapping))))
+    assert ours.leads[name].tolist() == ["a", "c"]  # the attribute kept, not taken for ours
+    assert [f.check for f in ours.quality.findings] == ["repeated id", "unparsable date"]
 
 
 @pytest.mark.parametrize(
