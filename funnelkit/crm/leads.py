@@ -470,6 +470,9 @@ def _parse(
             values = _blanked(values, fractional, np.nan)
         if kind == "duration":
             values = values * DURATION_UNITS[mapping.response_time_unit]  # seconds
+            too_long = values > longest_duration()  # NaN compares false
+            report.add(TOO_LONG[0], where, _ids_where(ids, too_long & keep), TOO_LONG[1])
+            values = _blanked(values, too_long, np.nan)
         return values
     if kind == "attribute":
         column = plain(column)
@@ -515,6 +518,19 @@ def plausible_window(expected: bool = False) -> tuple[np.datetime64, np.datetime
     today = np.datetime64(dt.datetime.now(dt.UTC).date(), "D")
     days = 366 * EXPECTED_YEARS if expected else 2
     return EARLIEST_DATE, (today + days).astype("datetime64[s]") - np.timedelta64(1, "s")
+
+
+TOO_LONG = (  # the finding (check, action) for a duration longer than any CRM's records
+    f"longer than the time since {str(EARLIEST_DATE)[:4]}",
+    f"{TREATED_AS_MISSING}: longer than any CRM has recorded",
+)
+
+
+def longest_duration() -> float:
+    """The longest duration an export can hold, in seconds: from EARLIEST_DATE to the latest
+    plausible time."""
+    earliest, latest = plausible_window()
+    return float((latest - earliest) / np.timedelta64(1, "s"))
 
 
 def arrange(columns: dict[str, Column], mapping: Mapping) -> pd.DataFrame:

@@ -41,11 +41,13 @@ from funnelkit.crm.leads import (
     MISSING_ID,
     OUTCOME_CONFLICT,
     REPEATED_ID,
+    TOO_LONG,
     TREATED_AS_MISSING,
     Column,
     LeadTable,
     arrange,
     implausible_finding,
+    longest_duration,
     plausible_window,
     required_columns,
     undated_fields,
@@ -321,6 +323,9 @@ class _Builder:
             number = ibis.ifelse(fractional.fill_null(False), ibis.null(dt.float64), number)
         if kind == "duration":
             number = number * DURATION_UNITS[self.mapping.response_time_unit]  # seconds
+            too_long = number > longest_duration()
+            self.flag(too_long, TOO_LONG[0], where, TOO_LONG[1])
+            number = ibis.ifelse(too_long.fill_null(False), ibis.null(dt.float64), number)
         self.columns[field] = number
 
     def _parsed_number(self, text: ir.StringValue, money: bool) -> ir.FloatingValue:

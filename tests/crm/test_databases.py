@@ -407,6 +407,18 @@ def test_unicode_spaces_zones_and_huge_numbers_read_as_the_export_does(engine, t
     assert [f.check for f in ours.quality.findings] == ["not a finite number"]
 
 
+def test_response_times_longer_than_since_1990_are_found_as_from_the_export(engine, tmp_path):
+    header = [*HUBSPOT_HEADER, "Lead response time"]
+    times = ["1e308", "946728000000", "1893456000000", "60000", "", "60000"]  # 30, 60 years
+    rows = [[*r, t] for r, t in zip(TINY_ROWS, times, strict=True)]
+    csv = write_export(tmp_path / "long.csv", header, rows)
+    ours = engine(csv)
+    same_leads(ours, read_export(csv))
+    assert [(f.check, f.count) for f in ours.quality.findings] == [
+        ("longer than the time since 1990", 2)
+    ]
+
+
 def test_whole_floating_ids_read_as_whole_numbers_and_times_to_the_second(tmp_path):
     frame = generate_leads(50, 2)
     frame["Record ID"] = frame["Record ID"].astype(float)

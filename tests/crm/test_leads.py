@@ -381,6 +381,27 @@ def test_an_infinite_response_time_is_a_finding(tmp_path):
     assert pd.isna(table.leads.loc[1, "response_time"])
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # 1e308 ms once overflowed the cast
+def test_a_response_time_longer_than_since_1990_is_a_finding(tmp_path):
+    header = [*HUBSPOT_HEADER, "Lead response time"]
+    year = 365.25 * 24 * 3600 * 1000  # ms
+    times = [1e308, 30 * year, 60 * year, 6e4, 6e4, 6e4]  # one per row of TINY_ROWS
+    rows = [[*r, f"{t:.0f}"] for r, t in zip(TINY_ROWS, times, strict=True)]
+    table = read_export(write_export(tmp_path / "long.csv", header, rows))
+    (finding,) = [f for f in table.quality.findings if f.check == "longer than the time since 1990"]
+    assert (finding.column, finding.count, finding.first_ids) == (
+        "'Lead response time'",
+        2,
+        ("1", "3"),
+    )
+    assert finding.action == "treated as missing: longer than any CRM has recorded"
+    seconds = table.leads["response_time"].dt.total_seconds().tolist()
+    assert pd.isna(seconds[0])
+    assert pd.isna(seconds[2])
+    assert seconds[1] == pytest.approx(30 * year / 1000)
+    assert seconds[3:] == [60, 60, 60]
+
+
 def test_a_windows_1252_line_in_a_utf8_file_is_named_and_the_rest_stays_utf8(tmp_path):
     rows = [list(r) for r in TINY_ROWS]
     rows[0][8] = "José"  # UTF-8
