@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from funnelkit.actuals import queries
+from funnelkit.crm.databases import duckdb_connection
 from funnelkit.crm.leads import LeadTable
 
 _CONNECTION: contextvars.ContextVar[Any] = contextvars.ContextVar("connection", default=None)
@@ -50,7 +51,7 @@ def connection() -> Any:
     if given is not None:
         return given
     if not _IN_PROCESS:
-        _IN_PROCESS.append(ibis.duckdb.connect(threads=pa.cpu_count()))
+        _IN_PROCESS.append(duckdb_connection(threads=pa.cpu_count()))
     return _IN_PROCESS[0]
 
 

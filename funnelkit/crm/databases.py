@@ -39,6 +39,19 @@ def _engine_said(err: BaseException) -> str:
     return f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
 
 
+def duckdb_connection(database: Path | None = None, **config: Any) -> Any:
+    """An Ibis connection to DuckDB (in memory, or the file `database` read-only) that draws
+    no progress bar: DuckDB draws one for a query over 2 s, into a notebook's output too."""
+    import ibis
+
+    if database is None:
+        con = ibis.duckdb.connect(**config)
+    else:
+        con = ibis.duckdb.connect(str(database), read_only=True, **config)
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
+
+
 def connect(engine: str, database: Path | None = None) -> Any:
     """An Ibis connection: 'duckdb' (in process, on the DuckDB file `database`, read-only),
     'spark' (the running Spark session, or a local one), or a connection URL."""
@@ -47,7 +60,7 @@ def connect(engine: str, database: Path | None = None) -> Any:
     if engine == "duckdb":
         if database is None:
             raise CrmExportError("engine 'duckdb' needs its 'database' (a DuckDB file)")
-        return ibis.duckdb.connect(str(database), read_only=True)
+        return duckdb_connection(database)
     if engine == "spark":
         from pyspark.sql import SparkSession
 

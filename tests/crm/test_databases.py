@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
@@ -93,6 +95,20 @@ def test_only_the_mapped_rows_and_first_ids_leave_the_engine(database, monkeypat
     assert sum(n for c, n in checks if c == [ID]) <= FIRST_IDS * len(table.quality.findings)
     assert not any("Notes" in c for c, n in checks if n)  # no unmapped column's values leave
     assert all(len(c) == 1 for c, n in checks if n > 1)  # a column of cells, or of ids
+
+
+def test_no_duckdb_connection_draws_a_progress_bar_into_a_report(database):
+    # DuckDB draws one for a query over 2 s (in a notebook: into the report's output); it
+    # draws none under pytest, so the connections are looked at in a process of their own
+    code = (
+        "from funnelkit.actuals import engine; from funnelkit.crm.databases import connect; "
+        f"cons = [connect('duckdb', __import__('pathlib').Path({str(database)!r})), "
+        "engine.connection()]; "
+        "print([c.raw_sql(\"SELECT current_setting('enable_progress_bar')\").fetchone()[0] "
+        "for c in cons])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[False,", "False]"]
 
 
 def test_a_missing_table_is_named_with_the_tables_there(database):
