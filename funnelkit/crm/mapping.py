@@ -62,6 +62,7 @@ class Mapping:
             check_choice("columns", key, tuple(FIELDS), where=" key")
         for stage in self.stage_columns:
             check_choice("stage_columns", stage, self.stages, where=" key")
+        self._check_attribute_names()
         for name, mapping in self.values.items():
             check_choice("values", name, VALUE_MAPPED, where=" key")
             allowed = {"outcome": OUTCOMES, "stage": self.stages}.get(name)
@@ -79,3 +80,31 @@ class Mapping:
         for name in self.required:
             known = (*FIELDS, *(f"{s}_at" for s in self.stages))
             check_choice("required", name, known, where=" entry")
+
+    def _check_attribute_names(self) -> None:
+        """An attribute's name is a lead table column of its own: not blank, no field's name
+        nor a time's ('…_at'), none of them twice; in any case, as a database matches names."""
+        fields = {f.lower(): f for f in (*FIELDS, *(f"{s}_at" for s in self.stages))}
+        seen: dict[str, str] = {}
+        for name in self.attributes:
+            if not name.strip():
+                raise InputError(f"'attributes' key must name the attribute (got {short(name)})")
+            folded = name.lower()
+            if folded in fields:
+                raise InputError(
+                    f"'attributes' key {short(name)} is the lead table's own column "
+                    f"{short(fields[folded])} (names are matched ignoring case): "
+                    "name the attribute otherwise"
+                )
+            if folded.endswith("_at") or folded.startswith("attribute:"):
+                raise InputError(
+                    f"'attributes' key {short(name)} must not end in '_at' or start with "
+                    "'attribute:' (a stage's time and funnelkit's own marks): "
+                    "name the attribute otherwise"
+                )
+            if folded in seen:
+                raise InputError(
+                    f"'attributes' keys {short(seen[folded])} and {short(name)} differ only in "
+                    "case (a database matches names ignoring case): name one otherwise"
+                )
+            seen[folded] = name

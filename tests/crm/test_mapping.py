@@ -92,6 +92,35 @@ def test_a_preset_with_changes():
             },
             "m.yaml: 'stage_columns' key must be one of a, b (got 'c')",
         ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {" ": "Region"}},
+            "m.yaml: 'attributes' key must name the attribute (got ' ')",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"Outcome": "Region"}},
+            "m.yaml: 'attributes' key 'Outcome' is the lead table's own column 'outcome' (names "
+            "are matched ignoring case): name the attribute otherwise",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"MQL_at": "Region"}},
+            "m.yaml: 'attributes' key 'MQL_at' is the lead table's own column 'mql_at' (names "
+            "are matched ignoring case): name the attribute otherwise",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"signup_at": "Signed up"}},
+            "m.yaml: 'attributes' key 'signup_at' must not end in '_at' or start with "
+            "'attribute:' (a stage's time and funnelkit's own marks): name the attribute otherwise",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"attribute:x": "Region"}},
+            "m.yaml: 'attributes' key 'attribute:x' must not end in '_at' or start with "
+            "'attribute:' (a stage's time and funnelkit's own marks): name the attribute otherwise",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"Region": "R", "region": "r"}},
+            "m.yaml: 'attributes' keys 'Region' and 'region' differ only in case (a database "
+            "matches names ignoring case): name one otherwise",
+        ),
     ],
 )
 def test_mapping_errors_name_file_field_rule_and_value(raw, message):
