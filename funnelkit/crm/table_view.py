@@ -193,11 +193,17 @@ class _Builder:
     """Builds the view's columns and the checks' flags, field by field."""
 
     def __init__(
-        self, con: Any, rows: ir.Table, texts: dict[str, str], mapping: Mapping, where: str
+        self,
+        con: Any,
+        rows: ir.Table,
+        texts: dict[str, str],
+        mapping: Mapping,
+        where: str,
+        own: str,
     ) -> None:
         self.con, self.rows, self.mapping, self.where = con, rows, mapping, where
         self.texts = texts  # text column → its cells' column (`_cells`)
-        self.own = _own_prefix(mapping)  # the start of the names of the engine's own columns
+        self.own = own  # the start of the names of the engine's own columns (`_own_prefix`)
         self.columns: dict[str, ir.Value] = {}
         self.flags: dict[str, ir.BooleanValue] = {}
         self.checks: list[_Check] = []
@@ -350,8 +356,9 @@ class _Builder:
         """Kept as it is; text that is all plain numbers (no leading zeros) becomes numbers."""
         value = self.blanked(name)
         if value.type().is_string():
-            number = self._parsed_number(_trimmed(value), money=False)
-            code = value.re_search(r"^\s*0\d")
+            trimmed = _trimmed(value)  # of every white space, as an export's cells are
+            number = self._parsed_number(trimmed, money=False)
+            code = trimmed.re_search(r"^0\d")
             bad = (value.notnull() & number.isnull()) | code.fill_null(False)
             if not self.con.execute(bad.any()):
                 value = number
@@ -368,16 +375,19 @@ class _Builder:
         known = list(value_map)
         # counted as a sum, not a filter: DuckDB would put the expression in the filter
         # as often as it appears there, each trimming all cells again
-        cells = self.rows.select(_v=text)
-        unknown_cells = (cells._v.notnull() & ~cells._v.isin(known)).cast(dt.int64).sum()
-        count = int(self.con.execute(cells.aggregate(_n=unknown_cells.fill_null(0)))["_n"].iloc[0])
+        value = f"{self.own}value"
+        cells = self.rows.select(**{value: text})
+        unknown_cells = (cells[value].notnull() & ~cells[value].isin(known)).cast(dt.int64)
+        count = int(
+            self.con.execute(cells.aggregate(n=unknown_cells.sum().fill_null(0)))["n"].iloc[0]
+        )
         if count:
             unknown = text.notnull() & ~text.isin(known)
-            found = self.rows.mutate(_v=text, **{ID: ids}).filter(unknown)
+            found = self.rows.mutate(**{value: text, ID: ids}).filter(unknown)
             values = self.con.to_pyarrow(
-                found.group_by("_v")
+                found.group_by(value)
                 .agg(n=ibis._.count())
-                .order_by([ibis.desc("n"), "_v"])
+                .order_by([ibis.desc("n"), value])
                 .limit(LISTED_VALUES)
             ).to_pylist()
             raise CrmExportError(
@@ -386,7 +396,7 @@ class _Builder:
                     name,
                     field,
                     count,
-                    [(v["_v"], v["n"]) for v in values],
+                    [(v[value], v["n"]) for v in values],
                     list(_first_ids(self.con, found.filter(found[ID].notnull()))),
                     value_map,
                 )
@@ -394,11 +404,13 @@ class _Builder:
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
 
-def _own_prefix(mapping: Mapping) -> str:
-    """A start of column names that no field of the lead table has, for the engine's own
-    columns (the checks' flags): a mapping's attribute may be named anything, '_flag0' too."""
+def _own_prefix(names: list[str]) -> str:
+    """A start of column names that none of `names` (the table's columns, the mapping's
+    attributes) has in any case, for the engine's own columns (cells, flags, ranks): a column
+    or an attribute may be named anything, '_FK_flag0' too, and SQL ignores case."""
+    taken = [n.lower() for n in names]
     prefix = "_fk_"
-    while any(a.startswith(prefix) for a in mapping.attributes):
+    while any(n.startswith(prefix) for n in taken):
         prefix = f"_{prefix}"
     return prefix
 
@@ -408,15 +420,14 @@ def _blank(trimmed: ir.StringValue, mapping: Mapping) -> ir.BooleanValue:
     return ((trimmed == "") | trimmed.isin(list(mapping.missing_values) or [""])).fill_null(True)
 
 
-def _cells(rows: ir.Table, names: list[str], mapping: Mapping) -> tuple[ir.Table, dict[str, str]]:
+def _cells(
+    rows: ir.Table, names: list[str], mapping: Mapping, own: str
+) -> tuple[ir.Table, dict[str, str]]:
     """`rows` with, for each text column named, its cells trimmed and empty or placeholder
     cells null, as a column of its own (named in the dict returned). Each cell is trimmed
     once: an expression that uses a column's cells reads that column (Ibis inlines an
     expression each time it is used, and trimming is most of an engine's mapping time)."""
-    prefix = "_text"
-    while any(c.startswith(prefix) for c in rows.columns):
-        prefix = f"_{prefix}"
-    named = {n: f"{prefix}{i}" for i, n in enumerate(names)}
+    named = {n: f"{own}text{i}" for i, n in enumerate(names)}
     trimmed = rows.mutate(**{named[n]: _trimmed(rows[n]) for n in names})
     return trimmed.mutate(
         **{
@@ -440,8 +451,9 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         for f, n in found.items()
         if f != ID and field_kind(f) != "attribute" and rows[n].type().is_string()
     ]
-    rows, named = _cells(rows, texts, mapping)
-    build = _Builder(con, rows, named, mapping, where)
+    own = _own_prefix([*rows.columns, *mapping.attributes])
+    rows, named = _cells(rows, texts, mapping, own)
+    build = _Builder(con, rows, named, mapping, where, own)
     raw_ids = rows[found[ID]]
     if raw_ids.type().is_floating():  # NaN and infinity are no ids
         raw_ids = ibis.ifelse(raw_ids.isnan() | raw_ids.isinf(), ibis.null(raw_ids.type()), raw_ids)
@@ -472,7 +484,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         repeated = repeated.filter(repeated._n > 1).select(ID).cache()  # the ids that repeat
         cached.append(repeated)
         rest = [c for c in build.columns if c not in times]
-        kept, dropped = _first_of_each_id(every, repeated, times, [*rest, *build.flags])
+        kept, dropped = _first_of_each_id(every, repeated, times, [*rest, *build.flags], own)
         kept = _won_time(kept, mapping, found, build.own)
         kept = _stage_order(kept, mapping, found, build)
         kept = _outcomes(kept, mapping, build)
@@ -490,7 +502,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
 
 
 def _first_of_each_id(
-    rows: ir.Table, repeated: ir.Table, times: list[str], rest: list[str]
+    rows: ir.Table, repeated: ir.Table, times: list[str], rest: list[str], own: str
 ) -> tuple[ir.Table, ir.Table]:
     """The rows with an id, one per id, and the rows that repeat a kept one's id (`repeated`:
     the ids that do). Of rows repeating an id the one with the earliest times is kept, then by
@@ -501,9 +513,7 @@ def _first_of_each_id(
     copies = with_id.semi_join(repeated, ID)
     earliest_first = [copies[c].isnull() for c in times] + [copies[c] for c in times]
     earliest_first += [copies[c].cast(dt.string) for c in rest]
-    rank = "_copy"
-    while rank in copies.columns:  # an attribute of the table's may have the name
-        rank = f"_{rank}"
+    rank = f"{own}copy"
     copies = copies.mutate(
         **{rank: ibis.row_number().over(group_by=copies[ID], order_by=earliest_first)}
     )
@@ -629,7 +639,9 @@ def fetch(con: Any, mapped: MappedView) -> LeadTable:
     columns: dict[str, Column] = {}
     for name in fetched.column_names:
         values = fetched.column(name)
-        if pa.types.is_timestamp(values.type):
+        if pa.types.is_decimal(values.type):  # as an export's reader gives them
+            values = values.cast(pa.float64())
+        if pa.types.is_timestamp(values.type) and field_kind(name) == "time":
             columns[name] = values.to_numpy().astype("datetime64[s]")
         elif pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
             columns[name] = values.to_numpy(zero_copy_only=False).astype(float)

@@ -323,6 +323,50 @@ def test_a_salesforce_report_as_a_table_reads_as_its_export(engine, tmp_path):
     same_leads(engine(csv, mapping), read_export(csv, mapping))
 
 
+def test_typed_attributes_read_as_from_the_same_table_written_to_parquet(tmp_path):
+    path, parquet = tmp_path / "crm.duckdb", tmp_path / "leads.parquet"
+    with duckdb.connect(str(path)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(
+            "CREATE TABLE leads AS SELECT * FROM (VALUES "
+            "('1', TIMESTAMP '2026-01-05 09:00', 1.50::DECIMAL(10, 2), "
+            "TIMESTAMP '2026-01-05 10:00:00.123456', TIMESTAMPTZ '2026-01-05 10:00:00+00', "
+            "chr(160) || '007'), "
+            "('2', TIMESTAMP '2026-01-06 09:00', 2.25, NULL, NULL, chr(8195) || ' 012')"
+            ') t("Record ID", "Create Date", price, seen, seen_utc, code)'
+        )
+        con.execute(f"COPY leads TO '{parquet}' (FORMAT parquet)")
+    mapping = tmp_path / "m.yaml"
+    columns = ["price", "seen", "seen_utc", "code"]
+    mapping.write_text(
+        yaml.safe_dump({"name": "m", "preset": "hubspot", "attributes": {c: c for c in columns}})
+    )
+    ours = read_database_table("duckdb", "leads", resolve_mapping(str(mapping)), path)
+    same_leads(ours, read_export(parquet, resolve_mapping(str(mapping))))
+    assert ours.leads["price"].tolist() == [1.5, 2.25]  # numbers, not decimal objects
+    assert ours.leads.loc[0, "seen"] == pd.Timestamp("2026-01-05 10:00:00.123456")
+    assert ours.leads["code"].tolist() == ["\xa0007", "\u2003 012"]  # codes: kept as text
+
+
+STRAY = ["_V", "_TEXT0", "_FK_VALUE", "_FK_TEXT0", "_FK_COPY"]  # named as the engine's own
+
+
+@pytest.mark.parametrize("unknown", [False, True])
+def test_columns_no_mapping_names_are_never_taken_for_the_engine_s_own(engine, tmp_path, unknown):
+    rows = [[*r, *(["Maybe"] * len(STRAY))] for r in TINY_ROWS]
+    if unknown:
+        rows[1][6] = "Maybe"
+    csv = write_export(tmp_path / "s.csv", [*HUBSPOT_HEADER, *STRAY], rows)
+    if not unknown:
+        same_leads(engine(csv), read_export(csv))
+        return
+    with pytest.raises(CrmExportError) as on_file:
+        read_export(csv)
+    with pytest.raises(CrmExportError) as on_table:
+        engine(csv)
+    assert str(on_table.value).split(": ", 1)[1] == str(on_file.value).split(": ", 1)[1]
+
+
 def test_values_a_mapping_does_not_know_stop_the_table_as_the_export(engine, tmp_path):
     rows = [[*r[:6], "Maybe" if r[0] in "24" else r[6], *r[7:]] for r in TINY_ROWS]
     csv = write_export(tmp_path / "u.csv", HUBSPOT_HEADER, rows)
@@ -493,7 +537,10 @@ def test_copies_of_an_id_alike_but_for_a_bad_cell_keep_the_clean_one_in_every_qu
         assert ours.leads["amount"].isna().sum() == 5  # the empty copies
 
 
-@pytest.mark.parametrize("name", ["_copy", "_flag0", "_fk_flag0", "_won_dated", "_text0", "_x"])
+@pytest.mark.parametrize(
+    "name",
+    ["_copy", "_flag0", "_fk_flag0", "_won_dated", "_text0", "_x", "_FK_FLAG0", "_FK_COPY"],
+)
 def test_an_attribute_named_as_the_engine_s_own_columns_is_read_as_from_its_export(tmp_path, name):
     path = tmp_path / "crm.duckdb"
     with duckdb.connect(str(path)) as con:
