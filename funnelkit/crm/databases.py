@@ -128,8 +128,4 @@ def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
             f"{where}: no such table or view; the engine has {listed}{more} (name a table of "
             "another schema with it: 'schema.table')"
         ) from None
-    mapped = mapped_view(con, rows, mapping, where)
-    try:
-        return fetch(con, mapped)
-    finally:
-        mapped.release()
+    return fetch(con, mapped_view(con, rows, mapping, where))

@@ -30,6 +30,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
@@ -633,20 +634,33 @@ def _outcomes(kept: ir.Table, mapping: Mapping, build: _Builder) -> ir.Table:
 
 
 def fetch(con: Any, mapped: MappedView) -> LeadTable:
-    """The view's rows, in id order, as a LeadTable (the engine's work done; nothing parsed)."""
-    view = mapped.view
-    fetched = con.to_pyarrow(view.order_by(_in_order(view[ID])))
+    """The view's rows, in id order, as a LeadTable (the engine's work done; nothing parsed).
+
+    The rows are put in id order here, not by the engine: its sort held a second copy of
+    every row (1.7 GB more at 5,000,000 leads); here each column is ordered as it is made."""
+    try:
+        fetched = con.to_pyarrow(mapped.view)
+    finally:  # the engine's copies of the rows are let go before the frame is made
+        mapped.release()
+    ids = fetched.column(ID)
+    order = pc.sort_indices(  # as `_in_order` sorts: by length, then by the text
+        pa.table({"length": pc.utf8_length(ids), ID: ids}),
+        sort_keys=[("length", "ascending"), (ID, "ascending")],
+    )
+    del ids
     columns: dict[str, Column] = {}
     for name in fetched.column_names:
         values = fetched.column(name)
+        fetched = fetched.drop_columns([name])  # each column let go once it is made
         if pa.types.is_decimal(values.type):  # as an export's reader gives them
             values = values.cast(pa.float64())
+        if field_kind(name) in CATEGORY_KINDS:  # each distinct value made once, not per row
+            values = values.dictionary_encode()
+        values = values.take(order)
         if pa.types.is_timestamp(values.type) and field_kind(name) == "time":
             columns[name] = values.to_numpy().astype("datetime64[s]")
         elif pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
             columns[name] = values.to_numpy(zero_copy_only=False).astype(float)
-        elif field_kind(name) in CATEGORY_KINDS:  # each distinct value made once, not per row
-            columns[name] = values.dictionary_encode().to_pandas()
         else:
             columns[name] = values.to_pandas()
     leads = arrange(columns, mapped.mapping)
