@@ -20,13 +20,12 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from funnelkit.crm.fields import ID, stage_field
+from funnelkit.crm.fields import ID, ROW, stage_field
 from funnelkit.plan.funnel import step_name
 
 UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 SECONDS_PER_DAY = 86_400.0
 SECONDS_PER_MINUTE = 60.0
-ROW = "row_position"  # each lead's position (0, 1, …) in the lead table it was registered from
 
 
 def reached_column(stage_index: int) -> str:

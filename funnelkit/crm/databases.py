@@ -41,14 +41,20 @@ def _engine_said(err: BaseException) -> str:
 
 def duckdb_connection(database: Path | None = None, **config: Any) -> Any:
     """An Ibis connection to DuckDB (in memory, or the file `database` read-only) that draws
-    no progress bar: DuckDB draws one for a query over 2 s, into a notebook's output too."""
+    no progress bar (DuckDB draws one for a query over 2 s, in a terminal or a notebook)."""
     import ibis
 
     if database is None:
         con = ibis.duckdb.connect(**config)
     else:
         con = ibis.duckdb.connect(str(database), read_only=True, **config)
-    con.raw_sql("SET enable_progress_bar = false")
+    return _quiet(con)
+
+
+def _quiet(con: Any) -> Any:
+    """`con`, drawing no progress bar if it is DuckDB's."""
+    if con.name == "duckdb":
+        con.raw_sql("SET enable_progress_bar = false")
     return con
 
 
@@ -65,7 +71,7 @@ def connect(engine: str, database: Path | None = None) -> Any:
         from pyspark.sql import SparkSession
 
         return ibis.pyspark.connect(SparkSession.builder.getOrCreate())
-    return ibis.connect(engine)
+    return _quiet(ibis.connect(engine))  # 'duckdb://…' too
 
 
 def read_database_table(

@@ -8,6 +8,7 @@ is when the lead was created.
 from __future__ import annotations
 
 ID = "lead_id"
+ROW = "row_position"  # each lead's position (0, 1, …), added where the measures run
 OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
 
 # canonical field -> kind; kinds decide how a column is parsed

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.validation import check_choice, short
-from funnelkit.crm.fields import FIELDS, ID, OUTCOMES
+from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, ROW
 
 ISO_FORMATS: tuple[str, ...] = (
     "%Y-%m-%d %H:%M:%S",
@@ -82,13 +82,17 @@ class Mapping:
             check_choice("required", name, known, where=" entry")
 
     def _check_attribute_names(self) -> None:
-        """An attribute's name is a lead table column of its own: not blank, no field's name
-        nor a time's ('…_at'), none of them twice; in any case, as a database matches names."""
-        fields = {f.lower(): f for f in (*FIELDS, *(f"{s}_at" for s in self.stages))}
+        """An attribute's name is a lead table column of its own: not blank nor padded, no
+        field's name nor a time's ('…_at') nor the measures' row position, none of them twice;
+        in any case, as a database matches names."""
+        fields = {f.lower(): f for f in (*FIELDS, *(f"{s}_at" for s in self.stages), ROW)}
         seen: dict[str, str] = {}
         for name in self.attributes:
-            if not name.strip():
-                raise InputError(f"'attributes' key must name the attribute (got {short(name)})")
+            if not name.strip() or name != name.strip():
+                raise InputError(
+                    f"'attributes' key must name the attribute without surrounding spaces "
+                    f"(got {short(name)})"
+                )
             folded = name.lower()
             if folded in fields:
                 raise InputError(

@@ -102,6 +102,9 @@ def mapping_from_dict(raw: Any, source: str = "<mapping>") -> Mapping:
             ).items():  # a preset's map gains or changes entries
                 merged["values"][name] = {**base_values.get(name, {}), **value_map}
         if "attributes" in raw:
+            for name in raw["attributes"] if isinstance(raw["attributes"], dict) else ():
+                if not isinstance(name, str):  # YAML reads `~`, `yes` and `1` as no text
+                    raise InputError(f"'attributes' keys must be names (got {short(name)})")
             merged["attributes"] = _names(raw, "attributes")
         for key in ("missing_values", "date_formats", "marketing_sources", "required"):
             if key in raw:

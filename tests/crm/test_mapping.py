@@ -94,7 +94,21 @@ def test_a_preset_with_changes():
         ),
         (
             {"name": "x", "preset": "hubspot", "attributes": {" ": "Region"}},
-            "m.yaml: 'attributes' key must name the attribute (got ' ')",
+            "m.yaml: 'attributes' key must name the attribute without surrounding spaces (got ' ')",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"notes\t": "Notes"}},
+            "m.yaml: 'attributes' key must name the attribute without surrounding spaces "
+            "(got 'notes\\t')",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {None: "Region"}},
+            "m.yaml: 'attributes' keys must be names (got None)",
+        ),
+        (
+            {"name": "x", "preset": "hubspot", "attributes": {"Row_Position": "Region"}},
+            "m.yaml: 'attributes' key 'Row_Position' is the lead table's own column "
+            "'row_position' (names are matched ignoring case): name the attribute otherwise",
         ),
         (
             {"name": "x", "preset": "hubspot", "attributes": {"Outcome": "Region"}},
