@@ -486,7 +486,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         cached.append(repeated)
         rest = [c for c in build.columns if c not in times]
         kept, dropped = _first_of_each_id(every, repeated, times, [*rest, *build.flags], own)
-        kept = _won_time(kept, mapping, found, build.own)
+        kept = _won_time(kept, mapping, found, own)
         kept = _stage_order(kept, mapping, found, build)
         kept = _outcomes(kept, mapping, build)
         _count(con, every, kept, dropped, build, found, mapping, report)
