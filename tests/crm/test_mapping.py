@@ -92,55 +92,50 @@ def test_a_preset_with_changes():
             },
             "m.yaml: 'stage_columns' key must be one of a, b (got 'c')",
         ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {" ": "Region"}},
-            "m.yaml: 'attributes' key must name the attribute without surrounding spaces (got ' ')",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"notes\t": "Notes"}},
-            "m.yaml: 'attributes' key must name the attribute without surrounding spaces "
-            "(got 'notes\\t')",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {None: "Region"}},
-            "m.yaml: 'attributes' keys must be names (got None)",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"Row_Position": "Region"}},
-            "m.yaml: 'attributes' key 'Row_Position' is the lead table's own column "
-            "'row_position' (names are matched ignoring case): name the attribute otherwise",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"Outcome": "Region"}},
-            "m.yaml: 'attributes' key 'Outcome' is the lead table's own column 'outcome' (names "
-            "are matched ignoring case): name the attribute otherwise",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"MQL_at": "Region"}},
-            "m.yaml: 'attributes' key 'MQL_at' is the lead table's own column 'mql_at' (names "
-            "are matched ignoring case): name the attribute otherwise",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"signup_at": "Signed up"}},
-            "m.yaml: 'attributes' key 'signup_at' must not end in '_at' or start with "
-            "'attribute:' (a stage's time and funnelkit's own marks): name the attribute otherwise",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"attribute:x": "Region"}},
-            "m.yaml: 'attributes' key 'attribute:x' must not end in '_at' or start with "
-            "'attribute:' (a stage's time and funnelkit's own marks): name the attribute otherwise",
-        ),
-        (
-            {"name": "x", "preset": "hubspot", "attributes": {"Region": "R", "region": "r"}},
-            "m.yaml: 'attributes' keys 'Region' and 'region' differ only in case (a database "
-            "matches names ignoring case): name one otherwise",
-        ),
     ],
 )
 def test_mapping_errors_name_file_field_rule_and_value(raw, message):
     with pytest.raises(ParamsError) as err:
         mapping_from_dict(raw, source="m.yaml")
     assert str(err.value) == message
+
+
+OWN_COLUMN = (
+    "is the lead table's own column {} (names are matched ignoring case): "
+    "name the attribute otherwise"
+)
+NO_MARKS = (
+    "must not end in '_at' or start with 'attribute:' (a stage's time and funnelkit's own "
+    "marks): name the attribute otherwise"
+)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "rule"),
+    [
+        ({" ": "R"}, "key must name the attribute without surrounding spaces (got ' ')"),
+        (
+            {"notes\t": "N"},
+            "key must name the attribute without surrounding spaces (got 'notes\\t')",
+        ),
+        ({None: "R"}, "keys must be names (got None)"),
+        ({"Row_Position": "R"}, f"key 'Row_Position' {OWN_COLUMN.format(repr('row_position'))}"),
+        ({"Outcome": "R"}, f"key 'Outcome' {OWN_COLUMN.format(repr('outcome'))}"),
+        ({"MQL_at": "R"}, f"key 'MQL_at' {OWN_COLUMN.format(repr('mql_at'))}"),
+        ({"signup_at": "S"}, f"key 'signup_at' {NO_MARKS}"),
+        ({"attribute:x": "R"}, f"key 'attribute:x' {NO_MARKS}"),
+        (
+            {"Region": "R", "region": "r"},
+            "keys 'Region' and 'region' differ only in case (a database matches names "
+            "ignoring case): name one otherwise",
+        ),
+    ],
+)
+def test_attribute_names_that_cannot_be_a_column_of_their_own_are_refused(attributes, rule):
+    raw = {"name": "x", "preset": "hubspot", "attributes": attributes}
+    with pytest.raises(ParamsError) as err:
+        mapping_from_dict(raw, source="m.yaml")
+    assert str(err.value) == f"m.yaml: 'attributes' {rule}"
 
 
 def test_an_unknown_preset_name_is_named():
