@@ -34,7 +34,15 @@ from funnelkit.crm.exports import folded, read_table, repeated_column
 from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, field_kind, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
-from funnelkit.crm.parsing import as_text, cells, is_text, parse_numbers, parse_times, plain
+from funnelkit.crm.parsing import (
+    as_text,
+    cells,
+    decimal_text,
+    is_text,
+    parse_numbers,
+    parse_times,
+    plain,
+)
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
 TREATED_AS_MISSING = "treated as missing"
@@ -272,7 +280,8 @@ def _row_ids(
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
     """The ids as text, and the mask of rows kept: rows with an id, the first of each id
     (NaN and infinity, in a column of floating numbers, are no ids)."""
-    column = plain(table.column(id_column))
+    column = table.column(id_column)
+    column = decimal_text(column) if pa.types.is_decimal(column.type) else plain(column)
     if pa.types.is_floating(column.type):
         column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
     text = is_text(column.type)

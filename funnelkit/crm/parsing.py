@@ -69,6 +69,15 @@ def plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column
 
 
+def decimal_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Decimals written out exactly, without zeros ending the fraction ('1.250' → '1.25',
+    '2.000' → '2'): as floats, ids of more than 15 digits would lose their last ones."""
+    text = pc.cast(column, pa.string())
+    if column.type.scale <= 0:
+        return text
+    return pc.replace_substring_regex(pc.replace_substring_regex(text, "0+$", ""), r"\.$", "")
+
+
 def is_text(kind: pa.DataType) -> bool:
     """Whether an Arrow type holds text."""
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)

@@ -164,8 +164,12 @@ def _trimmed(text: ir.StringValue) -> ir.StringValue:
 
 
 def _as_text(value: ir.Value) -> ir.StringValue:
-    """A column as text, as Arrow writes it: whole floating numbers without '.0'."""
-    if not value.type().is_floating():
+    """A column as text, as Arrow writes it: whole floating numbers without '.0', decimals
+    exactly and without zeros ending the fraction (`funnelkit.crm.parsing.decimal_text`)."""
+    kind = value.type()
+    if kind.is_decimal() and (kind.scale or 0) > 0:
+        return value.cast(dt.string).re_replace("0+$", "").re_replace(r"\.$", "")
+    if not kind.is_floating():
         return value.cast(dt.string)
     whole = ((value % 1) == 0) & (value.abs() < EXACT)
     return ibis.ifelse(whole, value.cast(dt.int64).cast(dt.string), value.cast(dt.string))

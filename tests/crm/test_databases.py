@@ -348,6 +348,36 @@ def test_typed_attributes_read_as_from_the_same_table_written_to_parquet(tmp_pat
     assert ours.leads["code"].tolist() == ["\xa0007", "\u2003 012"]  # codes: kept as text
 
 
+@pytest.mark.parametrize(
+    ("kind", "ids"),
+    [
+        ("DECIMAL(20, 0)", ["12345678901234567890", "12345678901234567891", "7"]),
+        ("DECIMAL(12, 3)", ["1.25", "2", "9.5"]),
+    ],
+)
+@pytest.mark.parametrize("on", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_decimal_ids_are_read_exactly_from_a_table_and_from_parquet(tmp_path, kind, ids, on):
+    rows = [[lead, *row[1:]] for lead, row in zip(ids, TINY_ROWS, strict=False)]
+    csv = write_export(tmp_path / "d.csv", HUBSPOT_HEADER, rows)
+    path, parquet = tmp_path / "crm.duckdb", tmp_path / "leads.parquet"
+    with duckdb.connect(str(path)) as con:
+        as_table(con, csv, "leads")
+        con.execute(f'ALTER TABLE leads ALTER "Record ID" TYPE {kind}')
+        con.execute(f"COPY leads TO '{parquet}' (FORMAT parquet)")
+    expected = read_export(parquet)
+    assert sorted(expected.leads[ID]) == sorted(ids)  # as floats the first two were one id
+    assert not expected.quality.findings
+    if on == "duckdb":
+        same_leads(read_database_table("duckdb", "leads", HUBSPOT, path), expected)
+        return
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime and none is on PATH (.ci/run installs one)")
+    from funnelkit.actuals.engine import spark_connection
+
+    spark_connection()._session.read.parquet(str(parquet)).createOrReplaceTempView("leads")
+    same_leads(read_database_table("spark", "leads", HUBSPOT, None), expected)
+
+
 STRAY = ["_V", "_TEXT0", "_FK_VALUE", "_FK_TEXT0", "_FK_COPY"]  # named as the engine's own
 
 
