@@ -362,16 +362,25 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
 
 def wrong_type_message(path: str, name: str, field: str, holds: object) -> str:
     """The error for a column whose type cannot hold its field (an id: text or whole numbers;
-    a time: text or times; an amount, count or duration: text or numbers; any other field:
-    text, numbers or times)."""
+    a time: text or times; an amount, count or duration: text or numbers; an attribute:
+    text, numbers, true/false or times; any other field: text, numbers or times)."""
+    kind = field_kind(field)
     right = {
         "id": "text or whole numbers",
         "time": "text or times",
         "money": "text or numbers",
         "count": "text or numbers",
         "duration": "text or numbers",
-    }.get(field_kind(field), "text, numbers or times")
-    return f"{path}: column {short(name)} ({field}) must hold {right} (it holds {holds})"
+        "attribute": "text, numbers, true/false or times",
+    }.get(kind, "text, numbers or times")
+    label = f"attribute {short(field.removeprefix('attribute:'))}" if kind == "attribute" else field
+    return f"{path}: column {short(name)} ({label}) must hold {right} (it holds {holds})"
+
+
+def no_field_type(kind: pa.DataType) -> bool:
+    """Whether a column of this Arrow type can hold no field: lists, structs, maps, unions
+    and intervals (a lead's field is one value a report can show and group by)."""
+    return pa.types.is_nested(kind) or pa.types.is_interval(kind)
 
 
 def undated_fields(mapping: Mapping, dated: dict[str, int]) -> list[str]:
@@ -406,6 +415,8 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
         name = export_name[field]
         kind = field_kind(field)
         column = table.column(name)
+        if no_field_type(column.type):
+            raise CrmExportError(wrong_type_message(path, name, field, column.type))
         if kind in HOLDS:
             column = plain(column)
             if not any(holds(column.type) for holds in HOLDS[kind]):

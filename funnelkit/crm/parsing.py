@@ -9,6 +9,7 @@ placeholder such as 'Select') null, and so never bad.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,14 +60,24 @@ def cells(column: pa.ChunkedArray, placeholders: Sequence[str] = ()) -> pa.Chunk
 
 def plain(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """A column in a type the parsers know: a dictionary's values decoded, text views and
-    all-null columns as text, decimals as floats."""
+    all-null columns as text, UUIDs as their text ('6f1d0b1e-8a59-…', as an engine gives
+    them), decimals as floats."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    if isinstance(column.type, pa.UuidType):
+        return uuid_text(column)
     if pa.types.is_string_view(column.type) or pa.types.is_null(column.type):
         return column.cast(pa.string())
     if pa.types.is_decimal(column.type):
         return column.cast(pa.float64())
     return column
+
+
+def uuid_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """UUIDs written out in their usual form, each distinct one once."""
+    codes = pc.dictionary_encode(column.combine_chunks().storage)
+    words = [None if b is None else str(uuid.UUID(bytes=b)) for b in codes.dictionary.to_pylist()]
+    return pa.chunked_array([pa.array(words, pa.string()).take(codes.indices)])
 
 
 def decimal_text(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -409,6 +409,25 @@ class _Builder:
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
 
+def _fetchable(kind: dt.DataType) -> bool:
+    """Whether a column of this engine type can hold a field: text, numbers, true/false,
+    times, bytes or UUIDs; not lists, structs, maps, intervals or types Ibis does not know
+    (DuckDB's BIT), as an export's reader refuses them (`leads.no_field_type`)."""
+    return any(
+        is_kind()
+        for is_kind in (
+            kind.is_string,
+            kind.is_numeric,
+            kind.is_boolean,
+            kind.is_temporal,
+            kind.is_binary,
+            kind.is_uuid,
+            kind.is_json,
+            kind.is_null,
+        )
+    )
+
+
 def _own_prefix(names: list[str]) -> str:
     """A start of column names that none of `names` (the table's columns, the mapping's
     attributes) has in any case, for the engine's own columns (cells, flags, ranks): a column
@@ -449,8 +468,9 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     found = {f: n for f, n in columns.items() if n}
     for field, name in found.items():
         kind = rows[name].type()
-        if kind.is_nested() or (field == ID and kind.is_boolean()):
-            raise CrmExportError(wrong_type_message(where, name, field, kind))
+        if not _fetchable(kind) or (field == ID and kind.is_boolean()):
+            holds = kind.raw_type.sql().lower() if kind.is_unknown() else kind  # 'bit'
+            raise CrmExportError(wrong_type_message(where, name, field, holds))
     texts = [
         n
         for f, n in found.items()

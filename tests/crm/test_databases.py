@@ -348,6 +348,62 @@ def test_typed_attributes_read_as_from_the_same_table_written_to_parquet(tmp_pat
     assert ours.leads["code"].tolist() == ["\xa0007", "\u2003 012"]  # codes: kept as text
 
 
+def region_table(tmp_path, value: str, ids: str = "'1', '2'") -> tuple:
+    """A DuckDB table of two leads whose 'extra' column holds `value` for the first, its
+    Parquet copy, and a mapping that reads 'extra' as the attribute 'region'."""
+    path, parquet = tmp_path / "crm.duckdb", tmp_path / "leads.parquet"
+    first, second = ids.split(", ")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            f"CREATE TABLE leads AS SELECT * FROM (VALUES ({first}, TIMESTAMP '2026-01-05 09:00', "
+            f"{value}), ({second}, TIMESTAMP '2026-01-06 09:00', NULL)) "
+            't("Record ID", "Create Date", extra)'
+        )
+        con.execute(f"COPY leads TO '{parquet}' (FORMAT parquet)")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        yaml.safe_dump({"name": "m", "preset": "hubspot", "attributes": {"region": "extra"}})
+    )
+    return path, parquet, resolve_mapping(str(mapping))
+
+
+@pytest.mark.parametrize(
+    ("value", "in_table", "in_parquet"),
+    [
+        ("[1, 2]", "array<int32>", "list<element: int32>"),
+        ("{'a': 1}", "struct<a: int32>", "struct<a: int32>"),
+        ("MAP {'a': 1}", "map<string, int32>", "map<string, int32 ('extra')>"),
+        ("INTERVAL 3 DAY", "interval('us')", None),  # in Parquet: twelve bytes, no interval
+        ("'101'::BIT", "bit", None),  # in Parquet: text
+    ],
+)
+def test_an_attribute_no_report_can_show_is_refused_by_name(tmp_path, value, in_table, in_parquet):
+    path, parquet, mapping = region_table(tmp_path, value)
+    said = "column 'extra' (attribute 'region') must hold text, numbers, true/false or times"
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "leads", mapping, path)
+    assert str(err.value) == f"table 'leads' in crm.duckdb: {said} (it holds {in_table})"
+    if in_parquet is not None:
+        with pytest.raises(CrmExportError) as err:
+            read_export(parquet, mapping)
+        assert str(err.value) == f"{parquet}: {said} (it holds {in_parquet})"
+
+
+def test_uuids_are_read_as_their_text_from_a_table_and_from_parquet(tmp_path):
+    value = "'6f1d0b1e-8a59-4c61-9d6e-2c2f1e8e1b11'::UUID"
+    ids = (
+        "'00000000-0000-0000-0000-00000000000a'::UUID, 'c0ffee00-0000-4000-8000-000000000001'::UUID"
+    )
+    path, parquet, mapping = region_table(tmp_path, value, ids)
+    ours = read_database_table("duckdb", "leads", mapping, path)
+    same_leads(ours, read_export(parquet, mapping))
+    assert ours.leads[ID].tolist() == [
+        "00000000-0000-0000-0000-00000000000a",
+        "c0ffee00-0000-4000-8000-000000000001",
+    ]
+    assert ours.leads["region"].tolist()[0] == "6f1d0b1e-8a59-4c61-9d6e-2c2f1e8e1b11"
+
+
 @pytest.mark.parametrize(
     ("kind", "ids"),
     [
