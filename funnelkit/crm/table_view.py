@@ -480,8 +480,9 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     rows, named = _cells(rows, texts, mapping, own)
     build = _Builder(con, rows, named, mapping, where, own)
     raw_ids = rows[found[ID]]
-    if raw_ids.type().is_floating():  # NaN and infinity are no ids
-        raw_ids = ibis.ifelse(raw_ids.isnan() | raw_ids.isinf(), ibis.null(raw_ids.type()), raw_ids)
+    if raw_ids.type().is_floating():  # NaN and infinity are no ids (Spark's isinf misses some)
+        no_id = raw_ids.isnan() | (raw_ids.abs() > LARGEST)
+        raw_ids = ibis.ifelse(no_id, ibis.null(raw_ids.type()), raw_ids)
     ids = _trimmed(_as_text(raw_ids)).nullif("")
     for field, name in found.items():
         if field == ID:

@@ -756,6 +756,19 @@ def test_nan_and_infinite_ids_are_missing_ids_in_a_table_and_in_an_export(odd_da
         assert sorted(table.leads[ID].astype(int)) == sorted(kept[kept % 100 > 1])
 
 
+def test_nan_and_infinite_floating_ids_are_no_ids_on_every_engine(engine, tmp_path):
+    frame = pd.read_csv(SAMPLE, dtype=str).dropna(subset=["Record ID"]).head(40)
+    ids = frame["Record ID"].astype(float).to_numpy(copy=True)
+    ids[[3, 7, 9]] = [float("inf"), float("-inf"), float("nan")]
+    frame["Record ID"] = ids
+    parquet = tmp_path / "floating.parquet"
+    frame.to_parquet(parquet)
+    ours = engine(frame)
+    same_leads(ours, read_export(parquet))
+    assert [f.count for f in ours.quality.findings if f.check == "missing id"] == [3]
+    assert len(ours.leads) == 37
+
+
 def test_a_true_or_false_id_column_in_an_export_is_refused(tmp_path):
     frame = generate_leads(20, 1)
     frame["Record ID"] = frame.index % 2 == 0
