@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from funnelkit.actuals import engine, queries
-from funnelkit.actuals.measures import PERIODS, as_periods, keyed, stage_volumes
+from funnelkit.actuals.measures import (
+    PERIODS,
+    as_periods,
+    group_columns,
+    keyed,
+    named_groups,
+    stage_volumes,
+)
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice, check_number
@@ -60,10 +67,7 @@ def sla_compliance(
     check_number("window_minutes", window_minutes, low=0, low_open=True)
     check_choice("handoff_stage", handoff_stage, table.stages)
     check_choice("period", period, tuple(PERIODS))
-    groups = []
-    if by is not None:
-        check_choice("by", by, tuple(table.leads.columns))
-        groups.append(by)
+    groups = group_columns(table, by)
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     agg = engine.measure(
         table,
@@ -74,6 +78,7 @@ def sla_compliance(
         tuple(groups),
         as_of.to_pydatetime(),
     )
+    named_groups(agg, table, groups)
     agg = agg.sort_values(["period", *groups]).reset_index(drop=True)
     keyed(agg, table, groups, period)
     counts = ["handed_off", "touched", "within_window", "pending"]
@@ -127,12 +132,13 @@ def cadence_adherence(
     check_choice("handoff_stage", handoff_stage, table.stages)
     if "touches" not in table.leads:
         raise InputError("'cadence_adherence' needs touch counts (the export has no 'touches')")
-    groups = (by,) if by else ()
-    if by is not None:
-        check_choice("by", by, tuple(table.leads.columns))
-    agg = engine.measure(table, queries.cadence_counts, touches_per_lead, handoff_stage, groups)
+    groups = group_columns(table, by)
+    agg = engine.measure(
+        table, queries.cadence_counts, touches_per_lead, handoff_stage, tuple(groups)
+    )
     agg = agg[agg["handed_off"] > 0]  # no hand-offs at all: no row, as for an empty group
-    agg = agg.sort_values(list(groups)) if groups else agg
+    named_groups(agg, table, groups)
+    agg = agg.sort_values(groups) if groups else agg
     keyed(agg, table, groups, None)
     agg = agg.astype({"handed_off": "int64", "full_cadence": "int64", "mean_touches": "float64"})
     agg["share_full_cadence"] = agg["full_cadence"] / agg["handed_off"]

@@ -18,6 +18,7 @@ import pandas as pd
 
 from funnelkit.actuals import engine, queries
 from funnelkit.actuals.queries import SECONDS_PER_DAY
+from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_choice
 from funnelkit.crm.fields import stage_field
@@ -58,12 +59,32 @@ def as_periods(floors: pd.Series, period: str) -> pd.PeriodIndex:
     return pd.PeriodIndex(pd.DatetimeIndex(floors), freq=PERIODS[period])
 
 
-def _groups(table: LeadTable, by: str | None) -> list[str]:
+# the columns measures' frames have of their own, which a group cannot be named as
+MEASURED = frozenset(
+    {
+        *("period", "stage", "step", "count", "entered", "entered_next", "converted"),
+        *("rate", "mature", "reached", "rate_from_first", "rate_to_next"),
+        *("won", "lost", "leads", "won_among_closed", "won_among_all"),
+        *("advanced", "stalled", "in_progress"),
+        *("handed_off", "touched", "within_window", "pending", "share_within"),
+        *("mean_touches", "full_cadence", "share_full_cadence"),
+    }
+)
+
+
+def group_columns(table: LeadTable, by: str | None) -> list[str]:
+    """The columns a measure groups by: none, or `by`, a column of the lead table that holds
+    no times or fractions and is not named as a column of a measure's own (`MEASURED`)."""
     if by is None:
         return []
     check_choice(
         "by", by, tuple(c for c in table.leads.columns if table.leads[c].dtype.kind not in "Mmf")
     )
+    if by in MEASURED:
+        raise InputError(
+            f"'by' cannot be {by!r}: measures give a column of that name of their own (name "
+            "the attribute otherwise in the mapping)"
+        )
     return [by]
 
 
@@ -79,9 +100,19 @@ def step_days(table: LeadTable, a: str, b: str) -> pd.Series:
     return (end[ok] - start[ok]).dt.total_seconds() / SECONDS_PER_DAY
 
 
+def named_groups(out: pd.DataFrame, table: LeadTable, groups: Sequence[str]) -> None:
+    """A query's result with its groups under their own names again: a query gives them under
+    their keys (`queries.group_keys`)."""
+    keys = queries.group_keys([queries.ROW, *table.leads.columns], tuple(groups))
+    names = dict(zip(keys, groups, strict=True))
+    out.columns = [names.get(c, c) for c in out.columns]
+
+
 def keyed(out: pd.DataFrame, table: LeadTable, columns: Sequence[str], period: str | None) -> None:
-    """Engine results keyed as the lead table is: `period` as pandas Periods, the lead table's
-    `columns` in its own types (categories stay categories)."""
+    """Engine results keyed as the lead table is: groups under their own names
+    (`named_groups`), `period` as pandas Periods, the lead table's `columns` in its own types
+    (categories stay categories)."""
+    named_groups(out, table, columns)
     if period is not None:
         out["period"] = as_periods(out["period"].astype("datetime64[s]"), period)
     for name in columns:
@@ -97,7 +128,7 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
 
     Leads that reached a stage without a recorded time for it are not placed in a period.
     """
-    groups = _groups(table, by)
+    groups = group_columns(table, by)
     check_choice("period", period, tuple(PERIODS))
     out = engine.measure(table, queries.entered, table.stages, period, tuple(groups))
     keyed(out, table, groups, period)
@@ -112,7 +143,7 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
 
 def flow_conversion(table: LeadTable, period: str = "month", by: str | None = None) -> pd.DataFrame:
     """Per period and step: entered the stage, entered the next stage, and their ratio."""
-    groups = _groups(table, by)
+    groups = group_columns(table, by)
     wide = stage_volumes(table, period, by).pivot_table(
         index=["period", *groups], columns="stage", values="count", fill_value=0, observed=False
     )
@@ -162,7 +193,7 @@ def cohort_conversion(
 ) -> pd.DataFrame:
     """Per entry period and step: of the leads that entered the stage then, how many ever
     reached the next; `mature` says whether the cohort has had time to convert."""
-    groups = _groups(table, by)
+    groups = group_columns(table, by)
     check_choice("period", period, tuple(PERIODS))
     as_of = _as_of(table, as_of)
     maturity = maturity_days(table) if maturity is None else maturity
@@ -185,15 +216,18 @@ def reached_counts(
     """How many leads reached each stage, with each stage's rate from the first (cumulative
     conversion) and to the next: overall, per group, and with `period` per cohort of leads
     created in the same period (leads without a creation time are then left out)."""
-    groups = _groups(table, by)
+    groups = group_columns(table, by)
     if period is not None:
         check_choice("period", period, tuple(PERIODS))
-    counts = engine.measure(table, queries.reached_totals, table.stages, tuple(groups), period)
-    keyed(counts, table, groups, period)
+    result = engine.measure(table, queries.reached_totals, table.stages, tuple(groups), period)
+    sums = [queries.reached_column(i) for i in range(len(table.stages))]
+    counts = result[sums].astype("int64").set_axis(list(table.stages), axis="columns")
     keys = (["period"] if period is not None else []) + groups
-    if keys:
-        counts = counts.sort_values(keys).set_index(keys)
-    counts = counts[list(table.stages)].astype("int64")
+    if keys:  # apart from the counts, so a group may be named as a stage or a sum
+        index = result.drop(columns=sums)
+        keyed(index, table, groups, period)
+        index = index.sort_values(keys)
+        counts = counts.loc[index.index].set_axis(index.set_index(keys).index)
     rows = []
     for i, stage in enumerate(table.stages):
         part = pd.DataFrame({"stage": stage, "reached": counts[stage]})
@@ -210,7 +244,7 @@ def reached_counts(
 
 def win_rate(table: LeadTable, by: str | None = None) -> pd.DataFrame:
     """Won among closed (won + lost) and won among all, overall or per group."""
-    groups = _groups(table, by)
+    groups = group_columns(table, by)
     agg = engine.measure(table, queries.outcomes, tuple(groups))
     keyed(agg, table, groups, None)
     if groups:
@@ -236,7 +270,7 @@ def leakage(
     """Where leads stop, per stage (and group): of those who reached a stage, how many went on,
     were lost, stalled (open and in the stage longer than the step's maturity days), or are
     still in progress. The four add up to `reached`."""
-    groups = _groups(table, by) if by in table.leads.columns else _groups(table, None)
+    groups = group_columns(table, by) if by in table.leads.columns else group_columns(table, None)
     as_of = _as_of(table, as_of)
     stall = maturity_days(table) if stall_days is None else stall_days
     finite = {step: float(days) for step, days in stall.items() if np.isfinite(days)}

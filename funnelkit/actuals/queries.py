@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -54,6 +55,24 @@ def total(values: ir.IntegerColumn) -> ir.IntegerScalar:
     return values.sum().fill_null(0)
 
 
+def group_keys(columns: Sequence[str], groups: tuple[str, ...]) -> tuple[str, ...]:
+    """Each group's name in a query's result: its column's name after a start that no column of
+    the lead table (`columns`) has in any case ('group:source'), so that a group named as a
+    column a query makes ('period', 'converted', a stage) is never taken for that column."""
+    taken = [c.lower() for c in columns]
+    prefix = "group:"
+    while any(c.startswith(prefix) for c in taken):
+        prefix = f"_{prefix}"
+    return tuple(prefix + g for g in groups)
+
+
+def grouped(t: ir.Table, groups: tuple[str, ...]) -> tuple[ir.Table, tuple[str, ...]]:
+    """`t` with each group column copied under its key (`group_keys`), and the keys: done
+    first, before a query makes columns of its own."""
+    keys = group_keys(t.columns, groups)
+    return t.mutate(**{k: t[g] for k, g in zip(keys, groups, strict=True)}), keys
+
+
 def per_group(
     t: ir.Table, groups: tuple[str, ...], sums: dict[str, ir.Scalar], **keys: ir.Value
 ) -> ir.Table:
@@ -70,12 +89,13 @@ def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.Floatin
 
 def entered(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str, ...]) -> ir.Table:
     """Per stage, period (and group): how many leads entered the stage then."""
+    t, keys = grouped(t, groups)
     parts = []
     for stage in stages:
         at = t[stage_field(stage)]
         parts.append(
             t.filter(at.notnull())
-            .group_by(*groups, period=at.truncate(UNITS[period]))
+            .group_by(*keys, period=at.truncate(UNITS[period]))
             .agg(count=_.count())
             .mutate(stage=ibis.literal(stage))
         )
@@ -85,13 +105,14 @@ def entered(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str
 def cohorts(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str, ...]) -> ir.Table:
     """Per step, entry period (and group): leads that entered the step's first stage then, and
     how many of them ever reached the next."""
+    t, keys = grouped(t, groups)
     parts = []
     for i, (a, b) in enumerate(itertools.pairwise(stages)):
         at = t[stage_field(a)]
         parts.append(
             t.mutate(converted=reached(t, stages, i + 1))
             .filter(at.notnull())
-            .group_by(*groups, period=at.truncate(UNITS[period]))
+            .group_by(*keys, period=at.truncate(UNITS[period]))
             .agg(entered=_.count(), converted=total(_.converted))
             .mutate(step=ibis.literal(step_name(a, b)))
         )
@@ -101,10 +122,11 @@ def cohorts(t: ir.Table, stages: tuple[str, ...], period: str, groups: tuple[str
 def reached_totals(
     t: ir.Table, stages: tuple[str, ...], groups: tuple[str, ...], period: str | None
 ) -> ir.Table:
-    """How many leads reached each stage (a column per stage, named by it), per group and, with
-    `period`, per creation period (`period`; leads without a creation time left out)."""
+    """How many leads reached each stage (a column per stage, `reached_column`), per group and,
+    with `period`, per creation period (`period`; leads without a creation time left out)."""
+    t, groups = grouped(t, groups)
     t = with_reached(t, stages)
-    sums = {stage: total(_[reached_column(i)]) for i, stage in enumerate(stages)}
+    sums = {reached_column(i): total(_[reached_column(i)]) for i in range(len(stages))}
     keys: dict[str, ir.Value] = {}
     if period is not None:
         created = t[stage_field(stages[0])]
@@ -115,6 +137,7 @@ def reached_totals(
 
 def outcomes(t: ir.Table, groups: tuple[str, ...]) -> ir.Table:
     """Per group: leads won, lost, and all leads."""
+    t, groups = grouped(t, groups)
     sums = {
         "won": total((t.outcome == "won").fill_null(False).cast("int64")),
         "lost": total((t.outcome == "lost").fill_null(False).cast("int64")),
@@ -152,6 +175,7 @@ def leaks(
     """Per step (and group): of the leads that reached its first stage, how many went on, were
     lost there, stalled (open, and waiting there longer than the step's stall days), or are
     still in progress. Steps without finite stall days have none stalled."""
+    t, groups = grouped(t, groups)
     t, now, stall = with_reached(t, stages), ibis.literal(as_of), dict(stall_days)
     open_, lost = (t.outcome == "open").fill_null(False), (t.outcome == "lost").fill_null(False)
     parts = []
@@ -239,10 +263,11 @@ def sla_counts(
 ) -> ir.Table:
     """Per hand-off period (and group): leads handed off, touched, touched within the window,
     and pending (not touched, window not yet run out at `as_of`)."""
+    t, keys = grouped(t, groups)
     sla = SlaSigns.of(t, window_minutes, handoff_stage, as_of)
     return (
         t.filter(sla.start.notnull())
-        .group_by(*groups, period=sla.start.truncate(UNITS[period]))
+        .group_by(*keys, period=sla.start.truncate(UNITS[period]))
         .agg(
             handed_off=_.count(),
             touched=total(sla.touched.cast("int64")),
@@ -295,6 +320,7 @@ def cadence_counts(
     t: ir.Table, touches_per_lead: int, handoff_stage: str, groups: tuple[str, ...]
 ) -> ir.Table:
     """Per group: leads handed off, their mean touches, and how many had the cadence's."""
+    t, groups = grouped(t, groups)
     handed = t.filter(handoffs(t, handoff_stage).notnull())
     full = (handed.touches >= touches_per_lead).fill_null(False)
     sums = {

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from conftest import SAMPLE
 
+from funnelkit.actuals import followup
 from funnelkit.actuals import measures as actuals
 from funnelkit.core.exceptions import InputError
 from funnelkit.crm.leads import read_export
@@ -165,3 +166,46 @@ def test_an_empty_table_counts_zero_everywhere(tiny):
     assert (leak[["reached", "advanced", "lost", "stalled", "in_progress"]] == 0).all().all()
     assert actuals.velocity(empty)["count"].tolist() == [0] * len(tiny.stages)
     assert actuals.stage_volumes(empty).empty
+
+
+GROUPED = {  # every measure with a 'by', called with one
+    "stage_volumes": lambda t, by: actuals.stage_volumes(t, by=by),
+    "flow_conversion": lambda t, by: actuals.flow_conversion(t, by=by),
+    "cohort_conversion": lambda t, by: actuals.cohort_conversion(t, by=by),
+    "reached_counts": lambda t, by: actuals.reached_counts(t, by=by, period="quarter"),
+    "win_rate": lambda t, by: actuals.win_rate(t, by=by),
+    "leakage": lambda t, by: actuals.leakage(t, by=by),
+    "sla_compliance": lambda t, by: followup.sla_compliance(t, 60, by=by),
+    "cadence_adherence": lambda t, by: followup.cadence_adherence(t, 3, by=by),
+}
+
+
+def source_as(table, name):
+    """The table with each lead's source also in a column named `name`."""
+    return dataclasses.replace(table, leads=table.leads.assign(**{name: table.leads["source"]}))
+
+
+@pytest.mark.parametrize("measure", GROUPED)
+def test_every_column_a_measure_makes_of_its_own_is_one_no_group_may_be_named(sample, measure):
+    made = set(GROUPED[measure](sample, "source").columns) - {"source"}
+    assert made <= actuals.MEASURED
+
+
+@pytest.mark.parametrize("measure", GROUPED)
+@pytest.mark.parametrize("name", ["reached_0", "reached_1", "mql", "group:source", "GROUP:x"])
+def test_a_group_named_as_a_query_s_own_column_is_measured_as_any_other(sample, measure, name):
+    # queries make 'reached_<i>' columns and one per stage ('mql') on the way to their counts
+    expected = GROUPED[measure](sample, "source").rename(columns={"source": name})
+    pd.testing.assert_frame_equal(GROUPED[measure](source_as(sample, name), name), expected)
+
+
+@pytest.mark.parametrize("measure", GROUPED)
+@pytest.mark.parametrize("name", ["period", "step", "entered", "converted", "count", "leads"])
+def test_a_group_named_as_a_column_measures_give_is_refused(sample, measure, name):
+    message = (
+        f"'by' cannot be '{name}': measures give a column of that name of their own (name the "
+        "attribute otherwise in the mapping)"
+    )
+    with pytest.raises(InputError) as err:
+        GROUPED[measure](source_as(sample, name), name)
+    assert str(err.value) == message
