@@ -409,6 +409,15 @@ class _Builder:
         self.columns[field] = text.substitute(value_map, else_=ibis.null(dt.string))
 
 
+def _compared_by_bytes(con: Any, rows: ir.Table, names: list[str]) -> ir.Table:
+    """`rows` with the text columns `names` compared byte by byte, as an export's are, whatever
+    collation a Spark table gives them: under UTF8_LCASE the ids 'b' and 'B' were one lead.
+    Text cast to bytes and back has Spark's default collation (DuckDB compares bytes)."""
+    if con.name != "pyspark":
+        return rows
+    return rows.mutate(**{n: rows[n].cast(dt.binary).cast(dt.string) for n in dict.fromkeys(names)})
+
+
 def _fetchable(kind: dt.DataType) -> bool:
     """Whether a column of this engine type can hold a field: text, numbers, true/false,
     times, bytes or UUIDs; not lists, structs, maps, intervals or types Ibis does not know
@@ -471,6 +480,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         if not _fetchable(kind) or (field == ID and kind.is_boolean()):
             holds = kind.raw_type.sql().lower() if kind.is_unknown() else kind  # 'bit'
             raise CrmExportError(wrong_type_message(where, name, field, holds))
+    rows = _compared_by_bytes(con, rows, [n for n in found.values() if rows[n].type().is_string()])
     texts = [
         n
         for f, n in found.items()
