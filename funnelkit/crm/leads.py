@@ -35,10 +35,13 @@ from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, field_kind, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.parsing import (
+    EXACT_DIGITS,
+    EXACT_WHOLE,
     as_text,
     cells,
     decimal_text,
     is_text,
+    numbers_exactly,
     parse_numbers,
     parse_times,
     plain,
@@ -495,17 +498,31 @@ def _parse(
             values = _blanked(values, too_long, np.nan)
         return values
     if kind == "attribute":
-        column = plain(column)
-        if not any(holds(column.type) for holds in NUMBERS):
-            return column.to_pandas()  # true/false, times: kept as exported
-        text = cells(column, mapping.missing_values)
-        # kept as exported, untrimmed, unless all numbers
-        kept = column if text is column else pc.if_else(pc.is_valid(text), column, None)
-        if pc.any(pc.match_substring_regex(as_text(text), r"^0\d")).as_py():
-            return kept.to_pandas()  # digits with leading zeros are codes (ids), not numbers
-        values, bad = parse_numbers(text, mapping.decimal)
-        return values if not bad.any() else kept.to_pandas()
+        return _attribute(column, mapping)
     return _categories(path, name, field, column, mapping, ids)
+
+
+def _attribute(column: pa.ChunkedArray, mapping: Mapping) -> np.ndarray | pd.Series:
+    """An attribute as exported (text untrimmed, placeholders missing), or as numbers where
+    that loses nothing: floating numbers; whole numbers below EXACT_WHOLE; text that is plain
+    numbers of at most EXACT_DIGITS digits throughout (`numbers_exactly`). Anything else is
+    kept as its text: '2026E1' and 18-digit account numbers are codes."""
+    if pa.types.is_decimal(column.type) and column.type.precision > EXACT_DIGITS:
+        return decimal_text(column).to_pandas()  # every digit
+    column = plain(column)
+    if pa.types.is_floating(column.type):
+        return column.to_numpy(zero_copy_only=False)
+    if pa.types.is_integer(column.type):
+        ends = pc.min_max(column).values()
+        if all(end.as_py() is None or abs(end.as_py()) < EXACT_WHOLE for end in ends):
+            return column.to_numpy(zero_copy_only=False).astype(float)
+        return pc.cast(column, pa.string()).to_pandas()  # every digit, as the table's text
+    if not is_text(column.type):
+        return column.to_pandas()  # true/false, times: kept as exported
+    text = cells(column, mapping.missing_values)
+    if numbers_exactly(text, mapping.decimal):
+        return parse_numbers(text, mapping.decimal)[0]
+    return pc.if_else(pc.is_valid(text), column, None).to_pandas()
 
 
 # the Arrow types a time field and a number field can be read from (text is parsed)

@@ -318,6 +318,28 @@ def number_pattern(decimal: str, money: bool) -> str:
     return rf"^[-+]?(\d+{re_escape(decimal)}?\d*|{re_escape(decimal)}\d+)([eE][-+]?\d+)?$"
 
 
+EXACT_DIGITS = 15  # a floating number holds any number of this many digits exactly
+EXACT_WHOLE = 2**53  # … and every whole number below this
+
+
+def plain_number_pattern(decimal: str) -> str:
+    """A number written plainly: digits, a sign and a fraction at most, no leading zero before
+    another digit, no exponent or thousands marks. Only attribute text written so throughout
+    is read as numbers ('2026E1' is a code, not 20,260; '007' a code, not 7)."""
+    return rf"^[-+]?(0|[1-9]\d*)({re_escape(decimal)}\d+)?$"
+
+
+def numbers_exactly(text: pa.ChunkedArray, decimal: str) -> bool:
+    """Whether every cell of `cells` text is a plain number (`plain_number_pattern`) of at most
+    EXACT_DIGITS digits, so that as a floating number it keeps every digit."""
+    pattern = plain_number_pattern(decimal)
+    if not pc.all(pc.match_substring_regex(text, pattern)).as_py():  # nulls count as true
+        return False
+    digits = pc.utf8_length(pc.replace_substring_regex(text, r"\D", ""))
+    longest = pc.max(digits).as_py()
+    return longest is None or longest <= EXACT_DIGITS
+
+
 def _mask(flags: pa.ChunkedArray) -> np.ndarray:
     return pc.fill_null(flags, False).to_numpy(zero_copy_only=False).astype(bool)
 

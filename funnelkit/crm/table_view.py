@@ -60,12 +60,15 @@ from funnelkit.crm.leads import (
 )
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.parsing import (
+    EXACT_DIGITS,
+    EXACT_WHOLE,
     IN_PARENTHESES,
     MONEY_NOISE,
     RANK_SAMPLE,
     by_hits,
     format_hits,
     number_pattern,
+    plain_number_pattern,
     thousands_mark,
     zoned,
 )
@@ -154,7 +157,6 @@ def _time_parser(con: Any) -> Callable[[ir.StringValue, str], ir.TimestampValue]
 
 
 WHITE_SPACE = r"^[\s\p{Z}]+|[\s\p{Z}]+$"  # Unicode's spaces too (no-break), as Arrow trims
-EXACT = 2**53  # floating numbers are whole numbers exactly below this
 LARGEST = sys.float_info.max  # the largest finite floating number
 
 
@@ -171,7 +173,7 @@ def _as_text(value: ir.Value) -> ir.StringValue:
         return value.cast(dt.string).re_replace("0+$", "").re_replace(r"\.$", "")
     if not kind.is_floating():
         return value.cast(dt.string)
-    whole = ((value % 1) == 0) & (value.abs() < EXACT)
+    whole = ((value % 1) == 0) & (value.abs() < EXACT_WHOLE)
     return ibis.ifelse(whole, value.cast(dt.int64).cast(dt.string), value.cast(dt.string))
 
 
@@ -358,15 +360,25 @@ class _Builder:
         return ibis.ifelse(negative, -number, number)
 
     def attribute(self, field: str, name: str) -> None:
-        """Kept as it is; text that is all plain numbers (no leading zeros) becomes numbers."""
+        """Kept as it is, or as numbers where that loses nothing, as an export's reader keeps
+        it (`funnelkit.crm.leads._attribute`): text of plain numbers of at most EXACT_DIGITS
+        digits throughout becomes numbers; whole numbers past EXACT_WHOLE and decimals of
+        more digits become their text."""
         value = self.blanked(name)
-        if value.type().is_string():
+        kind = value.type()
+        if kind.is_string():
             trimmed = _trimmed(value)  # of every white space, as an export's cells are
-            number = self._parsed_number(trimmed, money=False)
-            code = trimmed.re_search(r"^0\d")
-            bad = (value.notnull() & number.isnull()) | code.fill_null(False)
+            plain = trimmed.re_search(plain_number_pattern(self.mapping.decimal))
+            digits = trimmed.re_replace(r"\D", "").length()
+            bad = value.notnull() & ~(plain & (digits <= EXACT_DIGITS)).fill_null(False)
             if not self.con.execute(bad.any()):
-                value = number
+                value = self._parsed_number(trimmed, money=False)
+        elif kind.is_decimal() and (kind.precision or 38) > EXACT_DIGITS:
+            value = _as_text(value)
+        elif kind.is_integer() and self.con.execute(
+            (value.cast(dt.float64).abs() >= EXACT_WHOLE).any()
+        ):
+            value = value.cast(dt.string)
         self.columns[field] = value
 
     def mapped(self, field: str, name: str, ids: ir.StringValue) -> None:

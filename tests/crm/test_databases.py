@@ -419,6 +419,43 @@ def test_an_attribute_no_report_can_show_is_refused_by_name(tmp_path, value, in_
         assert str(err.value) == f"{parquet}: {said} (it holds {in_parquet})"
 
 
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["'12'", "' 7 '", "NULL"], [12.0, 7.0, None]),  # plain numbers throughout: numbers
+        (["'1.5'", "'-2'", "'123456789012345'"], [1.5, -2.0, 123456789012345.0]),  # 15 digits
+        (["'2026E1'", "'15E3'", "NULL"], ["2026E1", "15E3", None]),  # codes, not 20,260
+        (["'123456789012345678'", "'1'", "'2'"], ["123456789012345678", "1", "2"]),
+        (["'007'", "'12'", "'3'"], ["007", "12", "3"]),  # a leading zero: a code
+        (["9007199254741995::BIGINT", "1", "NULL"], ["9007199254741995", "1", None]),
+        (["5::BIGINT", "1", "NULL"], [5.0, 1.0, None]),
+        (["12345678901234567890::DECIMAL(20, 0)", "1", "2"], ["12345678901234567890", "1", "2"]),
+        (["1.50::DECIMAL(10, 2)", "2", "NULL"], [1.5, 2.0, None]),
+    ],
+)
+def test_an_attribute_is_read_as_numbers_only_where_that_loses_nothing(tmp_path, cells, expected):
+    path, parquet, csv = tmp_path / "crm.duckdb", tmp_path / "leads.parquet", tmp_path / "l.csv"
+    rows = ", ".join(
+        f"('{i}', TIMESTAMP '2026-01-0{i} 09:00', {cell})" for i, cell in enumerate(cells, 1)
+    )
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            f'CREATE TABLE leads AS SELECT * FROM (VALUES {rows}) t("Record ID", "Create Date", extra)'
+        )
+        con.execute(f"COPY leads TO '{parquet}' (FORMAT parquet)")
+        con.execute(f"COPY leads TO '{csv}' (FORMAT csv, HEADER)")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        yaml.safe_dump({"name": "m", "preset": "hubspot", "attributes": {"region": "extra"}})
+    )
+    mapping = resolve_mapping(str(mapping))
+    ours = read_database_table("duckdb", "leads", mapping, path)
+    same_leads(ours, read_export(parquet, mapping))
+    assert [None if pd.isna(v) else v for v in ours.leads["region"]] == expected
+    if "::" not in cells[0]:  # text: the same from the CSV file
+        same_leads(read_export(csv, mapping), ours)
+
+
 def test_uuids_are_read_as_their_text_from_a_table_and_from_parquet(tmp_path):
     value = "'6f1d0b1e-8a59-4c61-9d6e-2c2f1e8e1b11'::UUID"
     ids = (
