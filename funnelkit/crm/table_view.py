@@ -203,12 +203,14 @@ class _Builder:
         self,
         con: Any,
         rows: ir.Table,
+        ids: ir.StringValue,
         texts: dict[str, str],
         mapping: Mapping,
         where: str,
         own: str,
     ) -> None:
         self.con, self.rows, self.mapping, self.where = con, rows, mapping, where
+        self.ids = ids  # each row's id as text, trimmed (null: none)
         self.texts = texts  # text column → its cells' column (`_cells`)
         self.own = own  # the start of the names of the engine's own columns (`_own_prefix`)
         self.columns: dict[str, ir.Value] = {}
@@ -274,11 +276,14 @@ class _Builder:
         return _duckdb_wall_clock(self.mapping.timezone, value)
 
     def _formats(self, text: ir.StringValue, name: str) -> list[str]:
-        """The mapping's formats ranked on the column's first cells, as an export's are. A
-        zoned format that fits some of them is refused unless it is a UTC time ('Z') in a
-        mapping in UTC, where it reads as a wall-clock one; one that fits none is left out."""
+        """The mapping's formats ranked on the column's first cells, as an export's are: a
+        table has no first rows, so those of the smallest ids (`_in_order`), the same on every
+        run. A zoned format that fits some of them is refused unless it is a UTC time ('Z')
+        in a mapping in UTC, where it reads as a wall-clock one; one that fits none is left
+        out."""
+        cells = self.rows.select(v=text, k=self.ids).filter(ibis._.v.notnull())
         head = self.con.to_pyarrow(
-            text.name("v").as_table().filter(ibis._.v.notnull()).limit(RANK_SAMPLE)
+            cells.order_by([*_in_order(cells.k), cells.v]).limit(RANK_SAMPLE)
         ).column("v")
         formats = self.mapping.date_formats
         hits = format_hits(head, formats)
@@ -381,7 +386,7 @@ class _Builder:
             value = value.cast(dt.string)
         self.columns[field] = value
 
-    def mapped(self, field: str, name: str, ids: ir.StringValue) -> None:
+    def mapped(self, field: str, name: str) -> None:
         """Values, trimmed, through the mapping's value map; values it does not know stop the
         reading."""
         value_map = value_map_of(self.mapping, field)
@@ -400,7 +405,7 @@ class _Builder:
         )
         if count:
             unknown = text.notnull() & ~text.isin(known)
-            found = self.rows.mutate(**{value: text, ID: ids}).filter(unknown)
+            found = self.rows.mutate(**{value: text, ID: self.ids}).filter(unknown)
             values = self.con.to_pyarrow(
                 found.group_by(value)
                 .agg(n=ibis._.count())
@@ -500,12 +505,12 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     ]
     own = _own_prefix([*rows.columns, *mapping.attributes])
     rows, named = _cells(rows, texts, mapping, own)
-    build = _Builder(con, rows, named, mapping, where, own)
     raw_ids = rows[found[ID]]
     if raw_ids.type().is_floating():  # NaN and infinity are no ids (Spark's isinf misses some)
         no_id = raw_ids.isnan() | (raw_ids.abs() > LARGEST)
         raw_ids = ibis.ifelse(no_id, ibis.null(raw_ids.type()), raw_ids)
     ids = _trimmed(_as_text(raw_ids)).nullif("")
+    build = _Builder(con, rows, ids, named, mapping, where, own)
     for field, name in found.items():
         if field == ID:
             continue
@@ -517,7 +522,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         elif kind == "attribute":
             build.attribute(field.removeprefix("attribute:"), name)
         else:
-            build.mapped(field, name, ids)
+            build.mapped(field, name)
     mapped = rows.select(**{ID: ids}, **build.columns, **build.flags)
     times = [stage_field(s) for s in mapping.stages]
     for column in times:

@@ -456,6 +456,31 @@ def test_an_attribute_is_read_as_numbers_only_where_that_loses_nothing(tmp_path,
         same_leads(read_export(csv, mapping), ours)
 
 
+def test_date_formats_are_ranked_on_the_smallest_ids_whatever_the_table_s_row_order(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr("funnelkit.crm.table_view.RANK_SAMPLE", 2)
+    dates = ["13/01/2026", "14/01/2026", "01/13/2026", "01/14/2026", "02/03/2026", "04/05/2026"]
+    path = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(path)) as con:
+        rows = ", ".join(f"('{i}', '{d} 09:00')" for i, d in enumerate(dates, 1))
+        con.execute(
+            f'CREATE TABLE t AS SELECT * FROM (VALUES {rows}) v("Record ID", "Create Date")'
+        )
+        con.execute('CREATE TABLE by_id AS SELECT * FROM t ORDER BY "Record ID"')
+        # month-first rows first: an engine's first rows would rank month-first first
+        con.execute('CREATE TABLE shuffled AS SELECT * FROM t ORDER BY "Record ID" IN (3, 4) DESC')
+    mapping = tmp_path / "m.yaml"
+    formats = ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"]
+    mapping.write_text(yaml.safe_dump({"name": "m", "preset": "hubspot", "date_formats": formats}))
+    mapping = resolve_mapping(str(mapping))
+    by_id = read_database_table("duckdb", "by_id", mapping, path)
+    pd.testing.assert_frame_equal(
+        read_database_table("duckdb", "shuffled", mapping, path).leads, by_id.leads
+    )
+    assert by_id.leads.set_index(ID).loc["5", "lead_at"] == pd.Timestamp("2026-03-02 09:00")
+
+
 def test_uuids_are_read_as_their_text_from_a_table_and_from_parquet(tmp_path):
     value = "'6f1d0b1e-8a59-4c61-9d6e-2c2f1e8e1b11'::UUID"
     ids = (
