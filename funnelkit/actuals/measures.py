@@ -144,8 +144,12 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
 def flow_conversion(table: LeadTable, period: str = "month", by: str | None = None) -> pd.DataFrame:
     """Per period and step: entered the stage, entered the next stage, and their ratio."""
     groups = group_columns(table, by)
-    wide = stage_volumes(table, period, by).pivot_table(
-        index=["period", *groups], columns="stage", values="count", fill_value=0, observed=False
+    keys = ["period", *groups, "stage"]  # leads without a group value are a group, as elsewhere
+    wide = (
+        stage_volumes(table, period, by)
+        .groupby(keys, observed=False, dropna=False)["count"]
+        .sum()
+        .unstack("stage", fill_value=0)
     )
     rows = []
     for a, b in zip(table.stages, table.stages[1:], strict=False):

@@ -209,3 +209,20 @@ def test_a_group_named_as_a_column_measures_give_is_refused(sample, measure, nam
     with pytest.raises(InputError) as err:
         GROUPED[measure](source_as(sample, name), name)
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("measure", "keys", "counts"),
+    [
+        (actuals.stage_volumes, ["period", "stage"], ["count"]),
+        (actuals.flow_conversion, ["period", "step"], ["entered", "entered_next"]),
+        (actuals.cohort_conversion, ["period", "step"], ["entered", "converted"]),
+    ],
+)
+def test_groups_add_up_to_the_whole_leads_without_a_value_included(sample, measure, keys, counts):
+    assert sample.leads["owner"].isna().any()  # leads no owner has taken yet
+    grouped = measure(sample, by="owner")
+    assert grouped["owner"].isna().any()
+    summed = grouped.groupby(keys, observed=True)[counts].sum()
+    whole = measure(sample).set_index(keys)[counts]
+    pd.testing.assert_frame_equal(summed.loc[whole.index], whole, check_dtype=False)
