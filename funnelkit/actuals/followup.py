@@ -19,6 +19,7 @@ from funnelkit.actuals import engine, queries
 from funnelkit.actuals.measures import (
     PERIODS,
     as_periods,
+    checked_as_of,
     group_columns,
     keyed,
     named_groups,
@@ -68,7 +69,7 @@ def sla_compliance(
     check_choice("handoff_stage", handoff_stage, table.stages)
     check_choice("period", period, tuple(PERIODS))
     groups = group_columns(table, by)
-    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
+    as_of = checked_as_of(table, as_of)
     agg = engine.measure(
         table,
         queries.sla_counts,
@@ -98,7 +99,7 @@ def sla_breaches(
     these rows and columns come back from the engine."""
     check_number("window_minutes", window_minutes, low=0, low_open=True)
     check_choice("handoff_stage", handoff_stage, table.stages)
-    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
+    as_of = checked_as_of(table, as_of)
     out = engine.measure(
         table, queries.breaches, window_minutes, handoff_stage, as_of.to_pydatetime()
     )
@@ -158,7 +159,7 @@ def stage_pacing(
     """Daily cumulative entries into `stage` in `month`, paced against the month's goal."""
     check_choice("stage", stage, table.stages)
     first = parse_month(month, "month")
-    as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
+    as_of = checked_as_of(table, as_of)
     last_day = min(
         as_of.normalize(),
         pd.Timestamp((first.astype("datetime64[M]") + 1).astype("datetime64[D]"))

@@ -12,6 +12,7 @@ Stage times count only where a lead has both times in order (`crm` reports the r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from funnelkit.actuals import engine, queries
 from funnelkit.actuals.queries import SECONDS_PER_DAY
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
-from funnelkit.core.validation import check_choice
+from funnelkit.core.validation import check_choice, short
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.plan.funnel import step_name
@@ -73,23 +74,56 @@ MEASURED = frozenset(
 
 
 def group_columns(table: LeadTable, by: str | None) -> list[str]:
-    """The columns a measure groups by: none, or `by`, a column of the lead table that holds
-    no times or fractions and is not named as a column of a measure's own (`MEASURED`)."""
+    """The columns a measure groups by: none, or `by`, a column of the lead table holding
+    text, categories or whole numbers (no times or fractions), not named as a column of a
+    measure's own (`MEASURED`)."""
     if by is None:
         return []
-    check_choice(
-        "by", by, tuple(c for c in table.leads.columns if table.leads[c].dtype.kind not in "Mmf")
-    )
+    if not isinstance(by, str):
+        raise InputError(f"'by' must name a column of the lead table (got {short(by)})")
     if by in MEASURED:
         raise InputError(
             f"'by' cannot be {by!r}: measures give a column of that name of their own (name "
             "the attribute otherwise in the mapping)"
         )
+    check_choice("by", by, tuple(c for c in table.leads.columns if _groupable(table.leads[c])))
     return [by]
 
 
-def _as_of(table: LeadTable, as_of: DateLike | None) -> pd.Timestamp:
-    return table.as_of if as_of is None else pd.Timestamp(as_of)
+def _groupable(values: pd.Series) -> bool:
+    """Whether a lead table's column can group leads: not times or durations, and numbers only
+    when every one is whole (an attribute of whole numbers is read as floating numbers)."""
+    if values.name in MEASURED or values.dtype.kind in "Mm":
+        return False
+    if values.dtype.kind == "f":
+        numbers = values.to_numpy()
+        return bool(np.all(np.isnan(numbers) | (np.trunc(numbers) == numbers)))
+    return True
+
+
+def checked_as_of(table: LeadTable, as_of: DateLike | None) -> pd.Timestamp:
+    """`as_of` as a time (the table's own when None), or an error saying it is none."""
+    if as_of is None:
+        return table.as_of
+    try:
+        return pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise InputError(f"'as_of' must be a date or a time (got {short(as_of)})") from None
+
+
+def _step_days(table: LeadTable, name: str, days: object) -> dict[str, float]:
+    """`days` (a step's name → days, ≥ 0; infinity: never), checked against the table's steps:
+    a step the funnel does not have ('lead->mql' for 'lead→mql') would count for nothing."""
+    if not isinstance(days, dict):
+        raise InputError(f"'{name}' must map steps to days (got {short(days)})")
+    steps = tuple(_steps(table))
+    for step, value in days.items():
+        check_choice(name, step, steps, where=" keys")
+        if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
+            raise InputError(
+                f"'{name}' for step {step!r} must be a number of days >= 0 (got {short(value)})"
+            )
+    return {step: float(value) for step, value in days.items()}
 
 
 def step_days(table: LeadTable, a: str, b: str) -> pd.Series:
@@ -199,8 +233,8 @@ def cohort_conversion(
     reached the next; `mature` says whether the cohort has had time to convert."""
     groups = group_columns(table, by)
     check_choice("period", period, tuple(PERIODS))
-    as_of = _as_of(table, as_of)
-    maturity = maturity_days(table) if maturity is None else maturity
+    as_of = checked_as_of(table, as_of)
+    maturity = maturity_days(table) if maturity is None else _step_days(table, "maturity", maturity)
     out = engine.measure(table, queries.cohorts, table.stages, period, tuple(groups))
     keyed(out, table, groups, period)
     out["step"] = pd.Categorical(out["step"], categories=_steps(table), ordered=True)
@@ -274,9 +308,11 @@ def leakage(
     """Where leads stop, per stage (and group): of those who reached a stage, how many went on,
     were lost, stalled (open and in the stage longer than the step's maturity days), or are
     still in progress. The four add up to `reached`."""
-    groups = group_columns(table, by) if by in table.leads.columns else group_columns(table, None)
-    as_of = _as_of(table, as_of)
-    stall = maturity_days(table) if stall_days is None else stall_days
+    groups = group_columns(table, by)
+    as_of = checked_as_of(table, as_of)
+    stall = (
+        maturity_days(table) if stall_days is None else _step_days(table, "stall_days", stall_days)
+    )
     finite = {step: float(days) for step, days in stall.items() if np.isfinite(days)}
     out = engine.measure(
         table,

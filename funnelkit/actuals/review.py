@@ -233,8 +233,10 @@ def created_in_months(table: LeadTable, month: str, months: int = LEAKAGE_MONTHS
     )
 
 
-def month_leakage(table: LeadTable, month: str, by: str = "source") -> pd.DataFrame:
-    """Where the leads created in the months to `month` stopped, per stage and `by`."""
+def month_leakage(table: LeadTable, month: str) -> pd.DataFrame:
+    """Where the leads created in the months to `month` stopped, per stage and source (where
+    the export gives sources)."""
+    by = "source" if "source" in table.leads else None
     return leakage(created_in_months(table, month), by=by)
 
 

@@ -226,3 +226,59 @@ def test_groups_add_up_to_the_whole_leads_without_a_value_included(sample, measu
     summed = grouped.groupby(keys, observed=True)[counts].sum()
     whole = measure(sample).set_index(keys)[counts]
     pd.testing.assert_frame_equal(summed.loc[whole.index], whole, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda t: actuals.leakage(t, by="sourse"),
+            "'by' must be one of lead_id, source, owner, status, touches, amount, outcome "
+            "(got 'sourse')",
+        ),
+        (
+            lambda t: actuals.win_rate(t, by=["owner"]),
+            "'by' must name a column of the lead table (got ['owner'])",
+        ),
+        (
+            lambda t: actuals.stage_volumes(t, by=pd.NA),
+            "'by' must name a column of the lead table (got <NA>)",
+        ),
+        (
+            lambda t: actuals.leakage(t, stall_days={"lead->mql": 5}),
+            "'stall_days' keys must be one of lead→mql, mql→sql, sql→opportunity, "
+            "opportunity→won (got 'lead->mql')",
+        ),
+        (
+            lambda t: actuals.cohort_conversion(t, maturity={"lead→mql": -5}),
+            "'maturity' for step 'lead→mql' must be a number of days >= 0 (got -5)",
+        ),
+        (
+            lambda t: actuals.leakage(t, stall_days={"lead→mql": "x"}),
+            "'stall_days' for step 'lead→mql' must be a number of days >= 0 (got 'x')",
+        ),
+        (
+            lambda t: actuals.cohort_conversion(t, as_of="garbage"),
+            "'as_of' must be a date or a time (got 'garbage')",
+        ),
+        (
+            lambda t: followup.sla_compliance(t, 60, as_of="someday"),
+            "'as_of' must be a date or a time (got 'someday')",
+        ),
+    ],
+)
+def test_arguments_a_measure_cannot_use_are_refused_never_ignored(sample, call, message):
+    # a wrong 'by' once measured without groups, a step spelt otherwise counted for nothing
+    with pytest.raises(InputError) as err:
+        call(sample)
+    assert str(err.value) == message
+
+
+def test_whole_numbers_group_leads_and_fractions_do_not(sample):
+    table = dataclasses.replace(
+        sample, leads=sample.leads.assign(tier=sample.leads["touches"] % 3, share=0.5)
+    )
+    tiers = actuals.win_rate(table, by="tier")
+    assert tiers["leads"].sum() == len(table.leads)
+    with pytest.raises(InputError, match=r"^'by' must be one of .* \(got 'share'\)$"):
+        actuals.win_rate(table, by="share")
