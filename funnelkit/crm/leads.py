@@ -279,17 +279,19 @@ def _all_distinct(ids: pa.ChunkedArray) -> bool:
 
 
 def _row_ids(
-    table: pa.Table, id_column: str, report: QualityReport
+    table: pa.Table, id_column: str, report: QualityReport, placeholders: tuple[str, ...] = ()
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
     """The ids as text, and the mask of rows kept: rows with an id, the first of each id
-    (NaN and infinity, in a column of floating numbers, are no ids)."""
+    (NaN and infinity, in a column of floating numbers, and the mapping's `placeholders`,
+    such as 'n/a', are no ids)."""
     column = table.column(id_column)
     column = decimal_text(column) if pa.types.is_decimal(column.type) else plain(column)
     if pa.types.is_floating(column.type):
         column = pc.if_else(pc.is_finite(column), column, pa.scalar(None, column.type))
     text = is_text(column.type)
     ids = pc.utf8_trim_whitespace(column) if text else pc.cast(column, pa.string())
-    has_id = pc.fill_null(pc.not_equal(ids, ""), False).to_numpy(zero_copy_only=False)
+    no_id = pc.or_(pc.is_null(ids), pc.is_in(ids, pa.array(["", *placeholders], pa.string())))
+    has_id = pc.invert(no_id).to_numpy(zero_copy_only=False)
     where = repr(id_column)
     report.add(
         MISSING_ID[0],
@@ -409,7 +411,7 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     assert id_column is not None  # `required_columns` found it
     if pa.types.is_boolean(table.column(id_column).type):
         raise CrmExportError(wrong_type_message(path, id_column, ID, "boolean"))
-    ids, keep = _row_ids(table, id_column, report)
+    ids, keep = _row_ids(table, id_column, report, mapping.missing_values)
     columns: dict[str, Column] = {ID: ids.to_pandas()}
     export_name = {f: n for f, n in found.items() if n is not None and f != ID}
 

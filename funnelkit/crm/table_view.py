@@ -283,7 +283,7 @@ class _Builder:
         out."""
         cells = self.rows.select(v=text, k=self.ids).filter(ibis._.v.notnull())
         head = self.con.to_pyarrow(
-            cells.order_by([*_in_order(cells.k), cells.v]).limit(RANK_SAMPLE)
+            cells.order_by([*_in_order(cells.k), cells.v]).limit(RANK_SAMPLE).select("v")
         ).column("v")
         formats = self.mapping.date_formats
         hits = format_hits(head, formats)
@@ -509,7 +509,8 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     if raw_ids.type().is_floating():  # NaN and infinity are no ids (Spark's isinf misses some)
         no_id = raw_ids.isnan() | (raw_ids.abs() > LARGEST)
         raw_ids = ibis.ifelse(no_id, ibis.null(raw_ids.type()), raw_ids)
-    ids = _trimmed(_as_text(raw_ids)).nullif("")
+    ids = _trimmed(_as_text(raw_ids))
+    ids = ibis.ifelse(ids.isin(["", *mapping.missing_values]), ibis.null(dt.string), ids)
     build = _Builder(con, rows, ids, named, mapping, where, own)
     for field, name in found.items():
         if field == ID:

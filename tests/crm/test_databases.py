@@ -861,6 +861,22 @@ def test_nan_and_infinite_floating_ids_are_no_ids_on_every_engine(engine, tmp_pa
     assert len(ours.leads) == 37
 
 
+def test_a_placeholder_id_is_no_id_in_an_export_and_in_a_table(engine, tmp_path):
+    rows = [["n/a", *TINY_ROWS[0][1:]], [" n/a ", *TINY_ROWS[1][1:]], *TINY_ROWS[2:]]
+    csv = write_export(tmp_path / "ids.csv", HUBSPOT_HEADER, rows)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        yaml.safe_dump({"name": "m", "preset": "hubspot", "missing_values": ["n/a"]})
+    )
+    ours, expected = engine(csv, str(mapping)), read_export(csv, resolve_mapping(str(mapping)))
+    same_leads(ours, expected)
+    for table in (ours, expected):
+        assert [(f.check, f.count) for f in table.quality.findings if "id" in f.check] == [
+            ("missing id", 2)
+        ]
+        assert "n/a" not in set(table.leads[ID])
+
+
 def test_a_true_or_false_id_column_in_an_export_is_refused(tmp_path):
     frame = generate_leads(20, 1)
     frame["Record ID"] = frame.index % 2 == 0
