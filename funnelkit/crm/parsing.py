@@ -32,7 +32,9 @@ LANDING_DAYS = pa.array(
     ),
     pa.int64(),
 )
-ZONE_SUFFIX = r"(Z|[+-]\d{2}:?\d{2})$"  # a zoned time's offset, written last ('+05:00', 'Z')
+ZONE_SUFFIX = r"(Z|[+-]\d{2}(:?\d{2})?)$"  # a time's zone, written last ('+05:00', '+05', 'Z')
+OFFSET_PARTS = r"([+-])(\d{2}):?(\d{2})?$"  # an offset's sign, hours and minutes
+LARGEST_OFFSET = 18 * 60  # minutes: no zone is further from UTC (ISO 8601's and Java's limit)
 RANK_SAMPLE = 1000  # cells on which the date formats are ranked
 # formats Arrow's ISO 8601 reader reads as strptime does, for cells written in exactly their
 # shape: the text's length in bytes, and the character between date and time (at byte 10)
@@ -129,10 +131,29 @@ def parse_times(
         parsed = pc.strptime(text, format=_arrow_format(fmt), unit="s", error_is_null=True)
         values = _typed_times(parsed, timezone) if zoned(fmt) else _naive(parsed)
         _reject_rollover(text, parsed, values, fmt, timezone)
+        if zoned(fmt):
+            values[impossible_offsets(text)] = np.datetime64("NaT")
         hit = todo & ~np.isnat(values)
         result[hit] = values[hit]
         todo &= ~hit
     return result, present(text) & np.isnat(result)
+
+
+def impossible_offsets(text: pa.ChunkedArray) -> np.ndarray:
+    """The cells whose offset is no zone's: minutes past 59, or more than LARGEST_OFFSET from
+    UTC ('+99:00' parses as 99 hours, '+01:75' not at all)."""
+    parts = pc.extract_regex(text, r"[+-](?P<hours>\d{2}):?(?P<minutes>\d{2})?$")
+    hours = pc.cast(pc.struct_field(parts, "hours"), pa.int64())
+    minutes = pc.cast(
+        pc.if_else(
+            pc.equal(pc.struct_field(parts, "minutes"), ""), "0", pc.struct_field(parts, "minutes")
+        ),
+        pa.int64(),
+    )
+    wrong = pc.or_(
+        pc.greater(minutes, 59), pc.greater(pc.add(pc.multiply(hours, 60), minutes), LARGEST_OFFSET)
+    )
+    return pc.fill_null(wrong, False).to_numpy(zero_copy_only=False)
 
 
 def _iso_read(text: pa.ChunkedArray, fmt: str) -> np.ndarray | None:

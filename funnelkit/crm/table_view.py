@@ -63,8 +63,11 @@ from funnelkit.crm.parsing import (
     EXACT_DIGITS,
     EXACT_WHOLE,
     IN_PARENTHESES,
+    LARGEST_OFFSET,
     MONEY_NOISE,
+    OFFSET_PARTS,
     RANK_SAMPLE,
+    ZONE_SUFFIX,
     by_hits,
     format_hits,
     number_pattern,
@@ -180,10 +183,6 @@ def _as_text(value: ir.Value) -> ir.StringValue:
 def _in_order(ids: ir.StringValue) -> list[ir.Value]:
     """Sort keys that put whole-number ids in numeric order (and any ids in a fixed one)."""
     return [ids.length(), ids]
-
-
-ZONE = r"(Z|[+-]\d{2}:?\d{2})$"  # a time's zone at its end: UTC, or an offset
-OFFSET = r"([+-])(\d{2}):?(\d{2})$"
 
 
 @dataclass
@@ -304,12 +303,14 @@ class _Builder:
             return parse(text, fmt)
         # a time in UTC ('Z') or at an offset ('+01:00', '+0100'): its UTC time, which is the
         # wall-clock time of a mapping in UTC (`_formats` refuses it in any other)
-        local = parse(text.re_replace(ZONE, ""), fmt[:-1])
-        sign = ibis.ifelse(text.re_extract(OFFSET, 1) == "-", -1, 1)
-        hours, minutes = (text.re_extract(OFFSET, i).try_cast(dt.int64) for i in (2, 3))
-        shift = ibis.ifelse(text.re_search(OFFSET), sign * (hours * 60 + minutes), 0)
-        utc = local - shift.as_interval("m")
-        return ibis.ifelse(text.re_search(ZONE), utc, ibis.null(dt.Timestamp()))
+        local = parse(text.re_replace(ZONE_SUFFIX, ""), fmt[:-1])
+        sign = ibis.ifelse(text.re_extract(OFFSET_PARTS, 1) == "-", -1, 1)
+        hours = text.re_extract(OFFSET_PARTS, 2).try_cast(dt.int64)
+        minutes = text.re_extract(OFFSET_PARTS, 3).try_cast(dt.int64).fill_null(0)  # '+02'
+        offset = ibis.ifelse(text.re_search(OFFSET_PARTS), hours * 60 + minutes, 0)
+        utc = local - (sign * offset).as_interval("m")
+        real = text.re_search(ZONE_SUFFIX) & (minutes < 60) & (offset <= LARGEST_OFFSET)
+        return ibis.ifelse(real, utc, ibis.null(dt.Timestamp()))  # as `impossible_offsets`
 
     def number(self, field: str, name: str, kind: str) -> None:
         value, where = self.rows[name], repr(name)

@@ -877,6 +877,30 @@ def test_a_placeholder_id_is_no_id_in_an_export_and_in_a_table(engine, tmp_path)
         assert "n/a" not in set(table.leads[ID])
 
 
+def test_offsets_no_zone_has_are_unparsable_in_a_table_as_in_an_export(engine, tmp_path):
+    offsets = {  # the creation time each offset gives 2026-01-05 03:04:05 (None: unparsable)
+        "+02": "2026-01-05 01:04:05",
+        "-0230": "2026-01-05 05:34:05",
+        "+18:00": "2026-01-04 09:04:05",
+        "+18:01": None,  # past the furthest zone from UTC
+        "+99": None,  # Arrow's strptime took it as 99 hours
+        "+01:75": None,
+        "+99:99": None,  # a table shifted it by 100 hours and 39 minutes
+    }
+    rows = [
+        [str(i), f"2026-01-05T03:04:05{offset}", *TINY_ROWS[0][2:]]
+        for i, offset in enumerate(offsets, 1)
+    ]
+    csv = write_export(tmp_path / "zones.csv", HUBSPOT_HEADER, rows)
+    ours = engine(csv)
+    same_leads(ours, read_export(csv))
+    expected = pd.Series([pd.Timestamp(t) for t in offsets.values()], dtype="datetime64[s]")
+    got = ours.leads.set_index(ID).loc[[str(i) for i in range(1, 8)], "lead_at"]
+    pd.testing.assert_series_equal(got.reset_index(drop=True), expected, check_names=False)
+    unparsable = [f.count for f in ours.quality.findings if f.check == "unparsable date"]
+    assert unparsable == [4]
+
+
 def test_a_true_or_false_id_column_in_an_export_is_refused(tmp_path):
     frame = generate_leads(20, 1)
     frame["Record ID"] = frame.index % 2 == 0
