@@ -41,14 +41,16 @@ def _engine_said(err: BaseException) -> str:
 
 def duckdb_connection(database: Path | None = None, **config: Any) -> Any:
     """An Ibis connection to DuckDB (in memory, or the file `database` read-only) that draws
-    no progress bar (DuckDB draws one for a query over 2 s, in a terminal or a notebook)."""
+    no progress bar (DuckDB draws one for a query over 2 s, in a terminal or a notebook). On
+    a database file it reads only the file's tables: a table named 'contacts.csv' is not read
+    from a file of that name in the current folder."""
     import ibis
 
     if database is None:
-        con = ibis.duckdb.connect(**config)
-    else:
-        con = ibis.duckdb.connect(str(database), read_only=True, **config)
-    return _quiet(con)
+        return _quiet(ibis.duckdb.connect(**config))
+    con = _quiet(ibis.duckdb.connect(str(database), read_only=True, **config))
+    con.raw_sql("SET enable_external_access = false")
+    return con
 
 
 def _quiet(con: Any) -> Any:

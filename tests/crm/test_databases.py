@@ -120,6 +120,17 @@ def test_a_missing_table_is_named_with_the_tables_there(database):
     )
 
 
+def test_a_table_name_is_never_read_as_a_file(database, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLE, tmp_path / "contacts.csv")  # DuckDB would scan it for that name
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "contacts.csv", HUBSPOT, database)
+    assert str(err.value) == (
+        "table 'contacts.csv' in crm.duckdb: no such table or view; the engine has 'contacts', "
+        "'typed' (name a table of another schema with it: 'schema.table')"
+    )
+
+
 def test_a_missing_column_is_named_among_the_tables_columns(database):
     mapping = resolve_mapping("salesforce-leads")
     with pytest.raises(CrmExportError) as err:
