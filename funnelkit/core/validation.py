@@ -7,6 +7,7 @@ Every formula checks its inputs through `check_number`, so every message reads t
 from __future__ import annotations
 
 import math
+import re
 import reprlib
 from numbers import Real
 from typing import Any
@@ -40,6 +41,15 @@ def short(value: Any) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     return _SHORT.repr(value)
+
+
+_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^/\s]*@")  # 'user:password@' in a connection URL
+
+
+def masked(text: str) -> str:
+    """`text` with the password of any connection URL in it replaced by '***' (to its last
+    '@': a password may hold one)."""
+    return _PASSWORD.sub(r"\1***@", text)
 
 
 def describe_value(value: Any) -> str:

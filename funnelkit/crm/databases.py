@@ -10,24 +10,17 @@ rows leave the engine, with the first ids of each finding.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 from typing import Any
 
 from funnelkit.core.exceptions import CrmExportError, FunnelkitError
-from funnelkit.core.validation import short
+from funnelkit.core.validation import masked, short
 from funnelkit.crm.leads import LeadTable
 from funnelkit.crm.mapping import Mapping
 from funnelkit.crm.table_view import fetch, mapped_view
 
 LISTED_TABLES = 20  # at most this many of the engine's tables are named when one is missing
 MAPPED_ON = ("duckdb", "spark")  # engines the mapping's text functions are tested on
-_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^@\s]+@")  # 'user:password@' in a connection URL
-
-
-def masked(text: str) -> str:
-    """`text` with the password of any connection URL in it replaced by '***'."""
-    return _PASSWORD.sub(r"\1***@", text)
 
 
 def _engine_said(err: BaseException) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
-from funnelkit.core.validation import check_choice, check_number, short, single_number
+from funnelkit.core.validation import check_choice, check_number, masked, short, single_number
 from funnelkit.core.vocabulary import PRESET_NAMES
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import GRANULARITIES, month_edges, month_weights
@@ -492,7 +492,7 @@ def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
     if engine not in ENGINES and not ENGINE_URL.fullmatch(engine):
         raise InputError(
             f"'engine' must be {' or '.join(repr(e) for e in ENGINES)}, or an Ibis connection "
-            f"URL such as 'postgres://user@host/db' (got {short(engine)})"
+            f"URL such as 'postgres://user@host/db' (got {short(masked(engine))})"
         )
     database = None
     if engine == "duckdb" and "database" not in raw:
@@ -503,7 +503,7 @@ def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
         if engine != "duckdb":
             raise InputError(
                 f"'database' names a DuckDB file, so it goes with engine 'duckdb' (got engine "
-                f"{short(engine)}; other engines name their database in the URL)"
+                f"{short(masked(engine))}; other engines name their database in the URL)"
             )
         database = _file(raw["database"], "database", folder)
     return EngineTable(

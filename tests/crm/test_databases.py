@@ -924,11 +924,28 @@ def test_a_true_or_false_id_column_in_an_export_is_refused(tmp_path):
     )
 
 
-def test_a_password_in_an_engine_url_is_never_shown():
+@pytest.mark.parametrize("password", ["S3cretPw", "p@ss@w0rd"])
+def test_a_password_in_an_engine_url_is_never_shown(password):
     with pytest.raises(CrmExportError) as err:
-        read_database_table("postgres://alice:S3cretPw@127.0.0.1:1/crm", "contacts", HUBSPOT)
-    assert "S3cretPw" not in str(err.value)
+        read_database_table(f"postgres://alice:{password}@127.0.0.1:1/crm", "contacts", HUBSPOT)
+    assert password not in str(err.value)
+    assert "w0rd" not in str(err.value)
     assert "'postgres://alice:***@127.0.0.1:1/crm'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "actuals",
+    [
+        {"engine": "Postgres://alice:S3cretPw@host/crm", "table": "t"},  # no engine's URL
+        {"engine": "postgres://alice:S3cretPw@host/crm", "table": "t", "database": "x.duckdb"},
+        {"engine": "postgres://alice:S3cretPw@host /crm", "table": "t"},
+    ],
+)
+def test_a_password_in_a_plan_s_engine_is_never_shown(tmp_path, actuals):
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(plan_on(tmp_path, actuals))
+    assert "S3cretPw" not in str(err.value)
+    assert "alice:***@host" in str(err.value)
 
 
 def test_a_table_of_another_schema_is_named_with_it(odd_database):
