@@ -88,8 +88,8 @@ def read_database_table(
         hint = (
             ""
             if engine.split("://")[0] in MAPPED_ON
-            else f" (the mapping's parsing is made for {' and '.join(MAPPED_ON)}; on this "
-            "engine, name a view whose times are timestamps and amounts numbers)"
+            else f" (reading a table is made for {' and '.join(MAPPED_ON)}; from this engine, "
+            "a Parquet export of the table reads instead)"
         )
         raise CrmExportError(
             masked(f"{where}: the engine failed reading it: {_engine_said(err)}{hint}")

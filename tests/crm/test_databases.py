@@ -948,6 +948,23 @@ def test_a_password_in_a_plan_s_engine_is_never_shown(tmp_path, actuals):
     assert "alice:***@host" in str(err.value)
 
 
+def test_an_engine_reading_is_not_made_for_says_so_and_what_reads_instead(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "crm.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute('CREATE TABLE leads ("Record ID" TEXT, "Create Date" TEXT)')
+        con.execute("INSERT INTO leads VALUES ('1', '2026-01-05 09:00')")
+    con.close()
+    with pytest.raises(CrmExportError) as err:
+        read_database_table(f"sqlite:///{path}", "leads", HUBSPOT)
+    assert str(err.value).startswith("table 'leads' in sqlite: the engine failed reading it: ")
+    assert str(err.value).endswith(
+        "(reading a table is made for duckdb and spark; from this engine, a Parquet export of "
+        "the table reads instead)"
+    )
+
+
 def test_a_table_of_another_schema_is_named_with_it(odd_database):
     in_schema = read_database_table("duckdb", "crm.leads", HUBSPOT, odd_database)
     same_leads(in_schema, read_export(SAMPLE))
