@@ -278,6 +278,22 @@ def _all_distinct(ids: pa.ChunkedArray) -> bool:
     return not (ordered[1:] == ordered[:-1]).any()
 
 
+def _id_type(kind: pa.DataType) -> bool:
+    """Whether ids can be read from a column of this Arrow type: text (in a dictionary too),
+    UUIDs, and numbers (whole ones, written as their text); not times or true/false."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return (
+        is_text(kind)
+        or pa.types.is_string_view(kind)
+        or pa.types.is_null(kind)
+        or isinstance(kind, pa.UuidType)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_decimal(kind)
+    )
+
+
 def _row_ids(
     table: pa.Table, id_column: str, report: QualityReport, placeholders: tuple[str, ...] = ()
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
@@ -409,8 +425,10 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     found = required_columns(list(table.column_names), mapping, path)
     id_column = found[ID]
     assert id_column is not None  # `required_columns` found it
-    if pa.types.is_boolean(table.column(id_column).type):
-        raise CrmExportError(wrong_type_message(path, id_column, ID, "boolean"))
+    id_type = table.column(id_column).type
+    if not _id_type(id_type):
+        holds = "boolean" if pa.types.is_boolean(id_type) else id_type  # as engines name it
+        raise CrmExportError(wrong_type_message(path, id_column, ID, holds))
     ids, keep = _row_ids(table, id_column, report, mapping.missing_values)
     columns: dict[str, Column] = {ID: ids.to_pandas()}
     export_name = {f: n for f, n in found.items() if n is not None and f != ID}

@@ -495,7 +495,8 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     found = {f: n for f, n in columns.items() if n}
     for field, name in found.items():
         kind = rows[name].type()
-        if not _fetchable(kind) or (field == ID and kind.is_boolean()):
+        no_id = kind.is_boolean() or kind.is_temporal() or kind.is_binary()
+        if not _fetchable(kind) or (field == ID and no_id):
             holds = kind.raw_type.sql().lower() if kind.is_unknown() else kind  # 'bit'
             raise CrmExportError(wrong_type_message(where, name, field, holds))
     rows = _compared_by_bytes(con, rows, [n for n in found.values() if rows[n].type().is_string()])

@@ -492,6 +492,29 @@ def test_date_formats_are_ranked_on_the_smallest_ids_whatever_the_table_s_row_or
     assert by_id.leads.set_index(ID).loc["5", "lead_at"] == pd.Timestamp("2026-03-02 09:00")
 
 
+@pytest.mark.parametrize(
+    ("ids", "in_table", "in_parquet"),
+    [
+        (
+            "TIMESTAMP '2026-01-05 10:50', TIMESTAMP '2026-01-06 10:50'",
+            "timestamp(6)",
+            "timestamp[us]",
+        ),
+        ("DATE '2026-01-05', DATE '2026-01-06'", "date", "date32[day]"),
+        ("'a'::BLOB, 'b'::BLOB", "binary", "binary"),
+    ],
+)
+def test_ids_of_times_or_bytes_are_refused_by_name(tmp_path, ids, in_table, in_parquet):
+    path, parquet, mapping = region_table(tmp_path, "'EMEA'", ids)
+    said = "column 'Record ID' (lead_id) must hold text or whole numbers"
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "leads", mapping, path)
+    assert str(err.value) == f"table 'leads' in crm.duckdb: {said} (it holds {in_table})"
+    with pytest.raises(CrmExportError) as err:
+        read_export(parquet, mapping)
+    assert str(err.value) == f"{parquet}: {said} (it holds {in_parquet})"
+
+
 def test_uuids_are_read_as_their_text_from_a_table_and_from_parquet(tmp_path):
     value = "'6f1d0b1e-8a59-4c61-9d6e-2c2f1e8e1b11'::UUID"
     ids = (
