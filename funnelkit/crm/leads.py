@@ -207,9 +207,11 @@ def unknown_values(
     """The message for `count` rows whose values the field's value map does not know: the most
     frequent `values` with their rows, the `first` ids, the known values and where to add."""
     listed = "; ".join(f"{short(v)} ({n} row{'s' * (n != 1)})" for v, n in values)
+    ids = [str(i) for i in first if i not in (None, "")]  # a row without an id has none to name
+    first_ids = f" (first ids {', '.join(ids)})" if ids else ""
     return (
         f"{path}: column {short(column_name)} ({field}) has {count} rows with values the mapping "
-        f"does not know: {listed} (first ids {', '.join(map(str, first))}); known values are "
+        f"does not know: {listed}{first_ids}; known values are "
         f"{', '.join(repr(k) for k in value_map)}; add them to the mapping's values.{field}"
     )
 
@@ -411,10 +413,20 @@ def undated_fields(mapping: Mapping, dated: dict[str, int]) -> list[str]:
 
 
 def undated_message(path: str, name: str, field: str, rows: int) -> str:
-    """The error for a required time column with no readable time in any kept row."""
+    """The error for a required time column with no usable time in any kept row."""
+    earliest, latest = plausible_window()
     return (
-        f"{path}: column {short(name)} ({field}) holds no readable date in any of its "
-        f"{rows:,} leads: every lead needs one, as it places the lead in a period"
+        f"{path}: column {short(name)} ({field}) holds no usable date in any of its {rows:,} "
+        f"leads (each is empty, unreadable, or outside {str(earliest)[:10]} to "
+        f"{str(latest)[:10]}): every lead needs one, as it places the lead in a period"
+    )
+
+
+def no_ids_message(path: str, name: str, rows: int) -> str:
+    """The error for an id column with no id in any row."""
+    return (
+        f"{path}: column {short(name)} ({ID}) holds no id in any of its {rows:,} rows: every "
+        "lead needs one"
     )
 
 
@@ -458,6 +470,8 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
         for field in TEXT_FIELDS:  # a dropped row's value is no group of the kept leads
             if field in leads:
                 leads[field] = leads[field].cat.remove_unused_categories()
+    if report.rows_read and not keep.any():
+        raise CrmExportError(no_ids_message(path, id_column, report.rows_read))
     undated = undated_fields(mapping, {str(f): int(leads[f].notna().sum()) for f in leads})
     if undated and len(leads):
         raise CrmExportError(undated_message(path, export_name[undated[0]], undated[0], len(leads)))

@@ -49,6 +49,7 @@ from funnelkit.crm.leads import (
     arrange,
     implausible_finding,
     longest_duration,
+    no_ids_message,
     plausible_window,
     required_columns,
     undated_fields,
@@ -602,6 +603,8 @@ def _count(
     if not totals["_rows"]:
         raise CrmExportError(f"{report.source}: the table holds no rows")
     report.rows_read = totals["_rows"]
+    if not counts["_kept"]:
+        raise CrmExportError(no_ids_message(report.source, found[ID], totals["_rows"]))
     undated = undated_fields(mapping, {f: counts[f"_dated_{f}"] for f in required})
     if undated and counts["_kept"]:
         field = undated[0]

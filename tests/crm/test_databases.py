@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from funnelkit.core.exceptions import CrmExportError, ParamsError
 from funnelkit.crm.databases import read_database_table
 from funnelkit.crm.fields import ID
-from funnelkit.crm.leads import LeadTable, read_export
+from funnelkit.crm.leads import LeadTable, plausible_window, read_export
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.quality import FIRST_IDS
 from funnelkit.crm.sample import generate_leads, write_csv
@@ -1003,9 +1003,11 @@ def test_a_creation_date_column_with_no_date_is_refused_in_a_table_and_in_an_exp
     con = duckdb.connect(str(odd_database), read_only=True)
     con.execute(f"COPY undated TO '{csv}' (HEADER)")
     con.close()
+    latest = str(plausible_window()[1])[:10]
     said = (
-        "column 'Create Date' (lead_at) holds no readable date in any of its 3,999 leads: every "
-        "lead needs one, as it places the lead in a period"
+        "column 'Create Date' (lead_at) holds no usable date in any of its 3,999 leads (each is "
+        f"empty, unreadable, or outside 1990-01-01 to {latest}): every lead needs one, as it "
+        "places the lead in a period"
     )
     with pytest.raises(CrmExportError) as on_table:
         read_database_table("duckdb", "undated", HUBSPOT, odd_database)
@@ -1013,3 +1015,42 @@ def test_a_creation_date_column_with_no_date_is_refused_in_a_table_and_in_an_exp
     with pytest.raises(CrmExportError) as on_file:
         read_export(csv)
     assert str(on_file.value) == f"{csv}: {said}"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda row: ["n/a", *row[1:]],  # every id a placeholder
+            "column 'Record ID' (lead_id) holds no id in any of its 6 rows: every lead needs one",
+        ),
+        (
+            lambda row: [row[0], "1985-03-01 09:00", *row[2:]],  # readable, before any CRM
+            "column 'Create Date' (lead_at) holds no usable date in any of its 6 leads (each is "
+            "empty, unreadable, or outside 1990-01-01 to {latest}): every lead needs one, as it "
+            "places the lead in a period",
+        ),
+    ],
+)
+def test_a_table_and_an_export_say_what_no_row_has(engine, tmp_path, change, message):
+    rows = [change(row) for row in TINY_ROWS]
+    csv = write_export(tmp_path / "rows.csv", HUBSPOT_HEADER, rows)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        yaml.safe_dump({"name": "m", "preset": "hubspot", "missing_values": ["n/a"]})
+    )
+    said = message.format(latest=str(plausible_window()[1])[:10])
+    with pytest.raises(CrmExportError) as in_export:
+        read_export(csv, resolve_mapping(str(mapping)))
+    assert str(in_export.value) == f"{csv}: {said}"
+    with pytest.raises(CrmExportError) as in_table:
+        engine(csv, str(mapping))
+    assert str(in_table.value).endswith(f": {said}")
+
+
+def test_unknown_values_only_in_rows_without_an_id_name_no_first_ids(tmp_path):
+    rows = [*TINY_ROWS, ["", *TINY_ROWS[0][1:6], "Zombie", *TINY_ROWS[0][7:]]]
+    csv = write_export(tmp_path / "zombie.csv", HUBSPOT_HEADER, rows)
+    with pytest.raises(CrmExportError) as err:
+        read_export(csv)
+    assert "does not know: 'Zombie' (1 row); known values are" in str(err.value)
