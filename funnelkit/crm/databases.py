@@ -34,16 +34,12 @@ def _engine_said(err: BaseException) -> str:
 
 def duckdb_connection(database: Path | None = None, **config: Any) -> Any:
     """An Ibis connection to DuckDB (in memory, or the file `database` read-only) that draws
-    no progress bar (DuckDB draws one for a query over 2 s, in a terminal or a notebook). On
-    a database file it reads only the file's tables: a table named 'contacts.csv' is not read
-    from a file of that name in the current folder."""
+    no progress bar (DuckDB draws one for a query over 2 s, in a terminal or a notebook)."""
     import ibis
 
     if database is None:
         return _quiet(ibis.duckdb.connect(**config))
-    con = _quiet(ibis.duckdb.connect(str(database), read_only=True, **config))
-    con.raw_sql("SET enable_external_access = false")
-    return con
+    return _quiet(ibis.duckdb.connect(str(database), read_only=True, **config))
 
 
 def _quiet(con: Any) -> Any:
@@ -99,23 +95,46 @@ def read_database_table(
             con.disconnect()
 
 
+def _listed(con: Any, table: str, schema: str | None = None) -> bool:
+    """Whether a table or view of that name is in the engine's catalog (in any case). DuckDB
+    would also read a file of that name: 'contacts.csv' from the current folder."""
+    if con.name != "duckdb":
+        return True  # other engines read only tables
+    names = con.list_tables() if schema is None else con.list_tables(database=schema)
+    return table.lower() in {n.lower() for n in names}
+
+
+def _in_catalog(con: Any, table: str) -> Any:
+    """The Ibis table `table` names on `con`, one of its catalog's tables or views."""
+    if not _listed(con, table):
+        raise CrmExportError(f"no table or view {table!r} in the catalog")
+    return con.table(table)
+
+
 def _in_schema(con: Any, table: str) -> Any:
     """The Ibis table a name with its schema ('crm.leads', 'catalog.schema.table') names on
     `con`; None when there is none."""
     schema, dot, name = table.rpartition(".")
     if dot and schema and name:
         with contextlib.suppress(Exception):
-            return con.table(name, database=schema)
+            if _listed(con, name, schema):
+                return con.table(name, database=schema)
     return None
 
 
 def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
     failure: Exception | None = None
     try:
-        rows = con.table(table)
+        rows = _in_catalog(con, table)
     except Exception as err:
         failure = err
         rows = _in_schema(con, table)
+    else:
+        if "." in table and _in_schema(con, table) is not None:
+            raise CrmExportError(
+                f"{where}: the name is both a table's and, as 'schema.table', another's; rename "
+                "one of them (funnelkit does not pick one)"
+            )
     if rows is None:
         names = sorted(con.list_tables())
         if table in names and failure is not None:  # there, but unreadable (a broken view)

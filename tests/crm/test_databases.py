@@ -131,6 +131,23 @@ def test_a_table_name_is_never_read_as_a_file(database, tmp_path, monkeypatch):
     )
 
 
+def test_a_name_two_tables_answer_to_is_refused_and_a_view_of_a_file_reads(tmp_path):
+    path = tmp_path / "sales.duckdb"
+    shutil.copy(SAMPLE, tmp_path / "contacts.csv")
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA crm")
+        con.execute(f"CREATE TABLE crm.leads AS SELECT * FROM read_csv('{SAMPLE}')")
+        con.execute(f"CREATE TABLE \"crm.leads\" AS SELECT * FROM read_csv('{SAMPLE}') LIMIT 9")
+        con.execute(f"CREATE VIEW on_file AS SELECT * FROM '{tmp_path / 'contacts.csv'}'")
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "crm.leads", HUBSPOT, path)
+    assert str(err.value) == (
+        "table 'crm.leads' in sales.duckdb: the name is both a table's and, as 'schema.table', "
+        "another's; rename one of them (funnelkit does not pick one)"
+    )
+    same_leads(read_database_table("duckdb", "on_file", HUBSPOT, path), read_export(SAMPLE))
+
+
 def test_a_missing_column_is_named_among_the_tables_columns(database):
     mapping = resolve_mapping("salesforce-leads")
     with pytest.raises(CrmExportError) as err:
