@@ -119,7 +119,7 @@ def _step_days(table: LeadTable, name: str, days: object) -> dict[str, float]:
     steps = tuple(_steps(table))
     for step, value in days.items():
         check_choice(name, step, steps, where=" keys")
-        if isinstance(value, bool) or not isinstance(value, Real) or not value >= 0:
+        if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
             raise InputError(
                 f"'{name}' for step {step!r} must be a number of days >= 0 (got {short(value)})"
             )
