@@ -539,6 +539,26 @@ def test_ids_of_times_or_bytes_are_refused_by_name(tmp_path, ids, in_table, in_p
     assert str(err.value) == f"{parquet}: {said} (it holds {in_parquet})"
 
 
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ["12", " 7 ", "", "3", "+4", "0"],  # numbers
+        ["1.5", "-2", "123456789012345", "0", "4", "1"],  # numbers, 15 digits at most
+        ["2026E1", "15E3", "1", "2", "3", "4"],  # codes
+        ["123456789012345678", "1", "2", "3", "4", "5"],  # 18 digits: a code
+        ["007", "12", "3", "4", "5", "6"],  # a leading zero: a code
+    ],
+)
+def test_attribute_text_is_numbers_on_every_engine_as_in_the_export(engine, tmp_path, codes):
+    rows = [[*row, code] for row, code in zip(TINY_ROWS, codes, strict=True)]
+    csv = write_export(tmp_path / "codes.csv", [*HUBSPOT_HEADER, "Code"], rows)
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        yaml.safe_dump({"name": "m", "preset": "hubspot", "attributes": {"code": "Code"}})
+    )
+    same_leads(engine(csv, str(mapping)), read_export(csv, resolve_mapping(str(mapping))))
+
+
 def test_uuids_are_read_as_their_text_from_a_table_and_from_parquet(tmp_path):
     value = "'6f1d0b1e-8a59-4c61-9d6e-2c2f1e8e1b11'::UUID"
     ids = (
