@@ -11,6 +11,7 @@ Stage times count only where a lead has both times in order (`crm` reports the r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from numbers import Real
 
@@ -106,20 +107,27 @@ def checked_as_of(table: LeadTable, as_of: DateLike | None) -> pd.Timestamp:
     if as_of is None:
         return table.as_of
     try:
-        return pd.Timestamp(as_of)
+        when = None if isinstance(as_of, Real) else pd.Timestamp(as_of)  # 2026: no date
     except (TypeError, ValueError):
-        raise InputError(f"'as_of' must be a date or a time (got {short(as_of)})") from None
+        when = None
+    if when is None or pd.isna(when) or when.tzinfo is not None:
+        raise InputError(
+            f"'as_of' must be a date or a time without a zone (got {short(as_of)})"
+        ) from None
+    return when
 
 
 def _step_days(table: LeadTable, name: str, days: object) -> dict[str, float]:
-    """`days` (a step's name → days, ≥ 0; infinity: never), checked against the table's steps:
-    a step the funnel does not have ('lead->mql' for 'lead→mql') would count for nothing."""
+    """`days` (a step's name → days, ≥ 0; infinity or NaN, as `maturity_days` gives a step
+    without history: never), checked against the table's steps: a step the funnel does not
+    have ('lead->mql' for 'lead→mql') would count for nothing."""
     if not isinstance(days, dict):
         raise InputError(f"'{name}' must map steps to days (got {short(days)})")
     steps = tuple(_steps(table))
     for step, value in days.items():
         check_choice(name, step, steps, where=" keys")
-        if isinstance(value, bool) or not isinstance(value, Real) or not float(value) >= 0:
+        number = float(value) if isinstance(value, Real) and not isinstance(value, bool) else -1
+        if not (number >= 0 or math.isnan(number)):
             raise InputError(
                 f"'{name}' for step {step!r} must be a number of days >= 0 (got {short(value)})"
             )

@@ -43,12 +43,13 @@ def short(value: Any) -> str:
     return _SHORT.repr(value)
 
 
-_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^/\s]*@")  # 'user:password@' in a connection URL
+_PASSWORD = re.compile(r"(://[^/\s:@]+:)\S*@")  # 'user:password@' in a connection URL
 
 
 def masked(text: str) -> str:
-    """`text` with the password of any connection URL in it replaced by '***' (to its last
-    '@': a password may hold one)."""
+    """`text` with the password of any connection URL in it replaced by '***', to the URL's
+    last '@' (a password may hold '@' or '/'). Mask before shortening: a shortened URL may
+    have lost its '@'."""
     return _PASSWORD.sub(r"\1***@", text)
 
 

@@ -74,7 +74,7 @@ def read_database_table(
         con = connect(engine, database)
     except Exception as err:  # each engine raises its own kinds; the message says what failed
         raise CrmExportError(
-            masked(f"{where}: could not connect to {short(engine)}: {err}")
+            f"{where}: could not connect to {short(masked(engine))}: {masked(str(err))}"
         ) from None
     try:
         return _read(con, table, mapping, where)

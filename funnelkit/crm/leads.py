@@ -299,9 +299,9 @@ def _id_type(kind: pa.DataType) -> bool:
 def _row_ids(
     table: pa.Table, id_column: str, report: QualityReport, placeholders: tuple[str, ...] = ()
 ) -> tuple[pa.ChunkedArray, np.ndarray]:
-    """The ids as text, and the mask of rows kept: rows with an id, the first of each id
-    (NaN and infinity, in a column of floating numbers, and the mapping's `placeholders`,
-    such as 'n/a', are no ids)."""
+    """The ids as text (null where none), and the mask of rows kept: rows with an id, the
+    first of each id (NaN and infinity, in a column of floating numbers, and the mapping's
+    `placeholders`, such as 'n/a', are no ids)."""
     column = table.column(id_column)
     column = decimal_text(column) if pa.types.is_decimal(column.type) else plain(column)
     if pa.types.is_floating(column.type):
@@ -310,6 +310,8 @@ def _row_ids(
     ids = pc.utf8_trim_whitespace(column) if text else pc.cast(column, pa.string())
     no_id = pc.or_(pc.is_null(ids), pc.is_in(ids, pa.array(["", *placeholders], pa.string())))
     has_id = pc.invert(no_id).to_numpy(zero_copy_only=False)
+    if not has_id.all():  # a placeholder is no id to name in a finding either
+        ids = pc.if_else(no_id, pa.scalar(None, pa.string()), ids)
     where = repr(id_column)
     report.add(
         MISSING_ID[0],

@@ -354,7 +354,7 @@ def numbers_exactly(text: pa.ChunkedArray, decimal: str) -> bool:
     """Whether every cell of `cells` text is a plain number (`plain_number_pattern`) of at most
     EXACT_DIGITS digits, so that as a floating number it keeps every digit."""
     pattern = plain_number_pattern(decimal)
-    if not pc.all(pc.match_substring_regex(text, pattern)).as_py():  # nulls count as true
+    if pc.all(pc.match_substring_regex(text, pattern), min_count=0).as_py() is False:
         return False
     digits = pc.utf8_length(pc.replace_substring_regex(text, r"\D", ""))
     longest = pc.max(digits).as_py()

@@ -259,11 +259,19 @@ def test_groups_add_up_to_the_whole_leads_without_a_value_included(sample, measu
         ),
         (
             lambda t: actuals.cohort_conversion(t, as_of="garbage"),
-            "'as_of' must be a date or a time (got 'garbage')",
+            "'as_of' must be a date or a time without a zone (got 'garbage')",
+        ),
+        (
+            lambda t: actuals.leakage(t, as_of=2026),
+            "'as_of' must be a date or a time without a zone (got 2026)",
+        ),
+        (
+            lambda t: actuals.leakage(t, as_of="NaT"),
+            "'as_of' must be a date or a time without a zone (got 'NaT')",
         ),
         (
             lambda t: followup.sla_compliance(t, 60, as_of="someday"),
-            "'as_of' must be a date or a time (got 'someday')",
+            "'as_of' must be a date or a time without a zone (got 'someday')",
         ),
     ],
 )
@@ -282,3 +290,11 @@ def test_whole_numbers_group_leads_and_fractions_do_not(sample):
     assert tiers["leads"].sum() == len(table.leads)
     with pytest.raises(InputError, match=r"^'by' must be one of .* \(got 'share'\)$"):
         actuals.win_rate(table, by="share")
+
+
+def test_maturity_days_own_result_is_taken_back_a_step_without_history_never_mature(sample):
+    maturity = {**actuals.maturity_days(sample), "opportunity→won": float("nan")}
+    cohorts = actuals.cohort_conversion(sample, maturity=maturity)
+    assert not cohorts.loc[cohorts["step"] == "opportunity→won", "mature"].any()
+    leaks = actuals.leakage(sample, by=None, stall_days=maturity).set_index("step")
+    assert leaks.loc["opportunity→won", "stalled"] == 0
