@@ -35,7 +35,7 @@ LANDING_DAYS = pa.array(
 ZONE_SUFFIX = r"(Z|[+-]\d{2}(:?\d{2})?)$"  # a time's zone, written last ('+05:00', '+05', 'Z')
 OFFSET_PARTS = r"([+-])(\d{2}):?(\d{2})?$"  # an offset's sign, hours and minutes
 LARGEST_OFFSET = 18 * 60  # minutes: no zone is further from UTC (ISO 8601's and Java's limit)
-RANK_SAMPLE = 1000  # cells on which the date formats are ranked
+RANK_SAMPLE = 1000  # a table's cells on which zoned date formats are looked for
 # formats Arrow's ISO 8601 reader reads as strptime does, for cells written in exactly their
 # shape: the text's length in bytes, and the character between date and time (at byte 10)
 ISO_SHAPES: dict[str, tuple[int, str | None]] = {
@@ -112,31 +112,45 @@ def parse_times(
     """Times as datetime64[s] wall-clock times in `timezone`, and the mask of bad cells, from
     `cells` (or a column of timestamps or dates).
 
-    Formats are tried most-fitting first (ranked on the first cells). A format with %z (or a
-    trailing 'Z') gives UTC or offset times, converted to `timezone`; others are taken as
-    wall-clock times there already. Impossible dates (Feb 30) are bad, not rolled over.
+    A cell two formats read (3/2 as 3 February or 2 March) is read by the format that reads
+    the most cells of the column, the mapping's order breaking ties: the rows' order never
+    decides, so a table of the same rows reads the same (`funnelkit.crm.table_view`). A
+    format with %z (or a trailing 'Z') gives UTC or offset times, converted to `timezone`;
+    others are taken as wall-clock times there already. Impossible dates (Feb 30) are bad,
+    not rolled over.
     """
     if pa.types.is_timestamp(text.type) or pa.types.is_date(text.type):
         values = _typed_times(text, timezone)
         return values, np.zeros(len(values), dtype=bool)
-    ranked = _ranked(text, formats)
-    whole = _iso_read(text, ranked[0]) if ranked else None
-    if whole is not None:  # every cell in the first format, read the quick way
-        return whole, np.zeros(len(whole), dtype=bool)
+    held = present(text)
+    read: list[tuple[int, np.ndarray]] = []
+    for fmt in formats:
+        values = _read_as(text, fmt, timezone)
+        hits = int((held & ~np.isnat(values)).sum())
+        if hits == held.sum():  # every cell: no later format reads more, none earlier did
+            return values, np.zeros(len(values), dtype=bool)
+        read.append((hits, values))
     result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")
-    todo = present(text)
-    for fmt in ranked:
-        if not todo.any():
-            break
-        parsed = pc.strptime(text, format=_arrow_format(fmt), unit="s", error_is_null=True)
-        values = _typed_times(parsed, timezone) if zoned(fmt) else _naive(parsed)
-        _reject_rollover(text, parsed, values, fmt, timezone)
-        if zoned(fmt):
-            values[impossible_offsets(text)] = np.datetime64("NaT")
+    todo = held.copy()
+    for _, values in sorted(read, key=lambda pair: -pair[0]):  # stable: the mapping's order
         hit = todo & ~np.isnat(values)
         result[hit] = values[hit]
         todo &= ~hit
-    return result, present(text) & np.isnat(result)
+    return result, held & np.isnat(result)
+
+
+def _read_as(text: pa.ChunkedArray, fmt: str, timezone: str) -> np.ndarray:
+    """The cells read in one format (NaT where they are not in it), the quick way when every
+    cell is written in one of ISO_SHAPES."""
+    whole = _iso_read(text, fmt)
+    if whole is not None:
+        return whole
+    parsed = pc.strptime(text, format=_arrow_format(fmt), unit="s", error_is_null=True)
+    values = _typed_times(parsed, timezone) if zoned(fmt) else _naive(parsed)
+    _reject_rollover(text, parsed, values, fmt, timezone)
+    if zoned(fmt):
+        values[impossible_offsets(text)] = np.datetime64("NaT")
+    return values
 
 
 def impossible_offsets(text: pa.ChunkedArray) -> np.ndarray:
@@ -200,22 +214,6 @@ def _arrow_format(fmt: str) -> str:
 
 def _naive(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return column.to_numpy(zero_copy_only=False).astype("datetime64[s]")
-
-
-def _ranked(text: pa.ChunkedArray, formats: Sequence[str]) -> list[str]:
-    """The formats, those that parse most of the first RANK_SAMPLE cells first (stable)."""
-    return by_hits(formats, format_hits(_first_present(text, RANK_SAMPLE), formats))
-
-
-def _first_present(text: pa.ChunkedArray, count: int) -> pa.ChunkedArray:
-    """The first `count` cells that hold a value (fewer when the column has fewer), looking
-    no further into the column than it must."""
-    head = count
-    while True:
-        found = pc.drop_null(text.slice(0, head))
-        if len(found) >= count or head >= len(text):
-            return found.slice(0, count)
-        head *= 8
 
 
 def by_hits(formats: Sequence[str], hits: Sequence[int]) -> list[str]:

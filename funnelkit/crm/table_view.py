@@ -276,18 +276,17 @@ class _Builder:
         return _duckdb_wall_clock(self.mapping.timezone, value)
 
     def _formats(self, text: ir.StringValue, name: str) -> list[str]:
-        """The mapping's formats ranked on the column's first cells, as an export's are: a
-        table has no first rows, so those of the smallest ids (`_in_order`), the same on every
-        run. A zoned format that fits some of them is refused unless it is a UTC time ('Z')
-        in a mapping in UTC, where it reads as a wall-clock one; one that fits none is left
-        out."""
+        """The mapping's formats, the one that reads the most cells of the column first (the
+        mapping's order breaking ties), as an export's reader orders them: a cell two formats
+        read is read by the first. A zoned format that fits some of the cells of the smallest
+        ids (`_in_order`) is refused unless it is a UTC time ('Z') in a mapping in UTC, where
+        it reads as a wall-clock one; one that fits none of them is left out."""
         cells = self.rows.select(v=text, k=self.ids).filter(ibis._.v.notnull())
         head = self.con.to_pyarrow(
             cells.order_by([*_in_order(cells.k), cells.v]).limit(RANK_SAMPLE).select("v")
         ).column("v")
         formats = self.mapping.date_formats
         hits = format_hits(head, formats)
-        ranked = by_hits(formats, hits)
         for fmt, hit in zip(formats, hits, strict=True):
             if hit and zoned(fmt) and ("%z" in fmt or self.mapping.timezone != "UTC"):
                 raise CrmExportError(
@@ -295,8 +294,18 @@ class _Builder:
                     f"table's text times are read with one only as UTC times in a mapping in "
                     f"UTC (its time zone is {self.mapping.timezone}): store them as timestamps"
                 )
-        usable = {f for f, hit in zip(formats, hits, strict=True) if hit or not zoned(f)}
-        return [f for f in ranked if f in usable and "%z" not in f]
+        usable = [
+            f
+            for f, hit in zip(formats, hits, strict=True)
+            if (hit or not zoned(f)) and "%z" not in f
+        ]
+        if len(usable) < 2:
+            return usable
+        read = {f"{self.own}hits{i}": self._parse(text, f).notnull() for i, f in enumerate(usable)}
+        counts = self.con.to_pyarrow(
+            self.rows.aggregate(**{k: v.cast(dt.int64).sum().fill_null(0) for k, v in read.items()})
+        ).to_pylist()[0]
+        return by_hits(usable, list(counts.values()))
 
     def _parse(self, text: ir.StringValue, fmt: str) -> ir.TimestampValue:
         parse = _time_parser(self.con)

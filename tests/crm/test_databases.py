@@ -491,11 +491,19 @@ def test_an_attribute_is_read_as_numbers_only_where_that_loses_nothing(tmp_path,
         same_leads(read_export(csv, mapping), ours)
 
 
-def test_date_formats_are_ranked_on_the_smallest_ids_whatever_the_table_s_row_order(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    ("dates", "ambiguous"),
+    [  # the ambiguous '02/03' is read by the format that reads the most cells
+        (["01/13/2026", "13/01/2026", "14/01/2026", "15/01/2026", "02/03/2026"], "2026-03-02"),
+        (["13/01/2026", "01/13/2026", "01/14/2026", "01/15/2026", "02/03/2026"], "2026-02-03"),
+        (["13/01/2026", "01/13/2026", "02/03/2026"], "2026-03-02"),  # a tie: the mapping's order
+    ],
+)
+def test_a_cell_two_date_formats_read_is_read_alike_in_any_row_order(
+    tmp_path, monkeypatch, dates, ambiguous
 ):
-    monkeypatch.setattr("funnelkit.crm.table_view.RANK_SAMPLE", 2)
-    dates = ["13/01/2026", "14/01/2026", "01/13/2026", "01/14/2026", "02/03/2026", "04/05/2026"]
+    for module in ("parsing", "table_view"):  # no sample of the first cells decides
+        monkeypatch.setattr(f"funnelkit.crm.{module}.RANK_SAMPLE", 2)
     path = tmp_path / "crm.duckdb"
     with duckdb.connect(str(path)) as con:
         rows = ", ".join(f"('{i}', '{d} 09:00')" for i, d in enumerate(dates, 1))
@@ -503,17 +511,19 @@ def test_date_formats_are_ranked_on_the_smallest_ids_whatever_the_table_s_row_or
             f'CREATE TABLE t AS SELECT * FROM (VALUES {rows}) v("Record ID", "Create Date")'
         )
         con.execute('CREATE TABLE by_id AS SELECT * FROM t ORDER BY "Record ID"')
-        # month-first rows first: an engine's first rows would rank month-first first
-        con.execute('CREATE TABLE shuffled AS SELECT * FROM t ORDER BY "Record ID" IN (3, 4) DESC')
+        con.execute('CREATE TABLE reversed AS SELECT * FROM t ORDER BY "Record ID" DESC')
+        con.execute(f"COPY reversed TO '{tmp_path / 'reversed.csv'}' (HEADER)")
+        con.execute(f"COPY by_id TO '{tmp_path / 'by_id.csv'}' (HEADER)")
     mapping = tmp_path / "m.yaml"
     formats = ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M"]
     mapping.write_text(yaml.safe_dump({"name": "m", "preset": "hubspot", "date_formats": formats}))
     mapping = resolve_mapping(str(mapping))
     by_id = read_database_table("duckdb", "by_id", mapping, path)
-    pd.testing.assert_frame_equal(
-        read_database_table("duckdb", "shuffled", mapping, path).leads, by_id.leads
-    )
-    assert by_id.leads.set_index(ID).loc["5", "lead_at"] == pd.Timestamp("2026-03-02 09:00")
+    same_leads(read_database_table("duckdb", "reversed", mapping, path), by_id)
+    for name in ("by_id.csv", "reversed.csv"):
+        same_leads(by_id, read_export(tmp_path / name, mapping))
+    last = str(len(dates))
+    assert by_id.leads.set_index(ID).loc[last, "lead_at"] == pd.Timestamp(f"{ambiguous} 09:00")
 
 
 @pytest.mark.parametrize(
