@@ -38,6 +38,11 @@ SLA_WINDOW_MINUTES = (
 )
 
 
+# each measure's frame's columns of its own, besides its groups (`measures.group_columns`)
+SLA_COLUMNS = ("period", "handed_off", "touched", "within_window", "pending", "share_within")
+CADENCE_COLUMNS = ("handed_off", "mean_touches", "full_cadence", "share_full_cadence")
+
+
 def touches_recorded(table: LeadTable) -> bool:
     """Whether the export records first touches (a time or a response time), without which
     follow-up within the SLA cannot be measured."""
@@ -68,7 +73,7 @@ def sla_compliance(
     check_number("window_minutes", window_minutes, low=0, low_open=True)
     check_choice("handoff_stage", handoff_stage, table.stages)
     check_choice("period", period, tuple(PERIODS))
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, SLA_COLUMNS)
     as_of = checked_as_of(table, as_of)
     agg = engine.measure(
         table,
@@ -133,7 +138,7 @@ def cadence_adherence(
     check_choice("handoff_stage", handoff_stage, table.stages)
     if "touches" not in table.leads:
         raise InputError("'cadence_adherence' needs touch counts (the export has no 'touches')")
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, CADENCE_COLUMNS)
     agg = engine.measure(
         table, queries.cadence_counts, touches_per_lead, handoff_stage, tuple(groups)
     )

@@ -61,40 +61,40 @@ def as_periods(floors: pd.Series, period: str) -> pd.PeriodIndex:
     return pd.PeriodIndex(pd.DatetimeIndex(floors), freq=PERIODS[period])
 
 
-# the columns measures' frames have of their own, which a group cannot be named as
-MEASURED = frozenset(
-    {
-        *("period", "stage", "step", "count", "entered", "entered_next", "converted"),
-        *("rate", "mature", "reached", "rate_from_first", "rate_to_next"),
-        *("won", "lost", "leads", "won_among_closed", "won_among_all"),
-        *("advanced", "stalled", "in_progress"),
-        *("handed_off", "touched", "within_window", "pending", "share_within"),
-        *("mean_touches", "full_cadence", "share_full_cadence"),
-    }
-)
+# each measure's frame's columns of its own, besides its groups: no group may be named so
+VOLUME_COLUMNS = ("period", "stage", "count")
+# flow conversion counts stage volumes first: their columns are taken too
+FLOW_COLUMNS = ("period", "step", "entered", "entered_next", "rate", "stage", "count")
+COHORT_COLUMNS = ("period", "step", "entered", "converted", "rate", "mature")
+REACHED_COLUMNS = ("period", "stage", "reached", "rate_from_first", "rate_to_next")
+WIN_COLUMNS = ("won", "lost", "leads", "won_among_closed", "won_among_all")
+LEAK_COLUMNS = ("stage", "step", "reached", "advanced", "lost", "stalled", "in_progress")
 
 
-def group_columns(table: LeadTable, by: str | None) -> list[str]:
+def group_columns(table: LeadTable, by: str | None, made: Sequence[str]) -> list[str]:
     """The columns a measure groups by: none, or `by`, a column of the lead table holding
-    text, categories or whole numbers (no times or fractions), not named as a column of a
-    measure's own (`MEASURED`)."""
+    text, categories or whole numbers (no times or fractions), not named as one of the
+    columns the measure makes (`made`)."""
     if by is None:
         return []
     if not isinstance(by, str):
         raise InputError(f"'by' must name a column of the lead table (got {short(by)})")
-    if by in MEASURED:
+    if by in made:
         raise InputError(
-            f"'by' cannot be {by!r}: measures give a column of that name of their own (name "
-            "the attribute otherwise in the mapping)"
+            f"'by' cannot be {by!r}: the measure gives a column of that name of its own "
+            f"({', '.join(made)})"
         )
-    check_choice("by", by, tuple(c for c in table.leads.columns if _groupable(table.leads[c])))
+    columns = table.leads.columns
+    check_choice(
+        "by", by, tuple(c for c in columns if _groupable(table.leads[c]) and c not in made)
+    )
     return [by]
 
 
 def _groupable(values: pd.Series) -> bool:
     """Whether a lead table's column can group leads: not times or durations, and numbers only
     when every one is whole (an attribute of whole numbers is read as floating numbers)."""
-    if values.name in MEASURED or values.dtype.kind in "Mm":
+    if values.dtype.kind in "Mm":
         return False
     if values.dtype.kind == "f":
         numbers = values.to_numpy()
@@ -170,7 +170,7 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
 
     Leads that reached a stage without a recorded time for it are not placed in a period.
     """
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, VOLUME_COLUMNS)
     check_choice("period", period, tuple(PERIODS))
     out = engine.measure(table, queries.entered, table.stages, period, tuple(groups))
     keyed(out, table, groups, period)
@@ -185,7 +185,7 @@ def stage_volumes(table: LeadTable, period: str = "month", by: str | None = None
 
 def flow_conversion(table: LeadTable, period: str = "month", by: str | None = None) -> pd.DataFrame:
     """Per period and step: entered the stage, entered the next stage, and their ratio."""
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, FLOW_COLUMNS)
     keys = ["period", *groups, "stage"]  # leads without a group value are a group, as elsewhere
     wide = (
         stage_volumes(table, period, by)
@@ -239,7 +239,7 @@ def cohort_conversion(
 ) -> pd.DataFrame:
     """Per entry period and step: of the leads that entered the stage then, how many ever
     reached the next; `mature` says whether the cohort has had time to convert."""
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, COHORT_COLUMNS)
     check_choice("period", period, tuple(PERIODS))
     as_of = checked_as_of(table, as_of)
     maturity = maturity_days(table) if maturity is None else _step_days(table, "maturity", maturity)
@@ -262,7 +262,7 @@ def reached_counts(
     """How many leads reached each stage, with each stage's rate from the first (cumulative
     conversion) and to the next: overall, per group, and with `period` per cohort of leads
     created in the same period (leads without a creation time are then left out)."""
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, REACHED_COLUMNS)
     if period is not None:
         check_choice("period", period, tuple(PERIODS))
     result = engine.measure(table, queries.reached_totals, table.stages, tuple(groups), period)
@@ -290,7 +290,7 @@ def reached_counts(
 
 def win_rate(table: LeadTable, by: str | None = None) -> pd.DataFrame:
     """Won among closed (won + lost) and won among all, overall or per group."""
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, WIN_COLUMNS)
     agg = engine.measure(table, queries.outcomes, tuple(groups))
     keyed(agg, table, groups, None)
     if groups:
@@ -316,7 +316,7 @@ def leakage(
     """Where leads stop, per stage (and group): of those who reached a stage, how many went on,
     were lost, stalled (open and in the stage longer than the step's maturity days), or are
     still in progress. The four add up to `reached`."""
-    groups = group_columns(table, by)
+    groups = group_columns(table, by, LEAK_COLUMNS)
     as_of = checked_as_of(table, as_of)
     stall = (
         maturity_days(table) if stall_days is None else _step_days(table, "stall_days", stall_days)
