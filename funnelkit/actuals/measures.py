@@ -309,7 +309,7 @@ def velocity(table: LeadTable) -> pd.DataFrame:
 
 def leakage(
     table: LeadTable,
-    by: str | None = "source",
+    by: str | None = None,
     as_of: DateLike | None = None,
     stall_days: dict[str, float] | None = None,
 ) -> pd.DataFrame:

@@ -315,3 +315,9 @@ def test_maturity_days_own_result_is_taken_back_a_step_without_history_never_mat
     assert not cohorts.loc[cohorts["step"] == "opportunity→won", "mature"].any()
     leaks = actuals.leakage(sample, by=None, stall_days=maturity).set_index("step")
     assert leaks.loc["opportunity→won", "stalled"] == 0
+
+
+def test_leakage_groups_only_when_asked_so_an_export_without_sources_measures_it(sample):
+    sourceless = dataclasses.replace(sample, leads=sample.leads.drop(columns="source"))
+    pd.testing.assert_frame_equal(actuals.leakage(sourceless), actuals.leakage(sample))
+    assert "source" in actuals.leakage(sample, by="source")
