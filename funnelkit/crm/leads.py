@@ -35,7 +35,6 @@ from funnelkit.crm.fields import FIELDS, ID, OUTCOMES, field_kind, stage_field
 from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.mapping_file import resolve_mapping
 from funnelkit.crm.parsing import (
-    EXACT_DIGITS,
     EXACT_WHOLE,
     as_text,
     cells,
@@ -541,10 +540,12 @@ def _parse(
 def _attribute(column: pa.ChunkedArray, mapping: Mapping) -> np.ndarray | pd.Series:
     """An attribute as exported (text untrimmed, placeholders missing), or as numbers where
     that loses nothing: floating numbers; whole numbers below EXACT_WHOLE; text that is plain
-    numbers of at most EXACT_DIGITS digits throughout (`numbers_exactly`). Anything else is
-    kept as its text: '2026E1' and 18-digit account numbers are codes."""
-    if pa.types.is_decimal(column.type) and column.type.precision > EXACT_DIGITS:
-        return decimal_text(column).to_pandas()  # every digit
+    numbers of at most EXACT_DIGITS significant digits throughout (`numbers_exactly`), and
+    decimals whose every value is such a number. Anything else is kept as its text: '2026E1'
+    and 18-digit account numbers are codes."""
+    if pa.types.is_decimal(column.type):  # numbers if every one keeps its digits as a float
+        text = decimal_text(column)
+        return parse_numbers(text)[0] if numbers_exactly(text, ".") else text.to_pandas()
     column = plain(column)
     if pa.types.is_floating(column.type):
         return column.to_numpy(zero_copy_only=False)

@@ -342,20 +342,25 @@ EXACT_WHOLE = 2**53  # … and every whole number below this
 
 
 def plain_number_pattern(decimal: str) -> str:
-    """A number written plainly: digits, a sign and a fraction at most, no leading zero before
-    another digit, no exponent or thousands marks. Only attribute text written so throughout
-    is read as numbers ('2026E1' is a code, not 20,260; '007' a code, not 7)."""
-    return rf"^[-+]?(0|[1-9]\d*)({re_escape(decimal)}\d+)?$"
+    """A number written plainly: digits, a sign and a fraction at most ('5.', '.5' too), no
+    leading zero before another digit, no exponent or thousands marks. Only attribute text
+    written so throughout is read as numbers ('2026E1' is a code, not 20,260; '007' a code)."""
+    mark = re_escape(decimal)
+    return rf"^[-+]?((0|[1-9]\d*)({mark}\d*)?|{mark}\d+)$"
+
+
+SIGNIFICANT = (r"\D", r"^0+")  # what a number's text loses to leave its significant digits
 
 
 def numbers_exactly(text: pa.ChunkedArray, decimal: str) -> bool:
     """Whether every cell of `cells` text is a plain number (`plain_number_pattern`) of at most
-    EXACT_DIGITS digits, so that as a floating number it keeps every digit."""
+    EXACT_DIGITS significant digits, so that as a floating number it keeps every digit."""
     pattern = plain_number_pattern(decimal)
     if pc.all(pc.match_substring_regex(text, pattern), min_count=0).as_py() is False:
         return False
-    digits = pc.utf8_length(pc.replace_substring_regex(text, r"\D", ""))
-    longest = pc.max(digits).as_py()
+    for dropped in SIGNIFICANT:
+        text = pc.replace_substring_regex(text, dropped, "")
+    longest = pc.max(pc.utf8_length(text)).as_py()
     return longest is None or longest <= EXACT_DIGITS
 
 

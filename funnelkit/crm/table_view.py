@@ -68,6 +68,7 @@ from funnelkit.crm.parsing import (
     MONEY_NOISE,
     OFFSET_PARTS,
     RANK_SAMPLE,
+    SIGNIFICANT,
     ZONE_SUFFIX,
     by_hits,
     format_hits,
@@ -377,20 +378,19 @@ class _Builder:
 
     def attribute(self, field: str, name: str) -> None:
         """Kept as it is, or as numbers where that loses nothing, as an export's reader keeps
-        it (`funnelkit.crm.leads._attribute`): text of plain numbers of at most EXACT_DIGITS
-        digits throughout becomes numbers; whole numbers past EXACT_WHOLE and decimals of
-        more digits become their text."""
+        it (`funnelkit.crm.leads._attribute`): text, or decimals, that are plain numbers of at
+        most EXACT_DIGITS significant digits throughout become numbers, else text; so do
+        whole numbers past EXACT_WHOLE."""
         value = self.blanked(name)
         kind = value.type()
         if kind.is_string():
             trimmed = _trimmed(value)  # of every white space, as an export's cells are
-            plain = trimmed.re_search(plain_number_pattern(self.mapping.decimal))
-            digits = trimmed.re_replace(r"\D", "").length()
-            bad = value.notnull() & ~(plain & (digits <= EXACT_DIGITS)).fill_null(False)
-            if not self.con.execute(bad.any()):
+            if not self.con.execute(_inexact(trimmed, self.mapping.decimal).any()):
                 value = self._parsed_number(trimmed, money=False)
-        elif kind.is_decimal() and (kind.precision or 38) > EXACT_DIGITS:
-            value = _as_text(value)
+        elif kind.is_decimal():
+            text = _as_text(value)  # every digit, as the export's `decimal_text`
+            exact = not self.con.execute(_inexact(text, ".").any())
+            value = value.cast(dt.float64) if exact else text
         elif kind.is_integer() and self.con.execute(
             (value.cast(dt.float64).abs() >= EXACT_WHOLE).any()
         ):
@@ -444,6 +444,16 @@ def _compared_by_bytes(con: Any, rows: ir.Table, names: list[str]) -> ir.Table:
     if con.name != "pyspark":
         return rows
     return rows.mutate(**{n: rows[n].cast(dt.binary).cast(dt.string) for n in dict.fromkeys(names)})
+
+
+def _inexact(text: ir.StringValue, decimal: str) -> ir.BooleanValue:
+    """Cells that are no plain number of at most EXACT_DIGITS significant digits (as
+    `funnelkit.crm.parsing.numbers_exactly` finds them)."""
+    plain = text.re_search(plain_number_pattern(decimal))
+    digits = text
+    for dropped in SIGNIFICANT:
+        digits = digits.re_replace(dropped, "")
+    return text.notnull() & ~(plain & (digits.length() <= EXACT_DIGITS)).fill_null(False)
 
 
 def _fetchable(kind: dt.DataType) -> bool:

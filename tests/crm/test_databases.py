@@ -466,6 +466,8 @@ def test_an_attribute_no_report_can_show_is_refused_by_name(tmp_path, value, in_
         (["5::BIGINT", "1", "NULL"], [5.0, 1.0, None]),
         (["12345678901234567890::DECIMAL(20, 0)", "1", "2"], ["12345678901234567890", "1", "2"]),
         (["1.50::DECIMAL(10, 2)", "2", "NULL"], [1.5, 2.0, None]),
+        (["12.50::DECIMAL(18, 3)", "9", "NULL"], [12.5, 9.0, None]),  # by the values, not type
+        (["7::HUGEINT", "8", "NULL"], [7.0, 8.0, None]),  # DuckDB's SUM() gives these
     ],
 )
 def test_an_attribute_is_read_as_numbers_only_where_that_loses_nothing(tmp_path, cells, expected):
@@ -558,6 +560,8 @@ def test_ids_of_times_or_bytes_are_refused_by_name(tmp_path, ids, in_table, in_p
         ["123456789012345678", "1", "2", "3", "4", "5"],  # 18 digits: a code
         ["007", "12", "3", "4", "5", "6"],  # a leading zero: a code
         ["", "", "n/a", "", "", ""],  # no value at all: numbers, none
+        [".5", "5.", "0.123456789012345", "1", "2", "3"],  # numbers: 15 significant digits
+        ["0.30000000000000004", "0.1", "1", "2", "3", "4"],  # 17 significant digits: text
     ],
 )
 def test_attribute_text_is_numbers_on_every_engine_as_in_the_export(engine, tmp_path, codes):
