@@ -96,12 +96,21 @@ def read_database_table(
 
 
 def _listed(con: Any, table: str, schema: str | None = None) -> bool:
-    """Whether a table or view of that name is in the engine's catalog (in any case). DuckDB
-    would also read a file of that name: 'contacts.csv' from the current folder."""
+    """Whether a table or view of that name is in the engine's catalog (in any case, as
+    'table', 'schema.table', 'catalog.table' or 'catalog.schema.table'). DuckDB would also
+    read a file of that name: 'contacts.csv' from the current folder."""
     if con.name != "duckdb":
         return True  # other engines read only tables
-    names = con.list_tables() if schema is None else con.list_tables(database=schema)
-    return table.lower() in {n.lower() for n in names}
+    rows = con.raw_sql(
+        "SELECT table_catalog, table_schema, table_name FROM information_schema.tables"
+    ).fetchall()
+    names = set()
+    for catalog, in_schema, name in rows:
+        names |= {name, f"{in_schema}.{name}", f"{catalog}.{in_schema}.{name}"}
+        if in_schema == "main":
+            names.add(f"{catalog}.{name}")
+    wanted = table if schema is None else f"{schema}.{table}"
+    return wanted.lower() in {n.lower() for n in names}
 
 
 def _in_catalog(con: Any, table: str) -> Any:
@@ -129,8 +138,8 @@ def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
     except Exception as err:
         failure = err
         rows = _in_schema(con, table)
-    else:
-        if "." in table and _in_schema(con, table) is not None:
+    else:  # on DuckDB, 'crm.leads' may name a table so named and schema crm's leads
+        if con.name == "duckdb" and "." in table and _in_schema(con, table) is not None:
             raise CrmExportError(
                 f"{where}: the name is both a table's and, as 'schema.table', another's; rename "
                 "one of them (funnelkit does not pick one)"

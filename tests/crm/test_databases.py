@@ -1039,8 +1039,9 @@ def test_an_engine_reading_is_not_made_for_says_so_and_what_reads_instead(tmp_pa
     )
 
 
-def test_a_table_of_another_schema_is_named_with_it(odd_database):
-    in_schema = read_database_table("duckdb", "crm.leads", HUBSPOT, odd_database)
+@pytest.mark.parametrize("name", ["crm.leads", "CRM.Leads", "odd.crm.leads", "odd.contacts"])
+def test_a_table_of_another_schema_is_named_with_it(odd_database, name):
+    in_schema = read_database_table("duckdb", name, HUBSPOT, odd_database)
     same_leads(in_schema, read_export(SAMPLE))
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "crm.nope", HUBSPOT, odd_database)
