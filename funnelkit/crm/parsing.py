@@ -34,7 +34,7 @@ LANDING_DAYS = pa.array(
 ZONE_SUFFIX = r"(Z|[+-]\d{2}(:?\d{2})?)$"  # a time's zone, written last ('+05:00', '+05', 'Z')
 OFFSET_PARTS = r"([+-])(\d{2}):?(\d{2})?$"  # an offset's sign, hours and minutes
 LARGEST_OFFSET = 18 * 60  # minutes: no zone is further from UTC (ISO 8601's and Java's limit)
-RANK_SAMPLE = 1000  # a table's cells on which zoned date formats are looked for
+RANK_SAMPLE = 1000  # first cells on which date formats are tried (a table's: smallest ids)
 # formats Arrow's ISO 8601 reader reads as strptime does, for cells written in exactly their
 # shape: the text's length in bytes, and the character between date and time (at byte 10)
 ISO_SHAPES: dict[str, tuple[int, str | None]] = {
@@ -144,18 +144,26 @@ def parse_times(
         values = _typed_times(text, timezone)
         return values, np.zeros(len(values), dtype=bool)
     held = present(text)
-    read: list[tuple[int, np.ndarray]] = []
-    for fmt in formats:
-        values = _read_as(text, fmt, timezone)
-        hits = int((held & ~np.isnat(values)).sum())
-        if hits == held.sum():  # every cell: no later format reads more, none earlier did
-            return values, np.zeros(len(values), dtype=bool)
-        read.append((hits, values))
+    total = int(held.sum())
+    read: dict[str, np.ndarray] = {}
+
+    def hits(fmt: str) -> int:  # the cells `fmt` reads, read once
+        if fmt not in read:
+            read[fmt] = _read_as(text, fmt, timezone)
+        return int((held & ~np.isnat(read[fmt])).sum())
+
+    sample = _first_present(text, RANK_SAMPLE)  # only for which format to try first
+    in_sample = dict(zip(formats, format_hits(sample, formats), strict=True))
+    for fmt in by_hits(formats, list(in_sample.values())):
+        if hits(fmt) == total:  # it reads every cell; so might an earlier one, which wins
+            earlier = formats[: formats.index(fmt)]
+            whole = [f for f in earlier if in_sample[f] == len(sample) and hits(f) == total]
+            return read[(whole or [fmt])[0]], np.zeros(len(text), dtype=bool)
     result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[s]")
     todo = held.copy()
-    for _, values in sorted(read, key=lambda pair: -pair[0]):  # stable: the mapping's order
-        hit = todo & ~np.isnat(values)
-        result[hit] = values[hit]
+    for fmt in sorted(formats, key=lambda f: -hits(f)):  # stable: the mapping's order
+        hit = todo & ~np.isnat(read[fmt])
+        result[hit] = read[fmt][hit]
         todo &= ~hit
     return result, held & np.isnat(result)
 
@@ -235,6 +243,17 @@ def _arrow_format(fmt: str) -> str:
 
 def _naive(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return column.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+
+
+def _first_present(text: pa.ChunkedArray, count: int) -> pa.ChunkedArray:
+    """The first `count` cells that hold a value (fewer when the column has fewer), looking
+    no further into the column than it must."""
+    head = count
+    while True:
+        found = pc.drop_null(text.slice(0, head))
+        if len(found) >= count or head >= len(text):
+            return found.slice(0, count)
+        head *= 8
 
 
 def by_hits(formats: Sequence[str], hits: Sequence[int]) -> list[str]:
