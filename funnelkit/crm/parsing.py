@@ -153,8 +153,9 @@ def parse_times(
         return int((held & ~np.isnat(read[fmt])).sum())
 
     sample = _first_present(text, RANK_SAMPLE)  # only for which format to try first
-    in_sample = dict(zip(formats, format_hits(sample, formats), strict=True))
-    for fmt in by_hits(formats, list(in_sample.values())):
+    sample_hits = format_hits(sample, formats)
+    in_sample = dict(zip(formats, sample_hits, strict=True))
+    for fmt in by_hits(formats, sample_hits):
         if hits(fmt) == total:  # it reads every cell; so might an earlier one, which wins
             earlier = formats[: formats.index(fmt)]
             whole = [f for f in earlier if in_sample[f] == len(sample) and hits(f) == total]
