@@ -21,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from funnelkit.crm.fields import ID, ROW, stage_field
+from funnelkit.crm.fields import ID, ROW, stage_field, unused_prefix
 from funnelkit.plan.funnel import step_name
 
 UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
@@ -59,10 +59,7 @@ def group_keys(columns: Sequence[str], groups: tuple[str, ...]) -> tuple[str, ..
     """Each group's name in a query's result: its column's name after a start that no column of
     the lead table (`columns`) has in any case ('group:source'), so that a group named as a
     column a query makes ('period', 'converted', a stage) is never taken for that column."""
-    taken = [c.lower() for c in columns]
-    prefix = "group:"
-    while any(c.startswith(prefix) for c in taken):
-        prefix = f"_{prefix}"
+    prefix = unused_prefix(columns, "group:")
     return tuple(prefix + g for g in groups)
 
 

@@ -7,6 +7,8 @@ is when the lead was created.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 ID = "lead_id"
 ROW = "row_position"  # each lead's position (0, 1, …), added where the measures run
 OUTCOMES: tuple[str, ...] = ("won", "lost", "open")
@@ -40,3 +42,14 @@ def field_kind(field: str) -> str:
     if field.endswith("_at") and field not in FIELDS:
         return "time"
     return FIELDS.get(field, "attribute")
+
+
+def unused_prefix(names: Sequence[str], start: str) -> str:
+    """`start`, with '_' before it as often as needed for none of `names` to begin with it in
+    any case (SQL ignores case): the start of names funnelkit gives columns of its own beside
+    a table's, whose columns and attributes may be named anything."""
+    taken = [n.lower() for n in names]
+    prefix = start
+    while any(n.startswith(prefix) for n in taken):
+        prefix = f"_{prefix}"
+    return prefix

@@ -103,13 +103,18 @@ def mask_of(array: pa.Array) -> pa.Buffer | None:
     return pa.array(array.is_valid().to_numpy(zero_copy_only=False)).buffers()[1]
 
 
+FRACTION_ZEROS = (r"0+$", r"\.$")  # what a decimal's text loses: zeros ending it, then a bare mark
+
+
 def decimal_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Decimals written out exactly, without zeros ending the fraction ('1.250' → '1.25',
     '2.000' → '2'): as floats, ids of more than 15 digits would lose their last ones."""
     text = pc.cast(column, pa.string())
     if column.type.scale <= 0:
         return text
-    return pc.replace_substring_regex(pc.replace_substring_regex(text, "0+$", ""), r"\.$", "")
+    for dropped in FRACTION_ZEROS:
+        text = pc.replace_substring_regex(text, dropped, "")
+    return text
 
 
 def is_text(kind: pa.DataType) -> bool:

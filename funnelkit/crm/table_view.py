@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from funnelkit.core.exceptions import CrmExportError
 from funnelkit.core.validation import short
-from funnelkit.crm.fields import ID, field_kind, stage_field
+from funnelkit.crm.fields import ID, field_kind, stage_field, unused_prefix
 from funnelkit.crm.leads import (
     CATEGORY_KINDS,
     EARLY_STAGE,
@@ -63,6 +63,7 @@ from funnelkit.crm.mapping import DURATION_UNITS, Mapping
 from funnelkit.crm.parsing import (
     EXACT_DIGITS,
     EXACT_WHOLE,
+    FRACTION_ZEROS,
     IN_PARENTHESES,
     LARGEST_OFFSET,
     MONEY_NOISE,
@@ -175,7 +176,10 @@ def _as_text(value: ir.Value) -> ir.StringValue:
     exactly and without zeros ending the fraction (`funnelkit.crm.parsing.decimal_text`)."""
     kind = value.type()
     if kind.is_decimal() and (kind.scale or 0) > 0:
-        return value.cast(dt.string).re_replace("0+$", "").re_replace(r"\.$", "")
+        text = value.cast(dt.string)
+        for dropped in FRACTION_ZEROS:
+            text = text.re_replace(dropped, "")
+        return text
     if not kind.is_floating():
         return value.cast(dt.string)
     whole = ((value % 1) == 0) & (value.abs() < EXACT_WHOLE)
@@ -213,7 +217,7 @@ class _Builder:
         self.con, self.rows, self.mapping, self.where = con, rows, mapping, where
         self.ids = ids  # each row's id as text, trimmed (null: none)
         self.texts = texts  # text column → its cells' column (`_cells`)
-        self.own = own  # the start of the names of the engine's own columns (`_own_prefix`)
+        self.own = own  # the start of the names of the engine's own columns
         self.columns: dict[str, ir.Value] = {}
         self.flags: dict[str, ir.BooleanValue] = {}
         self.checks: list[_Check] = []
@@ -475,17 +479,6 @@ def _fetchable(kind: dt.DataType) -> bool:
     )
 
 
-def _own_prefix(names: list[str]) -> str:
-    """A start of column names that none of `names` (the table's columns, the mapping's
-    attributes) has in any case, for the engine's own columns (cells, flags, ranks): a column
-    or an attribute may be named anything, '_FK_flag0' too, and SQL ignores case."""
-    taken = [n.lower() for n in names]
-    prefix = "_fk_"
-    while any(n.startswith(prefix) for n in taken):
-        prefix = f"_{prefix}"
-    return prefix
-
-
 def _blank(trimmed: ir.StringValue, mapping: Mapping) -> ir.BooleanValue:
     """Whether a trimmed cell holds nothing: null, empty or one of the mapping's placeholders."""
     return ((trimmed == "") | trimmed.isin(list(mapping.missing_values) or [""])).fill_null(True)
@@ -515,8 +508,8 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     found = {f: n for f, n in columns.items() if n}
     for field, name in found.items():
         kind = rows[name].type()
-        no_id = kind.is_boolean() or kind.is_temporal() or kind.is_binary()
-        if not _fetchable(kind) or (field == ID and no_id):
+        id_unfit = kind.is_boolean() or kind.is_temporal() or kind.is_binary()
+        if not _fetchable(kind) or (field == ID and id_unfit):
             holds = kind.raw_type.sql().lower() if kind.is_unknown() else kind  # 'bit'
             raise CrmExportError(wrong_type_message(where, name, field, holds))
     rows = _compared_by_bytes(con, rows, [n for n in found.values() if rows[n].type().is_string()])
@@ -525,7 +518,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
         for f, n in found.items()
         if f != ID and field_kind(f) != "attribute" and rows[n].type().is_string()
     ]
-    own = _own_prefix([*rows.columns, *mapping.attributes])
+    own = unused_prefix([*rows.columns, *mapping.attributes], "_fk_")  # cells, flags, ranks
     rows, named = _cells(rows, texts, mapping, own)
     raw_ids = rows[found[ID]]
     if raw_ids.type().is_floating():  # NaN and infinity are no ids (Spark's isinf misses some)
