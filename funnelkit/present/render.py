@@ -416,13 +416,17 @@ def _render_job(job: Job, chromium: str | None, started: float) -> Outcome:
 
 
 PARENT_POLL_SECONDS = 0.5
+THREADS_ENV = "OMP_NUM_THREADS"  # threads Arrow, DuckDB and backtests take (pa.cpu_count)
 
 
-def watch_parent(parent: int) -> None:
-    """In a worker: end this process as soon as `parent` (the render) is gone, even killed
-    with SIGKILL, so no worker goes on rendering or publishing; its kernel follows it (a
-    kernel watches its own parent)."""
+def start_worker(parent: int, threads: int) -> None:
+    """In a worker: give its kernels `threads` threads each (unless the caller's environment
+    sets its own), so workers side by side do not each take every core; and end this process
+    as soon as `parent` (the render) is gone, even killed with SIGKILL, so no worker goes on
+    rendering or publishing; its kernel follows it (a kernel watches its own parent)."""
     import threading
+
+    os.environ.setdefault(THREADS_ENV, str(threads))
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -433,9 +437,9 @@ def watch_parent(parent: int) -> None:
 
 
 def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[Outcome]:
-    """Run a batch's jobs, `workers` at a time (separate processes when more than one),
-    logging each start and finish; returns the outcomes in the batch's order. Without a
-    `chromium` no PDF is printed."""
+    """Run a batch's jobs, `workers` at a time (separate processes when more than one, each
+    kernel given its share of the cores: `start_worker`), logging each start and finish;
+    returns the outcomes in the batch's order. Without a `chromium` no PDF is printed."""
     for note in batch.notes:
         log.info(note)
     total = len(batch.jobs)
@@ -467,11 +471,12 @@ def render(batch: Batch, workers: int = 1, chromium: str | None = None) -> list[
             finished(i, render_job(job, chromium))
     else:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+        workers = min(workers, total)
         pool = futures.ProcessPoolExecutor(
-            min(workers, total),
+            workers,
             mp_context=context,
-            initializer=watch_parent,
-            initargs=(os.getpid(),),
+            initializer=start_worker,
+            initargs=(os.getpid(), max(1, (os.cpu_count() or 1) // workers)),
         )
         try:
             running = {}

@@ -270,3 +270,38 @@ def test_reports_call_stages_by_their_display_names(rendered):
         assert ids == [], (page.name, ids[:5])
         assert "Inquiries" in visible
         assert "Marketing-ready contacts" in visible
+
+
+def _thread_probe(tmp_path, name: str) -> render_module.Job:
+    """A job whose one cell prints the threads its kernel was given."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb = new_notebook(metadata={"kernelspec": kernel})
+    nb.cells.append(
+        new_code_cell(
+            'import os, pyarrow\nprint(os.environ.get("OMP_NUM_THREADS"), pyarrow.cpu_count())'
+        )
+    )
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return render_module.Job(ROOT / "params" / "example.yaml", name, path, {}, tmp_path / name)
+
+
+def _threads_seen(outcome) -> str:
+    run = nbformat.read(next(f for f in outcome.files if f.suffix == ".ipynb"), as_version=4)
+    return run.cells[0].outputs[0]["text"].strip()
+
+
+def test_workers_side_by_side_share_the_cores_and_a_set_thread_count_is_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(render_module.os, "cpu_count", lambda: 4)  # the share workers get
+    jobs = [_thread_probe(tmp_path, f"probe{i}") for i in range(2)]
+    together = render_module.render(render_module.Batch(jobs), workers=2)
+    assert [_threads_seen(o) for o in together] == ["2 2", "2 2"]
+    alone = render_module.render(render_module.Batch(jobs[:1]), workers=1)
+    cores = __import__("pyarrow").cpu_count()
+    assert _threads_seen(alone[0]) == f"None {cores}"  # one at a time: every core
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    kept = render_module.render(render_module.Batch(jobs), workers=2)
+    assert [_threads_seen(o) for o in kept] == ["3 3", "3 3"]
