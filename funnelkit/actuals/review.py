@@ -214,11 +214,15 @@ def team_pacing(plan: Plan, table: LeadTable, month: str) -> dict[str, tuple[str
 
 
 def month_sla(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
-    """The SLA in the month by owner: handed off, touched, within the window, pending, share."""
+    """The SLA in the month by owner: handed off, touched, within the window, pending, share.
+    An export that gives no owners has one row, its owner missing."""
     terms = plan.sla.terms
+    by = "owner" if "owner" in table.leads else None
     frame = sla_compliance(
-        table, terms.first_touch_minutes, terms.handoff_stage, "month", "owner", table.as_of
+        table, terms.first_touch_minutes, terms.handoff_stage, "month", by, table.as_of
     )
+    if by is None:
+        frame.insert(1, "owner", pd.Series(pd.NA, index=frame.index, dtype="string"))
     return frame.loc[frame["period"].astype(str) == month].drop(columns="period")
 
 
@@ -423,7 +427,7 @@ def discussion_points(
             .groupby(sla["owner"].astype("string").fillna("(no owner)"))
             .sum()
         )
-        if len(late) and late.max() > 0:
+        if len(late) and late.max() > 0 and sla["owner"].notna().any():
             owner, most = str(late.idxmax()), float(late.max())
             points.append(
                 f"Sales: {m.text(owner)} has the most hand-offs touched late or not at all "

@@ -1568,7 +1568,13 @@ def month_sla(book: Workbook, month: str) -> list[object]:
     )
     window = f"{terms.first_touch_minutes:g} minutes"
     owners = list(shown["owner"])
+    unowned = (
+        [block(note("The export gives no owners: the SLA is counted for the whole team."))]
+        if "owner" not in table.leads
+        else []
+    )
     items: list[object] = [
+        *unowned,
         table_html(
             shown,
             f"{month}: hand-offs touched within {window}, by owner (lowest share first)",

@@ -11,6 +11,7 @@ import pytest
 from conftest import ROOT, example_with_goals, untagged
 
 from funnelkit import ParamsError, read_export
+from funnelkit.actuals import review
 from funnelkit.actuals.followup import sla_breaches
 from funnelkit.present import workbook as wb
 
@@ -139,6 +140,24 @@ def test_every_monthly_section_renders(q4):
     month = wb.month_under_review(q4, "2026-09")
     for section in (wb.month_against_goals, wb.month_sla, wb.month_leakage, wb.to_discuss):
         assert section(q4, month), section.__name__
+
+
+def test_a_monthly_review_of_an_export_without_owners_counts_the_whole_team(q4):
+    month = "2026-10"
+    leads = q4.table.leads.drop(columns="owner")
+    unowned = dataclasses.replace(q4, table=dataclasses.replace(q4.table, leads=leads))
+    for section in (wb.month_against_goals, wb.month_sla, wb.month_leakage, wb.to_discuss):
+        assert section(unowned, month), section.__name__
+    by_owner = review.month_sla(q4.plan, q4.table, month)
+    whole = review.month_sla(unowned.plan, unowned.table, month)
+    assert len(whole) == 1 and whole["owner"].isna().all()
+    counts = ["handed_off", "touched", "within_window", "pending"]
+    assert whole[counts].iloc[0].tolist() == by_owner[counts].sum().tolist()
+    shown = text_of(wb.month_sla(unowned, month))
+    assert "The export gives no owners: the SLA is counted for the whole team." in shown
+    assert "The export gives no owners" not in text_of(wb.month_sla(q4, month))
+    assert "has the most hand-offs touched late" in text_of(wb.to_discuss(q4, month))
+    assert "has the most hand-offs touched late" not in text_of(wb.to_discuss(unowned, month))
 
 
 def test_a_monthly_review_needs_actuals(book):
