@@ -43,14 +43,21 @@ def short(value: Any) -> str:
     return _SHORT.repr(value)
 
 
-_PASSWORD = re.compile(r"(://[^/\s:@]+:)\S*@")  # 'user:password@' in a connection URL
+# 'user:password@' in a connection URL, to the last '@' before a quote or a line's end
+_PASSWORD = re.compile(r"(://[^/\s:@'\"]+:)[^'\"\n]*@")
+# a secret given as a URL's query parameter ('?password=…', '&motherduck_token=…')
+_SECRET_PARAMETER = re.compile(
+    r"([?&;][^=&\s'\"]*(?:pass|pwd|token|secret|key|credential|auth)[^=&\s'\"]*=)[^&;\s'\"]*",
+    re.IGNORECASE,
+)
 
 
 def masked(text: str) -> str:
-    """`text` with the password of any connection URL in it replaced by '***', to the URL's
-    last '@' (a password may hold '@' or '/'). Mask before shortening: a shortened URL may
-    have lost its '@'."""
-    return _PASSWORD.sub(r"\1***@", text)
+    """`text` with the secrets of any connection URL in it replaced by '***': the password
+    (to the URL's last '@' before a quote or a line's end: a password may hold '@', '/' or
+    spaces) and query parameters named as passwords, tokens, secrets, keys or credentials.
+    Mask before shortening: a shortened URL may have lost its '@'."""
+    return _SECRET_PARAMETER.sub(r"\1***", _PASSWORD.sub(r"\1***@", text))
 
 
 def describe_value(value: Any) -> str:

@@ -1590,7 +1590,7 @@ def month_sla(book: Workbook, month: str) -> list[object]:
                     "share within": "share_within",
                 },
             ),
-        )
+        ),
     ]
     breaches = sla_breaches(table, terms.first_touch_minutes, terms.handoff_stage, table.as_of)
     breaches = breaches.loc[breaches["handed_off_at"].dt.strftime("%Y-%m") == month]

@@ -1008,11 +1008,33 @@ def test_a_password_in_an_engine_url_is_never_shown(password):
 
 
 @pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgres://alice@127.0.0.1:1/crm?password=S3cretPw&sslmode=disable",
+            "'postgres://alice@127.0.0.1:1/crm?password=***&sslmode=disable'",
+        ),
+        ("postgres://alice:S3cret Pw@127.0.0.1:1/crm", "'postgres://alice:***@127.0.0.1:1/crm'"),
+        (
+            "postgres://alice@127.0.0.1:1/crm?sslmode=disable&access_token=S3cretPw",
+            "'postgres://alice@127.0.0.1:1/crm?sslmode=disable&access_token=***'",
+        ),
+    ],
+)
+def test_a_secret_in_an_engine_url_s_query_or_with_spaces_is_never_shown(url, shown):
+    with pytest.raises(CrmExportError) as err:
+        read_database_table(url, "contacts", HUBSPOT)
+    assert "S3cret" not in str(err.value)
+    assert shown in str(err.value)
+
+
+@pytest.mark.parametrize(
     "actuals",
     [
         {"engine": "Postgres://alice:S3cretPw@host/crm", "table": "t"},  # no engine's URL
         {"engine": "postgres://alice:S3cretPw@host/crm", "table": "t", "database": "x.duckdb"},
         {"engine": "postgres://alice:S3cretPw@host /crm", "table": "t"},
+        {"engine": "postgres://alice:S3cret Pw@host/crm", "table": "t"},  # a space in it
     ],
 )
 def test_a_password_in_a_plan_s_engine_is_never_shown(tmp_path, actuals):
