@@ -150,7 +150,8 @@ def test_a_monthly_review_of_an_export_without_owners_counts_the_whole_team(q4):
         assert section(unowned, month), section.__name__
     by_owner = review.month_sla(q4.plan, q4.table, month)
     whole = review.month_sla(unowned.plan, unowned.table, month)
-    assert len(whole) == 1 and whole["owner"].isna().all()
+    assert len(whole) == 1
+    assert whole["owner"].isna().all()
     counts = ["handed_off", "touched", "within_window", "pending"]
     assert whole[counts].iloc[0].tolist() == by_owner[counts].sum().tolist()
     shown = text_of(wb.month_sla(unowned, month))
