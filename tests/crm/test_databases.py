@@ -772,8 +772,30 @@ def test_repeated_ids_keep_the_row_with_the_earliest_times(tmp_path):
     (repeated,) = ours.quality.findings
     assert repeated.sentence() == (
         "repeated id in 'Record ID': 1 row (first: 1): rows dropped; of each id's rows the one "
-        "with the earliest stage times kept"
+        "with the most stage times kept, then the earliest (a table has no row order)"
     )
+
+
+def test_of_an_id_s_rows_the_one_with_the_most_stage_times_is_kept_then_the_earliest(tmp_path):
+    """A copy created later but further along wins over an earlier one that stopped sooner,
+    and one with more times wins over one with an earlier stage's time (MQL) it lacks."""
+    full = TINY_ROWS[0]
+    later_further = [full[0], "2026-01-05 12:30", *full[2:]]  # every stage, created later
+    open_copy = [*full[:3], *[""] * 3, *full[6:]]  # created and MQL only
+    no_mql = [full[0], full[1], "", *full[3:]]  # no MQL time, but SQL to customer
+    cases = [
+        ([open_copy, later_further], pd.Timestamp("2026-01-05 12:30"), full[5]),
+        ([open_copy, no_mql], pd.Timestamp(full[1]), full[5]),
+        ([later_further, full], pd.Timestamp(full[1]), full[5]),  # alike but for the earliest
+    ]
+    for i, (copies, created, won) in enumerate(cases):
+        csv = write_export(tmp_path / f"r{i}.csv", HUBSPOT_HEADER, [*copies, *TINY_ROWS[1:]])
+        path = tmp_path / f"crm{i}.duckdb"
+        with duckdb.connect(str(path)) as con:
+            as_table(con, csv, "leads")
+        ours = read_database_table("duckdb", "leads", HUBSPOT, path)
+        lead = ours.leads.set_index(ID).loc["1"]
+        assert (lead["lead_at"], lead["won_at"]) == (created, pd.Timestamp(won)), i
 
 
 def test_copies_of_an_id_alike_but_for_a_bad_cell_keep_the_clean_one_in_every_query(tmp_path):
