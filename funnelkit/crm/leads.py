@@ -384,6 +384,29 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
     return found
 
 
+def absent_note(found: dict[str, str | None], mapping: Mapping, names: list[str]) -> str | None:
+    """The quality report's note naming what the mapping maps that the export has no column
+    for (each left empty), with what was looked for and the closest column name; None when
+    every mapped field was found."""
+    sought = {
+        **mapping.columns,
+        **{stage_field(s): c for s, c in mapping.stage_columns.items()},
+        **{f"attribute:{a}": c for a, c in mapping.attributes.items()},
+    }
+    absent = []
+    for field, name in found.items():
+        if name is not None:
+            continue
+        label = field.removeprefix("attribute:")
+        label = f"attribute {short(label)}" if field.startswith("attribute:") else label
+        close = {m for c in sought[field] for m in difflib.get_close_matches(c, names, 1, 0.8)}
+        hint = f"; closest: {', '.join(short(c) for c in sorted(close))}" if close else ""
+        absent.append(f"{label} (looked for {' or '.join(short(c) for c in sought[field])}{hint})")
+    if not absent:
+        return None
+    return f"mapped, but not in the export, so left empty: {'; '.join(absent)}"
+
+
 def wrong_type_message(path: str, name: str, field: str, holds: object) -> str:
     """The error for a column whose type cannot hold its field (an id: text or whole numbers;
     a time: text or times; an amount, count or duration: text or numbers; an attribute:
@@ -436,6 +459,8 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     `path` names where they came from in messages."""
     report.rows_read = table.num_rows
     found = required_columns(list(table.column_names), mapping, path)
+    if note := absent_note(found, mapping, list(table.column_names)):
+        report.notes.append(note)
     id_column = found[ID]
     assert id_column is not None  # `required_columns` found it
     id_type = table.column(id_column).type

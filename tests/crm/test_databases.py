@@ -1156,3 +1156,16 @@ def test_unknown_values_only_in_rows_without_an_id_name_no_first_ids(engine, tmp
         lambda: read_export(csv, resolve_mapping(str(mapping))), lambda: engine(csv, str(mapping))
     )
     assert "does not know: 'Zombie' (1 row); known values are" in said
+
+
+def test_what_a_mapping_maps_but_a_table_lacks_is_noted_as_for_its_export(tmp_path):
+    csv = write_export(tmp_path / "e.csv", HUBSPOT_HEADER, TINY_ROWS)
+    path = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(path)) as con:
+        as_table(con, csv, "leads")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("name: m\npreset: hubspot\ncolumns: {owner: SDR}\nattributes: {r: Region}\n")
+    ours = read_database_table("duckdb", "leads", resolve_mapping(str(mapping)), path)
+    same_leads(ours, read_export(csv, resolve_mapping(str(mapping))))
+    assert "owner (looked for 'SDR')" in ours.quality.notes[0]
+    assert "attribute 'r' (looked for 'Region')" in ours.quality.notes[0]

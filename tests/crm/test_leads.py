@@ -606,3 +606,27 @@ def test_the_latest_event_is_the_latest_wall_clock_time_but_a_close_date(tmp_pat
     read = read_export(tmp_path / "t.parquet", mapping)
     assert read.leads["seen"].notna().all()
     assert read.latest_event == pd.Timestamp("2026-04-01 00:30")
+
+
+def test_what_a_mapping_maps_but_the_export_lacks_is_noted_with_the_closest_column(tmp_path):
+    path = write_export(tmp_path / "e.csv", HUBSPOT_HEADER, TINY_ROWS)
+    mapping = mapping_from_dict(
+        {
+            "name": "ours",
+            "preset": "hubspot",
+            "columns": {"owner": "SDR", "source": "Original Sorce"},
+            "attributes": {"region": "Region"},
+        }
+    )
+    table = read_export(path, mapping)
+    assert "owner" not in table.leads
+    assert "source" not in table.leads
+    assert table.quality.notes == [
+        "mapped, but not in the export, so left empty: source (looked for 'Original Sorce'; "
+        "closest: 'Original Source'); owner (looked for 'SDR'); stage (looked for 'Lifecycle "
+        "Stage' or 'lifecyclestage'); assigned_at (looked for 'Owner assigned date' or "
+        "'hubspot_owner_assigneddate'); response_time (looked for 'Lead response time' or "
+        "'hs_time_to_first_engagement'); close_date (looked for 'Recent Deal Close Date' or "
+        "'recent_deal_close_date'); attribute 'region' (looked for 'Region')"
+    ]
+    assert table.quality.notes[0] in table.quality.summary()
