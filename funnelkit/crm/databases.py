@@ -10,6 +10,7 @@ rows leave the engine, with the first ids of each finding.
 from __future__ import annotations
 
 import contextlib
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,16 @@ def _quiet(con: Any) -> Any:
     return con
 
 
+DUCKDB_MAGIC = (8, b"DUCK")  # where a DuckDB database file says what it is, and what it says
+
+
+def is_duckdb_file(path: Path) -> bool:
+    """Whether the file at `path` is a DuckDB database (by its header, whatever its name)."""
+    at, magic = DUCKDB_MAGIC
+    with open(path, "rb") as file:
+        return file.read(at + len(magic))[at:] == magic
+
+
 def connect(engine: str, database: Path | None = None) -> Any:
     """An Ibis connection: 'duckdb' (in process, on the DuckDB file `database`, read-only),
     'spark' (the running Spark session, or a local one), or a connection URL."""
@@ -70,6 +81,11 @@ def read_database_table(
 ) -> LeadTable:
     """The leads in `table` through `mapping`, as a checked LeadTable."""
     where = f"table {table!r} in {database.name if database else engine.split('://')[0]}"
+    if database is not None and not is_duckdb_file(database):
+        raise CrmExportError(
+            f"{where}: {database} is not a DuckDB database file, which 'database' names (an "
+            "export file is named by 'export', without 'engine' and 'table')"
+        )
     try:
         con = connect(engine, database)
     except Exception as err:  # each engine raises its own kinds; the message says what failed
@@ -95,66 +111,94 @@ def read_database_table(
             con.disconnect()
 
 
-def _listed(con: Any, table: str, schema: str | None = None) -> bool:
-    """Whether a table or view of that name is in the engine's catalog (in any case, as
-    'table', 'schema.table', 'catalog.table' or 'catalog.schema.table'). DuckDB would also
-    read a file of that name: 'contacts.csv' from the current folder."""
-    if con.name != "duckdb":
-        return True  # other engines read only tables
-    rows = con.raw_sql(
-        "SELECT table_catalog, table_schema, table_name FROM information_schema.tables"
+def _duckdb_tables(con: Any) -> list[tuple[str, str, str]]:
+    """Every table and view in a DuckDB connection's catalogs: (catalog, schema, name)."""
+    return con.raw_sql(
+        "SELECT table_catalog, table_schema, table_name FROM information_schema.tables ORDER BY ALL"
     ).fetchall()
-    names = set()
-    for catalog, in_schema, name in rows:
-        names |= {name, f"{in_schema}.{name}", f"{catalog}.{in_schema}.{name}"}
-        if in_schema == "main":
-            names.add(f"{catalog}.{name}")
-    wanted = table if schema is None else f"{schema}.{table}"
-    return wanted.lower() in {n.lower() for n in names}
 
 
-def _in_catalog(con: Any, table: str) -> Any:
-    """The Ibis table `table` names on `con`, one of its catalog's tables or views."""
-    if not _listed(con, table):
-        raise CrmExportError(f"no table or view {table!r} in the catalog")
-    return con.table(table)
+def _named(table: str, entry: tuple[str, str, str]) -> bool:
+    """Whether `table` names the catalog entry as DuckDB resolves names ('table' and
+    'catalog.table' in the main schema, 'schema.table', 'catalog.schema.table'), in any
+    case. Only catalog entries are named: DuckDB would also read a file of that name."""
+    catalog, schema, name = entry
+    forms = {f"{schema}.{name}", f"{catalog}.{schema}.{name}"}
+    if schema == "main":
+        forms |= {name, f"{catalog}.{name}"}
+    return table.lower() in {f.lower() for f in forms}
 
 
-def _in_schema(con: Any, table: str) -> Any:
-    """The Ibis table a name with its schema ('crm.leads', 'catalog.schema.table') names on
-    `con`; None when there is none."""
-    schema, dot, name = table.rpartition(".")
-    if dot and schema and name:
-        with contextlib.suppress(Exception):
-            if _listed(con, name, schema):
-                return con.table(name, database=schema)
+def _shown(entry: tuple[str, str, str]) -> str:
+    """A catalog entry as a plan names it: 'table', or 'schema.table' outside 'main'."""
+    _, schema, name = entry
+    return name if schema == "main" else f"{schema}.{name}"
+
+
+def _in_duckdb(con: Any, table: str, where: str) -> tuple[Any, list[str]]:
+    """The Ibis table `table` names in a DuckDB catalog, or None with the name of every table
+    there (`_shown`); refused when it names two."""
+    entries = _duckdb_tables(con)
+    named = [e for e in entries if _named(table, e)]
+    if len(named) > 1:
+        raise CrmExportError(
+            f"{where}: the name is both a table's and, as 'schema.table', another's; rename "
+            "one of them (funnelkit does not pick one)"
+        )
+    if named:
+        catalog, schema, name = named[0]
+        return con.table(name, database=(catalog, schema)), []
+    return None, [_shown(e) for e in entries]
+
+
+def _in_engine(con: Any, table: str) -> Any:
+    """The Ibis table `table` names on an engine other than DuckDB ('table' or
+    'schema.table'), or None."""
+    try:
+        return con.table(table)
+    except Exception:
+        schema, dot, name = table.rpartition(".")
+        if not (dot and schema and name):
+            raise
+    with contextlib.suppress(Exception):
+        return con.table(name, database=schema)
     return None
 
 
+def _missing_table(table: str, names: list[str], where: str) -> str:
+    """The message for a table the engine does not have: the names most like it first, then
+    the others (at most LISTED_TABLES)."""
+    lowered = {n.lower(): n for n in names}
+    close = [lowered[m] for m in difflib.get_close_matches(table.lower(), list(lowered), 3, 0.6)]
+    rest = [n for n in names if n not in close]
+    said = f"{where}: no such table or view"
+    if close:
+        said += f" (did you mean {' or '.join(repr(n) for n in close)}?)"
+    if rest or not close:
+        listed = ", ".join(repr(n) for n in rest[:LISTED_TABLES]) or "none"
+        more = f" and {len(rest) - LISTED_TABLES} more" if len(rest) > LISTED_TABLES else ""
+        said += f"; the engine {'also ' if close else ''}has {listed}{more}"
+    return f"{said} (name a table of another schema with it: 'schema.table')"
+
+
 def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
-    failure: Exception | None = None
+    names: list[str] = []
     try:
-        rows = _in_catalog(con, table)
-    except Exception as err:
-        failure = err
-        rows = _in_schema(con, table)
-    else:  # on DuckDB, 'crm.leads' may name a table so named and schema crm's leads
-        if con.name == "duckdb" and "." in table and _in_schema(con, table) is not None:
-            raise CrmExportError(
-                f"{where}: the name is both a table's and, as 'schema.table', another's; rename "
-                "one of them (funnelkit does not pick one)"
-            )
-    if rows is None:
-        names = sorted(con.list_tables())
-        if table in names and failure is not None:  # there, but unreadable (a broken view)
-            said = _engine_said(failure)
+        if con.name == "duckdb":
+            rows, names = _in_duckdb(con, table, where)
+        else:
+            rows = _in_engine(con, table)
+            if rows is None:
+                names = sorted(con.list_tables())
+    except FunnelkitError:
+        raise
+    except Exception as err:  # the engine lists it, but cannot read it (a broken view)
+        if con.name == "duckdb" or table in con.list_tables():
+            said = _engine_said(err)
             raise CrmExportError(
                 masked(f"{where}: the table is there but the engine cannot read it: {said}")
             ) from None
-        listed = ", ".join(repr(n) for n in names[:LISTED_TABLES]) or "none"
-        more = f" and {len(names) - LISTED_TABLES} more" if len(names) > LISTED_TABLES else ""
-        raise CrmExportError(
-            f"{where}: no such table or view; the engine has {listed}{more} (name a table of "
-            "another schema with it: 'schema.table')"
-        ) from None
+        rows, names = None, sorted(con.list_tables())
+    if rows is None:
+        raise CrmExportError(_missing_table(table, names, where)) from None
     return fetch(con, mapped_view(con, rows, mapping, where))

@@ -9,6 +9,7 @@ field, the rule and the value, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -490,9 +491,11 @@ def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
     """Where a lead table in a database is: its engine, its name, a DuckDB file."""
     engine = text(raw, "engine")
     if engine not in ENGINES and not ENGINE_URL.fullmatch(engine):
+        close = difflib.get_close_matches(engine.lower(), ENGINES, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close and "://" not in engine else ""
         raise InputError(
             f"'engine' must be {' or '.join(repr(e) for e in ENGINES)}, or an Ibis connection "
-            f"URL such as 'postgres://user@host/db' (got {short(masked(engine))})"
+            f"URL such as 'postgres://user@host/db' (got {short(masked(engine))}){hint}"
         )
     database = None
     if engine == "duckdb" and "database" not in raw:

@@ -137,8 +137,32 @@ def test_a_table_name_is_never_read_as_a_file(database, tmp_path, monkeypatch):
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "contacts.csv", HUBSPOT, database)
     assert str(err.value) == (
-        "table 'contacts.csv' in crm.duckdb: no such table or view; the engine has 'contacts', "
-        "'typed' (name a table of another schema with it: 'schema.table')"
+        "table 'contacts.csv' in crm.duckdb: no such table or view (did you mean 'contacts'?); "
+        "the engine also has 'typed' (name a table of another schema with it: 'schema.table')"
+    )
+
+
+def test_a_schema_named_as_its_file_reads_and_a_missing_table_names_every_schema_s(tmp_path):
+    """In crm.duckdb (catalog 'crm') schema crm's leads is 'crm.leads', as the README shows;
+    a name not there lists the tables of every schema, the likest first."""
+    path = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA crm")
+        con.execute(f"CREATE TABLE crm.crm.leads AS SELECT * FROM read_csv('{SAMPLE}')")
+        for i in range(25):
+            con.execute(f"CREATE TABLE a{i:02d} (x INTEGER)")
+    same_leads(
+        read_database_table("duckdb", "crm.leads", HUBSPOT, path),
+        read_database_table("duckdb", "crm.crm.leads", HUBSPOT, path),
+    )
+    assert len(read_database_table("duckdb", "CRM.Leads", HUBSPOT, path).leads) == 3999
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "lead", HUBSPOT, path)
+    assert str(err.value) == (
+        "table 'lead' in crm.duckdb: no such table or view (did you mean 'crm.leads'?); the "
+        "engine also has 'a00', 'a01', 'a02', 'a03', 'a04', 'a05', 'a06', 'a07', 'a08', 'a09', "
+        "'a10', 'a11', 'a12', 'a13', 'a14', 'a15', 'a16', 'a17', 'a18', 'a19' and 5 more (name a "
+        "table of another schema with it: 'schema.table')"
     )
 
 
@@ -1169,3 +1193,43 @@ def test_what_a_mapping_maps_but_a_table_lacks_is_noted_as_for_its_export(tmp_pa
     same_leads(ours, read_export(csv, resolve_mapping(str(mapping))))
     assert "owner (looked for 'SDR')" in ours.quality.notes[0]
     assert "attribute 'r' (looked for 'Region')" in ours.quality.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("engine", "hint"),
+    [
+        ("duckbd", " (did you mean 'duckdb'?)"),
+        ("DuckDB", " (did you mean 'duckdb'?)"),
+        ("sprak", " (did you mean 'spark'?)"),
+        ("oracle", ""),
+    ],
+)
+def test_a_misspelled_engine_is_named_with_the_engine_it_is_closest_to(tmp_path, engine, hint):
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(plan_on(tmp_path, {"engine": engine, "table": "t"}))
+    assert str(err.value).endswith(
+        "'engine' must be 'duckdb' or 'spark', or an Ibis connection URL such as "
+        f"'postgres://user@host/db' (got {engine!r}){hint}"
+    )
+
+
+def test_a_database_that_is_not_duckdb_s_and_an_export_that_is_a_database_say_so(tmp_path):
+    shutil.copy(SAMPLE, tmp_path / "contacts.csv")
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(
+            plan_on(tmp_path, {"engine": "duckdb", "database": "contacts.csv", "table": "t"})
+        )
+    assert str(err.value).endswith(
+        f"table 't' in contacts.csv: {tmp_path / 'contacts.csv'} is not a DuckDB database file, "
+        "which 'database' names (an export file is named by 'export', without 'engine' and "
+        "'table')"
+    )
+    with duckdb.connect(str(tmp_path / "crm.duckdb")) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(plan_on(tmp_path, {"export": "crm.duckdb"}))
+    assert str(err.value).endswith(
+        f"{tmp_path / 'crm.duckdb'}: the file type '.duckdb' is not one of .csv, .tsv, .txt, "
+        ".xlsx, .xlsm, .parquet, .pq; a table in a database is read with 'engine', 'database' "
+        "and 'table' instead of 'export'"
+    )
