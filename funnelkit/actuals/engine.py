@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-import warnings
 import weakref
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
@@ -30,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from funnelkit.actuals import queries
-from funnelkit.crm.databases import duckdb_connection
+from funnelkit.crm.databases import duckdb_connection, quiet_pyspark
 from funnelkit.crm.leads import LeadTable
 
 _CONNECTION: contextvars.ContextVar[Any] = contextvars.ContextVar("connection", default=None)
@@ -68,11 +67,8 @@ def using(con: Any) -> Iterator[Any]:
 def spark_connection(cores: int = 2) -> Any:
     """An Ibis connection to Spark in local mode on `cores` cores, its clock in UTC (lead
     times carry no zone). Needs the `spark` extra and a Java runtime."""
+    quiet_pyspark()
     from pyspark.sql import SparkSession
-
-    # pyspark 4 warns on every transfer that pandas 3 is newer than it was tested with; the
-    # measures' results are tested identical to DuckDB's, so the warning says nothing here
-    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
 
     session = (
         SparkSession.builder.master(f"local[{cores}]")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,12 @@ def is_duckdb_file(path: Path) -> bool:
         return file.read(at + len(magic))[at:] == magic
 
 
+def quiet_pyspark() -> None:
+    """Keep pyspark from warning, on import and on every transfer, that pandas 3 is newer than
+    it was tested with: the measures' results are tested identical to DuckDB's."""
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+
+
 def connect(engine: str, database: Path | None = None) -> Any:
     """An Ibis connection: 'duckdb' (in process, on the DuckDB file `database`, read-only),
     'spark' (the running Spark session, or a local one), or a connection URL."""
@@ -70,9 +77,14 @@ def connect(engine: str, database: Path | None = None) -> Any:
             raise CrmExportError("engine 'duckdb' needs its 'database' (a DuckDB file)")
         return duckdb_connection(database)
     if engine == "spark":
+        quiet_pyspark()
         from pyspark.sql import SparkSession
 
-        return ibis.pyspark.connect(SparkSession.builder.getOrCreate())
+        started = SparkSession.getActiveSession() is None
+        session = SparkSession.builder.getOrCreate()
+        if started:  # a session of our own says only what goes wrong; a running one is left be
+            session.sparkContext.setLogLevel("ERROR")
+        return ibis.pyspark.connect(session)
     return _quiet(ibis.connect(engine))  # 'duckdb://…' too
 
 
@@ -165,9 +177,15 @@ def _in_engine(con: Any, table: str) -> Any:
     return None
 
 
-def _missing_table(table: str, names: list[str], where: str) -> str:
+SPARK_CATALOG = (
+    "a Spark session started here sees only the tables of the catalog named in "
+    "spark-defaults.conf, in the folder $SPARK_CONF_DIR"
+)
+
+
+def _missing_table(table: str, names: list[str], where: str, engine: str = "") -> str:
     """The message for a table the engine does not have: the names most like it first, then
-    the others (at most LISTED_TABLES)."""
+    the others (at most LISTED_TABLES); on Spark with none, where its tables come from."""
     lowered = {n.lower(): n for n in names}
     close = [lowered[m] for m in difflib.get_close_matches(table.lower(), list(lowered), 3, 0.6)]
     rest = [n for n in names if n not in close]
@@ -178,6 +196,8 @@ def _missing_table(table: str, names: list[str], where: str) -> str:
         listed = ", ".join(repr(n) for n in rest[:LISTED_TABLES]) or "none"
         more = f" and {len(rest) - LISTED_TABLES} more" if len(rest) > LISTED_TABLES else ""
         said += f"; the engine {'also ' if close else ''}has {listed}{more}"
+    if engine == "pyspark" and not names:
+        return f"{said} ({SPARK_CATALOG})"
     return f"{said} (name a table of another schema with it: 'schema.table')"
 
 
@@ -200,5 +220,5 @@ def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
             ) from None
         rows, names = None, sorted(con.list_tables())
     if rows is None:
-        raise CrmExportError(_missing_table(table, names, where)) from None
+        raise CrmExportError(_missing_table(table, names, where, con.name)) from None
     return fetch(con, mapped_view(con, rows, mapping, where))

@@ -6,6 +6,7 @@ column or engine is named in one clear message."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 import sys
@@ -1232,4 +1233,56 @@ def test_a_database_that_is_not_duckdb_s_and_an_export_that_is_a_database_say_so
         f"{tmp_path / 'crm.duckdb'}: the file type '.duckdb' is not one of .csv, .tsv, .txt, "
         ".xlsx, .xlsm, .parquet, .pq; a table in a database is read with 'engine', 'database' "
         "and 'table' instead of 'export'"
+    )
+
+
+@pytest.mark.spark
+def test_from_the_command_line_spark_reads_the_catalog_spark_conf_dir_names(tmp_path):
+    """As the README says: a plan naming a Spark table reads it from the catalog named in
+    $SPARK_CONF_DIR/spark-defaults.conf (here a Hive metastore in a folder), with the figures
+    of the same leads' export; without that catalog, the message says where tables come from."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime and none is on PATH (.ci/run installs one)")
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text(
+        "spark.sql.catalogImplementation hive\n"
+        f"spark.sql.warehouse.dir {tmp_path / 'warehouse'}\n"
+        "spark.hadoop.javax.jdo.option.ConnectionURL "
+        f"jdbc:derby:;databaseName={tmp_path / 'metastore'};create=true\n"
+    )
+    env = {**os.environ, "SPARK_CONF_DIR": str(conf)}
+    make = (
+        "from pyspark.sql import SparkSession\n"
+        "s = SparkSession.builder.master('local[1]').getOrCreate()\n"
+        f"s.read.csv({str(SAMPLE)!r}, header=True).write.saveAsTable('contacts')\n"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", make], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr[-2000:]
+    shutil.copy(SAMPLE, tmp_path / "contacts.csv")
+    on_file = plan_on(tmp_path, {"export": "contacts.csv"})
+    on_file = on_file.rename(tmp_path / "on_file.yaml")
+    on_spark = plan_on(tmp_path, {"engine": "spark", "table": "contacts"})
+
+    def plan(path, env):
+        return subprocess.run(
+            [sys.executable, "-m", "funnelkit", "plan", str(path)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    from_spark, from_file = plan(on_spark, env), plan(on_file, os.environ)
+    assert from_spark.returncode == 0, from_spark.stderr[-2000:]
+    assert from_spark.stdout == from_file.stdout
+    assert "FutureWarning" not in from_spark.stderr
+    without = plan(on_spark, {k: v for k, v in os.environ.items() if k != "SPARK_CONF_DIR"})
+    assert without.returncode == 2
+    assert without.stderr.strip().endswith(
+        "actuals: table 'contacts' in spark: no such table or view; the engine has none (a "
+        "Spark session started here sees only the tables of the catalog named in "
+        "spark-defaults.conf, in the folder $SPARK_CONF_DIR)"
     )
