@@ -37,6 +37,7 @@ import pandas as pd
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
 from funnelkit.core.validation import short
+from funnelkit.crm.fields import FIELDS
 from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 NUMBER_OPS = (">=", ">", "<=", "<", "between")
@@ -253,6 +254,12 @@ def check_columns(definition: Definition, leads: pd.DataFrame, source: str = "")
     """Every criterion must name a column of the lead table, with an operator its type allows."""
     columns = [c for c in leads.columns if not c.endswith("_at")]
     for c in definition.criteria():
+        if c.column not in leads.columns and c.column in FIELDS:
+            raise InputError(
+                f"{source}{definition.stage}: 'column' {short(c.column)} is not a column of the "
+                f"lead table: the export has no column for the field {short(c.column)} (its "
+                "quality report's notes say what the mapping looked for)"
+            )
         if c.column not in leads.columns:
             match = difflib.get_close_matches(c.column, columns, n=3, cutoff=0.5)
             close = f"; closest: {', '.join(match)}" if match else ""

@@ -98,6 +98,11 @@ def test_the_definition_in_words():
             {"fit": {"all": [{"column": "visits", "is": "in", "value": ["3"]}]}},
             "mql: 'is' 'in' needs a text column, but 'visits' holds numbers (use >=, <=, between)",
         ),
+        (  # a field the export gives no column for (LEADS has no source)
+            {"fit": {"all": [{"column": "source", "is": "is", "value": "Paid Search"}]}},
+            "mql: 'column' 'source' is not a column of the lead table: the export has no column "
+            "for the field 'source' (its quality report's notes say what the mapping looked for)",
+        ),
     ],
 )
 def test_columns_and_operators_are_checked_against_the_leads(change, message):
