@@ -88,11 +88,21 @@ def connect(engine: str, database: Path | None = None) -> Any:
     return _quiet(ibis.connect(engine))  # 'duckdb://…' too
 
 
+def _held_in(engine: str, database: Path | None) -> str:
+    """What holds the table, for messages and the report: a database file's name, else the
+    engine's ('spark', 'postgres')."""
+    scheme, _, rest = engine.partition("://")
+    path = rest.partition("?")[0]
+    if database is None and scheme in ("duckdb", "sqlite") and path and ":" not in path:
+        database = Path(path)  # 'duckdb:///data/crm.duckdb'
+    return database.name if database is not None else scheme
+
+
 def read_database_table(
     engine: str, table: str, mapping: Mapping, database: Path | None = None
 ) -> LeadTable:
     """The leads in `table` through `mapping`, as a checked LeadTable."""
-    where = f"table {table!r} in {database.name if database else engine.split('://')[0]}"
+    where = f"table {table!r} in {_held_in(engine, database)}"
     if database is not None and not is_duckdb_file(database):
         raise CrmExportError(
             f"{where}: {database} is not a DuckDB database file, which 'database' names (an "

@@ -455,6 +455,11 @@ def _engine_url(engine: str, folder: Path) -> str:
     as other files are, and checked to exist: connecting would make an empty one."""
     scheme, _, rest = engine.partition("://")
     path, mark, query = rest.partition("?")
+    if scheme in FILE_ENGINES and "@" in path.split("/")[0]:
+        raise InputError(
+            f"'engine' {scheme}:// names a database file, which has no user or password "
+            f"(got {short(masked(engine))})"
+        )
     if scheme not in FILE_ENGINES or path == "" or ":" in path:  # ':memory:', 'md:…' are no files
         return engine
     file = _existing(folder / path, "engine")  # an absolute path stays as it is

@@ -235,6 +235,11 @@ def test_a_plan_on_a_table_has_the_figures_of_the_plan_on_its_export(database, t
             "actuals: 'engine' names a file that does not exist: {folder}/none.duckdb",
         ),
         (
+            {"engine": "duckdb://erin:S3cret@/tmp/crm.duckdb", "table": "t"},
+            "actuals: 'engine' duckdb:// names a database file, which has no user or password "
+            "(got 'duckdb://erin:***@/tmp/crm.duckdb')",
+        ),
+        (
             {"engine": "duckdb://:memory:", "table": "t"},  # no file: nothing to look for
             "actuals: table 't' in duckdb: no such table or view; the engine has none",
         ),
@@ -280,6 +285,7 @@ def test_an_engine_url_names_its_file_from_the_plans_folder(database, tmp_path, 
     data = load_plan_data(plan_on(tmp_path, {"engine": "duckdb://crm.duckdb", "table": "typed"}))
     assert data.params.export_table.engine == f"duckdb://{(tmp_path / 'crm.duckdb').resolve()}"
     assert len(data.table.leads) == 500
+    assert data.table.source == "table 'typed' in crm.duckdb"  # as the report names it
     assert list(elsewhere.iterdir()) == []  # nothing made where the program runs
 
 
@@ -1101,7 +1107,7 @@ def test_an_engine_reading_is_not_made_for_says_so_and_what_reads_instead(tmp_pa
     con.close()
     with pytest.raises(CrmExportError) as err:
         read_database_table(f"sqlite:///{path}", "leads", HUBSPOT)
-    assert str(err.value).startswith("table 'leads' in sqlite: the engine failed reading it: ")
+    assert str(err.value).startswith("table 'leads' in crm.sqlite: the engine failed reading it: ")
     assert str(err.value).endswith(
         "(reading a table is made for duckdb and spark; from this engine, a Parquet export of "
         "the table reads instead)"
