@@ -37,7 +37,7 @@ from funnelkit.goals.alignment import (
 )
 from funnelkit.goals.checks import Context
 from funnelkit.goals.scorecard import scorecard_text
-from funnelkit.model.loader import TableCache, load_plan_data, plan_backtest
+from funnelkit.model.loader import TableCache, load_plan_data, plan_actuals, plan_backtest
 from funnelkit.model.program import program_channels
 from funnelkit.model.starter import init_plan, parse_day, parse_days, parse_growth, parse_period
 from funnelkit.plan.params import DealsExport
@@ -62,7 +62,14 @@ def _plan(args: argparse.Namespace) -> None:
 
 
 def _actuals(args: argparse.Namespace) -> None:
-    print(actuals_text(read_export(args.export, args.mapping)))
+    if Path(args.export).suffix.lower() in (".yaml", ".yml"):
+        if args.mapping is not None:
+            raise InputError(
+                f"'--mapping' goes with an export file: {args.export} names its own mapping"
+            )
+        print(actuals_text(plan_actuals(args.export)))
+        return
+    print(actuals_text(read_export(args.export, args.mapping or "hubspot")))
 
 
 def _goals(args: argparse.Namespace) -> None:
@@ -229,15 +236,18 @@ def parser() -> argparse.ArgumentParser:
     plan.add_argument("params", nargs="+", help="parameters YAML file(s), e.g. params/example.yaml")
     plan.set_defaults(run=_plan)
     actuals = commands.add_parser(
-        "actuals", help="check a CRM export and print its funnel and baselines"
+        "actuals",
+        help="check a CRM export (or a plan's actuals) and print its funnel and baselines",
     )
     actuals.add_argument(
-        "export", help="a CSV, Excel or Parquet export, e.g. data/sample/hubspot-contacts.csv"
+        "export",
+        help="a CSV, Excel or Parquet export, e.g. data/sample/hubspot-contacts.csv; or a "
+        "parameters YAML file, for the export or table its 'actuals' name",
     )
     actuals.add_argument(
         "--mapping",
-        default="hubspot",
-        help="a preset (hubspot, salesforce-leads, salesforce-opportunities) or a mapping YAML file",
+        help="a preset (hubspot, salesforce-leads, salesforce-opportunities) or a mapping YAML "
+        "file; default hubspot",
     )
     actuals.set_defaults(run=_actuals)
     goals = commands.add_parser(

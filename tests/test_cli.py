@@ -107,6 +107,48 @@ def test_actuals_prints_the_quality_report_funnel_and_baselines(root):
     assert "lead close rate:" in out
 
 
+def test_actuals_of_a_plan_reads_what_its_actuals_name_an_export_or_a_table(root, tmp_path):
+    import duckdb
+
+    export = root / "data" / "sample" / "hubspot-contacts.csv"
+    on_file = run("actuals", "data/sample/hubspot-contacts.csv", cwd=root)
+    of_plan = run("actuals", "params/example.yaml", cwd=root)
+    assert of_plan.returncode == 0, of_plan.stderr
+    assert of_plan.stdout.split("\n", 1)[1] == on_file.stdout.split("\n", 1)[1]
+    assert of_plan.stdout.startswith(
+        "params/../data/sample/hubspot-contacts.csv: 4,001 rows read\n"
+    )
+    with duckdb.connect(str(tmp_path / "crm.duckdb")) as con:
+        con.execute(
+            f"CREATE TABLE contacts AS SELECT * FROM read_csv('{export}', all_varchar = true)"
+        )
+    raw = yaml.safe_load((root / "params" / "example.yaml").read_text())
+    raw["actuals"] = {"engine": "duckdb", "database": "crm.duckdb", "table": "contacts"}
+    for key in ("goals", "previous_plan", "definitions", "next_plan"):
+        raw.pop(key, None)
+    raw.pop("program", None)
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(raw))
+    of_table = run("actuals", str(tmp_path / "plan.yaml"), cwd=root)
+    assert of_table.returncode == 0, of_table.stderr
+    assert of_table.stdout.startswith("table 'contacts' in crm.duckdb: 4,001 rows read\n")
+    assert "repeated id in 'Record ID': 1 row (first: 2068)" in of_table.stdout
+    assert "Leads reaching each stage" in of_table.stdout
+    mapped = run("actuals", "params/example.yaml", "--mapping", "hubspot", cwd=root)
+    assert mapped.returncode == 2
+    assert mapped.stderr == (
+        "funnelkit: error: '--mapping' goes with an export file: params/example.yaml names its "
+        "own mapping\n"
+    )
+    raw["actuals"]["table"] = "contact"
+    (tmp_path / "plan.yaml").write_text(yaml.safe_dump(raw))
+    missing = run("actuals", str(tmp_path / "plan.yaml"), cwd=root)
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(
+        f"funnelkit: error: {tmp_path / 'plan.yaml'}: actuals: table 'contact' in crm.duckdb: no "
+        "such table or view (did you mean 'contacts'?)"
+    )
+
+
 def test_actuals_with_the_wrong_mapping_exits_2_naming_the_closest_column(root, tmp_path):
     export = tmp_path / "leads.csv"
     export.write_text('"Prospect ID","Lead Source"\n"a","Google"\n')

@@ -232,6 +232,18 @@ def _as_of(params: PlanParams, table: LeadTable) -> LeadTable:
     return table if params.export_as_of is None else table.taken_on(params.export_as_of)
 
 
+def plan_actuals(params_file: str | Path) -> LeadTable:
+    """The lead table a plan's 'actuals' name (an export or a table in a database), read and
+    checked; a problem is named as `load_plan_data` names it."""
+    params = load_params(params_file)
+    if not params.has_actuals:
+        raise ParamsError(f"{params_file}: 'actuals' must name a CRM export or a table")
+    try:
+        return read_table(params)
+    except (InputError, CrmExportError) as err:
+        raise ParamsError(f"{params_file}: actuals: {err}") from None
+
+
 def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> PlanData:
     """Read and check a plan's parameters and every file they name, and measure the export.
 
