@@ -43,20 +43,27 @@ def short(value: Any) -> str:
     return _SHORT.repr(value)
 
 
-# 'user:password@' in a connection URL, to the last '@' before a quote or a line's end
-_PASSWORD = re.compile(r"(://[^/\s:@'\"]+:)[^'\"\n]*@")
-# a secret given as a URL's query parameter ('?password=…', '&motherduck_token=…')
+# 'user:password@' in a connection URL: the password runs to the URL's last '@' that a host
+# follows (ended by '/', '?', a quote, a space or the line's end), before any other URL on the
+# line, so it may hold '@', '/', quotes or spaces, and a user may hold '@' (Azure's
+# 'admin@server'). Text after the URL with an '@' in it is masked too: never too little.
+_PASSWORD = re.compile(
+    r"(://[^\s:/]*:)(?:(?!://).)*@(?=[^@\s/?'\"]*(?:[/?\s'\"]|$))", re.MULTILINE
+)
+# a secret given as a URL's query parameter ('?password=…', '&motherduck_token=…'): its value
+# runs to the next parameter, a quote or the line's end (a quoted value, to its closing quote)
 _SECRET_PARAMETER = re.compile(
-    r"([?&;][^=&\s'\"]*(?:pass|pwd|token|secret|key|credential|auth)[^=&\s'\"]*=)[^&;\s'\"]*",
+    r"([?&;][^=&;\s'\"]*(?:pass|pwd|token|secret|api_?key|access_?key|private_?key|credential)"
+    r"[^=&;\s'\"]*=)(?:\"[^\"\n]*\"|'[^'\n]*'|[^&;\n'\"]*)",
     re.IGNORECASE,
 )
 
 
 def masked(text: str) -> str:
     """`text` with the secrets of any connection URL in it replaced by '***': the password
-    (to the URL's last '@' before a quote or a line's end: a password may hold '@', '/' or
-    spaces) and query parameters named as passwords, tokens, secrets, keys or credentials.
-    Mask before shortening: a shortened URL may have lost its '@'."""
+    (see `_PASSWORD`), and query parameters named as passwords, tokens, secrets, keys ('api_key',
+    'access_key', 'private_key') or credentials. Mask before shortening: a shortened URL may
+    have lost its '@'."""
     return _SECRET_PARAMETER.sub(r"\1***", _PASSWORD.sub(r"\1***@", text))
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from funnelkit.core.exceptions import InputError
-from funnelkit.core.validation import check_number, rule_text, short, single_number
+from funnelkit.core.validation import check_number, masked, rule_text, short, single_number
 
 
 def test_rule_text_reads_as_interval_or_inequality():
@@ -93,3 +93,42 @@ def test_check_choice_lists_the_choices():
     assert (
         str(err.value) == "'basis' of the pacing must be one of calendar, business (got 'weekly')"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (  # a quote in the password
+            'could not connect to "postgres://alice:it\'sS3cret@127.0.0.1:1/crm": refused',
+            'could not connect to "postgres://alice:***@127.0.0.1:1/crm": refused',
+        ),
+        (  # an '@' later on the line may be the password's: masked too, never too little
+            "postgres://a:S3cret@h1/db: role admin@corp.com denied",
+            "postgres://a:***@corp.com denied",
+        ),
+        (
+            "postgres://a:S3cret@h1/db, mysql://c:S3cret@h2/db",
+            "postgres://a:***@h1/db, mysql://c:***@h2/db",
+        ),
+        ("postgres://:S3cret@h/db", "postgres://:***@h/db"),  # no user
+        (  # a user with an '@'
+            "postgres://admin@srv:S3cret@srv.example.com/db",
+            "postgres://admin@srv:***@srv.example.com/db",
+        ),
+        ("'postgres://alice:S3@c/ret@127.0.0.1:1/crm'", "'postgres://alice:***@127.0.0.1:1/crm'"),
+        (
+            "(got 'postgres://alice:S3cret Pw@localhost/crm')",
+            "(got 'postgres://alice:***@localhost/crm')",
+        ),
+        ("postgres://u@h/db?password=my S3cret", "postgres://u@h/db?password=***"),
+        ('postgres://u@h/db?password="S3cret"&a=1', "postgres://u@h/db?password=***&a=1"),
+        (  # what is no secret stays
+            "postgres://u@h:5432/db?sslmode=require&authSource=admin&sslkey=/k&PWD=S3cret",
+            "postgres://u@h:5432/db?sslmode=require&authSource=admin&sslkey=/k&PWD=***",
+        ),
+        ("'duckdb://md:crm?motherduck_token=S3cret'", "'duckdb://md:crm?motherduck_token=***'"),
+        ("postgres://alice@host:5432/db", "postgres://alice@host:5432/db"),
+    ],
+)
+def test_a_connection_url_s_secrets_are_masked_and_nothing_else(text, shown):
+    assert masked(text) == shown
