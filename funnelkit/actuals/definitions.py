@@ -38,6 +38,7 @@ from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
 from funnelkit.core.validation import short
 from funnelkit.crm.fields import FIELDS
+from funnelkit.crm.mapping import Mapping
 from funnelkit.plan.stage_names import DEFAULT_NAMES, StageNames
 
 NUMBER_OPS = (">=", ">", "<=", "<", "between")
@@ -250,23 +251,34 @@ def load_definitions(path: str | Path) -> Definitions:
     return definitions_from_dict(load_yaml(path, "definitions file"), source=str(path))
 
 
-def check_columns(definition: Definition, leads: pd.DataFrame, source: str = "") -> None:
-    """Every criterion must name a column of the lead table, with an operator its type allows."""
+def check_columns(
+    definition: Definition, leads: pd.DataFrame, source: str = "", mapping: Mapping | None = None
+) -> None:
+    """Every criterion must name a column of the lead table, with an operator its type allows.
+    With the table's `mapping`, a missing field or attribute says why it is missing."""
     columns = [c for c in leads.columns if not c.endswith("_at")]
     for c in definition.criteria():
-        if c.column not in leads.columns and c.column in FIELDS:
-            raise InputError(
-                f"{source}{definition.stage}: 'column' {short(c.column)} is not a column of the "
-                f"lead table: the export has no column for the field {short(c.column)} (its "
-                "quality report's notes say what the mapping looked for)"
-            )
         if c.column not in leads.columns:
+            where = (
+                f"{source}{definition.stage}: 'column' {short(c.column)} is not a column of the "
+                "lead table"
+            )
+            sought = (
+                None
+                if mapping is None
+                else mapping.columns.get(c.column) or mapping.attributes.get(c.column)
+            )
+            if sought:
+                looked = " or ".join(short(name) for name in sought)
+                raise InputError(
+                    f"{where}: the leads' export or table has no column for it (the mapping "
+                    f"looked for {looked})"
+                )
+            if mapping is not None and c.column in FIELDS:
+                raise InputError(f"{where}: the mapping maps no column to the field")
             match = difflib.get_close_matches(c.column, columns, n=3, cutoff=0.5)
             close = f"; closest: {', '.join(match)}" if match else ""
-            raise InputError(
-                f"{source}{definition.stage}: 'column' {short(c.column)} is not a column of the lead "
-                f"table (its columns: {', '.join(columns)}{close})"
-            )
+            raise InputError(f"{where} (its columns: {', '.join(columns)}{close})")
         numeric = pd.api.types.is_numeric_dtype(leads[c.column]) and not pd.api.types.is_bool_dtype(
             leads[c.column]
         )

@@ -47,9 +47,7 @@ def short(value: Any) -> str:
 # follows (ended by '/', '?', a quote, a space or the line's end), before any other URL on the
 # line, so it may hold '@', '/', quotes or spaces, and a user may hold '@' (Azure's
 # 'admin@server'). Text after the URL with an '@' in it is masked too: never too little.
-_PASSWORD = re.compile(
-    r"(://[^\s:/]*:)(?:(?!://).)*@(?=[^@\s/?'\"]*(?:[/?\s'\"]|$))", re.MULTILINE
-)
+_PASSWORD = re.compile(r"(://[^\s:/]*:)(?:(?!://).)*@(?=[^@\s/?'\"]*(?:[/?\s'\"]|$))", re.MULTILINE)
 # a secret given as a URL's query parameter ('?password=…', '&motherduck_token=…'): its value
 # runs to the next parameter, a quote or the line's end (a quoted value, to its closing quote)
 _SECRET_PARAMETER = re.compile(

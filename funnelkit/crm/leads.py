@@ -384,27 +384,31 @@ def required_columns(names: list[str], mapping: Mapping, path: str) -> dict[str,
     return found
 
 
-def absent_note(found: dict[str, str | None], mapping: Mapping, names: list[str]) -> str | None:
-    """The quality report's note naming what the mapping maps that the export has no column
-    for (each left empty), with what was looked for and the closest column name; None when
-    every mapped field was found."""
+def absent_notes(found: dict[str, str | None], mapping: Mapping, names: list[str]) -> list[str]:
+    """The quality report's notes on what the mapping maps that the export has no column for
+    (each left empty): what the mapping names itself, with what was looked for and the closest
+    column name; then, by name only, the optional columns of the preset it changes."""
     sought = {
         **mapping.columns,
         **{stage_field(s): c for s, c in mapping.stage_columns.items()},
         **{f"attribute:{a}": c for a, c in mapping.attributes.items()},
     }
-    absent = []
+    own, optional = [], []
     for field, name in found.items():
         if name is not None:
             continue
         label = field.removeprefix("attribute:")
         label = f"attribute {short(label)}" if field.startswith("attribute:") else label
+        if mapping.given is not None and field not in mapping.given:
+            optional.append(label)
+            continue
         close = {m for c in sought[field] for m in difflib.get_close_matches(c, names, 1, 0.8)}
         hint = f"; closest: {', '.join(short(c) for c in sorted(close))}" if close else ""
-        absent.append(f"{label} (looked for {' or '.join(short(c) for c in sought[field])}{hint})")
-    if not absent:
-        return None
-    return f"mapped, but not in the export, so left empty: {'; '.join(absent)}"
+        own.append(f"{label} (looked for {' or '.join(short(c) for c in sought[field])}{hint})")
+    notes = [f"mapped, but not in the export, so left empty: {'; '.join(own)}"] if own else []
+    if optional:
+        notes.append(f"the preset's optional columns not in the export: {', '.join(optional)}")
+    return notes
 
 
 def wrong_type_message(path: str, name: str, field: str, holds: object) -> str:
@@ -459,8 +463,7 @@ def lead_rows(table: pa.Table, mapping: Mapping, path: str, report: QualityRepor
     `path` names where they came from in messages."""
     report.rows_read = table.num_rows
     found = required_columns(list(table.column_names), mapping, path)
-    if note := absent_note(found, mapping, list(table.column_names)):
-        report.notes.append(note)
+    report.notes += absent_notes(found, mapping, list(table.column_names))
     id_column = found[ID]
     assert id_column is not None  # `required_columns` found it
     id_type = table.column(id_column).type

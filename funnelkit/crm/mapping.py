@@ -48,6 +48,9 @@ class Mapping:
     required: tuple[str, ...] = (ID,)  # fields the export must have
     encoding: str | None = None  # None: detect (BOM, else UTF-8, else Windows-1252, noted)
     delimiter: str | None = None  # None: detect from the first lines
+    # the lead columns (fields, '<stage>_at', attributes) this mapping names itself, as against
+    # those a preset it changes lists as optional; None: every one (a whole mapping)
+    given: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if len(self.stages) < 2 or len(set(self.stages)) != len(self.stages):

@@ -9,6 +9,7 @@ from typing import Any
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, load_yaml, text
 from funnelkit.core.validation import check_choice, short
+from funnelkit.crm.fields import stage_field
 from funnelkit.crm.mapping import Mapping
 from funnelkit.crm.presets import PRESETS
 
@@ -114,6 +115,18 @@ def mapping_from_dict(raw: Any, source: str = "<mapping>") -> Mapping:
         for key in ("timezone", "response_time_unit", "decimal", "encoding", "delimiter"):
             if key in raw:
                 merged[key] = text(raw, key)
+        if "preset" in raw:  # what the file names itself, apart from the preset's optional ones
+            merged["given"] = frozenset(
+                [
+                    *(_names(raw, "columns") if "columns" in raw else ()),
+                    *(
+                        stage_field(s)
+                        for s in merged["stage_columns"]
+                        if s in raw.get("stage_columns", {})
+                    ),
+                    *(f"attribute:{a}" for a in merged.get("attributes", {})),
+                ]
+            )
         return Mapping(**merged)
     except InputError as err:
         raise ParamsError(f"{source}: {err}") from None

@@ -11,6 +11,7 @@ from funnelkit.crm.mapping import ISO_FORMATS, Mapping
 
 HUBSPOT_CONTACTS = Mapping(
     name="hubspot",
+    given=frozenset(),  # a preset's columns are optional (but for those it requires)
     stages=("lead", "mql", "sql", "opportunity", "won"),
     columns={
         ID: ("Record ID", "Contact ID", "hs_object_id", "vid"),
@@ -115,6 +116,7 @@ SALESFORCE_MARKETING_SOURCES = (
 
 SALESFORCE_LEADS = Mapping(
     name="salesforce-leads",
+    given=frozenset(),  # a preset's columns are optional (but for those it requires)
     stages=("lead", "converted"),
     columns={
         ID: ("Lead ID", "Id"),
@@ -142,6 +144,7 @@ SALESFORCE_LEADS = Mapping(
 
 SALESFORCE_OPPORTUNITIES = Mapping(
     name="salesforce-opportunities",
+    given=frozenset(),  # a preset's columns are optional (but for those it requires)
     stages=("prospecting", "qualification", "proposal", "negotiation", "won"),
     columns={
         ID: ("Opportunity ID", "Id"),

@@ -46,7 +46,7 @@ from funnelkit.crm.leads import (
     TREATED_AS_MISSING,
     Column,
     LeadTable,
-    absent_note,
+    absent_notes,
     arrange,
     implausible_finding,
     longest_duration,
@@ -509,8 +509,7 @@ def mapped_view(con: Any, rows: ir.Table, mapping: Mapping, where: str) -> Mappe
     """`rows` (an Ibis table on `con`) through `mapping`, as a view and its quality report."""
     report = QualityReport(source=where)
     columns = required_columns(list(rows.columns), mapping, where)
-    if note := absent_note(columns, mapping, list(rows.columns)):
-        report.notes.append(note)
+    report.notes += absent_notes(columns, mapping, list(rows.columns))
     found = {f: n for f, n in columns.items() if n}
     for field, name in found.items():
         kind = rows[name].type()

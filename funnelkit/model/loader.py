@@ -274,7 +274,9 @@ def load_plan_data(params_file: str | Path, cache: TableCache | None = None) -> 
                 for goal in goals.goals:  # a scope must name the export's columns and values
                     in_section(f"{params.goals_file}: goal {goal.id!s}", scoped, table, goal.scope)
             for definition in definitions.stages.values() if definitions else ():
-                check_columns(definition, table.leads, f"{params.definitions_file}: ")
+                check_columns(
+                    definition, table.leads, f"{params.definitions_file}: ", table.mapping
+                )
         except (InputError, CrmExportError) as err:
             raise ParamsError(f"{params_file}: actuals: {err}") from None
     coverage, note = _coverage(plan, table)

@@ -455,7 +455,7 @@ def _engine_url(engine: str, folder: Path) -> str:
     as other files are, and checked to exist: connecting would make an empty one."""
     scheme, _, rest = engine.partition("://")
     path, mark, query = rest.partition("?")
-    if scheme in FILE_ENGINES and "@" in path.split("/")[0]:
+    if scheme in FILE_ENGINES and ":" in path.partition("@")[0] and "@" in path:
         raise InputError(
             f"'engine' {scheme}:// names a database file, which has no user or password "
             f"(got {short(masked(engine))})"

@@ -73,7 +73,7 @@ class DefinitionExplorer:
     def show(self, stage: str) -> None:
         """Explore the agreed definition of `stage` (one of `choices`) from its agreed values."""
         agreed, outcome, among = self.choices[stage]
-        check_columns(agreed, self.table.leads)
+        check_columns(agreed, self.table.leads, mapping=self.table.mapping)
         for old in self.controls.children:  # the previous stage's controls
             old.close()
         self.agreed, self.outcome, self.among = agreed, outcome, among

@@ -15,7 +15,12 @@ import pytest
 from conftest import ONE_CALL_SLA, REAL, ROOT, untagged, whole_by_hand
 
 from funnelkit import InputError, ParamsError, params_from_dict, read_export
-from funnelkit.actuals.definitions import apply_definition, definitions_from_dict, load_definitions
+from funnelkit.actuals.definitions import (
+    apply_definition,
+    check_columns,
+    definitions_from_dict,
+    load_definitions,
+)
 from funnelkit.actuals.qualification import (
     compare,
     criterion_effects,
@@ -23,6 +28,7 @@ from funnelkit.actuals.qualification import (
     qualification,
     variant,
 )
+from funnelkit.crm.mapping_file import mapping_from_dict
 from funnelkit.present import workbook as wb
 from funnelkit.present.definition_explorer import DefinitionExplorer, decimal_places
 from funnelkit.present.render import prepare
@@ -98,17 +104,40 @@ def test_the_definition_in_words():
             {"fit": {"all": [{"column": "visits", "is": "in", "value": ["3"]}]}},
             "mql: 'is' 'in' needs a text column, but 'visits' holds numbers (use >=, <=, between)",
         ),
-        (  # a field the export gives no column for (LEADS has no source)
-            {"fit": {"all": [{"column": "source", "is": "is", "value": "Paid Search"}]}},
-            "mql: 'column' 'source' is not a column of the lead table: the export has no column "
-            "for the field 'source' (its quality report's notes say what the mapping looked for)",
-        ),
     ],
 )
 def test_columns_and_operators_are_checked_against_the_leads(change, message):
     with pytest.raises(InputError) as err:
         apply_definition(defined(**change), LEADS)
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("column", "why"),
+    [
+        (
+            "owner",
+            ": the leads' export or table has no column for it (the mapping looked for 'SDR')",
+        ),
+        (
+            "job",
+            ": the leads' export or table has no column for it (the mapping looked for 'Job Titel')",
+        ),
+        ("account_owner", ": the mapping maps no column to the field"),
+        ("jbo", " (its columns: lead_id, source, outcome)"),
+    ],
+)
+def test_a_column_missing_from_a_read_table_says_why(tmp_path, column, why):
+    export = tmp_path / "e.csv"
+    export.write_text("Record ID,Create Date,Original Source\n1,2026-01-05 09:00,Web\n")
+    mapping = {"name": "m", "preset": "hubspot", "columns": {"owner": "SDR"}}
+    table = read_export(export, mapping_from_dict({**mapping, "attributes": {"job": "Job Titel"}}))
+    rule = {"fit": {"all": [{"column": column, "is": "is", "value": "x"}]}}
+    with pytest.raises(InputError) as err:
+        check_columns(defined(**rule), table.leads, mapping=table.mapping)
+    assert str(err.value).startswith(
+        f"mql: 'column' {column!r} is not a column of the lead table{why}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -279,6 +279,11 @@ def test_bad_table_parameters_are_named(database, tmp_path, actuals, message):
 
 def test_an_engine_url_names_its_file_from_the_plans_folder(database, tmp_path, monkeypatch):
     shutil.copy(database, tmp_path / "crm.duckdb")
+    shutil.copy(database, tmp_path / "crm@2024.duckdb")  # an '@' in a name is no user
+    data = load_plan_data(
+        plan_on(tmp_path, {"engine": "duckdb://crm@2024.duckdb", "table": "typed"})
+    )
+    assert data.table.source == "table 'typed' in crm@2024.duckdb"
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

@@ -621,12 +621,23 @@ def test_what_a_mapping_maps_but_the_export_lacks_is_noted_with_the_closest_colu
     table = read_export(path, mapping)
     assert "owner" not in table.leads
     assert "source" not in table.leads
-    assert table.quality.notes == [
+    assert table.quality.notes == [  # what the file names, then what its preset lists
         "mapped, but not in the export, so left empty: source (looked for 'Original Sorce'; "
-        "closest: 'Original Source'); owner (looked for 'SDR'); stage (looked for 'Lifecycle "
-        "Stage' or 'lifecyclestage'); assigned_at (looked for 'Owner assigned date' or "
-        "'hubspot_owner_assigneddate'); response_time (looked for 'Lead response time' or "
-        "'hs_time_to_first_engagement'); close_date (looked for 'Recent Deal Close Date' or "
-        "'recent_deal_close_date'); attribute 'region' (looked for 'Region')"
+        "closest: 'Original Source'); owner (looked for 'SDR'); attribute 'region' (looked for "
+        "'Region')",
+        "the preset's optional columns not in the export: stage, assigned_at, response_time, "
+        "close_date",
+    ]
+    whole = mapping_from_dict(  # a whole mapping names every column itself
+        {
+            "name": "whole",
+            "stages": ["lead", "won"],
+            "columns": {"lead_id": "Record ID", "owner": ["Owner", "Rep"]},
+            "stage_columns": {"lead": "Create Date", "won": "Won"},
+        }
+    )
+    assert read_export(path, whole).quality.notes == [
+        "mapped, but not in the export, so left empty: owner (looked for 'Owner' or 'Rep'); "
+        "won_at (looked for 'Won')"
     ]
     assert table.quality.notes[0] in table.quality.summary()
