@@ -52,13 +52,23 @@ def _quiet(con: Any) -> Any:
 
 
 DUCKDB_MAGIC = (8, b"DUCK")  # where a DuckDB database file says what it is, and what it says
+SQLITE_MAGIC = b"SQLite format 3\x00"  # how a SQLite database file starts
+
+
+def file_header(path: Path, size: int = 16) -> bytes:
+    """The first `size` bytes of the file at `path` (fewer for a shorter file); raises
+    CrmExportError naming the file when it cannot be read."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(size)
+    except OSError as err:
+        raise CrmExportError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
 def is_duckdb_file(path: Path) -> bool:
     """Whether the file at `path` is a DuckDB database (by its header, whatever its name)."""
     at, magic = DUCKDB_MAGIC
-    with open(path, "rb") as file:
-        return file.read(at + len(magic))[at:] == magic
+    return file_header(path)[at : at + len(magic)] == magic
 
 
 def quiet_pyspark() -> None:
@@ -104,9 +114,13 @@ def read_database_table(
     """The leads in `table` through `mapping`, as a checked LeadTable."""
     where = f"table {table!r} in {_held_in(engine, database)}"
     if database is not None and not is_duckdb_file(database):
+        other = (
+            "a SQLite file is named by its URL, 'engine: sqlite:///path'"
+            if file_header(database).startswith(SQLITE_MAGIC)
+            else "an export file is named by 'export', without 'engine' and 'table'"
+        )
         raise CrmExportError(
-            f"{where}: {database} is not a DuckDB database file, which 'database' names (an "
-            "export file is named by 'export', without 'engine' and 'table')"
+            f"{where}: {database} is not a DuckDB database file, which 'database' names ({other})"
         )
     try:
         con = connect(engine, database)
@@ -163,14 +177,22 @@ def _in_duckdb(con: Any, table: str, where: str) -> tuple[Any, list[str]]:
     entries = _duckdb_tables(con)
     named = [e for e in entries if _named(table, e)]
     if len(named) > 1:
+        full = [".".join(e) for e in named]
+        unique = [n for n in full if sum(_named(n, e) for e in entries) == 1]
+        advice = (
+            f"name the one meant in full: {' or '.join(repr(n) for n in unique)}"
+            if unique
+            else "rename one of them"
+        )
         raise CrmExportError(
-            f"{where}: the name is both a table's and, as 'schema.table', another's; rename "
-            "one of them (funnelkit does not pick one)"
+            f"{where}: the name fits {len(named)} tables ({', '.join(repr(n) for n in full)}); "
+            f"{advice} (funnelkit does not pick one)"
         )
     if named:
         catalog, schema, name = named[0]
         return con.table(name, database=(catalog, schema)), []
-    return None, [_shown(e) for e in entries]
+    in_main_first = sorted(entries, key=lambda e: (e[1] != "main", _shown(e)))
+    return None, [_shown(e) for e in in_main_first]
 
 
 def _in_engine(con: Any, table: str) -> Any:

@@ -34,7 +34,6 @@ from funnelkit.crm.quality import QualityReport
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3")  # no export: a database
 DELIMITERS = (",", ";", "\t", "|")
 FALLBACK_ENCODING = "cp1252"  # what spreadsheet programs on Windows write
 BOMS = (
@@ -190,14 +189,8 @@ def read_table(
             table = _read_parquet(path, dictionary)
         else:
             known = ", ".join(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
-            hint = (
-                "; a table in a database is read with 'engine', 'database' and 'table' instead "
-                "of 'export'"
-                if suffix in DATABASE_SUFFIXES
-                else ""
-            )
             raise CrmExportError(
-                f"{path}: the file type {suffix or '(none)'!r} is not one of {known}{hint}"
+                f"{path}: the file type {suffix or '(none)'!r} is not one of {known}"
             )
     except CrmExportError:
         raise

@@ -76,6 +76,7 @@ ACTUALS_KEYS = {
 ENGINES = ("duckdb", "spark")  # by name; any other engine by its Ibis connection URL
 ENGINE_URL = re.compile(r"[a-z][a-z0-9+]*://\S*")
 FILE_ENGINES = ("duckdb", "sqlite")  # URL schemes whose database is a file on this machine
+DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3")  # no export: a database
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
 STAGE_KEYS = {
@@ -536,6 +537,16 @@ def _actuals(
             if key in raw:
                 raise InputError(f"'{key}' goes with 'table', not with an 'export' file")
         export = _file(raw["export"], "export", folder)
+        if export.suffix.lower() in DATABASE_SUFFIXES:
+            how = (
+                "engine: sqlite:///path"
+                if export.suffix.lower().startswith(".sqlite")
+                else "engine: duckdb, database: path"
+            )
+            raise InputError(
+                f"'export' names a database file ({export.name}): a table in it is read with "
+                f"'{how}' and 'table' instead"
+            )
     else:
         if "engine" not in raw:
             raise InputError("'table' needs its 'engine': 'duckdb', 'spark' or a connection URL")

@@ -157,6 +157,17 @@ def test_a_schema_named_as_its_file_reads_and_a_missing_table_names_every_schema
         read_database_table("duckdb", "crm.crm.leads", HUBSPOT, path),
     )
     assert len(read_database_table("duckdb", "CRM.Leads", HUBSPOT, path).leads) == 3999
+    with duckdb.connect(str(path)) as con:  # now 'crm.leads' is also catalog crm's leads
+        con.execute("CREATE TABLE main.leads AS SELECT * FROM crm.crm.leads")
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "crm.leads", HUBSPOT, path)
+    assert str(err.value) == (
+        "table 'crm.leads' in crm.duckdb: the name fits 2 tables ('crm.crm.leads', "
+        "'crm.main.leads'); name the one meant in full: 'crm.crm.leads' or 'crm.main.leads' "
+        "(funnelkit does not pick one)"
+    )
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE main.leads")
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "lead", HUBSPOT, path)
     assert str(err.value) == (
@@ -178,9 +189,11 @@ def test_a_name_two_tables_answer_to_is_refused_and_a_view_of_a_file_reads(tmp_p
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "crm.leads", HUBSPOT, path)
     assert str(err.value) == (
-        "table 'crm.leads' in sales.duckdb: the name is both a table's and, as 'schema.table', "
-        "another's; rename one of them (funnelkit does not pick one)"
+        "table 'crm.leads' in sales.duckdb: the name fits 2 tables ('sales.crm.leads', "
+        "'sales.main.crm.leads'); name the one meant in full: 'sales.main.crm.leads' (funnelkit "
+        "does not pick one)"
     )
+    assert len(read_database_table("duckdb", "sales.main.crm.leads", HUBSPOT, path).leads) == 9
     same_leads(read_database_table("duckdb", "on_file", HUBSPOT, path), read_export(SAMPLE))
 
 
@@ -1241,10 +1254,28 @@ def test_a_database_that_is_not_duckdb_s_and_an_export_that_is_a_database_say_so
     with pytest.raises(ParamsError) as err:
         load_plan_data(plan_on(tmp_path, {"export": "crm.duckdb"}))
     assert str(err.value).endswith(
-        f"{tmp_path / 'crm.duckdb'}: the file type '.duckdb' is not one of .csv, .tsv, .txt, "
-        ".xlsx, .xlsm, .parquet, .pq; a table in a database is read with 'engine', 'database' "
-        "and 'table' instead of 'export'"
+        "actuals: 'export' names a database file (crm.duckdb): a table in it is read with "
+        "'engine: duckdb, database: path' and 'table' instead"
     )
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "crm.sqlite") as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    con.close()
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(plan_on(tmp_path, {"export": "crm.sqlite"}))
+    assert str(err.value).endswith("'engine: sqlite:///path' and 'table' instead")
+    with pytest.raises(ParamsError) as err:
+        load_plan_data(
+            plan_on(tmp_path, {"engine": "duckdb", "database": "crm.sqlite", "table": "t"})
+        )
+    assert str(err.value).endswith(
+        f"{tmp_path / 'crm.sqlite'} is not a DuckDB database file, which 'database' names (a "
+        "SQLite file is named by its URL, 'engine: sqlite:///path')"
+    )
+    with pytest.raises(CrmExportError) as err:
+        read_database_table("duckdb", "t", HUBSPOT, tmp_path / "none.duckdb")
+    assert str(err.value).startswith(f"{tmp_path / 'none.duckdb'}: cannot be read (No such file")
 
 
 @pytest.mark.spark
