@@ -92,9 +92,12 @@ def engine_columns(leads: pd.DataFrame) -> pa.Table:
         values: pd.Series | np.ndarray = leads[name]
         if values.dtype.kind == "m":  # seconds, NaN where missing (numpy: 10x pandas' speed)
             values = leads[name].to_numpy() / np.timedelta64(1, "s")
-        columns[name] = pa.array(values, from_pandas=True)
-        if pa.types.is_large_string(columns[name].type):
-            columns[name] = columns[name].cast(pa.string())
+        column = pa.array(values, from_pandas=True)
+        if pa.types.is_dictionary(column.type) and pa.types.is_null(column.type.value_type):
+            column = column.cast(pa.dictionary(column.type.index_type, pa.string()))
+        elif pa.types.is_null(column.type) or pa.types.is_large_string(column.type):
+            column = column.cast(pa.string())  # a text column with no value: text all the same
+        columns[name] = column
     return pa.table(columns)
 
 

@@ -1547,6 +1547,10 @@ def _undated_note(table: LeadTable, names: StageNames) -> list[object]:
     ]
 
 
+WHOLE_TEAM = "(whole team)"  # the one row of a per-owner table when no lead has an owner
+NO_OWNERS = "No lead has an owner in the CRM data"
+
+
 def month_sla(book: Workbook, month: str) -> list[object]:
     """SLA compliance by owner in the month, and the late follow-ups: counted per owner, or
     listed lead by lead when `show_lead_rows` is set."""
@@ -1567,17 +1571,17 @@ def month_sla(book: Workbook, month: str) -> list[object]:
         }
     )
     window = f"{terms.first_touch_minutes:g} minutes"
+    owned = "owner" in table.leads and bool(table.leads["owner"].notna().any())
+    if not owned:
+        shown["owner"] = WHOLE_TEAM
     owners = list(shown["owner"])
-    unowned = (
-        [block(note("The export gives no owners: the SLA is counted for the whole team."))]
-        if "owner" not in table.leads
-        else []
-    )
+    unowned = [block(note(f"{NO_OWNERS}: the SLA is counted for the whole team."))]
     items: list[object] = [
-        *unowned,
+        *([] if owned else unowned),
         table_html(
             shown,
-            f"{month}: hand-offs touched within {window}, by owner (lowest share first)",
+            f"{month}: hand-offs touched within {window}, "
+            + ("by owner (lowest share first)" if owned else "for the whole team"),
             column_marks(
                 frame,
                 "owner_sla",
@@ -1597,8 +1601,9 @@ def month_sla(book: Workbook, month: str) -> list[object]:
     if book.show_lead_rows:
         items.append(table_html(breaches, f"{month}: every late or missing first touch"))
     else:
+        unnamed = "(no owner)" if owned else WHOLE_TEAM
         counts = (
-            breaches.assign(owner=breaches["owner"].astype("string").fillna("(no owner)"))
+            breaches.assign(owner=breaches["owner"].astype("string").fillna(unnamed))
             .groupby("owner")
             .agg(late=("minutes_late", "size"), median_minutes_late=("minutes_late", "median"))
             .reset_index()
@@ -1618,7 +1623,12 @@ def month_sla(book: Workbook, month: str) -> list[object]:
             }
         )
         items += [
-            table_html(shown_counts, f"{month}: late or missing first touches per owner", marks),
+            table_html(
+                shown_counts,
+                f"{month}: late or missing first touches "
+                + ("per owner" if owned else "for the whole team"),
+                marks,
+            ),
             block(
                 note(
                     "Lead-level rows are left out of this report; render with "

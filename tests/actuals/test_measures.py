@@ -246,6 +246,31 @@ def test_groups_add_up_to_the_whole_leads_without_a_value_included(sample, measu
 
 
 @pytest.mark.parametrize(
+    ("measure", "keys", "counts"),
+    [
+        (actuals.stage_volumes, ["period", "stage"], ["count"]),
+        (actuals.cohort_conversion, ["period", "step"], ["entered", "converted"]),
+        (actuals.win_rate, [], ["won", "lost", "leads"]),
+        (
+            lambda t, by: followup.sla_compliance(t, 60, period="month", by=by),
+            ["period"],
+            ["handed_off", "touched", "within_window"],
+        ),
+    ],
+)
+def test_a_column_with_no_value_in_any_lead_groups_them_all_as_one(sample, measure, keys, counts):
+    """An export whose owner column is empty throughout: one group, no owner, the whole."""
+    empty = sample.leads.assign(owner=sample.leads["owner"].cat.set_categories([]))
+    blank = dataclasses.replace(sample, leads=empty)
+    grouped = measure(blank, by="owner")
+    assert grouped["owner"].isna().all()
+    whole = measure(sample, by=None)
+    pd.testing.assert_frame_equal(
+        grouped[keys + counts].reset_index(drop=True), whole[keys + counts], check_dtype=False
+    )
+
+
+@pytest.mark.parametrize(
     ("call", "message"),
     [
         (

@@ -300,8 +300,7 @@ def test_workers_side_by_side_share_the_cores_and_a_set_thread_count_is_kept(tmp
     together = render_module.render(render_module.Batch(jobs), workers=2)
     assert [_threads_seen(o) for o in together] == ["2 2", "2 2"]
     alone = render_module.render(render_module.Batch(jobs[:1]), workers=1)
-    cores = __import__("pyarrow").cpu_count()
-    assert _threads_seen(alone[0]) == f"None {cores}"  # one at a time: every core
+    assert _threads_seen(alone[0]).startswith("None ")  # one at a time: nothing set
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     kept = render_module.render(render_module.Batch(jobs), workers=2)
     assert [_threads_seen(o) for o in kept] == ["3 3", "3 3"]

@@ -155,8 +155,15 @@ def test_a_monthly_review_of_an_export_without_owners_counts_the_whole_team(q4):
     counts = ["handed_off", "touched", "within_window", "pending"]
     assert whole[counts].iloc[0].tolist() == by_owner[counts].sum().tolist()
     shown = text_of(wb.month_sla(unowned, month))
-    assert "The export gives no owners: the SLA is counted for the whole team." in shown
-    assert "The export gives no owners" not in text_of(wb.month_sla(q4, month))
+    assert "No lead has an owner in the CRM data: the SLA is counted for the whole team." in shown
+    assert "hand-offs touched within 10 minutes, for the whole team" in shown
+    assert "<td>(whole team)</td>" in shown
+    assert "(no owner)" not in shown
+    assert "No lead has an owner" not in text_of(wb.month_sla(q4, month))
+    # an owner column with no value in it reads the same
+    empty = q4.table.leads.assign(owner=q4.table.leads["owner"].cat.set_categories([]))
+    blank = dataclasses.replace(q4, table=dataclasses.replace(q4.table, leads=empty))
+    assert text_of(wb.month_sla(blank, month)) == shown
     assert "has the most hand-offs touched late" in text_of(wb.to_discuss(q4, month))
     assert "has the most hand-offs touched late" not in text_of(wb.to_discuss(unowned, month))
 
