@@ -17,6 +17,7 @@ from typing import Any
 
 from funnelkit.core.exceptions import CrmExportError, FunnelkitError
 from funnelkit.core.validation import masked, short
+from funnelkit.core.vocabulary import FILE_ENGINES
 from funnelkit.crm.leads import LeadTable
 from funnelkit.crm.mapping import Mapping
 from funnelkit.crm.table_view import fetch, mapped_view
@@ -77,6 +78,14 @@ def quiet_pyspark() -> None:
     warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
 
 
+def spark_running() -> bool:
+    """Whether this process runs a Spark context already (on any thread), pyspark quietened."""
+    quiet_pyspark()
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context is not None
+
+
 def connect(engine: str, database: Path | None = None) -> Any:
     """An Ibis connection: 'duckdb' (in process, on the DuckDB file `database`, read-only),
     'spark' (the running Spark session, or a local one), or a connection URL."""
@@ -87,10 +96,9 @@ def connect(engine: str, database: Path | None = None) -> Any:
             raise CrmExportError("engine 'duckdb' needs its 'database' (a DuckDB file)")
         return duckdb_connection(database)
     if engine == "spark":
-        quiet_pyspark()
+        started = not spark_running()
         from pyspark.sql import SparkSession
 
-        started = SparkSession.getActiveSession() is None
         session = SparkSession.builder.getOrCreate()
         if started:  # a session of our own says only what goes wrong; a running one is left be
             session.sparkContext.setLogLevel("ERROR")
@@ -103,7 +111,7 @@ def _held_in(engine: str, database: Path | None) -> str:
     engine's ('spark', 'postgres')."""
     scheme, _, rest = engine.partition("://")
     path = rest.partition("?")[0]
-    if database is None and scheme in ("duckdb", "sqlite") and path and ":" not in path:
+    if database is None and scheme in FILE_ENGINES and path and ":" not in path:
         database = Path(path)  # 'duckdb:///data/crm.duckdb'
     return database.name if database is not None else scheme
 
@@ -122,6 +130,7 @@ def read_database_table(
         raise CrmExportError(
             f"{where}: {database} is not a DuckDB database file, which 'database' names ({other})"
         )
+    started = engine == "spark" and not spark_running()  # a session with only its catalog
     try:
         con = connect(engine, database)
     except Exception as err:  # each engine raises its own kinds; the message says what failed
@@ -129,7 +138,7 @@ def read_database_table(
             f"{where}: could not connect to {short(masked(engine))}: {masked(str(err))}"
         ) from None
     try:
-        return _read(con, table, mapping, where)
+        return _read(con, table, mapping, where, started)
     except FunnelkitError:
         raise
     except Exception as err:  # the engine failed running what the mapping asks of it
@@ -211,13 +220,14 @@ def _in_engine(con: Any, table: str) -> Any:
 
 SPARK_CATALOG = (
     "a Spark session started here sees only the tables of the catalog named in "
-    "spark-defaults.conf, in the folder $SPARK_CONF_DIR"
+    "spark-defaults.conf, in the folder $SPARK_CONF_DIR (else $SPARK_HOME/conf)"
 )
 
 
-def _missing_table(table: str, names: list[str], where: str, engine: str = "") -> str:
+def _missing_table(table: str, names: list[str], where: str, spark_started: bool) -> str:
     """The message for a table the engine does not have: the names most like it first, then
-    the others (at most LISTED_TABLES); on Spark with none, where its tables come from."""
+    the others (at most LISTED_TABLES); from a Spark session started here with none, where
+    its tables come from."""
     lowered = {n.lower(): n for n in names}
     close = [lowered[m] for m in difflib.get_close_matches(table.lower(), list(lowered), 3, 0.6)]
     rest = [n for n in names if n not in close]
@@ -228,12 +238,12 @@ def _missing_table(table: str, names: list[str], where: str, engine: str = "") -
         listed = ", ".join(repr(n) for n in rest[:LISTED_TABLES]) or "none"
         more = f" and {len(rest) - LISTED_TABLES} more" if len(rest) > LISTED_TABLES else ""
         said += f"; the engine {'also ' if close else ''}has {listed}{more}"
-    if engine == "pyspark" and not names:
+    if spark_started and not names:
         return f"{said} ({SPARK_CATALOG})"
     return f"{said} (name a table of another schema with it: 'schema.table')"
 
 
-def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
+def _read(con: Any, table: str, mapping: Mapping, where: str, started: bool = False) -> LeadTable:
     names: list[str] = []
     try:
         if con.name == "duckdb":
@@ -252,5 +262,5 @@ def _read(con: Any, table: str, mapping: Mapping, where: str) -> LeadTable:
             ) from None
         rows, names = None, sorted(con.list_tables())
     if rows is None:
-        raise CrmExportError(_missing_table(table, names, where, con.name)) from None
+        raise CrmExportError(_missing_table(table, names, where, started)) from None
     return fetch(con, mapped_view(con, rows, mapping, where))

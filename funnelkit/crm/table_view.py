@@ -11,7 +11,8 @@ as a LeadTable.
 
 A table has no row order of its own, so where an export's findings quote its first rows, a
 table's quote its smallest ids (whole-number ids in numeric order), and a row without an id
-can only be counted. Of rows repeating an id the kept one is the one with the earliest times.
+can only be counted. Of rows repeating an id the one with the most stage times is kept, then
+the one with the earliest.
 
 Text times are parsed by the engine (DuckDB's `try_strptime`, Spark's `try_to_timestamp`);
 a format with a zone is accepted only as UTC ('…Z') in a mapping in UTC (converting zones is
@@ -81,7 +82,7 @@ from funnelkit.crm.parsing import (
 )
 from funnelkit.crm.quality import FIRST_IDS, Finding, QualityReport
 
-# a table has no first row: of rows repeating an id, the one with the earliest times is kept
+# a table has no first row: of rows repeating an id, the one furthest along is kept
 REPEATED_ROWS = (
     "rows dropped; of each id's rows the one with the most stage times kept, then the earliest "
     "(a table has no row order)"
@@ -587,11 +588,11 @@ def _first_of_each_id(
     with_id = rows.filter(rows[ID].notnull())
     copies = with_id.semi_join(repeated, ID)
     dated = sum((copies[c].notnull().cast(dt.int16) for c in times), ibis.literal(0, dt.int16))
-    earliest_first = [-dated] + [copies[c].isnull() for c in times] + [copies[c] for c in times]
-    earliest_first += [copies[c].cast(dt.string) for c in rest]
+    kept_first = [-dated] + [copies[c].isnull() for c in times] + [copies[c] for c in times]
+    kept_first += [copies[c].cast(dt.string) for c in rest]
     rank = f"{own}copy"
     copies = copies.mutate(
-        **{rank: ibis.row_number().over(group_by=copies[ID], order_by=earliest_first)}
+        **{rank: ibis.row_number().over(group_by=copies[ID], order_by=kept_first)}
     )
     first = copies.filter(copies[rank] == 0).drop(rank)
     kept = with_id.anti_join(repeated, ID).union(first, distinct=False)

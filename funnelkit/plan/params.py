@@ -20,7 +20,7 @@ import numpy as np
 from funnelkit.core.exceptions import InputError, ParamsError
 from funnelkit.core.schema import check_keys, in_section, load_yaml, nonempty_list, text
 from funnelkit.core.validation import check_choice, check_number, masked, short, single_number
-from funnelkit.core.vocabulary import PRESET_NAMES
+from funnelkit.core.vocabulary import FILE_ENGINES, PRESET_NAMES
 from funnelkit.plan.funnel import Funnel
 from funnelkit.plan.phasing import GRANULARITIES, month_edges, month_weights
 from funnelkit.plan.sla import SlaTerms, Touch
@@ -75,7 +75,6 @@ ACTUALS_KEYS = {
 }
 ENGINES = ("duckdb", "spark")  # by name; any other engine by its Ibis connection URL
 ENGINE_URL = re.compile(r"[a-z][a-z0-9+]*://\S*")
-FILE_ENGINES = ("duckdb", "sqlite")  # URL schemes whose database is a file on this machine
 DATABASE_SUFFIXES = (".duckdb", ".ddb", ".db", ".sqlite", ".sqlite3")  # no export: a database
 DEALS_KEYS = {"export": True, "mapping": False, "key": True, "stages": True}
 PERIOD_KEYS = {"start": True, "months": True, "weights": False, "granularity": False}
@@ -501,7 +500,7 @@ def _engine_table(raw: dict[str, Any], folder: Path) -> EngineTable:
         hint = f" (did you mean {close[0]!r}?)" if close and "://" not in engine else ""
         raise InputError(
             f"'engine' must be {' or '.join(repr(e) for e in ENGINES)}, or an Ibis connection "
-            f"URL such as 'postgres://user@host/db' (got {short(masked(engine))}){hint}"
+            f"URL such as 'postgres://user@host/db'{hint} (got {short(masked(engine))})"
         )
     database = None
     if engine == "duckdb" and "database" not in raw:

@@ -809,7 +809,7 @@ def test_whole_floating_ids_read_as_whole_numbers_and_times_to_the_second(tmp_pa
     assert not ours.leads[ID].str.contains(r"\.").any()
 
 
-def test_repeated_ids_keep_the_row_with_the_earliest_times(tmp_path):
+def test_repeated_ids_keep_the_dated_row_and_say_which(tmp_path):
     first, second = [*TINY_ROWS[0][:2], *[""] * 4, *TINY_ROWS[0][6:]], TINY_ROWS[0]
     csv = write_export(tmp_path / "r.csv", HUBSPOT_HEADER, [first, second, *TINY_ROWS[1:]])
     path = tmp_path / "crm.duckdb"
@@ -1234,7 +1234,7 @@ def test_a_misspelled_engine_is_named_with_the_engine_it_is_closest_to(tmp_path,
         load_plan_data(plan_on(tmp_path, {"engine": engine, "table": "t"}))
     assert str(err.value).endswith(
         "'engine' must be 'duckdb' or 'spark', or an Ibis connection URL such as "
-        f"'postgres://user@host/db' (got {engine!r}){hint}"
+        f"'postgres://user@host/db'{hint} (got {engine!r})"
     )
 
 
@@ -1326,5 +1326,5 @@ def test_from_the_command_line_spark_reads_the_catalog_spark_conf_dir_names(tmp_
     assert without.stderr.strip().endswith(
         "actuals: table 'contacts' in spark: no such table or view; the engine has none (a "
         "Spark session started here sees only the tables of the catalog named in "
-        "spark-defaults.conf, in the folder $SPARK_CONF_DIR)"
+        "spark-defaults.conf, in the folder $SPARK_CONF_DIR (else $SPARK_HOME/conf))"
     )
