@@ -130,8 +130,8 @@ def read_database_table(
         raise CrmExportError(
             f"{where}: {database} is not a DuckDB database file, which 'database' names ({other})"
         )
-    started = engine == "spark" and not spark_running()  # a session with only its catalog
     try:
+        started = engine == "spark" and not spark_running()  # a session with only its catalog
         con = connect(engine, database)
     except Exception as err:  # each engine raises its own kinds; the message says what failed
         raise CrmExportError(
