@@ -116,15 +116,13 @@ def mapping_from_dict(raw: Any, source: str = "<mapping>") -> Mapping:
             if key in raw:
                 merged[key] = text(raw, key)
         if "preset" in raw:  # what the file names itself, apart from the preset's optional ones
+            named = {k: _names(raw, k) if k in raw else {} for k in ("columns", "stage_columns")}
+            attributes = _names(raw, "attributes") if "attributes" in raw else {}
             merged["given"] = frozenset(
                 [
-                    *(_names(raw, "columns") if "columns" in raw else ()),
-                    *(
-                        stage_field(s)
-                        for s in merged["stage_columns"]
-                        if s in raw.get("stage_columns", {})
-                    ),
-                    *(f"attribute:{a}" for a in merged.get("attributes", {})),
+                    *named["columns"],
+                    *map(stage_field, named["stage_columns"]),
+                    *(f"attribute:{a}" for a in attributes),
                 ]
             )
         return Mapping(**merged)

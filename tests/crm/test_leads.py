@@ -615,6 +615,7 @@ def test_what_a_mapping_maps_but_the_export_lacks_is_noted_with_the_closest_colu
             "name": "ours",
             "preset": "hubspot",
             "columns": {"owner": "SDR", "source": "Original Sorce"},
+            "stage_columns": {"won": "Won Date"},
             "attributes": {"region": "Region"},
         }
     )
@@ -623,8 +624,8 @@ def test_what_a_mapping_maps_but_the_export_lacks_is_noted_with_the_closest_colu
     assert "source" not in table.leads
     assert table.quality.notes == [  # what the file names, then what its preset lists
         "mapped, but not in the export, so left empty: source (looked for 'Original Sorce'; "
-        "closest: 'Original Source'); owner (looked for 'SDR'); attribute 'region' (looked for "
-        "'Region')",
+        "closest: 'Original Source'); owner (looked for 'SDR'); won_at (looked for 'Won Date'); "
+        "attribute 'region' (looked for 'Region')",
         "the preset's optional columns not in the export: stage, assigned_at, response_time, "
         "close_date",
     ]
