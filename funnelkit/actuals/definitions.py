@@ -251,6 +251,17 @@ def load_definitions(path: str | Path) -> Definitions:
     return definitions_from_dict(load_yaml(path, "definitions file"), source=str(path))
 
 
+def _lead_column_of(name: str, mapping: Mapping | None, leads: pd.DataFrame) -> str | None:
+    """The lead table's column the mapping reads from the export's column `name` (in any
+    case), when there is one."""
+    if mapping is None:
+        return None
+    for column, names in {**mapping.columns, **mapping.attributes}.items():
+        if column in leads.columns and name.lower() in (n.lower() for n in names):
+            return column
+    return None
+
+
 def check_columns(
     definition: Definition, leads: pd.DataFrame, source: str = "", mapping: Mapping | None = None
 ) -> None:
@@ -276,6 +287,12 @@ def check_columns(
                 )
             if mapping is not None and c.column in FIELDS:
                 raise InputError(f"{where}: the mapping maps no column to the field")
+            renamed = _lead_column_of(c.column, mapping, leads)
+            if renamed is not None:
+                raise InputError(
+                    f"{where}: it is the export's name for what the lead table calls "
+                    f"{short(renamed)}; name that"
+                )
             match = difflib.get_close_matches(c.column, columns, n=3, cutoff=0.5)
             close = f"; closest: {', '.join(match)}" if match else ""
             raise InputError(f"{where} (its columns: {', '.join(columns)}{close})")

@@ -125,6 +125,10 @@ def test_columns_and_operators_are_checked_against_the_leads(change, message):
         ),
         ("account_owner", ": the mapping maps no column to the field"),
         ("jbo", " (its columns: lead_id, source, outcome)"),
+        (
+            "Original Source",
+            ": it is the export's name for what the lead table calls 'source'; name that",
+        ),
     ],
 )
 def test_a_column_missing_from_a_read_table_says_why(tmp_path, column, why):
