@@ -1,8 +1,9 @@
 """Backtesting the forecast: forecast each past period every Monday from what the lead table
 knew that day, and score the forecasts against what was won.
 
-What the table knew on a day (`known_on`): the leads created by then, the stage times up to
-then, and won deals (with their amounts) closed by then. The export does not record when a
+What the table knew on a day (`Snapshot.on`, or `known_on` as a whole lead table): the leads
+created by then, the stage times up to then, and won deals (with their amounts) closed by
+then. The export does not record when a
 lead was lost, so on a past day every lead not yet won is open; the forecast's waiting-time
 rule (a lead that waited longer than history's stage times is stalled) carries the rest. New
 leads are assumed to arrive at the run rate of the 90 days before (`run_rate_arrivals`): a
@@ -20,7 +21,6 @@ the backtested periods won, the line hardest to call.
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +34,6 @@ from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import ID, stage_field
 from funnelkit.crm.leads import LeadTable
-from funnelkit.forecast.lead_streams import id_hashes
 from funnelkit.forecast.simulation import (
     expected_wins,
     measure_history,
@@ -44,6 +43,7 @@ from funnelkit.forecast.simulation import (
     trials_for,
     won_in,
 )
+from funnelkit.forecast.snapshot import Snapshot, snapshot
 
 TRIALS = 5_000  # simulated periods per backtested forecast, at most
 WIN_BUDGET = 2_000_000  # wins simulated per backtested forecast, about (`trials_for`)
@@ -60,7 +60,8 @@ _Made = tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]
 
 def known_on(table: LeadTable, day: DateLike) -> LeadTable:
     """The lead table as it stood at the end of `day`: the columns a forecast reads (ids,
-    stage times, stage, outcome, amount, close date)."""
+    stage times, stage, outcome, amount, close date). A backtest cuts its days from the
+    table's `snapshot` instead (`Snapshot.on`), which holds the same."""
     cut = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     leads = table.leads
     created = leads[stage_field(table.stages[0])]
@@ -90,12 +91,10 @@ def period_of(day: DateLike, months: int, first: pd.Period) -> tuple[pd.Timestam
     return start.start_time.normalize(), end.end_time.normalize()
 
 
-def has_amounts(table: LeadTable) -> bool:
+def has_amounts(table: LeadTable | Snapshot) -> bool:
     """Whether won deals carry amounts, so revenue can be forecast."""
-    leads = table.leads
-    if "amount" not in leads or "outcome" not in leads:
-        return False
-    return bool((leads.loc[leads["outcome"] == "won", "amount"] > 0).any())
+    s = snapshot(table)
+    return s.amount is not None and s.outcomes and bool((s.amount[s.won] > 0).any())
 
 
 @dataclass(frozen=True)
@@ -144,33 +143,33 @@ class Backtest:
         return pd.DataFrame(out, columns=["chance", "forecasts", "stated", "met"])
 
 
-def _counted(table: LeadTable) -> LeadTable:
-    """The table with each won deal's amount 1, so the forecast's revenue counts customers."""
-    leads = table.leads.assign(amount=np.where(table.leads["outcome"] == "won", 1.0, np.nan))
-    return dataclasses.replace(table, leads=leads)
+def _first_created(table: LeadTable | Snapshot) -> pd.Timestamp | None:
+    """The first lead's time of creation; None when no lead has one."""
+    created = snapshot(table).created
+    return None if np.isnat(created).all() else pd.Timestamp(np.fmin.reduce(created))
 
 
 def forecast_days(
-    table: LeadTable, months: int, first: pd.Period, weeks: int = WEEKS
+    table: LeadTable | Snapshot, months: int, first: pd.Period, weeks: int = WEEKS
 ) -> list[pd.Timestamp]:
     """Mondays whose period (see `period_of`) ended before the export's as-of day, the latest
     last, at most `weeks` × 2 of them (`backtest` skips days history cannot forecast from)."""
-    created = table.leads[stage_field(table.stages[0])].dropna()
-    if created.empty:
+    created = _first_created(table)
+    if created is None:
         return []
     as_of = table.as_of.normalize()
-    mondays = pd.date_range(created.min().normalize(), as_of, freq="W-MON")
+    mondays = pd.date_range(created.normalize(), as_of, freq="W-MON")
     ended = [d for d in mondays if period_of(d, months, first)[1] < as_of]
     return ended[-2 * weeks :]
 
 
-def period_starts(table: LeadTable, months: int, first: pd.Period) -> list[pd.Timestamp]:
+def period_starts(table: LeadTable | Snapshot, months: int, first: pd.Period) -> list[pd.Timestamp]:
     """The first day of each period (see `period_of`) that began after the export's first lead
     and ended before its as-of day, the latest last."""
-    created = table.leads[stage_field(table.stages[0])].dropna()
-    if created.empty:
+    created = _first_created(table)
+    if created is None:
         return []
-    start, _ = period_of(created.min(), months, first)
+    start, _ = period_of(created, months, first)
     starts: list[pd.Timestamp] = []
     while True:
         start = start + pd.DateOffset(months=months)
@@ -208,16 +207,16 @@ def backtest(
     scored."""
     first = pd.Period("2000-01", "M") if first is None else first
     measures = MEASURES if has_amounts(table) else ("customers",)
-    source = table if "revenue" in measures else _counted(table)
-    hashes = pd.Series(id_hashes(source.leads[ID].to_numpy()), index=source.leads.index)
+    source = snapshot(table).with_hashes()
+    source = source if "revenue" in measures else source.counted()
 
     def forecast_on(day: pd.Timestamp) -> _Made | None:
         """The forecast made on `day`, None when history that day cannot make one."""
         start, end = period_of(day, months, first)
-        past = known_on(source, day)
+        past = source.on(day)
         try:
             history = measure_history(past, past.as_of, trend)
-            pipeline = open_pipeline(past, past.as_of, hashes)
+            pipeline = open_pipeline(past, past.as_of)
             arrivals = run_rate_arrivals(past, day, (end - day).days, trends=history.trends)
             wins = expected_wins(history, pipeline, arrivals)
             f = simulate(
@@ -244,8 +243,7 @@ def backtest(
         while left and (days is not None or len(made) < weeks):
             wanted = len(left) if days is not None else weeks - len(made)
             tried, left = left[:wanted], left[wanted:]
-            # each thread runs in a copy of the caller's context (e.g. the engine `using` sets)
-            runs = [pool.submit(contextvars.copy_context().run, forecast_on, d) for d in tried]
+            runs = [pool.submit(forecast_on, d) for d in tried]
             for run in runs:
                 result = run.result()
                 if result is None:

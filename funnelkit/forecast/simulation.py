@@ -26,18 +26,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 import pandas as pd
 
-from funnelkit.actuals.measures import MATURITY_QUANTILE, SECONDS_PER_DAY, step_days
+from funnelkit.actuals.measures import MATURITY_QUANTILE, SECONDS_PER_DAY
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.core.validation import check_number
-from funnelkit.crm.fields import ID, stage_field
+from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.lead_streams import lead_keys, uniform_pairs, uniforms
+from funnelkit.forecast.snapshot import Snapshot, instant, snapshot
 from funnelkit.forecast.spreads import measure_spreads
 from funnelkit.forecast.stage_entries import advance, stage_entries
 from funnelkit.forecast.trends import MONTHS as TREND_MONTHS
@@ -150,58 +150,56 @@ class Forecast:
         return float(low), float(high)
 
 
-@overload
-def _days(delta: pd.Timedelta) -> float: ...
-@overload
-def _days(delta: pd.Series) -> pd.Series: ...
-def _days(delta: pd.Series | pd.Timedelta) -> pd.Series | float:
-    """Days (fractional) in a time span, or in each of a Series of them."""
-    return (
-        delta.total_seconds() / SECONDS_PER_DAY
-        if isinstance(delta, pd.Timedelta)
-        else (delta.dt.total_seconds() / SECONDS_PER_DAY)
-    )
+def _days(delta: np.ndarray) -> np.ndarray:
+    """Days (fractional) in each of an array of time spans (NaN where NaT)."""
+    return delta / np.timedelta64(1, "s") / SECONDS_PER_DAY
 
 
-def measure_history(table: LeadTable, as_of: DateLike | None = None, trend: bool = True) -> History:
+def _whole_days(delta: pd.Timedelta) -> int:
+    """Whole days in a time span, rounded towards zero."""
+    return int(delta / pd.Timedelta(days=1))
+
+
+def measure_history(
+    table: LeadTable | Snapshot, as_of: DateLike | None = None, trend: bool = True
+) -> History:
     """Conversion counts, stage times and won amounts from `table` as known on `as_of`, and,
     with `trend`, the trends in new-lead volume and deal size history shows (`trends`).
 
     With a trend in deal size, amounts are those won in the trend's months, each grown along
     the trend to its deal's close day."""
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
-    reached = table.reached()
+    s = snapshot(table)
+    now = instant(as_of)
     steps, converted, exposure, durations = [], [], [], []
-    for a, b in zip(table.stages, table.stages[1:], strict=False):
+    for k, (a, b) in enumerate(zip(s.stages, s.stages[1:], strict=False)):
         step = step_name(a, b)
-        days = np.sort(step_days(table, a, b).to_numpy())
+        start, end = s.times[:, k], s.times[:, k + 1]
+        timed = ~np.isnat(start) & ~np.isnat(end) & (end >= start)
+        days = np.sort(_days(end[timed] - start[timed]))
         if len(days) == 0:
             raise InputError(
-                f"no history for step '{step}' in {table.source}: no lead has both "
+                f"no history for step '{step}' in {s.source}: no lead has both "
                 f"'{stage_field(a)}' and '{stage_field(b)}' in order, and a forecast draws the "
                 "step's time from those"
             )
-        entered_at = table.leads[stage_field(a)]
-        dated = entered_at.notna() & (entered_at <= as_of)
-        waited = _days(as_of - entered_at[dated]).to_numpy()
-        share_waited = np.searchsorted(days, waited, side="right") / len(days)
+        dated = start <= now  # NaT compares False
+        share_waited = np.searchsorted(days, _days(now - start[dated]), side="right") / len(days)
         steps.append(step)
-        converted.append(int(reached.loc[dated, b].sum()))
+        converted.append(int(s.reached[dated, k + 1].sum()))
         exposure.append(float(share_waited.sum()))
         durations.append(days)
-    leads = table.leads
-    trends = measure_trends(table, as_of) if trend else NO_TRENDS
-    won = (leads["outcome"] == "won") if "outcome" in leads else reached[table.stages[-1]]
-    won_at = leads[stage_field(table.stages[-1])]
+    trends = measure_trends(s, as_of) if trend else NO_TRENDS
+    won = s.won.copy()
     if trends.amount:
-        won &= won_at >= as_of - pd.DateOffset(months=TREND_MONTHS)
-    if "amount" in leads:
-        won &= leads["amount"] > 0
-    amounts = leads.loc[won, "amount"].to_numpy(float) if "amount" in leads else np.array([])
-    ages = _days(as_of - won_at[won]).to_numpy(float)
+        won &= s.won_at >= instant(as_of - pd.DateOffset(months=TREND_MONTHS))
+    if s.amount is not None:
+        won &= s.amount > 0
+    amounts = s.amount[won] if s.amount is not None else np.array([])
+    ages = _days(now - s.won_at[won])
     if len(amounts) == 0:
         raise InputError(
-            f"no history of deal amounts in {table.source}: no won lead has an 'amount', and a "
+            f"no history of deal amounts in {s.source}: no won lead has an 'amount', and a "
             "forecast draws each deal's amount from those"
         )
     maturity = {
@@ -209,7 +207,7 @@ def measure_history(table: LeadTable, as_of: DateLike | None = None, trend: bool
         for step, days in zip(steps, durations, strict=True)
     }
     spread_rates, spread_volume, spread_amount = measure_spreads(
-        table, as_of, tuple(steps), trends.volume, maturity
+        s, as_of, tuple(steps), trends.volume, maturity
     )
     return History(
         spreads=Spreads(spread_rates, spread_volume, spread_amount),
@@ -224,29 +222,21 @@ def measure_history(table: LeadTable, as_of: DateLike | None = None, trend: bool
     )
 
 
-def open_pipeline(
-    table: LeadTable, as_of: DateLike | None = None, hashes: pd.Series | None = None
-) -> Pipeline:
-    """The open leads before the last stage: their stage (the furthest reached) and its age.
-    `hashes`: the leads' id hashes by row label (`lead_streams.id_hashes`), when already
-    made for a larger table, so the forecast need not hash the ids again."""
+def open_pipeline(table: LeadTable | Snapshot, as_of: DateLike | None = None) -> Pipeline:
+    """The open leads before the last stage: their stage (the furthest reached) and its age."""
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
-    leads = table.leads
-    reached = table.reached().to_numpy()
-    stage = reached.sum(axis=1) - 1  # furthest stage reached (reached is monotone)
-    is_open = (leads["outcome"] == "open").to_numpy() if "outcome" in leads else np.ones(len(leads))
-    candidate = is_open.astype(bool) & (stage < len(table.stages) - 1)
-    times = leads[table.stage_columns].to_numpy()
-    entered = times[np.arange(len(leads)), stage]
+    s = snapshot(table)
+    stage = s.reached.sum(axis=1) - 1  # furthest stage reached (reached is monotone)
+    candidate = s.open & (stage < len(s.stages) - 1)
+    entered = s.times[np.arange(len(s)), stage]
     dated = ~np.isnat(entered)
     keep = candidate & dated
-    age = (np.datetime64(as_of) - entered[keep]) / np.timedelta64(1, "s") / SECONDS_PER_DAY
     return Pipeline(
-        ids=leads[ID].to_numpy()[keep],
+        ids=s.ids[keep],
         stage=stage[keep],
-        age_days=np.maximum(age.astype(float), 0.0),
+        age_days=np.maximum(_days(instant(as_of) - entered[keep]), 0.0),
         undated=int((candidate & ~dated).sum()),
-        hashes=None if hashes is None else hashes.loc[leads.index[keep]].to_numpy(np.uint64),
+        hashes=None if s.hashes is None else s.hashes[keep],
     )
 
 
@@ -524,7 +514,7 @@ def simulate(
     check_number("trials", trials, low=1)
     as_of = history.as_of.normalize()
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    horizon = int(_days(end - as_of))  # days that can still close: as_of + 1 … end
+    horizon = _whole_days(end - as_of)  # days that can still close: as_of + 1 … end
     if horizon < 1:
         raise InputError(
             f"nothing to forecast: the period ended on {end.date()}, on or before the data's "
@@ -541,7 +531,7 @@ def simulate(
             f"nothing to forecast from: no open lead in the pipeline on {as_of.date()} and no "
             "new leads expected"
         )
-    first = max(int(_days(start - as_of)), 1)  # first day offset that counts
+    first = max(_whole_days(start - as_of), 1)  # first day offset that counts
     streams = np.random.SeedSequence(seed).spawn(3)
     shared, new, drift = (np.random.default_rng(s) for s in streams)
     alpha = history.converted + 1
@@ -613,32 +603,37 @@ def simulate(
     )
 
 
-def _won_between(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
-    won_at = table.leads[stage_field(table.stages[-1])]
-    won = won_at.notna() & (won_at >= first) & (won_at < last + pd.Timedelta(days=1))
-    return won & (table.leads["outcome"] == "won") if "outcome" in table.leads else won
+def _won_between(s: Snapshot, first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+    """Per lead, whether it was won from day `first` to day `last`, both included."""
+    stop = instant(last + pd.Timedelta(days=1))
+    return s.won & (s.won_at >= instant(first)) & (s.won_at < stop)
 
 
-def won_in(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> tuple[float, int]:
+def won_in(
+    table: LeadTable | Snapshot, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[float, int]:
     """Revenue (money) and customers won from day `first` to day `last`, both included."""
-    won = _won_between(table, first, last)
-    amount = table.leads.loc[won, "amount"].sum() if "amount" in table.leads else np.nan
+    s = snapshot(table)
+    won = _won_between(s, first, last)
+    amount = np.nansum(s.amount[won]) if s.amount is not None else np.nan
     return float(amount), int(won.sum())
 
 
-def cumulative_won(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
+def cumulative_won(
+    table: LeadTable | Snapshot, first: pd.Timestamp, last: pd.Timestamp
+) -> pd.Series:
     """Revenue (money) won from day `first` to the end of each day up to `last`."""
-    won_at = table.leads[stage_field(table.stages[-1])]
-    won = _won_between(table, first, last)
+    s = snapshot(table)
     days = pd.date_range(first, last, freq="D")
-    if "amount" not in table.leads:
+    if s.amount is None:
         return pd.Series(np.nan, index=days)
-    by_day = table.leads.loc[won].groupby(won_at[won].dt.normalize())["amount"].sum()
+    won = _won_between(s, first, last)
+    by_day = pd.Series(s.amount[won]).groupby(s.won_at[won].astype("datetime64[D]")).sum()
     return by_day.reindex(days, fill_value=0.0).cumsum()
 
 
 def run_rate_arrivals(
-    table: LeadTable,
+    table: LeadTable | Snapshot,
     as_of: DateLike,
     days: int,
     window: int = RUN_RATE_DAYS,
@@ -647,10 +642,10 @@ def run_rate_arrivals(
     """Expected new leads per day for `days` days after `as_of`: the daily rate at which leads
     were created in the `window` days to `as_of`, grown along `trends` (a volume trend) from
     the window's middle day."""
-    as_of = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    created = table.leads[stage_field(table.stages[0])]
-    count = int(((created >= as_of - pd.Timedelta(days=window)) & (created < as_of)).sum())
-    rate = np.full(days, count / window)
+    stop = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    created = snapshot(table).created
+    recent = (created >= instant(stop - pd.Timedelta(days=window))) & (created < instant(stop))
+    rate = np.full(days, int(recent.sum()) / window)
     if trends is None or not trends.volume:
         return rate
     return rate * trends.volume_factor(np.arange(days) + 0.5 + window / 2)
@@ -744,12 +739,10 @@ def forecast_plan(
     return dataclasses.replace(f, entries=entries)
 
 
-def entries_between(table: LeadTable, first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+def entries_between(
+    table: LeadTable | Snapshot, first: pd.Timestamp, last: pd.Timestamp
+) -> np.ndarray:
     """Entries into each stage from day `first` to day `last`, both included."""
-    stop = last.normalize() + pd.Timedelta(days=1)
-    return np.array(
-        [
-            int(((table.leads[c] >= first) & (table.leads[c] < stop)).sum())
-            for c in table.stage_columns
-        ]
-    )
+    times = snapshot(table).times
+    stop = instant(last.normalize() + pd.Timedelta(days=1))
+    return ((times >= instant(first)) & (times < stop)).sum(axis=0)

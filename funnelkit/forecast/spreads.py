@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from funnelkit.actuals.measures import cohort_conversion
 from funnelkit.core.types import DateLike
-from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.snapshot import Snapshot, instant, snapshot
+from funnelkit.forecast.trends import month_code, month_codes, monthly_amounts
 
 MONTHS = 12  # months of history a spread is measured on
 MIN_MONTHS = 3  # months a spread needs
@@ -36,40 +36,54 @@ def _between(values: np.ndarray, noise: np.ndarray) -> float:
     return float(np.sqrt(max(np.var(values[ok], ddof=1) - np.mean(noise[ok]), 0.0)))
 
 
+def _cohorts(
+    s: Snapshot, k: int, as_of: pd.Timestamp, wait: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mature cohorts of step `k` (from stage `k` to the next) by the month they entered
+    it: each month (`trends.month_codes`), its leads, and how many of them ever reached the
+    next stage. A cohort is mature when `wait` days have passed since its month's end."""
+    entered_at = s.times[:, k]
+    entered = ~np.isnat(entered_at)
+    codes = month_codes(entered_at[entered])
+    if len(codes) == 0:
+        return codes, codes, codes
+    first = codes.min()
+    leads = np.bincount(codes - first)
+    converted = np.bincount(codes - first, s.reached[entered, k + 1].astype(np.int64), len(leads))
+    month = np.flatnonzero(leads) + first
+    ends = (month + 1).astype("datetime64[M]").astype("datetime64[ns]") - np.timedelta64(1, "ns")
+    mature = ends + pd.to_timedelta(np.full(len(month), wait), unit="D") <= as_of
+    mature &= np.isfinite(wait)
+    return month[mature], leads[month - first][mature], converted[month - first][mature]
+
+
 def measure_spreads(
-    table: LeadTable,
+    table: LeadTable | Snapshot,
     as_of: DateLike,
     steps: tuple[str, ...],
-    growth: float = 0.0,
-    maturity: dict[str, float] | None = None,
+    growth: float,
+    maturity: dict[str, float],
 ) -> tuple[np.ndarray, float, float]:
     """Per step the spread of the log-odds rate, then the spread of log volume and of log mean
     deal amount (see the module's docstring). `growth`: the volume trend the run rate is
     grown along (log per month), so the spread is the error left after it. `maturity`: the
-    days after which each step's cohort is mature, when already measured
-    (`funnelkit.actuals.measures.maturity_days`)."""
+    days after which each step's cohort is mature (`funnelkit.actuals.measures.maturity_days`)."""
     as_of = pd.Timestamp(as_of)
-    since = (pd.Period(as_of, "M") - MONTHS).start_time
-    cohorts = cohort_conversion(table, "month", as_of=as_of, maturity=maturity)
-    cohorts = cohorts[
-        cohorts["mature"]
-        & (cohorts["entered"] >= MIN_ENTERED)
-        & (cohorts["period"].dt.start_time >= since)
-    ]
+    s = snapshot(table)
+    current = month_code(as_of)
+    since = current - MONTHS
     rates = np.zeros(len(steps))
     for i, step in enumerate(steps):
-        rows = cohorts[cohorts["step"] == step]
-        p = ((rows["converted"] + 0.5) / (rows["entered"] + 1)).to_numpy(float)
-        n = rows["entered"].to_numpy(float)
-        rates[i] = _between(np.log(p / (1 - p)), 1 / (n * p * (1 - p)))
-    leads = table.leads
-    current = pd.Period(as_of, "M")
-    created = leads[stage_field(table.stages[0])]
-    counts = created[created <= as_of].dt.to_period("M").value_counts()
-    counts = counts.reindex(
-        pd.period_range(counts.index.min(), current - 1, freq="M"), fill_value=0
-    )
-    counts = counts.to_numpy(float) if len(counts) else np.zeros(0)
+        month, entered, converted = _cohorts(s, i, as_of, maturity[step])
+        keep = (entered >= MIN_ENTERED) & (month >= since)
+        entered, converted = entered[keep].astype(float), converted[keep]
+        p = (converted + 0.5) / (entered + 1)
+        rates[i] = _between(np.log(p / (1 - p)), 1 / (entered * p * (1 - p)))
+    created = s.created
+    months = month_codes(created[created <= instant(as_of)])
+    first = months.min() if len(months) else current
+    counts = np.bincount(months - first, minlength=max(current - first, 0))[: current - first]
+    counts = counts.astype(float)
     # the run rate's error: each month against the mean of the RUN_MONTHS before it, its bias
     # included (a ramp is an error the run rate makes)
     trailing = np.convolve(counts, np.ones(RUN_MONTHS) / RUN_MONTHS, "valid")[:-1]
@@ -84,13 +98,9 @@ def measure_spreads(
         if len(errors) >= MIN_MONTHS
         else 0.0
     )
-    amount = 0.0
-    last = stage_field(table.stages[-1])
-    if "amount" in leads and "outcome" in leads:
-        won = leads[(leads["outcome"] == "won") & leads[last].between(since, as_of)]
-        won = won[won["amount"] > 0]
-        by_month = won.groupby(won[last].dt.to_period("M"))["amount"].agg(["size", "mean", "var"])
-        by_month = by_month[(by_month["size"] >= MIN_WON) & (by_month.index != current)]
-        cv2 = (by_month["var"] / by_month["mean"] ** 2 / by_month["size"]).to_numpy(float)
-        amount = _between(np.log(by_month["mean"].to_numpy(float)), cv2)
+    since_day = pd.Timestamp(np.datetime64(since, "M"))
+    by_month = monthly_amounts(s, since_day, as_of, ["size", "mean", "var"])
+    by_month = by_month[(by_month["size"] >= MIN_WON) & (by_month.index != current)]
+    cv2 = (by_month["var"] / by_month["mean"] ** 2 / by_month["size"]).to_numpy(float)
+    amount = _between(np.log(by_month["mean"].to_numpy(float)), cv2)
     return rates, volume, amount

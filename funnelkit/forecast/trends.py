@@ -11,13 +11,14 @@ about 5 % a month.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from funnelkit.core.types import DateLike
-from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.forecast.snapshot import Snapshot, instant, snapshot
 
 MONTHS = 12  # complete months a trend is fitted on
 MIN_MONTHS = 12  # months a trend needs: a year, so a season or a ramp-up is not taken for one
@@ -60,27 +61,47 @@ def _slope(month: np.ndarray, values: np.ndarray) -> float:
     return slope if abs(slope) >= SHOWN * error else 0.0
 
 
-def measure_trends(table: LeadTable, as_of: DateLike) -> Trends:
+def month_codes(times: np.ndarray) -> np.ndarray:
+    """Each time's month, as months since January 1970."""
+    return times.astype("datetime64[M]").astype(np.int64)
+
+
+def month_code(time: pd.Timestamp) -> int:
+    """The time's month, as months since January 1970."""
+    return (time.year - 1970) * 12 + time.month - 1
+
+
+def monthly_amounts(
+    s: Snapshot, since: DateLike | None, as_of: pd.Timestamp, figures: list[str]
+) -> pd.DataFrame:
+    """Won deals with an amount (> 0), won from `since` (None: any time) to `as_of`, grouped by
+    the month they were won in (index: `month_codes`): the `figures` ('size', 'mean', 'var')
+    of their amounts. Empty when the table records no outcomes or no amounts."""
+    if s.amount is None or not s.outcomes:
+        return pd.DataFrame(columns=figures, dtype=float)
+    won_at = s.won_at
+    won = s.won & (s.amount > 0) & (won_at <= instant(as_of))
+    if since is not None:
+        won &= won_at >= instant(since)
+    aggregates: list[Any] = list(figures)
+    return pd.Series(s.amount[won]).groupby(month_codes(won_at[won])).agg(aggregates)
+
+
+def measure_trends(table: LeadTable | Snapshot, as_of: DateLike) -> Trends:
     """The trends in `table` as known on `as_of` (see the module's docstring)."""
     as_of = pd.Timestamp(as_of)
-    current = pd.Period(as_of, "M")
-    months = pd.period_range(current - MONTHS, current - 1, freq="M")
-    leads = table.leads
-    created = leads[stage_field(table.stages[0])]
-    counts = created[created <= as_of].dt.to_period("M").value_counts()
-    first = (
-        counts.index.min() + 1 if len(counts) else current
-    )  # the export's first month is partial
-    counts = counts.reindex(months[months >= first], fill_value=0).to_numpy(float)
+    s = snapshot(table)
+    current = month_code(as_of)
+    created = s.created
+    months = month_codes(created[created <= instant(as_of)])
+    first = months.min() + 1 if len(months) else current  # the export's first month is partial
+    counts = np.bincount(months[months >= first] - first, minlength=max(current - first, 0))
+    counts = counts[max(current - MONTHS - first, 0) : current - first].astype(float)
     index = np.arange(len(counts), dtype=float)
     volume = _slope(index, np.log(counts)) if len(counts) and counts.min() > 0 else 0.0
-    amount = 0.0
-    last = stage_field(table.stages[-1])
-    if "amount" in leads and "outcome" in leads:
-        won = leads[(leads["outcome"] == "won") & (leads["amount"] > 0) & (leads[last] <= as_of)]
-        by_month = won.groupby(won[last].dt.to_period("M"))["amount"].agg(["size", "mean"])
-        by_month = by_month.reindex(months).dropna()
-        by_month = by_month[by_month["size"] >= MIN_WON]
-        month = np.asarray([(m - months[0]).n for m in by_month.index], dtype=float)
-        amount = _slope(month, np.log(by_month["mean"].to_numpy(float)))
+    by_month = monthly_amounts(s, None, as_of, ["size", "mean"])
+    by_month = by_month[(by_month.index >= current - MONTHS) & (by_month.index < current)]
+    by_month = by_month[by_month["size"] >= MIN_WON]
+    month = (by_month.index.to_numpy() - (current - MONTHS)).astype(float)
+    amount = _slope(month, np.log(by_month["mean"].to_numpy(float)))
     return Trends(volume=volume, amount=amount, months=len(counts))

@@ -4,9 +4,7 @@ by hand, and seeded backtests on the sample and on a real export nobody here gen
 from __future__ import annotations
 
 import dataclasses
-import threading
 
-import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +12,6 @@ from conftest import REAL, ROOT, SAMPLE
 
 import funnelkit.forecast.backtest as backtest_module
 from funnelkit import InputError, read_export
-from funnelkit.actuals import engine
 from funnelkit.forecast.backtest import Backtest, backtest, known_on, period_of, period_starts
 
 MAVEN_ENGAGING = ROOT / "params" / "mappings" / "maven-crm-engaging.yaml"
@@ -188,25 +185,6 @@ def test_forecasts_made_at_once_are_those_made_one_at_a_time(sample, monkeypatch
     for at_once, one_at_a_time in zip(both(), alone, strict=True):
         pd.testing.assert_frame_equal(at_once.forecasts, one_at_a_time.forecasts)
         assert at_once.skipped == one_at_a_time.skipped
-
-
-def test_every_thread_of_a_backtest_measures_on_the_caller_s_engine(sample, monkeypatch):
-    """A backtest inside `engine.using(con)` takes every measure on `con`, whichever thread
-    forecasts the day."""
-    monkeypatch.setattr(backtest_module, "WORKERS", 2)
-    con, seen, threads = ibis.duckdb.connect(), set(), set()
-    take = engine.measure
-
-    def spy(*args):
-        seen.add(id(engine.connection()))
-        threads.add(threading.get_ident())
-        return take(*args)
-
-    monkeypatch.setattr(engine, "measure", spy)
-    with engine.using(con):
-        backtest(sample, weeks=8, trials=200)
-    assert seen == {id(con)}
-    assert len(threads) == 2
 
 
 @pytest.mark.realdata
