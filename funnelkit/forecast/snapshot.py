@@ -23,6 +23,17 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.lead_streams import id_hashes
 
 _KEPT = "_forecast_snapshot"  # where a lead table keeps its snapshot
+_NAT_MONTH = np.iinfo(np.int64).min  # `month_codes` of NaT
+
+
+def month_codes(times: np.ndarray) -> np.ndarray:
+    """Each time's month, as months since January 1970 (`_NAT_MONTH` where NaT)."""
+    return times.astype("datetime64[M]").astype(np.int64)
+
+
+def month_code(time: pd.Timestamp) -> int:
+    """The time's month, as months since January 1970."""
+    return (time.year - 1970) * 12 + time.month - 1
 
 
 def instant(when: DateLike) -> np.datetime64:
@@ -39,6 +50,7 @@ class Snapshot:
     taken_at: pd.Timestamp | None  # what 'now' was (`LeadTable.as_of`); None: no dates held
     ids: np.ndarray
     times: np.ndarray  # (leads, stages): the time each stage was entered, NaT where none
+    months: np.ndarray  # (leads, stages): each time's `month_codes`
     reached: np.ndarray  # (leads, stages): whether each stage was reached (`LeadTable.reached`)
     won: np.ndarray  # (leads,): won (the outcome; without outcomes, reached the last stage)
     open: np.ndarray  # (leads,): neither won nor lost (without outcomes, every lead)
@@ -81,8 +93,9 @@ class Snapshot:
         cut = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
         end = instant(cut)
         rows = self.created < end  # NaT compares False
-        times = self.times[rows]
-        times[times >= end] = np.datetime64("NaT")
+        times, months = self.times[rows], self.months[rows]
+        later = times >= end
+        times[later], months[later] = np.datetime64("NaT"), _NAT_MONTH
         reached = np.logical_or.accumulate(~np.isnat(times)[:, ::-1], axis=1)[:, ::-1]
         reached[:, 0] = True
         won = reached[:, -1].copy()
@@ -93,6 +106,7 @@ class Snapshot:
             taken_at=cut - pd.Timedelta(seconds=1),
             ids=self.ids[rows],
             times=times,
+            months=months,
             reached=reached,
             won=won,
             open=~won,
@@ -112,6 +126,7 @@ def snapshot(table: LeadTable | Snapshot) -> Snapshot:
         leads = table.leads
         reached = table.reached().to_numpy()
         outcomes = "outcome" in leads
+        times = np.stack([leads[c].to_numpy() for c in table.stage_columns], axis=1)
         kept = Snapshot(
             source=table.source,
             stages=table.stages,
@@ -119,7 +134,8 @@ def snapshot(table: LeadTable | Snapshot) -> Snapshot:
                 None if table.taken_at is None and table.latest_event is None else table.as_of
             ),
             ids=leads[ID].to_numpy(),
-            times=np.stack([leads[c].to_numpy() for c in table.stage_columns], axis=1),
+            times=times,
+            months=month_codes(times),
             reached=reached,
             won=(leads["outcome"] == "won").to_numpy() if outcomes else reached[:, -1],
             open=(leads["outcome"] == "open").to_numpy() if outcomes else np.ones(len(leads), bool),

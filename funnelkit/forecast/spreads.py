@@ -17,8 +17,8 @@ import pandas as pd
 
 from funnelkit.core.types import DateLike
 from funnelkit.crm.leads import LeadTable
-from funnelkit.forecast.snapshot import Snapshot, instant, snapshot
-from funnelkit.forecast.trends import month_code, month_codes, monthly_amounts
+from funnelkit.forecast.snapshot import Snapshot, instant, month_code, snapshot
+from funnelkit.forecast.trends import monthly_amounts
 
 MONTHS = 12  # months of history a spread is measured on
 MIN_MONTHS = 3  # months a spread needs
@@ -40,11 +40,11 @@ def _cohorts(
     s: Snapshot, k: int, as_of: pd.Timestamp, wait: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The mature cohorts of step `k` (from stage `k` to the next) by the month they entered
-    it: each month (`trends.month_codes`), its leads, and how many of them ever reached the
+    it: each month (`snapshot.month_codes`), its leads, and how many of them ever reached the
     next stage. A cohort is mature when `wait` days have passed since its month's end."""
     entered_at = s.times[:, k]
     entered = ~np.isnat(entered_at)
-    codes = month_codes(entered_at[entered])
+    codes = s.months[entered, k]
     if len(codes) == 0:
         return codes, codes, codes
     first = codes.min()
@@ -80,7 +80,7 @@ def measure_spreads(
         p = (converted + 0.5) / (entered + 1)
         rates[i] = _between(np.log(p / (1 - p)), 1 / (entered * p * (1 - p)))
     created = s.created
-    months = month_codes(created[created <= instant(as_of)])
+    months = s.months[created <= instant(as_of), 0]
     first = months.min() if len(months) else current
     counts = np.bincount(months - first, minlength=max(current - first, 0))[: current - first]
     counts = counts.astype(float)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from funnelkit.core.types import DateLike
 from funnelkit.crm.leads import LeadTable
-from funnelkit.forecast.snapshot import Snapshot, instant, snapshot
+from funnelkit.forecast.snapshot import Snapshot, instant, month_code, snapshot
 
 MONTHS = 12  # complete months a trend is fitted on
 MIN_MONTHS = 12  # months a trend needs: a year, so a season or a ramp-up is not taken for one
@@ -61,22 +61,12 @@ def _slope(month: np.ndarray, values: np.ndarray) -> float:
     return slope if abs(slope) >= SHOWN * error else 0.0
 
 
-def month_codes(times: np.ndarray) -> np.ndarray:
-    """Each time's month, as months since January 1970."""
-    return times.astype("datetime64[M]").astype(np.int64)
-
-
-def month_code(time: pd.Timestamp) -> int:
-    """The time's month, as months since January 1970."""
-    return (time.year - 1970) * 12 + time.month - 1
-
-
 def monthly_amounts(
     s: Snapshot, since: DateLike | None, as_of: pd.Timestamp, figures: list[str]
 ) -> pd.DataFrame:
     """Won deals with an amount (> 0), won from `since` (None: any time) to `as_of`, grouped by
-    the month they were won in (index: `month_codes`): the `figures` ('size', 'mean', 'var')
-    of their amounts. Empty when the table records no outcomes or no amounts."""
+    the month they were won in (index: `snapshot.month_codes`): the `figures` ('size', 'mean',
+    'var') of their amounts. Empty when the table records no outcomes or no amounts."""
     if s.amount is None or not s.outcomes:
         return pd.DataFrame(columns=figures, dtype=float)
     won_at = s.won_at
@@ -84,7 +74,7 @@ def monthly_amounts(
     if since is not None:
         won &= won_at >= instant(since)
     aggregates: list[Any] = list(figures)
-    return pd.Series(s.amount[won]).groupby(month_codes(won_at[won])).agg(aggregates)
+    return pd.Series(s.amount[won]).groupby(s.months[won, -1]).agg(aggregates)
 
 
 def measure_trends(table: LeadTable | Snapshot, as_of: DateLike) -> Trends:
@@ -93,7 +83,7 @@ def measure_trends(table: LeadTable | Snapshot, as_of: DateLike) -> Trends:
     s = snapshot(table)
     current = month_code(as_of)
     created = s.created
-    months = month_codes(created[created <= instant(as_of)])
+    months = s.months[created <= instant(as_of), 0]
     first = months.min() + 1 if len(months) else current  # the export's first month is partial
     counts = np.bincount(months[months >= first] - first, minlength=max(current - first, 0))
     counts = counts[max(current - MONTHS - first, 0) : current - first].astype(float)
