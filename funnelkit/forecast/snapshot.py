@@ -23,12 +23,13 @@ from funnelkit.crm.leads import LeadTable
 from funnelkit.forecast.lead_streams import id_hashes
 
 _KEPT = "_forecast_snapshot"  # where a lead table keeps its snapshot
-_NAT_MONTH = np.iinfo(np.int64).min  # `month_codes` of NaT
+_NAT_MONTH = np.iinfo(np.int32).min  # `month_codes` of NaT
 
 
 def month_codes(times: np.ndarray) -> np.ndarray:
     """Each time's month, as months since January 1970 (`_NAT_MONTH` where NaT)."""
-    return times.astype("datetime64[M]").astype(np.int64)
+    months = times.astype("datetime64[M]")
+    return np.where(np.isnat(months), _NAT_MONTH, months.astype(np.int64)).astype(np.int32)
 
 
 def month_code(time: pd.Timestamp) -> int:
