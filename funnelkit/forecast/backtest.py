@@ -61,7 +61,8 @@ _Made = tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, np.ndarray, np.ndarray]
 def known_on(table: LeadTable, day: DateLike) -> LeadTable:
     """The lead table as it stood at the end of `day`: the columns a forecast reads (ids,
     stage times, stage, outcome, amount, close date). A backtest cuts its days from the
-    table's `snapshot` instead (`Snapshot.on`), which holds the same."""
+    table's `snapshot` instead (`Snapshot.on`): the same leads, times, outcomes and amounts,
+    as arrays."""
     cut = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     leads = table.leads
     created = leads[stage_field(table.stages[0])]

@@ -232,7 +232,7 @@ def open_pipeline(table: LeadTable | Snapshot, as_of: DateLike | None = None) ->
     dated = ~np.isnat(entered)
     keep = candidate & dated
     return Pipeline(
-        ids=s.ids[keep],
+        ids=np.asarray(s.ids[keep]),
         stage=stage[keep],
         age_days=np.maximum(_days(instant(as_of) - entered[keep]), 0.0),
         undated=int((candidate & ~dated).sum()),
@@ -628,7 +628,9 @@ def cumulative_won(
     if s.amount is None:
         return pd.Series(np.nan, index=days)
     won = _won_between(s, first, last)
-    by_day = pd.Series(s.amount[won]).groupby(s.won_at[won].astype("datetime64[D]")).sum()
+    by_day = (
+        pd.Series(s.amount[won], name="amount").groupby(s.won_at[won].astype("datetime64[D]")).sum()
+    )
     return by_day.reindex(days, fill_value=0.0).cumsum()
 
 

@@ -3,9 +3,9 @@
 A `Snapshot` holds the few columns a forecast reads (ids, the stage times, the stages each
 lead reached, whether it is won or open, the deal amounts) as numpy arrays, taken once from a
 lead table (`snapshot`). `Snapshot.on(day)` is the table as known at the end of a past day,
-made by masking those arrays: a backtest forecasts from up to 26 past days, and the columns no
-forecast reads are never copied for them. `backtest.known_on` gives the same day as a whole
-lead table.
+made by masking those arrays: a backtest forecasts from dozens of past days, and the columns
+no forecast reads are never copied for them. `backtest.known_on` gives such a day as a whole
+lead table (with the stage and outcome columns it implies).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
@@ -38,8 +39,12 @@ def month_code(time: pd.Timestamp) -> int:
 
 
 def instant(when: DateLike) -> np.datetime64:
-    """A time as numpy's, to the nanosecond (numpy's own conversion stops at microseconds)."""
-    return pd.Timestamp(when).to_datetime64()
+    """A time without a zone as numpy's, in its own precision (numpy's own conversion stops at
+    microseconds)."""
+    time = pd.Timestamp(when)
+    if time.tzinfo is not None:
+        raise InputError(f"a time without a zone is needed, as the lead table's (got {time})")
+    return time.to_datetime64()
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +54,7 @@ class Snapshot:
     source: str  # the file or table read
     stages: tuple[str, ...]
     taken_at: pd.Timestamp | None  # what 'now' was (`LeadTable.as_of`); None: no dates held
-    ids: np.ndarray
+    ids: np.ndarray | ExtensionArray  # (leads,): the lead table's own array of ids, not copied
     times: np.ndarray  # (leads, stages): the time each stage was entered, NaT where none
     months: np.ndarray  # (leads, stages): each time's `month_codes`
     reached: np.ndarray  # (leads, stages): whether each stage was reached (`LeadTable.reached`)
@@ -81,7 +86,7 @@ class Snapshot:
 
     def with_hashes(self) -> Snapshot:
         """The snapshot with its ids hashed, so snapshots cut from it need not hash them."""
-        return dataclasses.replace(self, hashes=id_hashes(self.ids))
+        return dataclasses.replace(self, hashes=id_hashes(np.asarray(self.ids)))
 
     def counted(self) -> Snapshot:
         """The snapshot with each won deal's amount 1, so revenue counts customers."""
@@ -97,8 +102,8 @@ class Snapshot:
         times, months = self.times[rows], self.months[rows]
         later = times >= end
         times[later], months[later] = np.datetime64("NaT"), _NAT_MONTH
+        # every lead kept has its first stage's time, so every lead reached the first stage
         reached = np.logical_or.accumulate(~np.isnat(times)[:, ::-1], axis=1)[:, ::-1]
-        reached[:, 0] = True
         won = reached[:, -1].copy()
         amount = None if self.amount is None else np.where(won, self.amount[rows], np.nan)
         return Snapshot(
@@ -134,7 +139,7 @@ def snapshot(table: LeadTable | Snapshot) -> Snapshot:
             taken_at=(
                 None if table.taken_at is None and table.latest_event is None else table.as_of
             ),
-            ids=leads[ID].to_numpy(),
+            ids=leads[ID].array,
             times=times,
             months=month_codes(times),
             reached=reached,

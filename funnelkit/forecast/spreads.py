@@ -57,6 +57,25 @@ def _cohorts(
     return month[mature], leads[month - first][mature], converted[month - first][mature]
 
 
+def _volume_spread(counts: np.ndarray, growth: float) -> float:
+    """The spread of log new-lead volume, from each month's count of new leads: how far each
+    month fell from the run rate of the RUN_MONTHS before it (grown along `growth`, log per
+    month), its bias included (a ramp is an error the run rate makes), less Poisson noise;
+    0 with fewer than MIN_MONTHS such months."""
+    if len(counts) <= RUN_MONTHS:
+        return 0.0
+    trailing = np.convolve(counts, np.ones(RUN_MONTHS) / RUN_MONTHS, "valid")[:-1]
+    trailing = trailing * np.exp(growth * (RUN_MONTHS + 1) / 2)  # to the month it predicts
+    actual = counts[RUN_MONTHS:]
+    keep = (trailing > 0) & (actual > 0)
+    actual, trailing = actual[keep][-MONTHS:], trailing[keep][-MONTHS:]
+    if len(actual) < MIN_MONTHS:
+        return 0.0
+    errors = np.log(actual / trailing)
+    noise = 1 / actual + 1 / (RUN_MONTHS * trailing)
+    return float(np.sqrt(max(np.mean(errors**2) - np.mean(noise), 0.0)))
+
+
 def measure_spreads(
     table: LeadTable | Snapshot,
     as_of: DateLike,
@@ -83,21 +102,7 @@ def measure_spreads(
     months = s.months[created <= instant(as_of), 0]
     first = months.min() if len(months) else current
     counts = np.bincount(months - first, minlength=max(current - first, 0))[: current - first]
-    counts = counts.astype(float)
-    # the run rate's error: each month against the mean of the RUN_MONTHS before it, its bias
-    # included (a ramp is an error the run rate makes)
-    trailing = np.convolve(counts, np.ones(RUN_MONTHS) / RUN_MONTHS, "valid")[:-1]
-    trailing = trailing * np.exp(growth * (RUN_MONTHS + 1) / 2)  # to the month it predicts
-    actual = counts[RUN_MONTHS:]
-    keep = (trailing > 0) & (actual > 0)
-    actual, trailing = actual[keep][-MONTHS:], trailing[keep][-MONTHS:]
-    errors = np.log(actual / trailing)
-    noise = 1 / actual + 1 / (RUN_MONTHS * trailing)
-    volume = (
-        float(np.sqrt(max(np.mean(errors**2) - np.mean(noise), 0.0)))
-        if len(errors) >= MIN_MONTHS
-        else 0.0
-    )
+    volume = _volume_spread(counts.astype(float), growth)
     since_day = pd.Timestamp(np.datetime64(since, "M"))
     by_month = monthly_amounts(s, since_day, as_of, ["size", "mean", "var"])
     by_month = by_month[(by_month["size"] >= MIN_WON) & (by_month.index != current)]
