@@ -273,3 +273,17 @@ def test_the_forecast_s_inputs_at_the_edges_are_those_pandas_computes(large):
             theirs = mature_cohorts(table, step, when, wait)
             np.testing.assert_array_equal(entered, theirs["entered"].to_numpy())
             assert len(month) == len(theirs)
+
+
+def test_a_forecast_from_the_export_s_first_month(sample):
+    """Days before any complete month of new leads: no spread in volume can be measured, and
+    the forecast is made without one (numpy's 'a cannot be empty' stopped it before)."""
+    first = sample.leads["lead_at"].min()
+    history = measure_history(sample, first + pd.Timedelta(days=3))
+    assert history.spreads.volume == 0.0
+    assert measure_history(sample, first - pd.Timedelta(days=3)).spreads.volume == 0.0
+
+
+def test_a_time_with_a_zone_is_refused(sample):
+    with pytest.raises(InputError, match="a time without a zone is needed"):
+        won_in(sample, pd.Timestamp("2026-01-01", tz="UTC"), pd.Timestamp("2026-03-31"))
