@@ -50,7 +50,7 @@ def connection() -> Any:
     if given is not None:
         return given
     if not _IN_PROCESS:
-        _IN_PROCESS.append(duckdb_connection(threads=pa.cpu_count()))
+        _IN_PROCESS.append(duckdb_connection())
     return _IN_PROCESS[0]
 
 

@@ -35,20 +35,26 @@ def _engine_said(err: BaseException) -> str:
     return f"{type(err).__name__}: {lines[0] if lines else 'no message'}"
 
 
-def duckdb_connection(database: Path | None = None, **config: Any) -> Any:
-    """An Ibis connection to DuckDB (in memory, or the file `database` read-only) that draws
-    no progress bar (DuckDB draws one for a query over 2 s, in a terminal or a notebook)."""
+def duckdb_connection(database: Path | None = None) -> Any:
+    """An Ibis connection to DuckDB (in memory, or the file `database` read-only), set up by
+    `_set_up`."""
     import ibis
 
     if database is None:
-        return _quiet(ibis.duckdb.connect(**config))
-    return _quiet(ibis.duckdb.connect(str(database), read_only=True, **config))
+        return _set_up(ibis.duckdb.connect())
+    return _set_up(ibis.duckdb.connect(str(database), read_only=True))
 
 
-def _quiet(con: Any) -> Any:
-    """`con`, drawing no progress bar if it is DuckDB's."""
+def _set_up(con: Any) -> Any:
+    """`con`; if it is DuckDB's, drawing no progress bar (DuckDB draws one for a query over
+    2 s, in a terminal or a notebook) and taking the process's share of the cores
+    (`pyarrow.cpu_count`, which follows OMP_NUM_THREADS: render workers side by side set it)
+    instead of every core."""
     if con.name == "duckdb":
+        import pyarrow as pa
+
         con.raw_sql("SET enable_progress_bar = false")
+        con.raw_sql(f"SET threads = {pa.cpu_count()}")
     return con
 
 
@@ -103,7 +109,7 @@ def connect(engine: str, database: Path | None = None) -> Any:
         if started:  # a session of our own says only what goes wrong; a running one is left be
             session.sparkContext.setLogLevel("ERROR")
         return ibis.pyspark.connect(session)
-    return _quiet(ibis.connect(engine))  # 'duckdb://…' too
+    return _set_up(ibis.connect(engine))  # 'duckdb://…' too
 
 
 def _held_in(engine: str, database: Path | None) -> str:

@@ -123,6 +123,22 @@ def test_no_duckdb_connection_draws_a_progress_bar_into_a_report(database):
     assert out.stdout.split() == ["[False,", "False,", "False]"]
 
 
+def test_duckdb_connections_take_the_process_s_share_of_the_cores(database):
+    """A render worker's kernel sets OMP_NUM_THREADS to its share; every DuckDB connection
+    (a table's database file, a URL, the engine in process) takes that many threads."""
+    code = (
+        "from funnelkit.actuals import engine; from funnelkit.crm.databases import connect; "
+        f"cons = [connect('duckdb', __import__('pathlib').Path({str(database)!r})), "
+        f"connect('duckdb://{database}?read_only=true'), engine.connection()]; "
+        "print([c.raw_sql(\"SELECT current_setting('threads')\").fetchone()[0] for c in cons])"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.split() == ["[1,", "1,", "1]"]
+
+
 def test_a_missing_table_is_named_with_the_tables_there(database):
     with pytest.raises(CrmExportError) as err:
         read_database_table("duckdb", "leads", HUBSPOT, database)
