@@ -251,7 +251,8 @@ def cohort_conversion(
     out = out.astype({"entered": "int64", "converted": "int64"})
     wait = out["step"].map(maturity).astype("float64")
     ends = out["period"].dt.end_time
-    out["mature"] = np.isfinite(wait) & (ends + pd.to_timedelta(wait.fillna(0), unit="D") <= as_of)
+    finite = np.isfinite(wait)  # infinity or NaN: never mature
+    out["mature"] = finite & (ends + pd.to_timedelta(wait.where(finite, 0), unit="D") <= as_of)
     out["rate"] = out["converted"] / out["entered"]
     return out[["period", *groups, "step", "entered", "converted", "rate", "mature"]]
 

@@ -3,11 +3,10 @@ knew that day, and score the forecasts against what was won.
 
 What the table knew on a day (`Snapshot.on`, or `known_on` as a whole lead table): the leads
 created by then, the stage times up to then, and won deals (with their amounts) closed by
-then. The export does not record when a
-lead was lost, so on a past day every lead not yet won is open; the forecast's waiting-time
-rule (a lead that waited longer than history's stage times is stalled) carries the rest. New
-leads are assumed to arrive at the run rate of the 90 days before (`run_rate_arrivals`): a
-past period has no plan volume to assume.
+then. The export does not record when a lead was lost, so on a past day every lead not yet
+won is open; the forecast's waiting-time rule (a lead that waited longer than history's stage
+times is stalled) carries the rest. New leads are assumed to arrive at the run rate of the 90
+days before (`run_rate_arrivals`): a past period has no plan volume to assume.
 
 Scores, for revenue and for customers (customers only when won deals carry no amounts):
 how often the 50 % and 80 % intervals held the actual figure; the Brier score of the stated

@@ -51,9 +51,10 @@ def _cohorts(
     leads = np.bincount(codes - first)
     converted = np.bincount(codes - first, s.reached[entered, k + 1].astype(np.int64), len(leads))
     month = np.flatnonzero(leads) + first
+    if not np.isfinite(wait):  # a step without history never matures
+        return codes[:0], leads[:0], converted[:0]
     ends = (month + 1).astype("datetime64[M]").astype("datetime64[ns]") - np.timedelta64(1, "ns")
     mature = ends + pd.to_timedelta(np.full(len(month), wait), unit="D") <= as_of
-    mature &= np.isfinite(wait)
     return month[mature], leads[month - first][mature], converted[month - first][mature]
 
 

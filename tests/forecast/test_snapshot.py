@@ -66,7 +66,7 @@ def same_cohorts(table) -> None:
     s = snapshot(table)
     steps = [f"{a}→{b}" for a, b in zip(table.stages, table.stages[1:], strict=False)]
     for k, step in enumerate(steps):
-        for wait in (0.0, 12.5, 45.0):
+        for wait in (0.0, 12.5, 45.0, np.nan, np.inf):  # the last two: never mature
             month, entered, converted = _cohorts(s, k, table.as_of, wait)
             theirs = mature_cohorts(table, step, table.as_of, wait)
             assert [str(m) for m in month.astype("datetime64[M]")] == [
