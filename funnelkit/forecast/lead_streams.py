@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -30,13 +31,15 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def id_hashes(ids: np.ndarray) -> np.ndarray:
+def id_hashes(ids: np.ndarray | ExtensionArray) -> np.ndarray:
     """A 64-bit hash of each lead id, as text (equal ids, equal hashes; 1001 and '1001' too)."""
     text = pd.Series(np.asarray(ids, dtype=object)).astype("string[pyarrow]")
     return pd.util.hash_pandas_object(text, index=False).to_numpy().astype(np.uint64)
 
 
-def lead_keys(ids: np.ndarray, seed: int, hashes: np.ndarray | None = None) -> np.ndarray:
+def lead_keys(
+    ids: np.ndarray | ExtensionArray, seed: int, hashes: np.ndarray | None = None
+) -> np.ndarray:
     """One 64-bit key per lead id and seed; `hashes`: the ids' `id_hashes`, when known."""
     hashed = id_hashes(ids) if hashes is None else hashes
     with np.errstate(over="ignore"):

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from funnelkit.actuals.measures import MATURITY_QUANTILE, SECONDS_PER_DAY
 from funnelkit.core.exceptions import InputError
@@ -98,7 +99,7 @@ class History:
 class Pipeline:
     """Open leads by stage and age: ids, stage index (into the lead table's stages), days in it."""
 
-    ids: np.ndarray
+    ids: np.ndarray | ExtensionArray  # as the lead table holds them (`Snapshot.ids`)
     stage: np.ndarray
     age_days: np.ndarray
     undated: int  # open leads left out because their current stage has no time
@@ -232,7 +233,7 @@ def open_pipeline(table: LeadTable | Snapshot, as_of: DateLike | None = None) ->
     dated = ~np.isnat(entered)
     keep = candidate & dated
     return Pipeline(
-        ids=np.asarray(s.ids[keep]),
+        ids=s.ids[keep],
         stage=stage[keep],
         age_days=np.maximum(_days(instant(as_of) - entered[keep]), 0.0),
         undated=int((candidate & ~dated).sum()),

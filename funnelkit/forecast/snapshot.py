@@ -86,7 +86,7 @@ class Snapshot:
 
     def with_hashes(self) -> Snapshot:
         """The snapshot with its ids hashed, so snapshots cut from it need not hash them."""
-        return dataclasses.replace(self, hashes=id_hashes(np.asarray(self.ids)))
+        return dataclasses.replace(self, hashes=id_hashes(self.ids))
 
     def counted(self) -> Snapshot:
         """The snapshot with each won deal's amount 1, so revenue counts customers."""
