@@ -17,8 +17,8 @@ import pandas as pd
 
 from funnelkit.core.types import DateLike
 from funnelkit.crm.leads import LeadTable
-from funnelkit.forecast.snapshot import Snapshot, instant, month_code, snapshot
-from funnelkit.forecast.trends import monthly_amounts
+from funnelkit.forecast.snapshot import Snapshot, month_code, snapshot
+from funnelkit.forecast.trends import monthly_amounts, monthly_new_leads
 
 MONTHS = 12  # months of history a spread is measured on
 MIN_MONTHS = 3  # months a spread needs
@@ -99,11 +99,7 @@ def measure_spreads(
         entered, converted = entered[keep].astype(float), converted[keep]
         p = (converted + 0.5) / (entered + 1)
         rates[i] = _between(np.log(p / (1 - p)), 1 / (entered * p * (1 - p)))
-    created = s.created
-    months = s.months[created <= instant(as_of), 0]
-    first = months.min() if len(months) else current
-    counts = np.bincount(months - first, minlength=max(current - first, 0))[: current - first]
-    volume = _volume_spread(counts.astype(float), growth)
+    volume = _volume_spread(monthly_new_leads(s, as_of), growth)
     since_day = pd.Timestamp(np.datetime64(since, "M"))
     by_month = monthly_amounts(s, since_day, as_of, ["size", "mean", "var"])
     by_month = by_month[(by_month["size"] >= MIN_WON) & (by_month.index != current)]

@@ -77,16 +77,24 @@ def monthly_amounts(
     return pd.Series(s.amount[won]).groupby(s.months[won, -1]).agg(aggregates)
 
 
+def monthly_new_leads(s: Snapshot, as_of: pd.Timestamp) -> np.ndarray:
+    """Leads created each month, from the first lead's month to the month before `as_of`'s,
+    as known on `as_of` (empty when no lead was created before that month)."""
+    created = s.created
+    months = s.months[created <= instant(as_of), 0]
+    if len(months) == 0:
+        return np.zeros(0)
+    first = months.min()
+    span = max(month_code(as_of) - first, 0)
+    return np.bincount(months - first, minlength=span)[:span].astype(float)
+
+
 def measure_trends(table: LeadTable | Snapshot, as_of: DateLike) -> Trends:
     """The trends in `table` as known on `as_of` (see the module's docstring)."""
     as_of = pd.Timestamp(as_of)
     s = snapshot(table)
     current = month_code(as_of)
-    created = s.created
-    months = s.months[created <= instant(as_of), 0]
-    first = months.min() + 1 if len(months) else current  # the export's first month is partial
-    counts = np.bincount(months[months >= first] - first, minlength=max(current - first, 0))
-    counts = counts[max(current - MONTHS - first, 0) : current - first].astype(float)
+    counts = monthly_new_leads(s, as_of)[1:][-MONTHS:]  # the export's first month is partial
     index = np.arange(len(counts), dtype=float)
     volume = _slope(index, np.log(counts)) if len(counts) and counts.min() > 0 else 0.0
     by_month = monthly_amounts(s, None, as_of, ["size", "mean"])
