@@ -49,6 +49,7 @@ from funnelkit.core.exceptions import InputError
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.crm.sourcing import marketing_mask, sourcing_note, tells_sources
 from funnelkit.plan.bridge import Bridge, Driver, Revenue, bridge
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import step_name
@@ -168,15 +169,9 @@ def gap_drivers(
     leads = table.leads
     notes: list[str] = []
     unripe: dict[str, float] = {}
-    sources = table.mapping.marketing_sources
-    if "source" in leads:
-        marketing = leads["source"].isin(sources).to_numpy()
-    else:
-        marketing = np.ones(len(leads), dtype=bool)
-        notes.append(
-            "the export has no sources: every lead counts as marketing's, and sales' own "
-            "sources as bringing nothing"
-        )
+    marketing = marketing_mask(table)
+    if not tells_sources(table):
+        notes.append(f"{sourcing_note(table)}, and sales' own sources as bringing nothing")
     entered = []  # per stage: marketing-sourced entries within its window
     for k, stage in enumerate(stages):
         times = leads[stage_field(stage)]

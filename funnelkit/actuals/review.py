@@ -23,6 +23,7 @@ from funnelkit.core.types import DateLike
 from funnelkit.core.validation import short
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.crm.sourcing import marketing_leads
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import STEP_ARROW
 from funnelkit.plan.pacing import Pacing
@@ -84,35 +85,45 @@ def day_timestamp(number: float) -> pd.Timestamp:
     return pd.Timestamp(0) + pd.to_timedelta(number, unit="D")
 
 
+def _days(first: pd.Timestamp, stop: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day of a window from `first` up to (not including) `stop`."""
+    return first.normalize(), (stop - pd.Timedelta(1, "ns")).normalize()
+
+
 def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.DataFrame:
     """Per stage, then revenue: what the plan called for up to `as_of` (default: the
     export's as-of) against what happened in the same window.
 
     Each stage's window runs from the plan start less that stage's lag (when its planned
-    volume begins to arrive) to `as_of` or the window's end. Columns: line, team, counted_from,
-    planned (exact), planned_whole, actual, attainment (fraction of planned_whole; revenue's of
-    planned), gap (actual - planned). Revenue counts won amounts by their won time within the plan period."""
+    volume begins to arrive) to `as_of` or the window's end, whichever comes first. Stages
+    count marketing's leads (`funnelkit.crm.sourcing`), as the plan's funnel is marketing's;
+    revenue counts won amounts from every source by their won time within the plan period.
+    Columns: line, team, counted_from, counted_to (the window's last day), planned (exact),
+    planned_whole, actual, attainment (fraction of planned_whole; revenue's of planned), gap
+    (actual - planned)."""
     check_stages(plan, table)
     as_of = table.as_of if as_of is None else pd.Timestamp(as_of)
     planned, revenue = planned_to_date(plan, as_of)
     starts, ends = stage_windows(plan)
     stop = pd.Timestamp(_day(as_of) + 1)
-    leads = table.leads
-    rows: list[tuple[str, str, pd.Timestamp, float, float]] = []  # line, team, from, plan, actual
+    marketing = marketing_leads(table).leads
+    rows: list[tuple[str, str, pd.Timestamp, pd.Timestamp, float, float]] = []
     for k, stage in enumerate(plan.params.funnel.stages):
         first, last = day_timestamp(starts[k]), min(stop, day_timestamp(ends[k]))
-        times = leads[stage_field(stage)]
+        times = marketing[stage_field(stage)]
         actual = int(((times >= first) & (times < last)).sum()) if first < last else 0
-        rows.append((stage, team_of(plan, stage), first.normalize(), planned[k], actual))
+        rows.append((stage, team_of(plan, stage), *_days(first, last), planned[k], actual))
     first, last = day_timestamp(starts[-1]), min(stop, day_timestamp(ends[-1]))
+    leads = table.leads
     won_at = leads[stage_field(plan.params.funnel.stages[-1])]
     in_window = (won_at >= first) & (won_at < last) & (leads["outcome"] == "won")
     won_amount = float(leads.loc[in_window, "amount"].sum()) if "amount" in leads else np.nan
-    rows.append(("revenue", "shared", first.normalize(), revenue, won_amount))
-    out = pd.DataFrame(rows, columns=["line", "team", "counted_from", "planned", "actual"])
+    rows.append(("revenue", "shared", *_days(first, last), revenue, won_amount))
+    columns = ["line", "team", "counted_from", "counted_to", "planned", "actual"]
+    out = pd.DataFrame(rows, columns=columns)
     whole = whole_units(out["planned"].to_numpy()).astype(np.int64)
     whole[-1] = round(revenue)
-    out.insert(4, "planned_whole", whole)
+    out.insert(5, "planned_whole", whole)
     # a stage's attainment is against the whole target shown beside it (7 planned, 6 won:
     # 86 %); revenue's against the money planned
     target = np.where(out["line"] == "revenue", out["planned"], out["planned_whole"])
@@ -156,16 +167,18 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
     """Each stage's month goal (the plan's whole volume for the month) against its entries so
     far: stage, team, month, goal, expected_to_date (exact), expected_whole (rounded up, as
     targets are), actual_to_date, gap (to the whole expected volume), projection,
-    projected_attainment. Stages the export gives no times for are left out: their entries
-    cannot be counted."""
+    projected_attainment. Entries are marketing's leads', as the plan's funnel is
+    marketing's. Stages the export gives no times for are left out: their entries cannot be
+    counted."""
     check_stages(plan, table)
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
+    marketing = marketing_leads(table)
     rows = []
     for stage, goal in zip(plan.monthly.stages, plan.monthly.whole[i], strict=True):
         if goal <= 0 or stage in table.undated_stages:
             continue
-        p = stage_pacing(table, stage, float(goal), month, as_of)
+        p = stage_pacing(marketing, stage, float(goal), month, as_of)
         expected = int(whole_units(p.expected_to_date))
         rows.append(
             (
@@ -201,15 +214,16 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
 def team_pacing(plan: Plan, table: LeadTable, month: str) -> dict[str, tuple[str, Pacing]]:
     """Each team's headline stage paced day by day: marketing's hand-off stage, sales' last
     stage. Maps team -> (stage, Pacing); a stage the plan gives no volume that month, or the
-    export no times, is left out."""
+    export no times, is left out. Entries are marketing's leads', as in `month_pacing`."""
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
     stages = plan.monthly.stages
+    marketing = marketing_leads(table)
     out = {}
     for team, stage in ((MARKETING, plan.sla.terms.handoff_stage), (SALES, stages[-1])):
         goal = float(plan.monthly.whole[i, stages.index(stage)])
         if goal > 0 and stage not in table.undated_stages:
-            out[team] = (stage, stage_pacing(table, stage, goal, month, as_of))
+            out[team] = (stage, stage_pacing(marketing, stage, goal, month, as_of))
     return out
 
 
@@ -354,9 +368,14 @@ def risks(plan: Plan, baselines: Baselines) -> pd.DataFrame:
 def beyond_history(plan: Plan, table: LeadTable) -> pd.DataFrame:
     """Each stage whose busiest planned month asks for more than the plan's
     `history_multiple` times the busiest month the export has seen: stage, month, target,
-    busiest (history's busiest month), multiple. Stages the export cannot date are left out."""
+    busiest (history's busiest month of marketing's leads, as the plan's funnel is
+    marketing's), multiple. Stages the export cannot date are left out."""
     limit = plan.params.history_multiple
-    seen = stage_volumes(table, "month").groupby("stage", observed=True)["count"].max()
+    seen = (
+        stage_volumes(marketing_leads(table), "month")
+        .groupby("stage", observed=True)["count"]
+        .max()
+    )
     rows = []
     for k, stage in enumerate(plan.monthly.stages):
         busiest = float(seen.get(stage, 0))

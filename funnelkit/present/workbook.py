@@ -32,6 +32,7 @@ from funnelkit.core.formats import compact_money, count, duration, money, multip
 from funnelkit.core.rounding import whole_units
 from funnelkit.core.validation import short
 from funnelkit.crm.leads import LeadTable
+from funnelkit.crm.sourcing import sourcing_note, tells_sources
 from funnelkit.forecast import early_warnings
 from funnelkit.forecast import simulation as forecast
 from funnelkit.forecast.chances import brier
@@ -119,17 +120,29 @@ def open_workbook(params_file: str, as_of: str = "", show_lead_rows: bool = Fals
     )
 
 
+def _markup(item: object) -> str | None:
+    """An item's HTML, or None when it is not HTML."""
+    return item.data if isinstance(item, HTML) and isinstance(item.data, str) else None
+
+
+def _is_chart(item: object) -> bool:
+    return (_markup(item) or "").startswith("<img")
+
+
+def kept(*items: object) -> HTML:
+    """HTML items as one block a printed page does not split: a heading or an introduction
+    with the chart it introduces."""
+    return HTML(f'<div class="fk-keep">{"".join(_markup(i) or "" for i in items)}</div>')
+
+
 def show(items: list[object], title: str = "") -> None:
     """Display a section's items in the notebook, under its `title` when given: the heading
-    and the first item are one block, so a printed page never ends with the heading alone."""
+    and the first item are one block (with the chart after it, when the first item introduces
+    one), so a printed page never ends with the heading or an introduction alone."""
     if title and items:
-        first = items[0]
-        data = first.data if isinstance(first, HTML) and isinstance(first.data, str) else None
-        if data is not None:
-            items = [
-                HTML(f'<div class="fk-keep">{heading(2, text(title))}{data}</div>'),
-                *items[1:],
-            ]
+        if _markup(items[0]) is not None:
+            lead = 2 if len(items) > 1 and _is_chart(items[1]) and not _is_chart(items[0]) else 1
+            items = [kept(HTML(heading(2, text(title))), *items[:lead]), *items[lead:]]
         else:
             items = [HTML(heading(2, text(title))), *items]
     display(*items)
@@ -1051,6 +1064,7 @@ def _format_review(frame: pd.DataFrame, currency: str, names: StageNames) -> pd.
             ],
             "team": frame["team"],
             "counted from": frame["counted_from"].dt.strftime("%d %b %Y"),
+            "counted to": frame["counted_to"].dt.strftime("%d %b %Y"),
         }
     )
     out["planned to date"] = [
@@ -1063,6 +1077,13 @@ def _format_review(frame: pd.DataFrame, currency: str, names: StageNames) -> pd.
     ]
     out["attainment"] = [percent(v) for v in frame["attainment"]]
     return out
+
+
+def _whose_leads(table: LeadTable) -> str:
+    """Which leads a plan's stages are counted on, in words."""
+    if tells_sources(table):
+        return "marketing-sourced leads (the plan's funnel is marketing's)"
+    return f"every lead ({text(sourcing_note(table))})"
 
 
 def previous_period(book: Workbook) -> list[object]:
@@ -1092,9 +1113,10 @@ def previous_period(book: Workbook) -> list[object]:
             para(
                 f"{strong(text(prev.params.title))} "
                 f"({_period_words(prev.params.start, prev.params.months)}), {status}. Each stage "
-                "is counted from the day its planned volume starts to arrive (the plan start less "
-                "the stage's lag) to the export's as-of day; revenue is won amounts within the "
-                "plan period."
+                f"counts {_whose_leads(book.table)} from the day its planned volume starts to "
+                "arrive (the plan start less the stage's lag) to the day it stops (the plan end "
+                "less the lag) or the export's as-of day, whichever comes first; revenue is won "
+                "amounts from every source within the plan period."
             )
         ),
         table_html(
@@ -1192,14 +1214,14 @@ def _gap_blocks(
         "of that step's conversions take), so its rate is the plan's."
         for step, wait in g.unripe.items()
     ]
-    return [  # the heading kept with the gap's sentences on one page in print
-        block(
-            '<div class="fk-keep">',
-            *([heading(3, "Why: the gap to plan, clause by clause")] if titled else []),
-            para(summary(view, HTML_MARKS)),
-            "</div>",
+    return [  # the heading kept with the gap's sentences and its chart on one page in print
+        kept(
+            block(
+                *([heading(3, "Why: the gap to plan, clause by clause")] if titled else []),
+                para(summary(view, HTML_MARKS)),
+            ),
+            chart(charts.gap_chart(view, f"From plan to won: {label}")),
         ),
-        chart(charts.gap_chart(view, f"From plan to won: {label}")),
         table_html(frame, f"The gap to plan by driver: {label} (revenue {when})", marks),
         block(
             bullets([counterfactual(view, i, HTML_MARKS) for i in view.told()]),
@@ -1518,7 +1540,8 @@ def month_against_goals(book: Workbook, month: str) -> list[object]:
             heading(1, f"Monthly review: {label}"),
             para(
                 f"{strong(text(plan.params.title))}, actuals to {as_of:%d %b %Y}. Goals are the "
-                f"plan's whole volumes for the month; {pace}.",
+                f"plan's whole volumes for the month; actuals count {_whose_leads(table)}; "
+                f"{pace}.",
                 cls="fk-meta",
             ),
         ),

@@ -84,7 +84,10 @@ def test_planned_and_won_are_the_review_s_figures(q4):
     frame = plan_vs_actuals(prev, table).set_index("line")
     assert g.planned_revenue == pytest.approx(frame.loc["revenue", "planned"])
     assert g.actual_revenue == frame.loc["revenue", "actual"]
-    assert g.actual_customers == frame.loc["won", "actual"]
+    # the review's stages count marketing's leads, as the bridge's leads do; its customers
+    # are the bridge's from every source less sales' own
+    assert g.actual_customers - g.sales_customers.actual == frame.loc["won", "actual"]
+    assert {x.name: x for x in g.drivers}[LEADS].actual == frame.loc["lead", "actual"]
     # the month's planned revenue: the plan to the month's end less the plan to its start
     g = gap_drivers(q4.plan, table, (0, 1))
     assert g.planned_revenue == pytest.approx(planned_to_date(q4.plan, "2026-10-31")[1])

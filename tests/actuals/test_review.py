@@ -29,6 +29,7 @@ from funnelkit.actuals.review import (
     team_of,
     team_pacing,
 )
+from funnelkit.crm.sourcing import marketing_leads
 
 MARCH_PLAN = {
     "name": "march",
@@ -75,12 +76,33 @@ def test_plan_vs_actuals_counts_each_stage_in_its_own_lagged_window(tiny_export)
     )
     assert frame["planned_whole"].tolist() == [64, 32, 16, 7, 3, 20645]
     # leads 3 (20 Jan 12:00), 4 (2 Feb) and 5 (14 Feb); MQL 4 (3 Feb); no SQL from 9 Feb; no
-    # opportunity from 19 Feb; lead 4 won on 12 March for 20,000.
-    assert frame["actual"].tolist() == [3, 1, 0, 0, 1, 20000]
-    # attainment against the whole target shown beside it (revenue against the money)
-    np.testing.assert_allclose(
-        frame["attainment"], [3 / 64, 1 / 32, 0, 0, 1 / 3, 20000 / (40000 * 16 / 31)]
+    # opportunity from 19 Feb; lead 4 won on 12 March for 20,000. Lead 4 came from Offline
+    # Sources, not marketing's: the stages, which are marketing's funnel, leave it out; revenue,
+    # the shared goal's, counts it.
+    assert frame["actual"].tolist() == [2, 0, 0, 0, 0, 20000]
+    # the last day each window counts: the as-of day, or the window's own last day
+    assert frame["counted_to"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-02-19",
+        "2026-03-01",
+        "2026-03-11",
+        "2026-03-16",
+        "2026-03-16",
+        "2026-03-16",
+    ]
+    # with sources the mapping cannot tell apart, every lead is marketing's
+    untold = dataclasses.replace(
+        table, mapping=dataclasses.replace(table.mapping, marketing_sources=())
     )
+    assert plan_vs_actuals(march_plan(), untold, "2026-03-16")["actual"].tolist() == [
+        3,
+        1,
+        0,
+        0,
+        1,
+        20000,
+    ]
+    # attainment against the whole target shown beside it (revenue against the money)
+    np.testing.assert_allclose(frame["attainment"], [2 / 64, 0, 0, 0, 0, 20000 / (40000 * 16 / 31)])
     np.testing.assert_allclose(frame["gap"], frame["actual"] - frame["planned"])
 
 
@@ -164,15 +186,17 @@ def test_month_pacing_is_stage_pacing_against_the_month_whole_volume(tiny_export
     plan = march_plan()
     frame = month_pacing(plan, table, "2026-03")
     i = plan.monthly.labels.index("2026-03")
+    marketing = marketing_leads(table)  # lead 4, from Offline Sources, left out
+    assert sorted(marketing.leads["lead_id"].astype(str)) == ["1", "2", "3", "5", "6"]
     for row in frame.itertuples():
         goal = plan.monthly.whole[i, plan.monthly.stages.index(row.stage)]
-        p = stage_pacing(table, row.stage, float(goal), "2026-03", "2026-03-31")
+        p = stage_pacing(marketing, row.stage, float(goal), "2026-03", "2026-03-31")
         assert row.goal == goal
         assert row.actual_to_date == p.actual_to_date
         assert row.expected_to_date == pytest.approx(p.expected_to_date)
         assert row.projected_attainment == pytest.approx(p.projected_attainment)
-    # March: MQL 6 (31 March), won 4 (12 March)
-    assert frame.set_index("stage").loc[["mql", "won"], "actual_to_date"].tolist() == [1, 1]
+    # March: MQL 6 (31 March); lead 4's win on 12 March is sales-sourced
+    assert frame.set_index("stage").loc[["mql", "won"], "actual_to_date"].tolist() == [1, 0]
     paced = team_pacing(plan, table, "2026-03")
     assert {team: stage for team, (stage, _) in paced.items()} == {
         "marketing": "mql",
@@ -318,9 +342,10 @@ def test_sla_share_worked_by_hand(tiny_export):
 def test_a_month_beyond_what_history_has_seen_is_flagged():
     """The sample's busiest month of leads, and a plan asking for several times it."""
     table = read_export(SAMPLE)
+    marketing = table.leads["source"].isin(table.mapping.marketing_sources)
     busiest = (
-        table.leads["lead_at"].dt.to_period("M").value_counts().max()
-    )  # leads created in the busiest month
+        table.leads.loc[marketing, "lead_at"].dt.to_period("M").value_counts().max()
+    )  # marketing's leads created in the busiest month (the plan's funnel is marketing's)
     plan = build_plan(load_params(ROOT / "params" / "example.yaml"))
     assert review.beyond_history(plan, table).empty  # the example plan is within 3×
     bold = build_plan(dataclasses.replace(plan.params, revenue_goal=plan.params.revenue_goal * 8))

@@ -84,9 +84,11 @@ def test_behind_since_is_the_start_of_the_last_run_below_plan(sample):
     assert first["behind_since"].notna().all()
     # day by day with pandas: cumulative entries against the cumulative plan, whole leads
     windows = plan_vs_actuals(plan, sample).set_index("line")["counted_from"]
+    marketing = sample.leads["source"].isin(sample.mapping.marketing_sources)
+    assert 0 < marketing.sum() < len(marketing)  # the plan's funnel is marketing's leads only
     for stage in plan.params.funnel.stages:
         days = pd.date_range(windows[stage], sample.as_of.normalize(), freq="D")
-        times = sample.leads[f"{stage}_at"]
+        times = sample.leads.loc[marketing, f"{stage}_at"]
         actual = [
             ((times >= windows[stage]) & (times < d + pd.Timedelta(days=1))).sum() for d in days
         ]
@@ -101,6 +103,36 @@ def test_behind_since_is_the_start_of_the_last_run_below_plan(sample):
             else 0
         )
         assert first.loc[stage, "behind_since"] == days[since]
+
+
+def test_a_cycle_in_time_is_one_that_ends_within_the_window():
+    """Every step takes exactly 10 days, so from the second stage a win takes 30 days."""
+    history = measure_history(read_export(SAMPLE))
+    fixed = dataclasses.replace(history, durations=tuple(np.array([10.0]) for _ in history.steps))
+    assert cycle_in_time(fixed, 1, 30) == 1.0
+    assert cycle_in_time(fixed, 1, 29) == 0.0
+    assert cycle_in_time(fixed, 1, 45, after=30) == 1.0  # the window opens on the day it lands
+    assert cycle_in_time(fixed, 1, 45, after=31) == 0.0  # wins before a later period's start
+    assert cycle_in_time(fixed, 1, 45, after=-5) == 1.0  # a period already begun
+
+
+def test_mqls_added_before_a_later_period_count_only_wins_inside_it(sample):
+    """The Q1 2027 plan on an export to October 2026: MQLs added by mid-November whose deals
+    close in December win for Q4, not for the plan."""
+    plan = q4(period={"start": "2027-01", "months": 3})
+    as_of = sample.as_of.normalize()
+    history, pipeline = measure_history(sample, as_of), open_pipeline(sample, as_of)
+    outcome = forecast_plan(plan, sample)
+    add, _ = actions(plan, outcome, history, pipeline, plan_arrivals(plan, as_of))
+    assert add.by < outcome.start == pd.Timestamp("2027-01-01")
+    by_end = cycle_in_time(history, 1, (outcome.end - add.by).days)
+    inside = cycle_in_time(
+        history, 1, (outcome.end - add.by).days, after=(outcome.start - add.by).days
+    )
+    assert add.in_time == inside < by_end
+    gap = outcome.customers_goal - outcome.expected_customers
+    assert add.amount * np.prod(history.rates[1:]) * inside == pytest.approx(gap)
+    assert add.sentence().endswith("would close within the period, 01 Jan 2027 to 31 Mar 2027.")
 
 
 def test_the_actions_close_the_gap(sample):
