@@ -23,6 +23,7 @@ from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
+from funnelkit.crm.sourcing import marketing_leads
 from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.forecast.simulation import (
     Forecast,
@@ -60,11 +61,13 @@ def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.Da
     volume planned in that month up to `as_of` (exact, and whole: rounded up as targets are),
     the actual entries, the gap to the whole volume, and for a stage behind overall, the day
     since which its cumulative entries have stayed below plan. A month is short when its
-    entries fall a whole lead or more below the exact planned volume."""
+    entries fall a whole lead or more below the exact planned volume. Entries are marketing's
+    leads' (`funnelkit.crm.sourcing`), as the plan's funnel is marketing's."""
     check_stages(plan, table)
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     starts, ends = stage_windows(plan)
     today = np.datetime64(as_of.date(), "D")
+    marketing = marketing_leads(table).leads
     rows = []
     for k, stage in enumerate(plan.params.funnel.stages):
         first = np.datetime64(int(np.floor(starts[k])), "D")
@@ -73,7 +76,7 @@ def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.Da
             continue
         days = np.arange(first, last + 1)
         planned = _daily_planned(plan, k, days)
-        times = table.leads[stage_field(stage)].dropna().to_numpy().astype("datetime64[D]")
+        times = marketing[stage_field(stage)].dropna().to_numpy().astype("datetime64[D]")
         times = np.sort(times[(times >= first) & (times <= last)])
         actual = np.searchsorted(times, days, side="right")
         short = actual < np.floor(planned + 1e-9)  # short by at least one whole lead
@@ -116,13 +119,17 @@ def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.Da
     )
 
 
-def cycle_in_time(history: History, stage: int, days: float, seed: int = 0) -> float:
-    """The share of leads entering `stage` (index) that, if won, are won within `days` days."""
+def cycle_in_time(
+    history: History, stage: int, days: float, seed: int = 0, after: float = 0.0
+) -> float:
+    """The share of leads entering `stage` (index) that, if won, are won within `days` days
+    but not before `after` days (a period that begins later: wins before it count for an
+    earlier one)."""
     rng = np.random.default_rng(seed)
     total = np.zeros(CYCLE_DRAWS)
     for durations in history.durations[stage:]:
         total += durations[rng.integers(0, len(durations), CYCLE_DRAWS)]
-    return float((total <= days).mean())
+    return float(((total <= days) & (total >= after)).mean())
 
 
 def last_saving_day(history: History, end: pd.Timestamp, seed: int = 0) -> pd.Timestamp:
@@ -146,6 +153,14 @@ class Action:
     to_won: float = float("nan")  # 'add': the forecast's rate from the stage to won
     in_time: float = float("nan")  # 'add': share of the added volume's wins closing by `end`
     history_rate: float = float("nan")  # 'rate': the forecast's rate of the step from history
+    start: pd.Timestamp | None = None  # 'add': the period's first day
+
+    def _when(self) -> str:
+        """When the added volume's wins count, in words: by the period's end, or within the
+        period when it begins after the volume is added."""
+        if self.start is not None and self.by is not None and self.start > self.by:
+            return f"within the period, {self.start:%d %b %Y} to {self.end:%d %b %Y}"
+        return f"by {self.end:%d %b %Y}"
 
     def sentence(self, marks: Marks = PLAIN, names: StageNames = DEFAULT_NAMES) -> str:
         """The action in words; `marks` marks its figures, stages go by `names`."""
@@ -166,7 +181,7 @@ class Action:
                 f"({m.figure(f'forecast_rate.{self.stage}_to_won', self.to_won, percent(self.to_won))} "
                 f"of {many} won), "
                 f"{m.figure(f'action.in_time.{self.stage}', self.in_time, percent(self.in_time))} "
-                f"of the deals won from {many} added by then would close by {self.end:%d %b %Y}."
+                f"of the deals won from {many} added by then would close {self._when()}."
             )
         step = m.text(names.step(self.stage))
         if np.isnan(self.amount):
@@ -238,10 +253,14 @@ def actions(
         return [Action("none", "", 0.0, None)]
     handoff = stages.index(plan.sla.terms.handoff_stage)
     by = min(forecast.as_of + pd.Timedelta(days=LEAD_TIME_DAYS), forecast.end)
-    in_time = cycle_in_time(history, handoff, (forecast.end - by).days, seed)
+    in_time = cycle_in_time(
+        history, handoff, (forecast.end - by).days, seed, after=(forecast.start - by).days
+    )
     to_won = float(np.prod(history.rates[handoff:]))
     needed = gap / (to_won * in_time) if in_time * to_won > 0 else float("inf")
-    add = Action("add", stages[handoff], needed, by, forecast.end, to_won, in_time)
+    add = Action(
+        "add", stages[handoff], needed, by, forecast.end, to_won, in_time, start=forecast.start
+    )
     step = handoff + 1 if handoff + 1 < len(history.steps) else handoff
     rate = _rate_needed(forecast, history, pipeline, arrivals, step, seed)
     raise_rate = Action(
