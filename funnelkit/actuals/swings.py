@@ -3,7 +3,8 @@ conversion rate (of the mature cohort of leads that entered the step's stage in 
 the deal size (mean won amount by the quarter won) and the marketing share (of won revenue by
 the quarter won). A driver's swing is the lowest and highest of its last QUARTERS quarters
 that hold enough data (MIN_COHORT leads entering, MIN_WON deals won); a driver with fewer than
-two such quarters has none."""
+two such quarters has none. The quarter holding the export's as-of day counts only once it
+has ended: a few weeks of deals are not a quarter."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def quarterly_swings(table: LeadTable) -> dict[str, tuple[float, float]]:
     last = stage_field(table.stages[-1])
     if "amount" not in leads or "outcome" not in leads or last not in leads:
         return swings
+    quarter = pd.Period(table.as_of, "Q")
+    if table.as_of.normalize() < quarter.end_time.normalize():  # the as-of quarter goes on
+        leads = leads[leads[last] < quarter.start_time]
     won = leads[(leads["outcome"] == "won") & leads[last].notna() & leads["amount"].notna()]
     sources = table.mapping.marketing_sources
     deals = pd.DataFrame(
