@@ -195,11 +195,24 @@ def test_goals_name_every_warning_and_are_checked_as_of_the_export_s_day_like_th
         "  ! FAST ambitious: +5.0% is business as usual: 75% of past quarters did as well.\n" in out
     )
     assert "marketing-mqls: goal 240 MQLs ≥ the plan's need of 238 MQLs.\n" in out
+    assert "The goals file's shared goal" not in out  # the plan's goal is the goals file's
+
+
+def test_a_plan_whose_revenue_goal_is_not_its_shared_goal_names_both(root):
+    raw = (root / "params" / "example.yaml").read_text()
+    assert "revenue_goal: 341450 " in raw
+    params = root / "params" / "other-goal-test.yaml"
+    params.write_text(raw.replace("revenue_goal: 341450 ", "revenue_goal: 341500 "))
+    try:
+        result = run("goals", str(params), cwd=root)
+    finally:
+        params.unlink()
+    assert result.returncode == 0, result.stderr
     assert (
         "The goals file's shared goal shared-revenue asks for $341,450; the plan's revenue goal "
         "is $341,500 ($50 less). The alignment checks the team goals against the goals file's "
         "figure.\n"
-    ) in out
+    ) in result.stdout
 
 
 def test_goals_that_do_not_add_up_name_the_gap_the_move_and_the_orphans(root, tmp_path):

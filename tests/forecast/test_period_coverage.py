@@ -81,14 +81,14 @@ def test_a_deal_counts_for_one_period_only(sample, history):
 def test_the_parameters_figure_overrides_the_export_and_says_so(sample, history):
     plan = plan_of("example")
     c = period_coverage(plan, sample, history, sample.as_of.normalize())
-    assert c.pipeline == 900_000
-    assert c.remaining == 341_500  # the period has not started: nothing won yet
+    assert c.pipeline == 820_000
+    assert c.remaining == 341_450  # the period has not started: nothing won yet
     assert (
         c.source
         == "the figure typed in the parameters (pipeline.open_value), not measured on the export"
     )
     assert coverage_sentence(c, "USD") == (
-        "Pipeline coverage: $900,000 of open pipeline is 2.6× the $341,500 left to win; "
+        "Pipeline coverage: $820,000 of open pipeline is 2.4× the $341,450 left to win; "
         f"3.2× is needed at the plan's {plan.win_rate:.1%} win rate ({plan.win_rate_source}): "
         "not enough. The pipeline is the figure typed in the parameters (pipeline.open_value), not "
         "measured on the export."

@@ -101,7 +101,7 @@ def with_program(tmp_path, **program) -> object:
         ),
         (
             {"capacity_multiple": 0.01, "mix": "least-cost"},
-            "program: The leads of 2026-11 must bring 74,954 of revenue, but every channel at "
+            "program: The leads of 2026-11 must bring 74,943 of revenue, but every channel at "
             "its capacity brings",
         ),
         ({"by": "region"}, "program: 'by' must be a column of"),

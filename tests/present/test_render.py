@@ -156,7 +156,7 @@ def test_the_report_is_meeting_ready(rendered):
     html = untagged((reports / "example" / "20-quarterly-plan.html").read_text())
     plan = build_plan(load_params(ROOT / "params" / "example.yaml"))
     assert "<title>Example plan: Q1 2027, all regions</title>" in html
-    assert "The shared goal: <strong>$341,500</strong> of revenue" in html
+    assert "The shared goal: <strong>$341,450</strong> of revenue" in html
     assert f"{int(plan.targets.whole[0]):,} leads" in html
     for code in ("open_workbook", "wb.show(", "params_file =", "analyst&#39;s note", "Traceback"):
         assert code not in html, code
