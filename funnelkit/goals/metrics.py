@@ -46,7 +46,13 @@ def catalog(stages: tuple[str, ...]) -> dict[str, Metric]:
             False,
             f"median days from '{stages[0]}' to '{stages[-1]}' of deals won in the period",
         ),
-        Metric("sla_share", "fraction", True, "share of hand-offs touched within the SLA window"),
+        Metric(
+            "sla_share",
+            "fraction",
+            True,
+            f"share of hand-offs touched within {SLA_WINDOW_MINUTES:g} minutes (the goals' "
+            "window, whatever the SLA's first-touch minutes)",
+        ),
     ]
     metrics += [
         Metric(f"volume:{s}", "count", True, f"leads reaching '{s}' in the period") for s in stages

@@ -85,7 +85,7 @@ GLOSSARY: dict[str, str] = {
     "leakage.*": "where the leads created in the review's months stopped: '<measure>.<step>.<source>' for reached, advanced, lost, stalled, in_progress, stopped (counts) and stopped_share (fraction 0–1); 'stopped_left_out' for the rows the table leaves out",
     "pacing.*": "a stage's month in the review: '<measure>.<stage>.<YYYY-MM>' for expected (whole volume expected to date), gap (actual − expected), projection (count at the month's pace) and projected_attainment (fraction of the month goal)",
     "review_sla.share_within": "share 0–1 of the review month's hand-offs touched within the SLA's window",
-    "review_sla.share_within_goal_window": "share 0–1 of the review month's hand-offs touched within the goals' SLA window",
+    "review_sla.share_within_goal_window": "share 0–1 of the review month's hand-offs touched within the goals' window (60 minutes, whatever the SLA's first-touch minutes)",
     "definition.*": "an agreed definition on history, by '<measure>.<stage>': leads judged, qualified (counts), qualified_share, qualified_rate, others_rate (fractions 0–1), lift (times)",
     "goal_change.*": "a goal's target written as a change on history (fraction, e.g. 0.05 for +5%), by goal id",
     "goal_chance.*": "the forecast's chance (0–1) of a goal's target, by goal id",

@@ -187,8 +187,9 @@ def tornado_chart(plan: Plan, swings: Sensitivity | None = None) -> Figure:
         labels = ("its lowest recent quarter", "its highest recent quarter")
         first = plan.params.names.plural(plan.targets.funnel.stages[0])
         title = f"{first[:1].upper()}{first[1:]} needed at each driver's low and high quarter"
-    ax.barh(y, wide["down"], color=BLUE, label=labels[0])
-    ax.barh(y, wide["up"], color=ORANGE, label=labels[1])
+    # side by side, not overlaid: both moves may fall on one side of the plan
+    ax.barh(y - 0.2, wide["down"], height=0.4, color=BLUE, label=labels[0])
+    ax.barh(y + 0.2, wide["up"], height=0.4, color=ORANGE, label=labels[1])
     ax.axvline(0, color="black", linewidth=1)
     ax.set_yticks(y, [driver_name(d, plan.params.names) for d in wide.index])
     ax.set_xlabel(tornado_axis(plan))
