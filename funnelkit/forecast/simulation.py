@@ -662,7 +662,10 @@ def plan_period(plan: Plan) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def plan_arrivals(plan: Plan, as_of: pd.Timestamp) -> np.ndarray:
     """Expected new leads per day after `as_of` to the period's end: the plan's first-stage
-    volume over the period's days, every day."""
+    volume from every source over the period's days, every day. The plan's volume is
+    marketing's, for its share of the revenue goal; sales' own sources bring the rest of the
+    revenue, so every source brings that volume ÷ the marketing share (the forecast, like the
+    goal, counts revenue from every source)."""
     start, end = plan_period(plan)
     horizon = (end - as_of.normalize()).days
     if horizon < 1:
@@ -670,7 +673,9 @@ def plan_arrivals(plan: Plan, as_of: pd.Timestamp) -> np.ndarray:
             f"nothing to forecast for plan '{plan.params.name}': its period ended on "
             f"{end.date()}, on or before the export's as-of day {as_of.date()}"
         )
-    return np.full(horizon, plan.targets.volumes[0] / ((end - start).days + 1))
+    share = plan.params.marketing_share
+    every_source = plan.targets.volumes[0] / share if share > 0 else 0.0  # no share: no leads
+    return np.full(horizon, every_source / ((end - start).days + 1))
 
 
 def expected_wins(history: History, pipeline: Pipeline, arrivals: np.ndarray) -> float:

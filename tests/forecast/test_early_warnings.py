@@ -119,7 +119,7 @@ def test_a_cycle_in_time_is_one_that_ends_within_the_window():
 def test_mqls_added_before_a_later_period_count_only_wins_inside_it(sample):
     """The Q1 2027 plan on an export to October 2026: MQLs added by mid-November whose deals
     close in December win for Q4, not for the plan."""
-    plan = q4(period={"start": "2027-01", "months": 3})
+    plan = q4(period={"start": "2027-01", "months": 3}, revenue_goal=680_000)
     as_of = sample.as_of.normalize()
     history, pipeline = measure_history(sample, as_of), open_pipeline(sample, as_of)
     outcome = forecast_plan(plan, sample)
@@ -240,8 +240,9 @@ def test_the_workbook_outlook(root):
     assert record.endswith("For today's forecast: the range may be wider than it needs to be.</p>")
     method = untagged(items[0].data)
     assert "simulates the period 100,000 times, starting from 1,267 open leads" in method
-    assert "at the plan's average pace (7.6 a day)" in method
-    assert "510 would arrive in the same time, more than at the plan's pace" in method
+    # marketing's 697.8 planned leads ÷ its 83 % share: every source's, over the quarter's 92 days
+    assert "557 new ones arriving at the plan's average pace (9.1 a day: marketing's" in method
+    assert "510 would arrive in the same time, fewer than at the plan's pace" in method
     # each past quarter forecast on its first day (the first, Jul – Sep 2025, has no earlier
     # quarter to set its goal, so it is not scored): chances 45 %, 56 %, 70 % and 61 %, every
     # goal met; (0.553² + 0.435² + 0.301² + 0.385²) / 4 = 0.18

@@ -182,11 +182,14 @@ def test_a_seeded_forecast_of_the_current_quarter(sample, q4):
     assert f.expected_revenue == pytest.approx(
         f.revenue_to_date + f.from_pipeline + f.from_new_leads
     )
-    assert round(f.expected_revenue) == 291941
-    assert f.probability == pytest.approx(0.2391)
-    assert f.interval == pytest.approx((201692.55, 393290.51))
+    assert round(f.expected_revenue) == 297549
+    assert f.probability == pytest.approx(0.26399)
+    assert f.interval == pytest.approx((205483.92, 401280.17))
     assert forecast_plan(q4, sample, seed=0).interval == f.interval  # same seed, same forecast
-    assert f.expected_new_leads == pytest.approx(697.84433363 / 92 * 61)
+    # new leads from every source: marketing's 697.8 planned leads ÷ its 83 % share of revenue,
+    # over the 61 of the quarter's 92 days after the as-of day
+    assert q4.params.marketing_share == 0.83
+    assert f.expected_new_leads == pytest.approx(697.84433363 / 0.83 / 92 * 61)
 
 
 def test_inputs_that_cannot_be_forecast(sample, q4):

@@ -86,9 +86,9 @@ def test_team_goals_together_are_at_most_as_likely_as_the_least_alone(with_p50):
     assert t.all_teams == pytest.approx(met.mean())
     shared = trials["revenue"][met] >= t.shared.target
     assert t.shared_given_teams == pytest.approx(shared.mean())
-    # two goals at even odds each are met together far less than half the time: the trials
-    # tie them (a period with many MQLs tends to have many SQLs), but not fully
-    assert t.all_teams < 0.5
+    # the trials tie the two goals (a period with many MQLs tends to have many SQLs), but not
+    # fully: some periods meet the likelier MQL goal and miss the SQLs' median
+    assert t.all_teams < min(x.chance for x in t.teams)
 
 
 def test_a_level_on_a_metric_the_forecast_does_not_simulate_is_refused(tmp_path):

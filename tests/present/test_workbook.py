@@ -89,10 +89,20 @@ def test_the_headline_shows_the_shared_goal_and_each_team_s_whole_targets(book):
     ]
     assert "Actuals from <code>hubspot-contacts.csv</code> to 31 Oct 2026." in text
     assert "/work" not in text  # no absolute paths in a report
-    # the first page names the top risks, most pressing first: the forecast below even odds
+    # the first page names the top risks, most pressing first: the forecast gives the goal
+    # even odds (51 %), so the pipeline's coverage leads
     risks = re.search(r"<h3>Top risks</h3><ol>(.*?)</ol>", text).group(1)
-    assert risks.startswith("<li>The forecast gives the goal a ")
+    assert risks.startswith("<li>Open pipeline covers 2.4× of what is left to win; 3.2× is needed.")
+    assert "The forecast gives the goal" not in risks
     assert risks.count("<li>") <= 3
+
+
+def test_a_chance_below_even_odds_is_the_first_risk(q4):
+    """The Q4 2026 plan: the forecast gives its goal about a quarter's chance."""
+    chance = wb._forecast(q4).probability
+    assert chance < 0.5
+    first = untagged(wb.top_risks(q4)[0])
+    assert first == f"The forecast gives the goal a {chance:.0%} chance, below 50%."
 
 
 def test_every_quarterly_section_renders(book):
@@ -277,8 +287,8 @@ def test_goals_as_chances_in_the_scorecard(book):
         (trials["volume:mql"] >= 240).mean()
     )
     assert (
-        "The one team goal the forecast counts for shared-revenue, marketing-mqls (48% on its "
-        "own), is met in 48% of the simulated periods; in those periods the shared goal "
-        "shared-revenue is met 46% of the time (34% overall)."
+        "The one team goal the forecast counts for shared-revenue, marketing-mqls (82% on its "
+        "own), is met in 82% of the simulated periods; in those periods the shared goal "
+        "shared-revenue is met 56% of the time (51% overall)."
     ) in shown
     assert "Not counted, as the forecast does not simulate their metrics" in shown
