@@ -273,6 +273,13 @@ def gap_drivers(
     sales_customers = Driver(
         SALES_SOURCED, planned_customers * others, float(wins_all - wins_marketing), SALES
     )
+    unmeasured = [d.name for d in drivers if not np.isfinite(d.actual)]
+    if unmeasured:  # e.g. no lead in history has taken the last step: no deal won yet
+        steps = [n for n in unmeasured if n in plan.params.funnel.steps] or unmeasured
+        raise InputError(
+            f"{table.source}: the gap to plan cannot be split: no lead in the export has "
+            f"taken {' or '.join(steps)} yet, so history gives no rate to set against the plan"
+        )
     return GapDrivers(
         first=day_timestamp(edges[first_month]),
         last=day_timestamp(stop - 1),
@@ -311,7 +318,8 @@ def _mix_factors(
         usual = funnels.entered[:, k] @ rates / funnels.entered[:, k].sum()
         inside = entered[k] & (codes >= 0)
         counts = np.bincount(codes[inside], minlength=len(funnels.segments))
-        factors.append(counts @ rates / counts.sum() / usual if counts.sum() else 1.0)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a step nobody took: NaN
+            factors.append(counts @ rates / counts.sum() / usual if counts.sum() else 1.0)
     return np.asarray(factors, dtype=float)
 
 

@@ -1182,7 +1182,8 @@ def _gap_blocks(
     largest gone as planned, and how it is worked out. `label` names the window in titles."""
     view = _gap(book, plan, months)
     if isinstance(view, str):
-        return [block(note(f"The gap to plan cannot be split: {text(view)}."))]
+        reason = view.split("the gap to plan cannot be split: ", 1)[-1]  # said once
+        return [block(note(f"The gap to plan cannot be split: {text(reason)}."))]
     g, s = view.gap, view.scope
     frame, marks = gap_table(view)
     when = days(g.first, g.last)
@@ -1299,7 +1300,7 @@ def _risks_table(
         for f, v in zip(r["figure"], r["history"], strict=True)
     ]
     change = [
-        "–" if k == "reps" or pd.isna(h) else f"{p / h - 1:+.0%}"
+        "–" if k == "reps" or pd.isna(h) or h == 0 else f"{p / h - 1:+.0%}"
         for k, p, h in zip(kinds, r["plan"], r["history"], strict=True)
     ]
     change_marks: list[tuple[str, float] | None] = [

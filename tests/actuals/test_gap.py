@@ -278,3 +278,26 @@ def test_without_source_values_the_mix_is_left_out_and_said(q4):
     assert bridge.contributions.sum() == pytest.approx(bridge.gap, abs=1e-6)
     # no lead is marketing-sourced, so all that was won is sales' own sources'
     assert {d.name: d for d in g.drivers}[SALES_SOURCED].actual == g.actual_revenue
+
+
+def test_no_deal_won_yet_is_said_not_split_into_nans(q4):
+    """A young business: leads, MQLs, SQLs and opportunities, but no customer yet. History has
+    no rate for the last step, so there is no gap to split, and the report says why."""
+    leads = q4.table.leads
+    young = dataclasses.replace(
+        q4.table,
+        leads=leads.assign(
+            won_at=pd.NaT,
+            outcome=leads["outcome"].where(leads["outcome"] != "won", "open"),
+            amount=np.nan,
+            stage=leads["stage"].where(leads["stage"] != "won", "opportunity"),
+        ),
+        taken_at=q4.table.as_of,
+    )
+    assert not (young.leads["outcome"] == "won").any()
+    with pytest.raises(InputError) as err:
+        gap_drivers(q4.plan, young, (0, 1))
+    assert str(err.value) == (
+        f"{young.source}: the gap to plan cannot be split: no lead in the export has taken "
+        "opportunity→won yet, so history gives no rate to set against the plan"
+    )

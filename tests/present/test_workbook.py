@@ -7,12 +7,14 @@ import dataclasses
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import ROOT, example_with_goals, untagged
 
 from funnelkit import ParamsError, read_export
 from funnelkit.actuals import review
 from funnelkit.actuals.followup import sla_breaches
+from funnelkit.plan.stage_names import DEFAULT_NAMES
 from funnelkit.present import workbook as wb
 
 EXAMPLE = str(ROOT / "params" / "example.yaml")
@@ -292,3 +294,22 @@ def test_goals_as_chances_in_the_scorecard(book):
         "shared-revenue is met 56% of the time (51% overall)."
     ) in shown
     assert "Not counted, as the forecast does not simulate their metrics" in shown
+
+
+def test_an_assumption_history_measures_at_zero_has_no_change():
+    """Sources the mapping does not list as marketing's give a measured share of 0; MQLs and
+    SQLs on the same day a step of 0 days. Neither has a change from history to show."""
+    r = pd.DataFrame(
+        {
+            "driver": ["marketing share", "MQL → SQL days"],
+            "figure": ["marketing_share", "days.mql→sql"],
+            "plan": [0.84, 8.0],
+            "history": [0.0, 0.0],
+            "basis": ["won revenue", "median of 40 leads"],
+            "verdict": ["stretch", "in line"],
+            "sentence": ["", ""],
+        }
+    )
+    frame, _, _ = wb._risks_table(r, "USD", {}, DEFAULT_NAMES)
+    assert frame["change"].tolist() == ["–", "–"]
+    assert frame["history"].tolist() == ["0.0%", "0 days"]
