@@ -211,7 +211,9 @@ def backtest(
     source = source if "revenue" in measures else source.counted()
 
     def forecast_on(day: pd.Timestamp) -> _Made | None:
-        """The forecast made on `day`, None when history that day cannot make one."""
+        """The forecast made on `day`, None when history that day cannot make one or when it
+        foresees nothing at all: a range of nothing holds whatever an empty export did, and
+        says nothing of the forecast."""
         start, end = period_of(day, months, first)
         past = source.on(day)
         try:
@@ -232,6 +234,8 @@ def backtest(
             )
         except InputError:
             return None
+        if not f.customers.any() and not f.revenue.any():
+            return None  # nothing could happen (no pipeline, no new leads): nothing to score
         return day, start, end, f.revenue, f.customers.astype(float)
 
     # the latest days first, as many at once as forecasts are still wanted, on every core: each

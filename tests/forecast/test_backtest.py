@@ -224,3 +224,17 @@ def test_a_large_funnel_is_backtested_on_fewer_trials(sample):
     lean = backtest(sample, weeks=8, trials=2_000, budget=20_000)
     assert (lean.forecasts["trials"] < 2_000).all()
     assert (lean.forecasts["trials"] >= 1_000).all()
+
+
+def test_forecasts_of_nothing_are_not_scored(sample):
+    """An export taken long after its last lead, with no lead left open: the Mondays after its
+    leads stopped foresee nothing (no pipeline, no run rate of new leads), which would hold
+    whatever an empty export did. They are not scored, so there is no track record to give."""
+    outcome = sample.leads["outcome"]
+    closed = sample.leads.assign(outcome=outcome.where(outcome != "open", "lost"))
+    on_time = dataclasses.replace(sample, leads=closed)
+    assert len(backtest(on_time, months=3, weeks=8, trials=1_000).rows("revenue")) == 8
+    late = dataclasses.replace(on_time, taken_at=pd.Timestamp("2027-12-20 23:59"))
+    with pytest.raises(InputError) as err:
+        backtest(late, months=3, weeks=8, trials=1_000)
+    assert "0 weekly forecasts of periods that have ended could be made" in str(err.value)
