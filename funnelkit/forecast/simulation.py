@@ -60,6 +60,7 @@ DENSE = 0.5  # a lead this likely to win in a block is tried in every trial of i
 _RESIDUAL, _GAP, _ACCEPT = range(3)  # the uses of an open lead's own numbers
 NEW_DRAWS = 20_000  # draws of a new lead's arrival and time to close
 RUN_RATE_DAYS = 90  # the days before the as-of day whose lead creation gives history's rate
+MAX_AHEAD_DAYS = 5 * 366  # a period ending further after the as-of day is not forecast
 
 
 @dataclass(frozen=True)
@@ -672,6 +673,12 @@ def plan_arrivals(plan: Plan, as_of: pd.Timestamp) -> np.ndarray:
         raise InputError(
             f"nothing to forecast for plan '{plan.params.name}': its period ended on "
             f"{end.date()}, on or before the export's as-of day {as_of.date()}"
+        )
+    if horizon > MAX_AHEAD_DAYS:  # a year typed wrong; history says little that far ahead
+        raise InputError(
+            f"nothing to forecast for plan '{plan.params.name}': its period ends on "
+            f"{end.date()}, more than {MAX_AHEAD_DAYS // 366} years after the export's as-of "
+            f"day {as_of.date()}"
         )
     share = plan.params.marketing_share
     every_source = plan.targets.volumes[0] / share if share > 0 else 0.0  # no share: no leads

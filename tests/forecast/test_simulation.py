@@ -215,6 +215,16 @@ def test_inputs_that_cannot_be_forecast(sample, q4):
         "nothing to forecast for plan '2026-q4': its period ended on 2026-12-31, on or before "
         "the export's as-of day 2027-01-05"
     )
+    # a year typed wrong: 2207 for 2027; four years ahead is still forecast
+    far = build_plan(dataclasses.replace(q4.params, start=np.datetime64("2207-10-01")))
+    with pytest.raises(InputError) as err:
+        forecast_plan(far, sample)
+    assert str(err.value) == (
+        "nothing to forecast for plan '2026-q4': its period ends on 2207-12-31, more than 5 "
+        "years after the export's as-of day 2026-10-31"
+    )
+    ahead = build_plan(dataclasses.replace(q4.params, start=np.datetime64("2030-10-01")))
+    assert forecast_plan(ahead, sample, trials=4_000).end == pd.Timestamp("2030-12-31")
     with pytest.raises(InputError) as err:
         simulate(history(), pipeline([0]), np.ones(10), AS_OF, END, goal=0)
     assert "'arrivals' must give one expected volume per day" in str(err.value)
