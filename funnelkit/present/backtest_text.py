@@ -3,6 +3,7 @@ measure, each past period, and the calibration table."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from funnelkit.core.formats import count, money, percent
@@ -23,7 +24,9 @@ def _figure(measure: str, value: float, currency: str) -> str:
 
 
 def _signed(value: float) -> str:
-    """A share with its sign: '+3.4%', '−12%'."""
+    """A share with its sign: '+3.4%', '−12%'; '–' when there is none (NaN)."""
+    if np.isnan(value):
+        return "–"
     return f"{'+' if value >= 0 else '−'}{percent(abs(value))}"
 
 
