@@ -447,8 +447,12 @@ def init_plan(
         params = load_params(tmp)  # the same checks as render; nothing is left behind on failure
         if params.program is not None:
             program_plan(build_plan(params), table, params.program, str(path))
-    except ParamsError:
+    except ParamsError as err:
         tmp.unlink()
-        raise
+        said = str(err).replace(f"{tmp}: ", "").replace(str(tmp), str(path))
+        raise ParamsError(
+            f"{export}: the plan started from this export would break a plan's rule, so "
+            f"{path.name} was not written: {said}"
+        ) from None
     tmp.replace(path)
     return path

@@ -13,7 +13,7 @@ import yaml
 from conftest import REAL, ROOT, SAMPLE, write_sample_split
 
 from funnelkit import load_params, read_export
-from funnelkit.core.exceptions import CrmExportError, InputError
+from funnelkit.core.exceptions import CrmExportError, InputError, ParamsError
 from funnelkit.model.loader import load_plan_data
 from funnelkit.model.starter import (
     Period,
@@ -277,3 +277,23 @@ def test_init_with_costs_of_other_months_names_them_and_writes_nothing(tmp_path)
         "2019-01, leads 2025-05 to 2026-10)"
     )
     assert not (tmp_path / "own.yaml").exists()
+
+
+def test_a_plan_that_would_break_a_rule_names_the_export_and_writes_nothing(tmp_path):
+    """Amounts a billion times the sample's: the export reads, but the plan's revenue goal
+    would pass the largest money a plan takes. The message names the export and the rule, not
+    the file the plan was being checked in."""
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    has = raw["Recent Deal Amount"] != ""
+    raw.loc[has, "Recent Deal Amount"] = raw.loc[has, "Recent Deal Amount"] + "000000000"
+    export = tmp_path / "export.csv"
+    raw.to_csv(export, index=False)
+    with pytest.raises(ParamsError) as err:
+        init_plan(export, "scaled", parse_period("2027-Q1"), tmp_path / "out", growth=0.05)
+    said = str(err.value)
+    assert said.startswith(
+        f"{export}: the plan started from this export would break a plan's rule, so "
+        "scaled.yaml was not written: 'revenue_goal' must be at most 1,000,000,000,000"
+    )
+    assert ".tmp" not in said
+    assert list((tmp_path / "out").iterdir()) == []
