@@ -265,9 +265,9 @@ def _track_record_line(book: Workbook) -> str:
     periods = r["start"].nunique()
     what = "revenue" if measure == "revenue" else "customers won"
     return (
-        f"Re-run every Monday of {r['start'].min():%b %Y} – {r['end'].max():%b %Y} on what the "
-        f"export knew that day ({tag('track.forecasts', n, count(n))} runs), the final {what} "
-        f"fell inside the 80% range {tag('track.held_80', held, count(held))} times: "
+        f"Run every Monday of {r['start'].min():%b %Y} – {r['end'].max():%b %Y} on what the "
+        f"export knew that day ({tag('track.forecasts', n, count(n))} runs), this forecast saw the "
+        f"final {what} fall inside its 80% range {tag('track.held_80', held, count(held))} times: "
         f"{_held_words(held / n, 0.8)} (with {tag('track.periods', periods, count(periods))} "
         f"{_periods_word(book.params.months, periods)} behind it, a rough guide)."
     )

@@ -292,7 +292,8 @@ def test_how_often_a_range_held_is_read_for_the_leader(share, words):
 def test_the_first_page_says_how_often_the_range_held_and_what_that_suggests(root):
     book = open_workbook(str(root / "params" / "2026-q4.yaml"))
     assert untagged(_track_record_line(book)) == (
-        "Re-run every Monday of Apr 2026 – Sep 2026 on what the export knew that day (26 runs), "
-        "the final revenue fell inside the 80% range 26 times: more often than it claims, so the "
+        "Run every Monday of Apr 2026 – Sep 2026 on what the export knew that day (26 runs), "
+        "this forecast saw the final revenue fall inside its 80% range 26 times: more often than "
+        "it claims, so the "
         "range may be wider than it needs to be (with 2 quarters behind it, a rough guide)."
     )
