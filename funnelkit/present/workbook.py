@@ -125,23 +125,25 @@ def _markup(item: object) -> str | None:
     return item.data if isinstance(item, HTML) and isinstance(item.data, str) else None
 
 
-def _is_chart(item: object) -> bool:
-    return (_markup(item) or "").startswith("<img")
+def _is_exhibit(item: object) -> bool:
+    """Whether an item is a chart or a table (not a sentence introducing one)."""
+    return (_markup(item) or "").startswith(("<img", "<table"))
 
 
 def kept(*items: object) -> HTML:
     """HTML items as one block a printed page does not split: a heading or an introduction
-    with the chart it introduces."""
+    with the chart or table it introduces."""
     return HTML(f'<div class="fk-keep">{"".join(_markup(i) or "" for i in items)}</div>')
 
 
 def show(items: list[object], title: str = "") -> None:
     """Display a section's items in the notebook, under its `title` when given: the heading
-    and the first item are one block (with the chart after it, when the first item introduces
-    one), so a printed page never ends with the heading or an introduction alone."""
+    and the first item are one block (with the chart or table after it, when the first item
+    introduces one), so a printed page never ends with the heading or an introduction alone."""
     if title and items:
         if _markup(items[0]) is not None:
-            lead = 2 if len(items) > 1 and _is_chart(items[1]) and not _is_chart(items[0]) else 1
+            opens = len(items) > 1 and _is_exhibit(items[1]) and not _is_exhibit(items[0])
+            lead = 2 if opens else 1
             items = [kept(HTML(heading(2, text(title))), *items[:lead]), *items[lead:]]
         else:
             items = [HTML(heading(2, text(title))), *items]

@@ -313,3 +313,29 @@ def test_an_assumption_history_measures_at_zero_has_no_change():
     frame, _, _ = wb._risks_table(r, "USD", {}, DEFAULT_NAMES)
     assert frame["change"].tolist() == ["–", "–"]
     assert frame["history"].tolist() == ["0.0%", "0 days"]
+
+
+def test_a_heading_and_its_introduction_stay_with_the_exhibit_they_introduce(monkeypatch):
+    """In print, a section's heading, its first sentence and the chart or table that sentence
+    introduces are one block a page does not split; a section that opens with its exhibit
+    keeps only the heading with it."""
+    shown = []
+    monkeypatch.setattr(wb, "display", lambda *items: shown.extend(items))
+    intro, chart, table = (
+        wb.HTML("<p>Leads by month.</p>"),
+        wb.HTML('<img alt="x" src="data:,">'),
+        wb.HTML('<table class="funnelkit-table"></table>'),
+    )
+    for exhibit in (chart, table):
+        shown.clear()
+        wb.show([intro, exhibit, intro], "Leakage")
+        assert [i.data for i in shown] == [
+            f'<div class="fk-keep"><h2>Leakage</h2>{intro.data}{exhibit.data}</div>',
+            intro.data,
+        ]
+    shown.clear()
+    wb.show([table, intro], "Targets")
+    assert [i.data for i in shown] == [
+        f'<div class="fk-keep"><h2>Targets</h2>{table.data}</div>',
+        intro.data,
+    ]
