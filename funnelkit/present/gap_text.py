@@ -87,7 +87,7 @@ class GapView:
         fixed = {
             LEADS: f"{self.names.plural_title(self.first_stage)} (marketing-sourced)",
             MIX: "Source mix",
-            FOLLOW_UP: f"Follow-up within {self.window_minutes:g} min (plan = history)",
+            FOLLOW_UP: f"Follow-up within {self.window_minutes:g} min",
             DEAL_SIZE: "Deal size (marketing-sourced)",
             TIMING: "Timing of deals",
             SALES_SOURCED: "Sales' own sources",
