@@ -167,7 +167,7 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
     """Each stage's month goal (the plan's whole volume for the month) against its entries so
     far: stage, team, month, goal, expected_to_date (exact), expected_whole (rounded up, as
     targets are), actual_to_date, gap (to the whole expected volume), projection,
-    projected_attainment. Entries are marketing's leads', as the plan's funnel is
+    projected_attainment. Entries count marketing's leads only, as the plan's funnel is
     marketing's. Stages the export gives no times for are left out: their entries cannot be
     counted."""
     check_stages(plan, table)
@@ -214,7 +214,7 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
 def team_pacing(plan: Plan, table: LeadTable, month: str) -> dict[str, tuple[str, Pacing]]:
     """Each team's headline stage paced day by day: marketing's hand-off stage, sales' last
     stage. Maps team -> (stage, Pacing); a stage the plan gives no volume that month, or the
-    export no times, is left out. Entries are marketing's leads', as in `month_pacing`."""
+    export no times, is left out. Entries count marketing's leads only, as in `month_pacing`."""
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
     stages = plan.monthly.stages

@@ -61,8 +61,8 @@ def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.Da
     volume planned in that month up to `as_of` (exact, and whole: rounded up as targets are),
     the actual entries, the gap to the whole volume, and for a stage behind overall, the day
     since which its cumulative entries have stayed below plan. A month is short when its
-    entries fall a whole lead or more below the exact planned volume. Entries are marketing's
-    leads' (`funnelkit.crm.sourcing`), as the plan's funnel is marketing's."""
+    entries fall a whole lead or more below the exact planned volume. Entries count marketing's
+    leads only (`funnelkit.crm.sourcing`), as the plan's funnel is marketing's."""
     check_stages(plan, table)
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     starts, ends = stage_windows(plan)
@@ -151,7 +151,7 @@ class Action:
     by: pd.Timestamp | None  # the day volume must be added by
     end: pd.Timestamp | None = None  # the period's last day
     to_won: float = float("nan")  # 'add': the forecast's rate from the stage to won
-    in_time: float = float("nan")  # 'add': share of the added volume's wins closing by `end`
+    in_time: float = float("nan")  # 'add': share of the added volume's wins closing in the period
     history_rate: float = float("nan")  # 'rate': the forecast's rate of the step from history
     start: pd.Timestamp | None = None  # 'add': the period's first day
 
