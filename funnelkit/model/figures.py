@@ -56,7 +56,7 @@ GLOSSARY: dict[str, str] = {
     "forecast.high": "90th percentile of simulated revenue (money)",
     "forecast.won_to_date": "revenue won in the period up to the export's as-of day (money)",
     "forecast.open_leads": "open leads the forecast starts from (count)",
-    "forecast.new_leads": "new leads the forecast expects from the as-of day to the period's end, at the plan's volume (count)",
+    "forecast.new_leads": "new leads the forecast expects from the as-of day to the period's end, at the plan's volume from every source: marketing's ÷ the marketing share (count)",
     "forecast.new_leads_at_history_rate": "new leads in the same days at the rate of the last RUN_RATE_DAYS days (count)",
     "forecast.trials": "simulated periods (count)",
     "forecast.new_leads_per_day": "the plan's average pace of new leads from the as-of day to the period's end (count a day)",
