@@ -23,7 +23,7 @@ from funnelkit.core.types import DateLike
 from funnelkit.core.validation import short
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
-from funnelkit.crm.sourcing import marketing_leads
+from funnelkit.crm.sourcing import marketing_entries
 from funnelkit.plan.build import Plan
 from funnelkit.plan.funnel import STEP_ARROW
 from funnelkit.plan.pacing import Pacing
@@ -106,7 +106,7 @@ def plan_vs_actuals(plan: Plan, table: LeadTable, as_of: DateLike | None = None)
     planned, revenue = planned_to_date(plan, as_of)
     starts, ends = stage_windows(plan)
     stop = pd.Timestamp(_day(as_of) + 1)
-    marketing = marketing_leads(table).leads
+    marketing = marketing_entries(table).leads
     rows: list[tuple[str, str, pd.Timestamp, pd.Timestamp, float, float]] = []
     for k, stage in enumerate(plan.params.funnel.stages):
         first, last = day_timestamp(starts[k]), min(stop, day_timestamp(ends[k]))
@@ -173,7 +173,7 @@ def month_pacing(plan: Plan, table: LeadTable, month: str) -> pd.DataFrame:
     check_stages(plan, table)
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
-    marketing = marketing_leads(table)
+    marketing = marketing_entries(table)
     rows = []
     for stage, goal in zip(plan.monthly.stages, plan.monthly.whole[i], strict=True):
         if goal <= 0 or stage in table.undated_stages:
@@ -218,7 +218,7 @@ def team_pacing(plan: Plan, table: LeadTable, month: str) -> dict[str, tuple[str
     i = plan.monthly.labels.index(month)
     as_of = min(table.as_of.normalize(), _month_end(month))
     stages = plan.monthly.stages
-    marketing = marketing_leads(table)
+    marketing = marketing_entries(table)
     out = {}
     for team, stage in ((MARKETING, plan.sla.terms.handoff_stage), (SALES, stages[-1])):
         goal = float(plan.monthly.whole[i, stages.index(stage)])
@@ -372,7 +372,7 @@ def beyond_history(plan: Plan, table: LeadTable) -> pd.DataFrame:
     marketing's), multiple. Stages the export cannot date are left out."""
     limit = plan.params.history_multiple
     seen = (
-        stage_volumes(marketing_leads(table), "month")
+        stage_volumes(marketing_entries(table), "month")
         .groupby("stage", observed=True)["count"]
         .max()
     )

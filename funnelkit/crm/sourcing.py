@@ -1,6 +1,6 @@
 """Which leads marketing brought: those whose source is one of the mapping's
 `marketing_sources`. A plan's funnel targets are marketing's funnel (the marketing revenue
-goal over the deal size, back to leads), so its stages are measured on these leads.
+goal over the deal size, back to leads), so its stages are counted on these leads' entries.
 
 An export without a source column, or a mapping that names no marketing sources, cannot tell
 them apart: then every lead counts as marketing's, and `sourcing_note` says so.
@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from funnelkit.crm.fields import ID
 from funnelkit.crm.leads import LeadTable
 
 
@@ -37,15 +38,16 @@ def sourcing_note(table: LeadTable) -> str:
     return f"the {whose} {why}: every lead counts as marketing's"
 
 
-def marketing_leads(table: LeadTable) -> LeadTable:
-    """The table's marketing-sourced leads as a lead table of their own, taken on the same day
-    (its as-of stays the whole table's). Made once per table; the table itself when every lead
+def marketing_entries(table: LeadTable) -> LeadTable:
+    """When marketing's leads entered each stage: their ids and stage times (no other column)
+    as a lead table of their own, taken on the same day (its as-of stays the whole table's),
+    for counting a plan's stages. Made once per table; the table itself when every lead
     counts."""
     if not tells_sources(table):
         return table
-    if "_marketing_leads" not in table.__dict__:
-        leads = table.leads[marketing_mask(table)]
+    if "_marketing_entries" not in table.__dict__:
+        leads = table.leads.loc[marketing_mask(table), [ID, *table.stage_columns]]
         taken_at = table.taken_at if table.taken_at is not None else table.latest_event
         own = dataclasses.replace(table, leads=leads, taken_at=taken_at)
-        object.__setattr__(table, "_marketing_leads", own)
-    return table.__dict__["_marketing_leads"]
+        object.__setattr__(table, "_marketing_entries", own)
+    return table.__dict__["_marketing_entries"]

@@ -23,7 +23,7 @@ from funnelkit.core.rounding import whole_units
 from funnelkit.core.types import DateLike
 from funnelkit.crm.fields import stage_field
 from funnelkit.crm.leads import LeadTable
-from funnelkit.crm.sourcing import marketing_leads
+from funnelkit.crm.sourcing import marketing_entries
 from funnelkit.forecast.coverage import Coverage, coverage_sentence
 from funnelkit.forecast.simulation import (
     Forecast,
@@ -67,7 +67,7 @@ def behind(plan: Plan, table: LeadTable, as_of: DateLike | None = None) -> pd.Da
     as_of = (table.as_of if as_of is None else pd.Timestamp(as_of)).normalize()
     starts, ends = stage_windows(plan)
     today = np.datetime64(as_of.date(), "D")
-    marketing = marketing_leads(table).leads
+    marketing = marketing_entries(table).leads
     rows = []
     for k, stage in enumerate(plan.params.funnel.stages):
         first = np.datetime64(int(np.floor(starts[k])), "D")

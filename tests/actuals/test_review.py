@@ -29,7 +29,7 @@ from funnelkit.actuals.review import (
     team_of,
     team_pacing,
 )
-from funnelkit.crm.sourcing import marketing_leads
+from funnelkit.crm.sourcing import marketing_entries
 
 MARCH_PLAN = {
     "name": "march",
@@ -186,7 +186,7 @@ def test_month_pacing_is_stage_pacing_against_the_month_whole_volume(tiny_export
     plan = march_plan()
     frame = month_pacing(plan, table, "2026-03")
     i = plan.monthly.labels.index("2026-03")
-    marketing = marketing_leads(table)  # lead 4, from Offline Sources, left out
+    marketing = marketing_entries(table)  # lead 4, from Offline Sources, left out
     assert sorted(marketing.leads["lead_id"].astype(str)) == ["1", "2", "3", "5", "6"]
     for row in frame.itertuples():
         goal = plan.monthly.whole[i, plan.monthly.stages.index(row.stage)]

@@ -5,19 +5,20 @@ import dataclasses
 import numpy as np
 
 from funnelkit import read_export
-from funnelkit.crm.sourcing import marketing_leads, marketing_mask, sourcing_note, tells_sources
+from funnelkit.crm.sourcing import marketing_entries, marketing_mask, sourcing_note, tells_sources
 
 
-def test_marketing_s_leads_are_those_from_the_mapping_s_marketing_sources(tiny_export):
+def test_marketing_s_entries_are_those_of_leads_from_the_mapping_s_marketing_sources(tiny_export):
     table = read_export(tiny_export)
     # lead 4 came from Offline Sources; the others from search
     assert tells_sources(table)
     assert sourcing_note(table) == ""
     expected = table.leads["source"].astype(str) != "Offline Sources"
     np.testing.assert_array_equal(marketing_mask(table), expected.to_numpy())
-    own = marketing_leads(table)
+    own = marketing_entries(table)
     assert sorted(own.leads["lead_id"].astype(str)) == ["1", "2", "3", "5", "6"]
-    assert marketing_leads(table) is own  # made once per table
+    assert list(own.leads.columns) == ["lead_id", *table.stage_columns]  # entries only
+    assert marketing_entries(table) is own  # made once per table
     assert own.as_of == table.as_of  # taken on the same day
 
 
@@ -29,7 +30,7 @@ def test_the_whole_table_s_as_of_stays_when_its_latest_event_is_not_marketing_s(
     leads.loc[others, "lead_at"] = latest  # the latest event is now a sales-sourced lead's
     moved = dataclasses.replace(table, leads=leads)
     assert moved.as_of == latest
-    assert marketing_leads(moved).as_of == latest
+    assert marketing_entries(moved).as_of == latest
 
 
 def test_every_lead_counts_when_the_table_cannot_tell_sources(tiny_export):
@@ -44,5 +45,5 @@ def test_every_lead_counts_when_the_table_cannot_tell_sources(tiny_export):
     ):
         assert not tells_sources(each)
         assert marketing_mask(each).all()
-        assert marketing_leads(each) is each
+        assert marketing_entries(each) is each
         assert sourcing_note(each) == note
