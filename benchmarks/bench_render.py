@@ -41,32 +41,24 @@ WORK = ROOT / "build" / "bench" / "render"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
-def trivial_job() -> Job:
-    folder = WORK / "trivial"
-    folder.mkdir(parents=True, exist_ok=True)
-    nb = new_notebook(metadata={"kernelspec": KERNELSPEC})
-    nb.cells.append(new_code_cell("1 + 1"))
-    path = folder / "trivial.ipynb"
-    nbformat.write(nb, path)
-    params = ROOT / "params" / "example.yaml"
-    return Job(params, "trivial", path, {}, WORK / "reports" / "trivial")
+EXAMPLE = ROOT / "params" / "example.yaml"
+# the floor: the example plan's data, its forecast and both its backtests, nothing shown
+FLOOR = (
+    "from funnelkit.model.loader import load_plan_data\n"
+    f"data = load_plan_data({str(EXAMPLE)!r})\n"
+    "made = data.forecast, data.track_record, data.start_record"
+)
 
 
-def floor_job() -> Job:
-    """A notebook that loads the example plan and makes its forecast and both backtests."""
-    folder = WORK / "floor"
+def one_cell_job(name: str, source: str) -> Job:
+    """A notebook of the one code cell `source`, rendered as the example plan's are."""
+    folder = WORK / name
     folder.mkdir(parents=True, exist_ok=True)
     nb = new_notebook(metadata={"kernelspec": KERNELSPEC})
-    params = ROOT / "params" / "example.yaml"
-    source = (
-        "from funnelkit.model.loader import load_plan_data\n"
-        f"data = load_plan_data({str(params)!r})\n"
-        "made = data.forecast, data.track_record, data.start_record"
-    )
     nb.cells.append(new_code_cell(source))
-    path = folder / "floor.ipynb"
+    path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
-    return Job(params, "floor", path, {}, WORK / "reports" / "floor")
+    return Job(EXAMPLE, name, path, {}, WORK / "reports" / name)
 
 
 def plan_copies(count: int) -> list[Path]:
@@ -107,7 +99,7 @@ def main() -> None:
     batch_runs = 1 if QUICK else int(os.environ.get("BATCH_RUNS", "3"))
     batch_size = 2 if QUICK else 12
     plan_job = prepare([ROOT / "params" / "example.yaml"], WORK / "reports").jobs[0]
-    trivial, floor = trivial_job(), floor_job()
+    trivial, floor = one_cell_job("trivial", "1 + 1"), one_cell_job("floor", FLOOR)
 
     def run(job: Job) -> None:
         outcome = render_job(job, chromium=None)

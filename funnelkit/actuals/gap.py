@@ -56,6 +56,7 @@ from funnelkit.plan.funnel import step_name
 from funnelkit.plan.phasing import month_edges, month_weights, spread
 
 MARKETING, SALES, SHARED = "marketing", "sales", "shared"
+CANNOT_SPLIT = "the gap to plan cannot be split"  # what its errors say first, after the export
 LEADS, MIX, FOLLOW_UP, DEAL_SIZE, TIMING, SALES_SOURCED = (
     "leads",
     "mix",
@@ -238,7 +239,7 @@ def gap_drivers(
         timing = planned_timing
     else:
         raise InputError(
-            f"{table.source}: the gap to plan cannot be split: {wins_marketing} marketing-"
+            f"{table.source}: {CANNOT_SPLIT}: {wins_marketing} marketing-"
             "sourced deals were won in the window, but it has no marketing-sourced "
             f"{stages[0]} entries"
         )
@@ -277,7 +278,7 @@ def gap_drivers(
     if unmeasured:  # e.g. no lead in history has taken the last step: no deal won yet
         steps = [n for n in unmeasured if n in plan.params.funnel.steps] or unmeasured
         raise InputError(
-            f"{table.source}: the gap to plan cannot be split: no lead in the export has "
+            f"{table.source}: {CANNOT_SPLIT}: no lead in the export has "
             f"taken {' or '.join(steps)} yet, so history gives no rate to set against the plan"
         )
     return GapDrivers(

@@ -33,9 +33,9 @@ def sourcing_note(table: LeadTable) -> str:
     """Why every lead counts as marketing's, in words; '' when the table tells sources."""
     if tells_sources(table):
         return ""
-    why = "has no sources" if "source" not in table.leads else "names no marketing sources"
-    whose = "export" if "source" not in table.leads else "mapping"
-    return f"the {whose} {why}: every lead counts as marketing's"
+    if "source" not in table.leads:
+        return "the export has no sources: every lead counts as marketing's"
+    return "the mapping names no marketing sources: every lead counts as marketing's"
 
 
 def marketing_entries(table: LeadTable) -> LeadTable:

@@ -24,7 +24,7 @@ from IPython.display import HTML, display
 
 from funnelkit.actuals import review
 from funnelkit.actuals.followup import SLA_WINDOW_MINUTES, sla_breaches, touches_recorded
-from funnelkit.actuals.gap import PRIOR_ENTRIES, gap_drivers
+from funnelkit.actuals.gap import CANNOT_SPLIT, PRIOR_ENTRIES, gap_drivers
 from funnelkit.actuals.qualification import qualification
 from funnelkit.actuals.swings import QUARTERS
 from funnelkit.core.exceptions import InputError, ParamsError
@@ -1184,7 +1184,7 @@ def _gap_blocks(
     largest gone as planned, and how it is worked out. `label` names the window in titles."""
     view = _gap(book, plan, months)
     if isinstance(view, str):
-        reason = view.split("the gap to plan cannot be split: ", 1)[-1]  # said once
+        reason = view.split(f"{CANNOT_SPLIT}: ", 1)[-1]  # said once
         return [block(note(f"The gap to plan cannot be split: {text(reason)}."))]
     g, s = view.gap, view.scope
     frame, marks = gap_table(view)
